@@ -1,0 +1,315 @@
+//! Administration commands: `migrate`, `org`, `user`, `token`, `audit`. They act directly on
+//! the database as the `cli` actor (whoever can run them can read the database anyway), and
+//! work while a server runs on the same database.
+
+use std::io::Read;
+
+use anyhow::{Context, anyhow, bail};
+use clap::Subcommand;
+use vigie_domain::access::Actor;
+use vigie_domain::ids::TokenId;
+use vigie_domain::organisation::{Organisation, OrganisationDraft};
+use vigie_domain::user::UserDraft;
+use vigie_server::app::{self, InitialPassword, TokenRequest};
+use vigie_store::Store;
+
+use crate::config::Settings;
+
+#[derive(Subcommand, Debug)]
+pub enum OrgCommand {
+    /// Create an organisation.
+    Create {
+        /// Its unique name.
+        name: String,
+        /// platform, referral_unit, trusted_flagger, ngo or isp.
+        #[arg(long)]
+        kind: String,
+        /// ISO 3166-1 alpha-2 country code (EU for EU bodies).
+        #[arg(long)]
+        country: String,
+        /// Contact point for orders and notices.
+        #[arg(long, default_value = "")]
+        contact_email: String,
+    },
+    /// List organisations, one tab-separated line each.
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a user. Prints the generated password alone on stdout, unless --password-stdin.
+    Create {
+        /// Login email.
+        email: String,
+        /// Name of its organisation.
+        #[arg(long)]
+        org: String,
+        /// A role (repeat for several): admin, senior_reviewer, reviewer, referrer, auditor, viewer.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// Display name.
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users of an organisation (or all).
+    List {
+        /// Name of the organisation; all when absent.
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// Set a user's password, read from standard input, or generated and printed when empty.
+    SetPassword {
+        /// Login email.
+        email: String,
+        /// Read the password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Create an API token and print it alone on stdout (it is not shown again).
+    Create {
+        /// Name of the organisation it acts for.
+        #[arg(long)]
+        org: String,
+        /// A role it grants (repeat for several).
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// Lifetime such as 90d, 12h, 30m, or never.
+        #[arg(long, default_value = "90d")]
+        expires: String,
+        /// What it is for.
+        #[arg(long, default_value = "created with vigie token create")]
+        name: String,
+    },
+    /// List tokens of an organisation (or all).
+    List {
+        /// Name of the organisation; all when absent.
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// Revoke a token by id.
+    Revoke {
+        /// The token's id (from `vigie token list`).
+        id: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Re-compute the whole hash chain; exits 2 if it is broken.
+    Verify,
+    /// Print recent events, newest first, one JSON-ish line each.
+    List {
+        /// How many.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+}
+
+async fn open(settings: &Settings) -> anyhow::Result<Store> {
+    let store = Store::connect(&settings.database_url).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+async fn organisation_named(store: &Store, name: &str) -> anyhow::Result<Organisation> {
+    store
+        .find_organisation_by_name(name)
+        .await?
+        .ok_or_else(|| anyhow!("no organisation is named {name:?} (see `vigie org list`)"))
+}
+
+fn read_password_from_stdin() -> anyhow::Result<String> {
+    let mut password = String::new();
+    std::io::stdin().read_to_string(&mut password).context("reading the password from standard input")?;
+    Ok(password.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    open(settings).await?;
+    eprintln!("database {} is up to date", settings.database_url);
+    Ok(())
+}
+
+pub async fn org(settings: &Settings, command: OrgCommand) -> anyhow::Result<()> {
+    let store = open(settings).await?;
+    match command {
+        OrgCommand::Create { name, kind, country, contact_email } => {
+            let draft =
+                OrganisationDraft { name: &name, kind: &kind, country: &country, contact_email: &contact_email };
+            let organisation = draft.validate()?;
+            let created =
+                store.insert_organisation(&organisation, false, Actor::Cli).await.map_err(|error| match error {
+                    vigie_store::StoreError::Conflict { .. } => {
+                        anyhow!("an organisation named {name:?} already exists")
+                    }
+                    other => other.into(),
+                })?;
+            eprintln!(
+                "created organisation {:?} ({}, {})",
+                created.name,
+                created.kind.as_str(),
+                created.country.as_str()
+            );
+            println!("{}", created.id);
+        }
+        OrgCommand::List => {
+            for organisation in store.list_organisations().await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    organisation.id,
+                    organisation.name,
+                    organisation.kind.as_str(),
+                    organisation.country.as_str(),
+                    organisation.contact_email.as_ref().map_or("-", |email| email.as_str()),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
+    let store = open(settings).await?;
+    match command {
+        UserCommand::Create { email, org, roles, name, password_stdin } => {
+            let organisation = organisation_named(&store, &org).await?;
+            let draft =
+                UserDraft { organisation_id: organisation.id, email: &email, display_name: &name, roles: &roles };
+            let user = draft.validate()?;
+            let password = if password_stdin {
+                InitialPassword::Given(read_password_from_stdin()?)
+            } else {
+                InitialPassword::Generate
+            };
+            let created = app::create_user(&store, Actor::Cli, &user, password).await.map_err(|error| match error {
+                app::AppError::Store(vigie_store::StoreError::Conflict { .. }) => {
+                    anyhow!("a user with email {} already exists", user.email.as_str())
+                }
+                other => other.into(),
+            })?;
+            eprintln!("created user {} in {:?}", created.user.email.as_str(), organisation.name);
+            if let Some(password) = created.generated_password {
+                eprintln!("initial password (shown once) on stdout:");
+                println!("{password}");
+            }
+        }
+        UserCommand::List { org } => {
+            let scope = match org {
+                Some(name) => Some(organisation_named(&store, &name).await?.id),
+                None => None,
+            };
+            for user in store.list_users(scope).await? {
+                let roles: Vec<_> = user.roles.iter().map(|role| role.as_str()).collect();
+                let state = if user.disabled_at.is_some() { "disabled" } else { "active" };
+                println!(
+                    "{}\t{}\t{}\t{}\t{state}",
+                    user.id,
+                    user.email.as_str(),
+                    user.organisation_id,
+                    roles.join(",")
+                );
+            }
+        }
+        UserCommand::SetPassword { email, password_stdin } => {
+            let email = vigie_domain::validate::Email::parse(&email).map_err(|message| anyhow!("email {message}"))?;
+            let credentials =
+                store.find_credentials(&email).await?.ok_or_else(|| anyhow!("no user has email {}", email.as_str()))?;
+            let given = if password_stdin { Some(read_password_from_stdin()?) } else { None };
+            let password = given.clone().unwrap_or_else(vigie_server::auth::generate_password);
+            app::set_password(&store, Actor::Cli, credentials.user.id, password.clone()).await?;
+            eprintln!("password of {} changed; their sessions were ended", email.as_str());
+            if given.is_none() {
+                println!("{password}");
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result<()> {
+    let store = open(settings).await?;
+    match command {
+        TokenCommand::Create { org, roles, expires, name } => {
+            let organisation = organisation_named(&store, &org).await?;
+            let lifetime =
+                vigie_domain::token::parse_lifetime(&expires).map_err(|message| anyhow!("--expires {message}"))?;
+            let expires_at = lifetime.map(|lifetime| store.now() + lifetime);
+            let request = TokenRequest { organisation_id: organisation.id, name: &name, roles: &roles, expires_at };
+            let (token, secret) = app::create_token(&store, Actor::Cli, request).await?;
+            eprintln!(
+                "created token {} for {:?} (expires {})",
+                token.id,
+                organisation.name,
+                token.expires_at.map_or("never".to_owned(), |at| at.to_rfc3339())
+            );
+            println!("{}", secret.expose());
+        }
+        TokenCommand::List { org } => {
+            let scope = match org {
+                Some(name) => Some(organisation_named(&store, &name).await?.id),
+                None => None,
+            };
+            let now = store.now();
+            for token in store.list_tokens(scope).await? {
+                let roles: Vec<_> = token.roles.iter().map(|role| role.as_str()).collect();
+                let state = match token.check_usable(now) {
+                    Ok(()) => "active",
+                    Err(vigie_domain::token::TokenRejection::Expired) => "expired",
+                    Err(vigie_domain::token::TokenRejection::Revoked) => "revoked",
+                };
+                println!("{}\t{}\t{}\t{}\t{state}", token.id, token.organisation_id, token.name, roles.join(","));
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            let id: TokenId = id.parse().map_err(|_| anyhow!("{id:?} is not a token id (see `vigie token list`)"))?;
+            let token = store.revoke_token(id, Actor::Cli).await.map_err(|error| match error {
+                vigie_store::StoreError::NotFound => anyhow!("no token has id {id}"),
+                other => other.into(),
+            })?;
+            eprintln!(
+                "token {} revoked at {}",
+                token.id,
+                token.revoked_at.map(|at| at.to_rfc3339()).unwrap_or_default()
+            );
+        }
+    }
+    Ok(())
+}
+
+pub async fn audit(settings: &Settings, command: AuditCommand) -> anyhow::Result<()> {
+    let store = open(settings).await?;
+    match command {
+        AuditCommand::Verify => {
+            let report = store.verify_audit_chain().await?;
+            match report.first_break {
+                None => println!("audit chain intact: {} events, head {}", report.events_checked, report.head_hash),
+                Some(chain_break) => {
+                    bail!("audit chain broken at event {}: {}", chain_break.sequence, chain_break.reason)
+                }
+            }
+        }
+        AuditCommand::List { limit } => {
+            let page = store.list_audit_events(None, None, limit).await?;
+            for event in page.events {
+                println!(
+                    "{}\t{}\t{}\t{}\t{} {}\t{}",
+                    event.sequence,
+                    event.recorded_at.to_rfc3339(),
+                    event.record.actor.kind(),
+                    event.record.action,
+                    event.record.subject_type,
+                    event.record.subject_id,
+                    event.record.details
+                );
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,3 @@
+//! Commands that do not touch the database.
+
+pub mod hash;

@@ -1,0 +1,199 @@
+//! Settings: command-line flags, then `VIGIE_*` environment variables (clap reads both), then
+//! an optional TOML file, then defaults. Read once at start-up into [`Settings`].
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::Args;
+use serde::Deserialize;
+use vigie_store::DatabaseUrl;
+
+/// Flags shared by every command that opens the database.
+#[derive(Args, Debug, Clone)]
+pub struct DatabaseArgs {
+    /// Database URL: `sqlite://PATH` or `postgres://USER@HOST/DB`. Default: SQLite file
+    /// `vigie.db` in the data directory.
+    #[arg(long, env = "VIGIE_DB", global = true, hide_env_values = true)]
+    pub db: Option<String>,
+
+    /// Directory for Vigie's files (the SQLite database; later, stored media).
+    #[arg(long, env = "VIGIE_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+
+    /// TOML configuration file; values there apply where no flag or variable is given.
+    #[arg(long, env = "VIGIE_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+}
+
+/// Flags of `vigie serve`.
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "VIGIE_LISTEN")]
+    pub listen: Option<SocketAddr>,
+
+    /// Seed a small demo world (a referral unit, a trusted flagger, two platforms, reviewers).
+    #[arg(long, env = "VIGIE_DEMO")]
+    pub demo: bool,
+
+    /// Mark cookies Secure: set this when users reach Vigie over HTTPS.
+    #[arg(long, env = "VIGIE_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+}
+
+/// The TOML file's shape. Every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSettings {
+    db: Option<String>,
+    data_dir: Option<PathBuf>,
+    listen: Option<SocketAddr>,
+    secure_cookies: Option<bool>,
+    log_format: Option<String>,
+    #[serde(default)]
+    operator: OperatorFile,
+    #[serde(default)]
+    limits: LimitsFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OperatorFile {
+    name: Option<String>,
+    kind: Option<String>,
+    country: Option<String>,
+    admin_email: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LimitsFile {
+    json_body_bytes: Option<usize>,
+    login_attempts_per_minute: Option<u32>,
+    session_hours: Option<i64>,
+    request_timeout_seconds: Option<u64>,
+}
+
+/// An annotated example of the file, printed by `vigie config example`.
+pub const EXAMPLE: &str = r#"# vigie.toml: every key is optional. Flags and VIGIE_* variables take precedence.
+# db = "postgres://vigie@127.0.0.1/vigie"   # default: sqlite file vigie.db in data_dir
+data_dir = "./vigie-data"
+listen = "127.0.0.1:8080"
+secure_cookies = false                     # true when users reach Vigie over HTTPS
+log_format = "text"                        # or "json"
+
+[operator]                                 # the organisation that runs this instance
+name = "Operator"
+kind = "platform"                          # platform, referral_unit, trusted_flagger, ngo, isp
+country = "EU"                             # ISO 3166-1 alpha-2
+admin_email = "admin@vigie.local"          # first admin; password from VIGIE_ADMIN_PASSWORD or generated
+
+[limits]
+json_body_bytes = 1048576
+login_attempts_per_minute = 10
+session_hours = 12
+request_timeout_seconds = 30
+"#;
+
+/// Everything resolved.
+#[derive(Debug)]
+pub struct Settings {
+    /// The database.
+    pub database_url: DatabaseUrl,
+    /// The data directory.
+    pub data_dir: PathBuf,
+    /// Listen address.
+    pub listen: SocketAddr,
+    /// Log format.
+    pub log_format: LogFormat,
+    /// Server settings.
+    pub server: vigie_server::ServerSettings,
+    /// Operator and first admin.
+    pub operator: vigie_server::bootstrap::OperatorSettings,
+}
+
+/// How logs are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("invalid configuration in {}", path.display()))
+}
+
+/// Resolves settings; `serve` is `None` for commands that do not serve.
+pub fn resolve(
+    database: &DatabaseArgs,
+    serve: Option<&ServeArgs>,
+    log_format: Option<&str>,
+) -> anyhow::Result<Settings> {
+    let file = match &database.config {
+        Some(path) => read_file(path)?,
+        None => FileSettings::default(),
+    };
+    let data_dir = database.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from("./vigie-data"));
+    let database_url = match database.db.clone().or(file.db) {
+        Some(url) => DatabaseUrl::new(url),
+        None => {
+            std::fs::create_dir_all(&data_dir)
+                .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+            DatabaseUrl::new(format!("sqlite://{}", data_dir.join("vigie.db").display()))
+        }
+    };
+    database_url.backend().map_err(anyhow::Error::msg)?;
+    let listen = serve
+        .and_then(|serve| serve.listen)
+        .or(file.listen)
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+    let log_format = match log_format.map(str::to_owned).or(file.log_format).as_deref() {
+        None | Some("text") => LogFormat::Text,
+        Some("json") => LogFormat::Json,
+        Some(other) => bail!("log format must be `text` or `json`, not {other:?}"),
+    };
+    let defaults = vigie_server::ServerSettings::default();
+    let limits = file.limits;
+    let server = vigie_server::ServerSettings {
+        json_body_limit: limits.json_body_bytes.unwrap_or(defaults.json_body_limit),
+        session_lifetime: limits.session_hours.map_or(defaults.session_lifetime, chrono::Duration::hours),
+        secure_cookies: serve.is_some_and(|serve| serve.secure_cookies) || file.secure_cookies.unwrap_or(false),
+        login_attempts_per_minute: limits.login_attempts_per_minute.unwrap_or(defaults.login_attempts_per_minute),
+        request_timeout: limits
+            .request_timeout_seconds
+            .map_or(defaults.request_timeout, std::time::Duration::from_secs),
+    };
+    let operator_defaults = vigie_server::bootstrap::OperatorSettings::default();
+    let operator = vigie_server::bootstrap::OperatorSettings {
+        name: file.operator.name.unwrap_or(operator_defaults.name),
+        kind: file.operator.kind.unwrap_or(operator_defaults.kind),
+        country: file.operator.country.unwrap_or(operator_defaults.country),
+        admin_email: std::env::var("VIGIE_ADMIN_EMAIL")
+            .ok()
+            .or(file.operator.admin_email)
+            .unwrap_or(operator_defaults.admin_email),
+        admin_password: std::env::var("VIGIE_ADMIN_PASSWORD").ok().filter(|password| !password.is_empty()),
+    };
+    Ok(Settings { database_url, data_dir, listen, log_format, server, operator })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_parses() {
+        let file: FileSettings = toml::from_str(EXAMPLE).unwrap();
+        assert_eq!(file.operator.kind.as_deref(), Some("platform"));
+        assert_eq!(file.limits.json_body_bytes, Some(1_048_576));
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        assert!(toml::from_str::<FileSettings>("dbb = \"x\"").is_err());
+    }
+}

@@ -1,0 +1,102 @@
+//! `vigie`: the one binary. `main` parses flags, runs one command and turns its result into an
+//! exit code; every error is printed once, with its chain of causes.
+
+mod admin;
+mod commands;
+mod config;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{DatabaseArgs, ServeArgs};
+
+/// Vigie: the direct, accountable channel for reporting and removing terrorist content online.
+#[derive(Parser, Debug)]
+#[command(name = "vigie", version, about, long_about = None, after_help = EXIT_CODES)]
+struct Cli {
+    #[command(flatten)]
+    database: DatabaseArgs,
+
+    /// Log format: `text` or `json`.
+    #[arg(long, env = "VIGIE_LOG_FORMAT", global = true)]
+    log_format: Option<String>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+const EXIT_CODES: &str = "Exit codes: 0 success, 1 some inputs failed (e.g. `hash` on a broken file), 2 error.";
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the server: API, console and workers.
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Hash images: PDQ, MD5, SHA-256, one JSON object per line.
+    Hash(commands::hash::HashArgs),
+    /// Manage organisations.
+    #[command(subcommand)]
+    Org(admin::OrgCommand),
+    /// Manage users.
+    #[command(subcommand)]
+    User(admin::UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(admin::TokenCommand),
+    /// Read and verify the audit trail.
+    #[command(subcommand)]
+    Audit(admin::AuditCommand),
+    /// Configuration helpers.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum ConfigCommand {
+    /// Print an annotated example configuration file.
+    Example,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Hash(args) => commands::hash::run(args),
+        Command::Config(ConfigCommand::Example) => {
+            print!("{}", config::EXAMPLE);
+            Ok(ExitCode::SUCCESS)
+        }
+        command => {
+            let serve_args = match &command {
+                Command::Serve(args) => Some(args),
+                _ => None,
+            };
+            let settings = config::resolve(&cli.database, serve_args, cli.log_format.as_deref())?;
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            runtime.block_on(async move {
+                match command {
+                    Command::Serve(args) => serve::run(settings, args.demo).await,
+                    Command::Migrate => admin::migrate(&settings).await,
+                    Command::Org(command) => admin::org(&settings, command).await,
+                    Command::User(command) => admin::user(&settings, command).await,
+                    Command::Token(command) => admin::token(&settings, command).await,
+                    Command::Audit(command) => admin::audit(&settings, command).await,
+                    Command::Hash(_) | Command::Config(_) => unreachable!("handled above"),
+                }
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

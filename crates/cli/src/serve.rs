@@ -1,0 +1,91 @@
+//! `vigie serve`.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio_util::sync::CancellationToken;
+use vigie_server::{AppState, bootstrap};
+use vigie_store::Store;
+
+use crate::config::{LogFormat, Settings};
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("VIGIE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { () = interrupt => {}, () = terminate => {} }
+}
+
+pub async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
+    init_logging(settings.log_format);
+    tracing::info!(database = %settings.database_url, data_dir = %settings.data_dir.display(), "starting Vigie {}", env!("CARGO_PKG_VERSION"));
+    let store = Store::connect(&settings.database_url).await?;
+    store.migrate().await?;
+    let first_start =
+        bootstrap::ensure_operator(&store, &settings.operator).await.context("first-start setup failed")?;
+    if let Some((email, generated)) = &first_start.created_admin {
+        match generated {
+            // Printed once to the terminal (not the log stream), for the person starting Vigie.
+            Some(password) => eprintln!(
+                "\n  Created the first admin: {email}\n  Password (shown once): {password}\n  \
+                 Set VIGIE_ADMIN_PASSWORD before the first start to choose it instead.\n"
+            ),
+            None => eprintln!("\n  Created the first admin: {email} (password from VIGIE_ADMIN_PASSWORD)\n"),
+        }
+    }
+    if demo {
+        let logins = bootstrap::seed_demo(&store).await.context("seeding demo data failed")?;
+        if !logins.is_empty() {
+            eprintln!("  Demo data seeded. Demo logins (password {}):", bootstrap::DEMO_PASSWORD);
+            for login in logins {
+                eprintln!("    {login}");
+            }
+            eprintln!();
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    let address = listener.local_addr()?;
+    let request_timeout = settings.server.request_timeout;
+    let state = AppState::new(store.clone(), settings.server);
+    let router = vigie_server::router(state);
+    tracing::info!(%address, "listening; console at http://{address}/console, API docs at http://{address}/docs");
+    let shutdown = CancellationToken::new();
+    let server = tokio::spawn(vigie_server::serve(listener, router, shutdown.clone()));
+    shutdown_signal().await;
+    tracing::info!("shutting down: finishing requests in flight");
+    shutdown.cancel();
+    // In-flight requests are bounded by the request timeout; give them that long, plus a margin.
+    match tokio::time::timeout(request_timeout + Duration::from_secs(5), server).await {
+        Ok(joined) => joined.context("server task failed")??,
+        Err(_) => {
+            tracing::warn!("requests still running after the shutdown deadline; stopping anyway")
+        }
+    }
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,261 @@
+//! Roles, permissions and the principal on whose behalf a request acts.
+//!
+//! Architecture invariant: every route asks [`Principal::may`] before touching data, and the
+//! rules live only here, so the role matrix test can check them as one table.
+
+use std::fmt;
+
+use crate::ids::{OrganisationId, TokenId, UserId};
+
+/// A role held by a user or granted to an API token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    /// Manages its organisation's users and tokens; in the operator organisation, the whole instance.
+    Admin,
+    /// A reviewer who may also decide escalated and legally sensitive cases.
+    SeniorReviewer,
+    /// Reviews cases and records decisions.
+    Reviewer,
+    /// Sends referrals, notices and removal orders (referral units, trusted flaggers).
+    Referrer,
+    /// Reads the audit trail and transparency data, changes nothing.
+    Auditor,
+    /// Reads its organisation's data, changes nothing.
+    Viewer,
+}
+
+impl Role {
+    /// Every role, from most to least powerful.
+    pub const ALL: [Self; 6] =
+        [Self::Admin, Self::SeniorReviewer, Self::Reviewer, Self::Referrer, Self::Auditor, Self::Viewer];
+
+    /// The stable text used in the API, the CLI and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::SeniorReviewer => "senior_reviewer",
+            Self::Reviewer => "reviewer",
+            Self::Referrer => "referrer",
+            Self::Auditor => "auditor",
+            Self::Viewer => "viewer",
+        }
+    }
+
+    /// Parses the text form.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|role| role.as_str() == text)
+            .ok_or_else(|| format!("must be one of: {}", Self::ALL.map(Self::as_str).join(", ")))
+    }
+
+    fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A set of roles.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct RoleSet(u8);
+
+impl RoleSet {
+    /// The set holding `roles`.
+    pub fn of(roles: &[Role]) -> Self {
+        Self(roles.iter().fold(0, |bits, role| bits | role.bit()))
+    }
+
+    /// True if `role` is in the set.
+    pub fn contains(self, role: Role) -> bool {
+        self.0 & role.bit() != 0
+    }
+
+    /// True if the set is empty.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The roles, most powerful first.
+    pub fn iter(self) -> impl Iterator<Item = Role> {
+        Role::ALL.into_iter().filter(move |role| self.contains(*role))
+    }
+
+    /// Parses a list of role names; `field` names the input for error messages.
+    pub fn parse_all<S: AsRef<str>>(names: &[S]) -> Result<Self, String> {
+        if names.is_empty() {
+            return Err("must name at least one role".into());
+        }
+        let mut roles = Vec::with_capacity(names.len());
+        for name in names {
+            roles.push(Role::parse(name.as_ref().trim())?);
+        }
+        Ok(Self::of(&roles))
+    }
+}
+
+impl fmt::Debug for RoleSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
+    }
+}
+
+/// Who did something, as recorded in the audit trail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Actor {
+    /// A person logged in to the console.
+    User(UserId),
+    /// A program holding an API token.
+    Token(TokenId),
+    /// Someone with direct access to the database through the `vigie` command line.
+    Cli,
+    /// Vigie itself (first start, demo data, workers).
+    System,
+}
+
+impl Actor {
+    /// The stable kind text stored in the audit trail.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::User(_) => "user",
+            Self::Token(_) => "token",
+            Self::Cli => "cli",
+            Self::System => "system",
+        }
+    }
+
+    /// The actor's id, when it has one.
+    pub fn id(&self) -> Option<uuid::Uuid> {
+        match self {
+            Self::User(id) => Some(id.0),
+            Self::Token(id) => Some(id.0),
+            Self::Cli | Self::System => None,
+        }
+    }
+}
+
+/// The authenticated party behind a request: a console user or an API token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    /// Who acts.
+    pub actor: Actor,
+    /// For whom.
+    pub organisation_id: OrganisationId,
+    /// Whether that organisation operates this instance.
+    pub organisation_is_operator: bool,
+    /// The roles in force (a token's roles, not its creator's).
+    pub roles: RoleSet,
+}
+
+/// Something a principal may or may not do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Permission {
+    /// Read the directory of organisations (names, kinds, countries, contact points).
+    ReadDirectory,
+    /// Create organisations and change any of them.
+    ManageOrganisations,
+    /// Change this organisation's own details (contact point).
+    EditOrganisation(OrganisationId),
+    /// List this organisation's users and tokens.
+    ReadMembers(OrganisationId),
+    /// Create, change and disable this organisation's users and tokens.
+    ManageMembers(OrganisationId),
+    /// Read the audit trail of this organisation, or of everything when `None`.
+    ReadAudit(Option<OrganisationId>),
+}
+
+impl Principal {
+    fn is_instance_admin(&self) -> bool {
+        self.organisation_is_operator && self.roles.contains(Role::Admin)
+    }
+
+    fn is_admin_of(&self, organisation: OrganisationId) -> bool {
+        self.is_instance_admin() || (self.organisation_id == organisation && self.roles.contains(Role::Admin))
+    }
+
+    /// Whether this principal holds `permission`.
+    pub fn may(&self, permission: Permission) -> bool {
+        match permission {
+            Permission::ReadDirectory => !self.roles.is_empty(),
+            Permission::ManageOrganisations => self.is_instance_admin(),
+            Permission::EditOrganisation(organisation) | Permission::ManageMembers(organisation) => {
+                self.is_admin_of(organisation)
+            }
+            Permission::ReadMembers(organisation) => {
+                self.is_admin_of(organisation)
+                    || (self.roles.contains(Role::Auditor)
+                        && (self.organisation_is_operator || self.organisation_id == organisation))
+            }
+            Permission::ReadAudit(scope) => {
+                let reads_audit = self.roles.contains(Role::Auditor) || self.roles.contains(Role::Admin);
+                reads_audit
+                    && match scope {
+                        None => self.organisation_is_operator,
+                        Some(organisation) => self.organisation_is_operator || organisation == self.organisation_id,
+                    }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn principal(operator: bool, roles: &[Role]) -> Principal {
+        Principal {
+            actor: Actor::System,
+            organisation_id: OrganisationId(uuid::Uuid::from_u128(1)),
+            organisation_is_operator: operator,
+            roles: RoleSet::of(roles),
+        }
+    }
+
+    #[test]
+    fn permission_table() {
+        let own = OrganisationId(uuid::Uuid::from_u128(1));
+        let other = OrganisationId(uuid::Uuid::from_u128(2));
+        use Permission::*;
+        use Role::*;
+        // (operator?, roles, permission, expected)
+        let table = [
+            (true, vec![Admin], ManageOrganisations, true),
+            (false, vec![Admin], ManageOrganisations, false),
+            (false, vec![Admin], ManageMembers(own), true),
+            (false, vec![Admin], ManageMembers(other), false),
+            (true, vec![Admin], ManageMembers(other), true),
+            (false, vec![Reviewer, SeniorReviewer], ManageMembers(own), false),
+            (false, vec![Auditor], ReadMembers(own), true),
+            (false, vec![Auditor], ReadMembers(other), false),
+            (true, vec![Auditor], ReadMembers(other), true),
+            (false, vec![Auditor], ManageMembers(own), false),
+            (false, vec![Auditor], ReadAudit(Some(own)), true),
+            (false, vec![Auditor], ReadAudit(None), false),
+            (true, vec![Auditor], ReadAudit(None), true),
+            (false, vec![Viewer], ReadAudit(Some(own)), false),
+            (false, vec![Viewer], ReadDirectory, true),
+            (false, vec![], ReadDirectory, false),
+            (false, vec![Admin], EditOrganisation(own), true),
+            (false, vec![Referrer], EditOrganisation(own), false),
+        ];
+        for (operator, roles, permission, expected) in table {
+            assert_eq!(
+                principal(operator, &roles).may(permission),
+                expected,
+                "operator={operator} roles={roles:?} {permission:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn role_sets() {
+        let set = RoleSet::parse_all(&["viewer", "admin"]).unwrap();
+        assert_eq!(set.iter().collect::<Vec<_>>(), [Role::Admin, Role::Viewer]);
+        assert!(RoleSet::parse_all::<&str>(&[]).is_err());
+        assert!(RoleSet::parse_all(&["root"]).is_err());
+    }
+}

@@ -1,0 +1,25 @@
+//! Vigie's vocabulary and rules, with no I/O.
+//!
+//! Everything here is pure: no database, no network, no clock, no random numbers. The current
+//! time and fresh identifiers are passed in by the caller, so every rule can be tested with a
+//! table of inputs and expected outputs.
+//!
+//! - [`organisation`]: who takes part (platforms, referral units, trusted flaggers, NGOs, ISPs).
+//! - [`access`]: users' roles, what each role may do, and who acts ([`access::Principal`]).
+//! - [`user`]: user accounts and password rules.
+//! - [`token`]: API token format and the hash under which a token is stored.
+//! - [`audit`]: the tamper-evident, hash-chained audit trail.
+//! - [`validate`]: field-level validation shared by every input path (API, console, CLI).
+
+#![deny(missing_docs)]
+
+pub mod access;
+pub mod audit;
+pub mod country;
+pub mod ids;
+pub mod organisation;
+pub mod token;
+pub mod user;
+pub mod validate;
+
+pub use validate::{FieldIssue, ValidationError};

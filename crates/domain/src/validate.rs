@@ -1,0 +1,149 @@
+//! Field-level validation errors, shared by the API (problem+json), the console (form errors)
+//! and the CLI (messages).
+
+use std::fmt;
+
+/// One problem with one input field. `field` is the name the caller used (a JSON path such as
+/// `roles[1]` or a form field name), so the person who sent it can find it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldIssue {
+    /// Name or path of the offending field.
+    pub field: String,
+    /// What is wrong, in plain words. Never echoes the submitted value: it may be hazardous.
+    pub message: String,
+}
+
+impl FieldIssue {
+    /// An issue with `field`.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), message: message.into() }
+    }
+}
+
+/// Every field issue found in one input; inputs are checked whole so all issues come back at once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidationError {
+    /// The issues, in field order.
+    pub issues: Vec<FieldIssue>,
+}
+
+impl ValidationError {
+    /// A validation error about one field.
+    pub fn single(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { issues: vec![FieldIssue::new(field, message)] }
+    }
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, issue) in self.issues.iter().enumerate() {
+            if index > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{}: {}", issue.field, issue.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ValidationError {}
+
+/// Collects issues while an input is checked field by field.
+#[derive(Default, Debug)]
+pub struct Checker {
+    issues: Vec<FieldIssue>,
+}
+
+impl Checker {
+    /// Records an issue.
+    pub fn push(&mut self, field: &str, message: impl Into<String>) {
+        self.issues.push(FieldIssue::new(field, message));
+    }
+
+    /// Runs a parse step; on failure records the issue and gives `None`.
+    pub fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(message) => {
+                self.push(field, message);
+                None
+            }
+        }
+    }
+
+    /// True when no issue was recorded.
+    pub fn is_clean(&self) -> bool {
+        self.issues.is_empty()
+    }
+
+    /// The recorded issues as one error.
+    pub fn into_error(self) -> ValidationError {
+        ValidationError { issues: self.issues }
+    }
+}
+
+/// Trims `text` and checks its length in characters.
+pub fn bounded_text(text: &str, min: usize, max: usize) -> Result<String, String> {
+    let trimmed = text.trim();
+    let length = trimmed.chars().count();
+    if length < min {
+        return Err(if min == 1 { "must not be empty".into() } else { format!("must be at least {min} characters") });
+    }
+    if length > max {
+        return Err(format!("must be at most {max} characters"));
+    }
+    if trimmed.chars().any(|c| c.is_control()) {
+        return Err("must not contain control characters".into());
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// An email address, trimmed and lower-cased. Deliberately permissive (one `@`, a dot in the
+/// domain, no spaces): the only real check of an address is a message that reaches it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Email(String);
+
+impl Email {
+    /// Parses an email address.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim().to_lowercase();
+        let valid = text.len() <= 254
+            && text.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            })
+            && !text.chars().any(|c| c.is_whitespace() || c.is_control());
+        if valid { Ok(Self(text)) } else { Err("must be an email address such as name@example.org".into()) }
+    }
+
+    /// The address as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        assert_eq!(Email::parse(" Ana@Example.ORG ").unwrap().as_str(), "ana@example.org");
+        for bad in ["", "ana", "ana@", "@example.org", "ana@example", "a b@example.org", "a@b@c.org", "ana@.org"] {
+            assert!(Email::parse(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn bounded() {
+        assert_eq!(bounded_text("  x ", 1, 3).unwrap(), "x");
+        assert!(bounded_text("   ", 1, 3).is_err());
+        assert!(bounded_text("abcd", 1, 3).is_err());
+        assert!(bounded_text("a\u{0}b", 1, 3).is_err());
+        // Length counts characters, not bytes.
+        assert!(bounded_text("ééé", 1, 3).is_ok());
+    }
+}

@@ -1,0 +1,75 @@
+//! The JSON API under `/v1`: one module per resource, each with its wire types. The OpenAPI
+//! document is generated from the handlers' annotations, so it cannot drift from the code.
+
+pub mod audit;
+pub mod me;
+pub mod organisations;
+pub mod system;
+pub mod tokens;
+pub mod users;
+
+use axum::extract::DefaultBodyLimit;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use vigie_domain::access::{Permission, Principal};
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Vigie API",
+        description = "The direct, accountable channel between referral units, trusted flaggers, users and \
+                       platforms for terrorist content online. Authenticate with `Authorization: Bearer <token>`; \
+                       create tokens with `vigie token create` or in the console. Errors are \
+                       application/problem+json (RFC 9457) with an `errors` list naming each offending field.",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags(
+        (name = "organisations", description = "Participants: platforms, referral units, trusted flaggers, NGOs, ISPs"),
+        (name = "users", description = "Console accounts and their roles"),
+        (name = "tokens", description = "API tokens, scoped to an organisation and roles"),
+        (name = "audit", description = "The hash-chained audit trail"),
+        (name = "system", description = "Health, readiness and metrics")
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("vigie_<64 hex>").build(),
+            ),
+        );
+    }
+}
+
+/// The `/v1` routes with their OpenAPI description.
+pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(me::router())
+        .merge(organisations::router())
+        .merge(users::router())
+        .merge(tokens::router())
+        .merge(audit::router())
+        .layer(DefaultBodyLimit::max(state.settings.json_body_limit))
+}
+
+/// Answers any unknown path with a problem body.
+pub async fn not_found() -> ApiError {
+    ApiError::NotFound
+}
+
+/// Fails with 403 unless `principal` holds `permission`.
+pub fn require(principal: &Principal, permission: Permission) -> ApiResult<()> {
+    if principal.may(permission) { Ok(()) } else { Err(ApiError::Forbidden) }
+}

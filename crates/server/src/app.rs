@@ -1,0 +1,145 @@
+//! Use cases shared by the API, the console and the CLI. Each takes an already-authorised
+//! actor: permission checks belong to the caller, because the CLI (with direct database access)
+//! has no principal to check.
+
+use chrono::{DateTime, Utc};
+use vigie_domain::access::{Actor, RoleSet};
+use vigie_domain::ids::OrganisationId;
+use vigie_domain::token::{ApiToken, TokenSecret};
+use vigie_domain::user::{NewUser, User, check_password};
+use vigie_domain::validate::{ValidationError, bounded_text};
+use vigie_store::{NewToken, Store, StoreError};
+
+use crate::auth;
+
+/// Why a use case failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Input broke a rule.
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+    /// Storage refused or failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Something else failed (hashing, a panicked task).
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl From<AppError> for crate::error::ApiError {
+    fn from(error: AppError) -> Self {
+        match error {
+            AppError::Validation(error) => Self::Validation(error),
+            AppError::Store(error) => error.into(),
+            AppError::Other(error) => Self::Internal(error),
+        }
+    }
+}
+
+/// The password a new user starts with.
+pub enum InitialPassword {
+    /// Chosen by the caller.
+    Given(String),
+    /// Generate one and return it, to be shown once.
+    Generate,
+    /// No password: the user cannot log in until one is set.
+    None,
+}
+
+/// A created user, with the password generated for it if one was.
+pub struct CreatedUser {
+    /// The user.
+    pub user: User,
+    /// The generated password, to show once.
+    pub generated_password: Option<String>,
+}
+
+/// Hashes a password off the async threads (argon2 takes tens of milliseconds of CPU).
+pub async fn hash_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || auth::hash_password(&password))
+        .await
+        .map_err(|error| AppError::Other(anyhow::anyhow!("password hashing task failed: {error}")))?
+        .map_err(AppError::Other)
+}
+
+/// Creates a user.
+pub async fn create_user(
+    store: &Store,
+    actor: Actor,
+    user: &NewUser,
+    password: InitialPassword,
+) -> Result<CreatedUser, AppError> {
+    let (password, generated) = match password {
+        InitialPassword::Given(password) => {
+            check_password(&password).map_err(|message| ValidationError::single("password", message))?;
+            (Some(password), false)
+        }
+        InitialPassword::Generate => (Some(auth::generate_password()), true),
+        InitialPassword::None => (None, false),
+    };
+    let hash = match &password {
+        Some(password) => Some(hash_password(password.clone()).await?),
+        None => None,
+    };
+    let user = store.insert_user(user, hash.as_deref(), actor).await?;
+    Ok(CreatedUser { user, generated_password: if generated { password } else { None } })
+}
+
+/// Sets a user's password after checking it.
+pub async fn set_password(
+    store: &Store,
+    actor: Actor,
+    user: vigie_domain::ids::UserId,
+    password: String,
+) -> Result<(), AppError> {
+    check_password(&password).map_err(|message| ValidationError::single("password", message))?;
+    let hash = hash_password(password).await?;
+    store.set_password(user, &hash, actor).await?;
+    Ok(())
+}
+
+/// What a new token is for.
+pub struct TokenRequest<'a> {
+    /// The organisation it acts for.
+    pub organisation_id: OrganisationId,
+    /// Its label.
+    pub name: &'a str,
+    /// Role names.
+    pub roles: &'a [String],
+    /// When it expires (`None`: never).
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Creates a token; the secret is returned once and never stored.
+pub async fn create_token(
+    store: &Store,
+    actor: Actor,
+    request: TokenRequest<'_>,
+) -> Result<(ApiToken, TokenSecret), AppError> {
+    let mut issues = Vec::new();
+    let name = bounded_text(request.name, 1, 120)
+        .map_err(|message| issues.push(vigie_domain::FieldIssue::new("name", message)))
+        .ok();
+    let roles = RoleSet::parse_all(request.roles)
+        .map_err(|message| issues.push(vigie_domain::FieldIssue::new("roles", message)))
+        .ok();
+    if request.expires_at.is_some_and(|at| at <= store.now()) {
+        issues.push(vigie_domain::FieldIssue::new("expires_at", "must be in the future"));
+    }
+    let (Some(name), Some(roles)) = (name, roles) else {
+        return Err(ValidationError { issues }.into());
+    };
+    if !issues.is_empty() {
+        return Err(ValidationError { issues }.into());
+    }
+    let secret = TokenSecret::from_random_bytes(auth::random_bytes());
+    let token = NewToken {
+        organisation_id: request.organisation_id,
+        name,
+        roles,
+        expires_at: request.expires_at,
+        secret_hash: secret.hash(),
+    };
+    let token = store.insert_token(&token, actor).await?;
+    Ok((token, secret))
+}

@@ -1,0 +1,138 @@
+//! Credentials: argon2id passwords, random secrets for tokens and sessions, and the login
+//! rate limiter.
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// Argon2id with OWASP's second recommended setting (19 MiB, 2 passes, 1 lane).
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Hashes a password into a PHC string. CPU-heavy: call from `spawn_blocking` in async code.
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|error| anyhow::anyhow!("hashing a password failed: {error}"))
+}
+
+/// Checks a password against a PHC string. CPU-heavy: call from `spawn_blocking`.
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc).is_ok_and(|hash| argon2().verify_password(password.as_bytes(), &hash).is_ok())
+}
+
+/// A PHC string for a password nobody knows, verified against when the email is unknown so
+/// that a failed login takes the same time whether or not the account exists.
+pub fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| hash_password(&random_hex(16)).unwrap_or_default())
+}
+
+/// `bytes` random bytes from the OS, hex-encoded.
+pub fn random_hex(bytes: usize) -> String {
+    let mut buffer = vec![0_u8; bytes];
+    rand::rngs::OsRng.fill_bytes(&mut buffer);
+    hex::encode(buffer)
+}
+
+/// 32 random bytes from the OS.
+pub fn random_bytes() -> [u8; 32] {
+    let mut buffer = [0_u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut buffer);
+    buffer
+}
+
+/// A password for a new account, shown once: 20 characters from an alphabet without look-alikes.
+pub fn generate_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut random = [0_u8; 20];
+    rand::rngs::OsRng.fill_bytes(&mut random);
+    // 256 is not a multiple of 57, so a plain modulo would favour some characters a little;
+    // four characters of margin over NIST's minimum make that bias irrelevant.
+    random.iter().map(|byte| ALPHABET[usize::from(*byte) % ALPHABET.len()] as char).collect()
+}
+
+/// SHA-256 (hex) of a session cookie, as stored.
+pub fn session_hash(cookie: &str) -> String {
+    hex::encode(Sha256::digest(cookie.as_bytes()))
+}
+
+/// Constant-time equality for secrets such as CSRF tokens.
+pub fn secrets_match(left: &str, right: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    left.len() == right.len() && bool::from(left.as_bytes().ct_eq(right.as_bytes()))
+}
+
+/// Limits login attempts per client address and per account, so that neither one address
+/// trying many accounts nor many addresses trying one account gets far.
+pub struct LoginLimiter {
+    per_address: DefaultKeyedRateLimiter<IpAddr>,
+    per_account: DefaultKeyedRateLimiter<String>,
+}
+
+impl LoginLimiter {
+    /// `per_minute` attempts per address and per account, with bursts of the same size.
+    pub fn new(per_minute: u32) -> Self {
+        let per_minute = NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+        let quota = Quota::per_minute(per_minute);
+        Self { per_address: RateLimiter::keyed(quota), per_account: RateLimiter::keyed(quota) }
+    }
+
+    /// Counts one attempt; `false` when over the limit.
+    pub fn allow(&self, address: IpAddr, account: &str) -> bool {
+        let address_ok = self.per_address.check_key(&address).is_ok();
+        let account_ok = self.per_account.check_key(&account.to_lowercase()).is_ok();
+        self.per_address.retain_recent();
+        self.per_account.retain_recent();
+        address_ok && account_ok
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify() {
+        let hash = hash_password("correct horse battery staple").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery staple", &hash));
+        assert!(!verify_password("wrong horse battery staple", &hash));
+        assert!(!verify_password("anything", "not a phc string"));
+    }
+
+    #[test]
+    fn generated_passwords_are_long_enough() {
+        let password = generate_password();
+        assert_eq!(password.len(), 20);
+        assert!(vigie_domain::user::check_password(&password).is_ok());
+        assert_ne!(password, generate_password());
+    }
+
+    #[test]
+    fn limiter_blocks_after_quota() {
+        let limiter = LoginLimiter::new(3);
+        let address: IpAddr = "192.0.2.1".parse().unwrap();
+        assert!((0..3).all(|_| limiter.allow(address, "a@example.org")));
+        assert!(!limiter.allow(address, "a@example.org"));
+        // Another account from another address is not affected.
+        assert!(limiter.allow("192.0.2.2".parse().unwrap(), "b@example.org"));
+    }
+
+    #[test]
+    fn secret_comparison() {
+        assert!(secrets_match("abc", "abc"));
+        assert!(!secrets_match("abc", "abd"));
+        assert!(!secrets_match("abc", "abcd"));
+    }
+}

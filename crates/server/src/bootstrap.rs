@@ -1,0 +1,174 @@
+//! First start (the operator organisation and its first admin) and the demo world.
+
+use vigie_domain::access::{Actor, Role, RoleSet};
+use vigie_domain::country::CountryCode;
+use vigie_domain::organisation::{NewOrganisation, Organisation, OrganisationDraft, OrganisationKind};
+use vigie_domain::user::NewUser;
+use vigie_domain::validate::Email;
+use vigie_store::Store;
+
+use crate::app::{self, AppError, InitialPassword};
+
+/// Who operates this instance, from the configuration.
+#[derive(Clone, Debug)]
+pub struct OperatorSettings {
+    /// Name of the operator organisation.
+    pub name: String,
+    /// Its kind (usually a platform).
+    pub kind: String,
+    /// Its country.
+    pub country: String,
+    /// Its contact point, also the first admin's login.
+    pub admin_email: String,
+    /// The first admin's password; generated and printed once when absent.
+    pub admin_password: Option<String>,
+}
+
+impl Default for OperatorSettings {
+    fn default() -> Self {
+        Self {
+            name: "Operator".into(),
+            kind: "platform".into(),
+            country: "EU".into(),
+            admin_email: "admin@vigie.local".into(),
+            admin_password: None,
+        }
+    }
+}
+
+/// What the first start did, for the log.
+pub struct FirstStart {
+    /// The operator organisation.
+    pub operator: Organisation,
+    /// Set when an admin was created now: its email and, if generated, its password.
+    pub created_admin: Option<(String, Option<String>)>,
+}
+
+/// Makes sure the operator organisation exists and has an enabled admin. Safe to call at every
+/// start and from several nodes: the database's uniqueness rules decide who creates them.
+pub async fn ensure_operator(store: &Store, settings: &OperatorSettings) -> Result<FirstStart, AppError> {
+    let operator = match store.find_operator_organisation().await? {
+        Some(operator) => operator,
+        None => {
+            let draft = OrganisationDraft {
+                name: &settings.name,
+                kind: &settings.kind,
+                country: &settings.country,
+                contact_email: &settings.admin_email,
+            };
+            let organisation = draft.validate()?;
+            match store.insert_organisation(&organisation, true, Actor::System).await {
+                Ok(operator) => operator,
+                // Another node won the race.
+                Err(vigie_store::StoreError::Conflict { .. }) => {
+                    store.find_operator_organisation().await?.ok_or(vigie_store::StoreError::NotFound)?
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+    };
+    if store.count_operator_admins().await? > 0 {
+        return Ok(FirstStart { operator, created_admin: None });
+    }
+    let email = Email::parse(&settings.admin_email)
+        .map_err(|message| vigie_domain::ValidationError::single("admin_email", message))?;
+    let admin = NewUser {
+        organisation_id: operator.id,
+        email: email.clone(),
+        display_name: "Administrator".into(),
+        roles: RoleSet::of(&[Role::Admin]),
+    };
+    let password = match &settings.admin_password {
+        Some(password) => InitialPassword::Given(password.clone()),
+        None => InitialPassword::Generate,
+    };
+    match app::create_user(store, Actor::System, &admin, password).await {
+        Ok(created) => {
+            Ok(FirstStart { operator, created_admin: Some((email.as_str().to_owned(), created.generated_password)) })
+        }
+        Err(AppError::Store(vigie_store::StoreError::Conflict { .. })) => {
+            Ok(FirstStart { operator, created_admin: None })
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// The password every demo account shares; the demo is for trying Vigie, not for real data.
+pub const DEMO_PASSWORD: &str = "demo-password-123";
+
+/// A fictional organisation of the demo world and its people.
+struct DemoOrganisation {
+    name: &'static str,
+    kind: OrganisationKind,
+    country: &'static str,
+    contact: &'static str,
+    people: &'static [(&'static str, &'static str, &'static [Role])],
+}
+
+const DEMO_WORLD: &[DemoOrganisation] = &[
+    DemoOrganisation {
+        name: "Unité nationale de signalement (demo)",
+        kind: OrganisationKind::ReferralUnit,
+        country: "FR",
+        contact: "contact@signalement.example",
+        people: &[
+            ("officer@signalement.example", "Camille Officer", &[Role::Referrer]),
+            ("head@signalement.example", "Dominique Head", &[Role::Admin, Role::Referrer]),
+        ],
+    },
+    DemoOrganisation {
+        name: "Safer Web Flaggers (demo)",
+        kind: OrganisationKind::TrustedFlagger,
+        country: "DE",
+        contact: "desk@flaggers.example",
+        people: &[("analyst@flaggers.example", "Jonas Analyst", &[Role::Referrer])],
+    },
+    DemoOrganisation {
+        name: "Videoshare (demo)",
+        kind: OrganisationKind::Platform,
+        country: "NL",
+        contact: "legal@videoshare.example",
+        people: &[
+            ("lead@videoshare.example", "Noor Lead", &[Role::Admin, Role::SeniorReviewer]),
+            ("reviewer1@videoshare.example", "Sam Reviewer", &[Role::Reviewer]),
+            ("reviewer2@videoshare.example", "Alex Reviewer", &[Role::Reviewer]),
+            ("audit@videoshare.example", "Robin Auditor", &[Role::Auditor]),
+        ],
+    },
+    DemoOrganisation {
+        name: "Forum Libre (demo)",
+        kind: OrganisationKind::Platform,
+        country: "BE",
+        contact: "abuse@forumlibre.example",
+        people: &[("moderator@forumlibre.example", "Lou Moderator", &[Role::Reviewer, Role::SeniorReviewer])],
+    },
+];
+
+/// Seeds the demo world once (skipped when its organisations exist). Returns the demo logins.
+pub async fn seed_demo(store: &Store) -> Result<Vec<String>, AppError> {
+    let mut logins = Vec::new();
+    let demo_hash = app::hash_password(DEMO_PASSWORD.to_owned()).await?;
+    for demo in DEMO_WORLD {
+        if store.find_organisation_by_name(demo.name).await?.is_some() {
+            continue;
+        }
+        let organisation = NewOrganisation {
+            name: demo.name.into(),
+            kind: demo.kind,
+            country: CountryCode::parse(demo.country).map_err(anyhow::Error::msg)?,
+            contact_email: Some(Email::parse(demo.contact).map_err(anyhow::Error::msg)?),
+        };
+        let organisation = store.insert_organisation(&organisation, false, Actor::System).await?;
+        for (email, name, roles) in demo.people {
+            let user = NewUser {
+                organisation_id: organisation.id,
+                email: Email::parse(email).map_err(anyhow::Error::msg)?,
+                display_name: (*name).into(),
+                roles: RoleSet::of(roles),
+            };
+            store.insert_user(&user, Some(&demo_hash), Actor::System).await?;
+            logins.push((*email).to_owned());
+        }
+    }
+    Ok(logins)
+}

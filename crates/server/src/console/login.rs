@@ -1,0 +1,115 @@
+//! Logging in and out.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use vigie_domain::validate::Email;
+use vigie_store::NewSession;
+
+use super::{ConsoleError, ConsoleSession, Nav, SESSION_COOKIE, form_value, render};
+use crate::AppState;
+use crate::auth::{self, secrets_match};
+use crate::extract::ClientAddress;
+
+/// The login form's own CSRF token, before any session exists (double-submit cookie).
+const LOGIN_CSRF_COOKIE: &str = "vigie_login_csrf";
+
+#[derive(Template)]
+#[template(path = "console/login.html")]
+struct LoginPage {
+    nav: Option<Nav>,
+    csrf: String,
+    email: String,
+    error: Option<String>,
+}
+
+fn cookie(state: &AppState, name: &'static str, value: String, max_age: time::Duration) -> Cookie<'static> {
+    Cookie::build((name, value))
+        .path("/")
+        .http_only(true)
+        .secure(state.settings.secure_cookies)
+        .same_site(SameSite::Strict)
+        .max_age(max_age)
+        .build()
+}
+
+fn login_page(state: &AppState, jar: CookieJar, email: String, error: Option<String>) -> Response {
+    let csrf = auth::random_hex(32);
+    let jar = jar.add(cookie(state, LOGIN_CSRF_COOKIE, csrf.clone(), time::Duration::hours(1)));
+    let status = if error.is_some() { axum::http::StatusCode::UNAUTHORIZED } else { axum::http::StatusCode::OK };
+    (status, jar, render(&LoginPage { nav: None, csrf, email, error })).into_response()
+}
+
+pub(super) async fn form(State(state): State<AppState>, session: Option<ConsoleSession>, jar: CookieJar) -> Response {
+    if session.is_some() {
+        return Redirect::to("/console").into_response();
+    }
+    login_page(&state, jar, String::new(), None)
+}
+
+pub(super) async fn submit(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    jar: CookieJar,
+    body: String,
+) -> Result<Response, ConsoleError> {
+    let presented_csrf = form_value(&body, "csrf");
+    let expected_csrf = jar.get(LOGIN_CSRF_COOKIE).map(|cookie| cookie.value().to_owned()).unwrap_or_default();
+    if expected_csrf.is_empty() || !secrets_match(&presented_csrf, &expected_csrf) {
+        return Err(ConsoleError::Csrf);
+    }
+    let email_text = form_value(&body, "email");
+    let password = form_value(&body, "password");
+    if !state.login_limiter.allow(address, &email_text) {
+        let message = "Too many login attempts. Wait a minute and try again.".to_owned();
+        let mut response = login_page(&state, jar, email_text, Some(message));
+        *response.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
+        return Ok(response);
+    }
+    let failed = "Wrong email or password, or the account is disabled.".to_owned();
+    let credentials = match Email::parse(&email_text) {
+        Ok(email) => state.store.find_credentials(&email).await?,
+        Err(_) => None,
+    };
+    let (user, phc) = match credentials {
+        Some(credentials) if credentials.user.disabled_at.is_none() => {
+            let phc = credentials.password_hash.clone().unwrap_or_else(|| auth::decoy_hash().to_owned());
+            (Some(credentials.user), phc)
+        }
+        _ => (None, auth::decoy_hash().to_owned()),
+    };
+    // Verify even for unknown accounts, so timing does not reveal which emails exist.
+    let verified = tokio::task::spawn_blocking(move || auth::verify_password(&password, &phc))
+        .await
+        .map_err(|error| crate::error::ApiError::Internal(anyhow::anyhow!("password check failed: {error}")))?;
+    let Some(user) = user.filter(|_| verified) else {
+        tracing::info!("console login failed");
+        return Ok(login_page(&state, jar, email_text, Some(failed)));
+    };
+    let secret = auth::random_hex(32);
+    let session = NewSession {
+        secret_hash: auth::session_hash(&secret),
+        user_id: user.id,
+        csrf_token: auth::random_hex(32),
+        expires_at: state.store.now() + state.settings.session_lifetime,
+    };
+    state.store.insert_session(&session, user.organisation_id).await?;
+    let lifetime = time::Duration::seconds(state.settings.session_lifetime.num_seconds());
+    let jar =
+        jar.remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/")).add(cookie(&state, SESSION_COOKIE, secret, lifetime));
+    Ok((jar, Redirect::to("/console")).into_response())
+}
+
+pub(super) async fn logout(
+    State(state): State<AppState>,
+    session: ConsoleSession,
+    jar: CookieJar,
+    body: String,
+) -> Result<Response, ConsoleError> {
+    session.check_csrf(&form_value(&body, "csrf"))?;
+    state.store.delete_session(&session.session).await?;
+    let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
+    Ok((jar, Redirect::to("/console/login")).into_response())
+}

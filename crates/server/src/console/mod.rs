@@ -1,0 +1,242 @@
+//! The console: server-rendered HTML pages (askama), session cookies, CSRF-checked forms.
+//!
+//! Every page and form handler takes a [`ConsoleSession`] (which redirects to the login page
+//! when there is none) and every POST handler calls [`ConsoleSession::check_csrf`] first.
+
+mod audit;
+mod login;
+mod organisations;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::CookieJar;
+use tower_http::set_header::SetResponseHeaderLayer;
+use vigie_domain::access::{Actor, Permission, Principal};
+use vigie_domain::validate::FieldIssue;
+use vigie_store::SessionView;
+
+use crate::AppState;
+use crate::auth::{secrets_match, session_hash};
+use crate::error::ApiError;
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "vigie_session";
+
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+                                       form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The `/console` routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(organisations::dashboard))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/organisations", get(organisations::list).post(organisations::create))
+        .route("/organisations/{id}", get(organisations::show))
+        .route("/organisations/{id}/users", post(organisations::create_user))
+        .route("/organisations/{id}/tokens", post(organisations::create_token))
+        .route("/users/{id}/{action}", post(organisations::set_user_state))
+        .route("/tokens/{id}/revoke", post(organisations::revoke_token))
+        .route("/audit", get(audit::page))
+        .route("/static/vigie.css", get(stylesheet))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ))
+        // Pages show secrets once (new passwords, tokens) and private data: never cache them.
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+}
+
+async fn stylesheet() -> Response {
+    let mut response = include_str!("../../static/vigie.css").into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    response
+}
+
+/// What the page header needs about the logged-in user.
+pub struct Nav {
+    display_name: String,
+    organisation_name: String,
+    csrf: String,
+    can_read_audit: bool,
+}
+
+/// A logged-in console user.
+pub struct ConsoleSession {
+    /// The session and its user.
+    pub session: SessionView,
+    /// The user as a principal, for permission checks.
+    pub principal: Principal,
+    /// Name of the user's organisation, for the header.
+    pub organisation_name: String,
+}
+
+impl ConsoleSession {
+    /// The page header data.
+    pub fn nav(&self) -> Option<Nav> {
+        Some(Nav {
+            display_name: self.session.user.display_name.clone(),
+            organisation_name: self.organisation_name.clone(),
+            csrf: self.session.csrf_token.clone(),
+            can_read_audit: self.principal.may(Permission::ReadAudit(Some(self.principal.organisation_id))),
+        })
+    }
+
+    /// Refuses a form whose CSRF token is not this session's.
+    pub fn check_csrf(&self, presented: &str) -> Result<(), ConsoleError> {
+        if secrets_match(presented, &self.session.csrf_token) { Ok(()) } else { Err(ConsoleError::Csrf) }
+    }
+
+    /// Fails with a 403 page unless the user holds `permission`.
+    pub fn require(&self, permission: Permission) -> Result<(), ConsoleError> {
+        if self.principal.may(permission) { Ok(()) } else { Err(ConsoleError::Api(ApiError::Forbidden)) }
+    }
+}
+
+async fn load_session(parts: &mut Parts, state: &AppState) -> Result<Option<ConsoleSession>, ConsoleError> {
+    let jar = CookieJar::from_headers(&parts.headers);
+    let Some(cookie) = jar.get(SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let Some(session) = state.store.find_session(&session_hash(cookie.value())).await.map_err(ApiError::from)? else {
+        return Ok(None);
+    };
+    let organisation = state.store.get_organisation(session.user.organisation_id).await.map_err(ApiError::from)?;
+    let principal = Principal {
+        actor: Actor::User(session.user.id),
+        organisation_id: session.user.organisation_id,
+        organisation_is_operator: session.organisation_is_operator,
+        roles: session.user.roles,
+    };
+    Ok(Some(ConsoleSession { session, principal, organisation_name: organisation.name }))
+}
+
+impl FromRequestParts<AppState> for ConsoleSession {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match load_session(parts, state).await {
+            Ok(Some(session)) => Ok(session),
+            Ok(None) => Err(Redirect::to("/console/login").into_response()),
+            Err(error) => Err(error.into_response()),
+        }
+    }
+}
+
+impl OptionalFromRequestParts<AppState> for ConsoleSession {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Self::Rejection> {
+        load_session(parts, state).await.map_err(IntoResponse::into_response)
+    }
+}
+
+/// Renders a template, or a 500 page if rendering fails.
+pub fn render(template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(error) => {
+            ConsoleError::Api(ApiError::Internal(anyhow::anyhow!("template failed: {error}"))).into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/error.html")]
+struct ErrorPage {
+    nav: Option<Nav>,
+    title: String,
+    detail: String,
+}
+
+/// A failure shown as an HTML page.
+#[derive(Debug)]
+pub enum ConsoleError {
+    /// The form's CSRF token did not match.
+    Csrf,
+    /// Anything the API would report, shown as a page.
+    Api(ApiError),
+}
+
+impl From<ApiError> for ConsoleError {
+    fn from(error: ApiError) -> Self {
+        Self::Api(error)
+    }
+}
+
+impl From<vigie_store::StoreError> for ConsoleError {
+    fn from(error: vigie_store::StoreError) -> Self {
+        Self::Api(error.into())
+    }
+}
+
+impl From<crate::app::AppError> for ConsoleError {
+    fn from(error: crate::app::AppError) -> Self {
+        Self::Api(error.into())
+    }
+}
+
+impl IntoResponse for ConsoleError {
+    fn into_response(self) -> Response {
+        let (status, title, detail, internal) = match self {
+            Self::Csrf => (
+                StatusCode::FORBIDDEN,
+                "Form expired".to_owned(),
+                "This form was not sent from your current session. Go back, reload the page and try again.".to_owned(),
+                None,
+            ),
+            Self::Api(error) => {
+                let problem = error.problem();
+                let internal = match error {
+                    ApiError::Internal(cause) => Some(format!("{cause:#}")),
+                    _ => None,
+                };
+                let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                (status, problem.title.to_owned(), problem.detail, internal)
+            }
+        };
+        let page = ErrorPage { nav: None, title, detail };
+        let mut response = (status, render(&page)).into_response();
+        if let Some(cause) = internal {
+            response.extensions_mut().insert(crate::error::InternalErrorLogged(std::sync::Arc::new(cause)));
+        }
+        response
+    }
+}
+
+/// Form fields that may be repeated (`roles=a&roles=b`) or absent, which plain
+/// `application/x-www-form-urlencoded` deserialisation into a `Vec` does not handle.
+pub fn form_values(body: &str, name: &str) -> Vec<String> {
+    form_urlencoded_pairs(body).filter(|(key, _)| key == name).map(|(_, value)| value).collect()
+}
+
+/// The first value of a form field, or empty.
+pub fn form_value(body: &str, name: &str) -> String {
+    form_values(body, name).into_iter().next().unwrap_or_default()
+}
+
+fn form_urlencoded_pairs(body: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    form_urlencoded::parse(body.as_bytes()).map(|(key, value)| (key.into_owned(), value.into_owned()))
+}
+
+/// Issues shown above a form.
+pub type FormErrors = Vec<FieldIssue>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_form_fields() {
+        let body = "csrf=abc&roles=admin&roles=viewer&name=Forum+Libre+%28demo%29";
+        assert_eq!(form_values(body, "roles"), ["admin", "viewer"]);
+        assert_eq!(form_value(body, "name"), "Forum Libre (demo)");
+        assert_eq!(form_value(body, "missing"), "");
+    }
+}

@@ -1,0 +1,389 @@
+//! The overview, the organisation directory, and each organisation's users and tokens.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use uuid::Uuid;
+use vigie_domain::access::{Permission, Role, RoleSet};
+use vigie_domain::ids::{OrganisationId, TokenId, UserId};
+use vigie_domain::organisation::{Organisation, OrganisationDraft, OrganisationKind};
+use vigie_domain::user::UserDraft;
+use vigie_store::UserChange;
+
+use super::{ConsoleError, ConsoleSession, FormErrors, Nav, form_value, form_values, render};
+use crate::AppState;
+use crate::app::{self, InitialPassword, TokenRequest};
+use crate::error::ApiError;
+
+#[derive(Template)]
+#[template(path = "console/dashboard.html")]
+struct DashboardPage {
+    nav: Option<Nav>,
+    email: String,
+    organisation_id: OrganisationId,
+    organisation_name: String,
+    organisation_kind: &'static str,
+    roles: String,
+    organisation_count: usize,
+    user_count: Option<usize>,
+    token_count: Option<usize>,
+}
+
+fn role_list(roles: RoleSet) -> String {
+    roles.iter().map(Role::as_str).collect::<Vec<_>>().join(", ")
+}
+
+pub(super) async fn dashboard(
+    State(state): State<AppState>,
+    session: ConsoleSession,
+) -> Result<Response, ConsoleError> {
+    let own = session.principal.organisation_id;
+    let organisation = state.store.get_organisation(own).await?;
+    let organisation_count = state.store.list_organisations().await?.len();
+    let (user_count, token_count) = if session.principal.may(Permission::ReadMembers(own)) {
+        let scope = if session.principal.may(Permission::ReadAudit(None)) { None } else { Some(own) };
+        let now = state.store.now();
+        let users = state.store.list_users(scope).await?.len();
+        let tokens =
+            state.store.list_tokens(scope).await?.iter().filter(|token| token.check_usable(now).is_ok()).count();
+        (Some(users), Some(tokens))
+    } else {
+        (None, None)
+    };
+    Ok(render(&DashboardPage {
+        nav: session.nav(),
+        email: session.session.user.email.as_str().to_owned(),
+        organisation_id: own,
+        organisation_name: organisation.name,
+        organisation_kind: organisation.kind.label(),
+        roles: role_list(session.principal.roles),
+        organisation_count,
+        user_count,
+        token_count,
+    }))
+}
+
+#[derive(Default)]
+struct OrganisationForm {
+    name: String,
+    kind: String,
+    country: String,
+    contact_email: String,
+    errors: FormErrors,
+}
+
+#[derive(Template)]
+#[template(path = "console/organisations.html")]
+struct OrganisationsPage {
+    nav: Option<Nav>,
+    csrf: String,
+    organisations: Vec<Organisation>,
+    can_create: bool,
+    kinds: [OrganisationKind; 5],
+    form: OrganisationForm,
+}
+
+async fn organisations_page(
+    state: &AppState,
+    session: &ConsoleSession,
+    form: OrganisationForm,
+) -> Result<Response, ConsoleError> {
+    session.require(Permission::ReadDirectory)?;
+    let failed = !form.errors.is_empty();
+    let page = OrganisationsPage {
+        nav: session.nav(),
+        csrf: session.session.csrf_token.clone(),
+        organisations: state.store.list_organisations().await?,
+        can_create: session.principal.may(Permission::ManageOrganisations),
+        kinds: OrganisationKind::ALL,
+        form,
+    };
+    let status = if failed { axum::http::StatusCode::BAD_REQUEST } else { axum::http::StatusCode::OK };
+    Ok((status, render(&page)).into_response())
+}
+
+pub(super) async fn list(State(state): State<AppState>, session: ConsoleSession) -> Result<Response, ConsoleError> {
+    organisations_page(&state, &session, OrganisationForm { kind: "platform".into(), ..Default::default() }).await
+}
+
+pub(super) async fn create(
+    State(state): State<AppState>,
+    session: ConsoleSession,
+    body: String,
+) -> Result<Response, ConsoleError> {
+    session.check_csrf(&form_value(&body, "csrf"))?;
+    session.require(Permission::ManageOrganisations)?;
+    let mut form = OrganisationForm {
+        name: form_value(&body, "name"),
+        kind: form_value(&body, "kind"),
+        country: form_value(&body, "country"),
+        contact_email: form_value(&body, "contact_email"),
+        errors: Vec::new(),
+    };
+    let draft = OrganisationDraft {
+        name: &form.name,
+        kind: &form.kind,
+        country: &form.country,
+        contact_email: &form.contact_email,
+    };
+    let result = match draft.validate() {
+        Ok(organisation) => {
+            state.store.insert_organisation(&organisation, false, session.principal.actor).await.map_err(ApiError::from)
+        }
+        Err(error) => Err(ApiError::Validation(error)),
+    };
+    match result {
+        Ok(organisation) => Ok(Redirect::to(&format!("/console/organisations/{}", organisation.id)).into_response()),
+        Err(error @ (ApiError::Validation(_) | ApiError::Conflict { .. })) => {
+            form.errors =
+                error.problem().errors.into_iter().map(|e| vigie_domain::FieldIssue::new(e.field, e.message)).collect();
+            organisations_page(&state, &session, form).await
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+struct UserRow {
+    id: UserId,
+    display_name: String,
+    email: String,
+    roles: String,
+    disabled: bool,
+}
+
+struct TokenRow {
+    id: TokenId,
+    name: String,
+    roles: String,
+    state: &'static str,
+    expires: String,
+    last_used: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/organisation.html")]
+struct OrganisationPage {
+    nav: Option<Nav>,
+    csrf: String,
+    organisation: Organisation,
+    can_read_members: bool,
+    can_manage: bool,
+    users: Vec<UserRow>,
+    tokens: Vec<TokenRow>,
+    roles: [Role; 6],
+    errors: FormErrors,
+    open_form: &'static str,
+}
+
+fn format_time(time: Option<chrono::DateTime<chrono::Utc>>, none: &str) -> String {
+    time.map_or_else(|| none.to_owned(), |time| time.format("%Y-%m-%d %H:%M UTC").to_string())
+}
+
+async fn organisation_page(
+    state: &AppState,
+    session: &ConsoleSession,
+    id: OrganisationId,
+    errors: FormErrors,
+    open_form: &'static str,
+) -> Result<Response, ConsoleError> {
+    session.require(Permission::ReadDirectory)?;
+    let organisation = state.store.get_organisation(id).await?;
+    let can_read_members = session.principal.may(Permission::ReadMembers(id));
+    let (users, tokens) = if can_read_members {
+        let now = state.store.now();
+        let users = state.store.list_users(Some(id)).await?;
+        let tokens = state.store.list_tokens(Some(id)).await?;
+        let users = users
+            .into_iter()
+            .map(|user| UserRow {
+                id: user.id,
+                display_name: user.display_name,
+                email: user.email.as_str().to_owned(),
+                roles: role_list(user.roles),
+                disabled: user.disabled_at.is_some(),
+            })
+            .collect();
+        let tokens = tokens
+            .into_iter()
+            .map(|token| TokenRow {
+                id: token.id,
+                state: match token.check_usable(now) {
+                    Ok(()) => "active",
+                    Err(vigie_domain::token::TokenRejection::Expired) => "expired",
+                    Err(vigie_domain::token::TokenRejection::Revoked) => "revoked",
+                },
+                name: token.name,
+                roles: role_list(token.roles),
+                expires: format_time(token.expires_at, "never"),
+                last_used: format_time(token.last_used_at, "never"),
+            })
+            .collect();
+        (users, tokens)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let failed = !errors.is_empty();
+    let page = OrganisationPage {
+        nav: session.nav(),
+        csrf: session.session.csrf_token.clone(),
+        organisation,
+        can_read_members,
+        can_manage: session.principal.may(Permission::ManageMembers(id)),
+        users,
+        tokens,
+        roles: Role::ALL,
+        errors,
+        open_form,
+    };
+    let status = if failed { axum::http::StatusCode::BAD_REQUEST } else { axum::http::StatusCode::OK };
+    Ok((status, render(&page)).into_response())
+}
+
+pub(super) async fn show(
+    State(state): State<AppState>,
+    session: ConsoleSession,
+    Path(id): Path<Uuid>,
+) -> Result<Response, ConsoleError> {
+    organisation_page(&state, &session, OrganisationId(id), Vec::new(), "").await
+}
+
+#[derive(Template)]
+#[template(path = "console/secret.html")]
+struct SecretPage {
+    nav: Option<Nav>,
+    title: &'static str,
+    explanation: String,
+    secret: String,
+    back_href: String,
+    back_label: String,
+}
+
+fn issues_of(error: ApiError) -> Result<FormErrors, ConsoleError> {
+    match error {
+        ApiError::Validation(_) | ApiError::Conflict { .. } => Ok(error
+            .problem()
+            .errors
+            .into_iter()
+            .map(|issue| vigie_domain::FieldIssue::new(issue.field, issue.message))
+            .collect()),
+        other => Err(other.into()),
+    }
+}
+
+pub(super) async fn create_user(
+    State(state): State<AppState>,
+    session: ConsoleSession,
+    Path(id): Path<Uuid>,
+    body: String,
+) -> Result<Response, ConsoleError> {
+    session.check_csrf(&form_value(&body, "csrf"))?;
+    let organisation_id = OrganisationId(id);
+    session.require(Permission::ManageMembers(organisation_id))?;
+    let organisation = state.store.get_organisation(organisation_id).await?;
+    let email = form_value(&body, "email");
+    let display_name = form_value(&body, "display_name");
+    let roles = form_values(&body, "roles");
+    let draft = UserDraft { organisation_id, email: &email, display_name: &display_name, roles: &roles };
+    let created = match draft.validate() {
+        Ok(user) => app::create_user(&state.store, session.principal.actor, &user, InitialPassword::Generate)
+            .await
+            .map_err(ApiError::from),
+        Err(error) => Err(ApiError::Validation(error)),
+    };
+    match created {
+        Ok(created) => Ok(render(&SecretPage {
+            nav: session.nav(),
+            title: "User created",
+            explanation: format!(
+                "{} can now log in as {} with this password. Give it to them through a separate, safe channel.",
+                created.user.display_name,
+                created.user.email.as_str()
+            ),
+            secret: created.generated_password.unwrap_or_default(),
+            back_href: format!("/console/organisations/{}", organisation.id),
+            back_label: organisation.name,
+        })
+        .into_response()),
+        Err(error) => organisation_page(&state, &session, organisation_id, issues_of(error)?, "user").await,
+    }
+}
+
+pub(super) async fn create_token(
+    State(state): State<AppState>,
+    session: ConsoleSession,
+    Path(id): Path<Uuid>,
+    body: String,
+) -> Result<Response, ConsoleError> {
+    session.check_csrf(&form_value(&body, "csrf"))?;
+    let organisation_id = OrganisationId(id);
+    session.require(Permission::ManageMembers(organisation_id))?;
+    let organisation = state.store.get_organisation(organisation_id).await?;
+    let name = form_value(&body, "name");
+    let roles = form_values(&body, "roles");
+    let days = form_value(&body, "expires_in_days");
+    let expires_at = match days.trim() {
+        "" => Ok(None),
+        text => match text.parse::<i64>() {
+            Ok(days @ 1..=3650) => Ok(Some(state.store.now() + chrono::Duration::days(days))),
+            _ => Err(ApiError::field("expires_in_days", "must be a whole number of days between 1 and 3650")),
+        },
+    };
+    let created = match expires_at {
+        Ok(expires_at) => {
+            let request = TokenRequest { organisation_id, name: &name, roles: &roles, expires_at };
+            app::create_token(&state.store, session.principal.actor, request).await.map_err(ApiError::from)
+        }
+        Err(error) => Err(error),
+    };
+    match created {
+        Ok((token, secret)) => Ok(render(&SecretPage {
+            nav: session.nav(),
+            title: "API token created",
+            explanation: format!(
+                "Send it as `Authorization: Bearer <token>`. It acts for {} with roles: {}.",
+                organisation.name,
+                role_list(token.roles)
+            ),
+            secret: secret.expose().to_owned(),
+            back_href: format!("/console/organisations/{}", organisation.id),
+            back_label: organisation.name,
+        })
+        .into_response()),
+        Err(error) => organisation_page(&state, &session, organisation_id, issues_of(error)?, "token").await,
+    }
+}
+
+pub(super) async fn set_user_state(
+    State(state): State<AppState>,
+    session: ConsoleSession,
+    Path((id, action)): Path<(Uuid, String)>,
+    body: String,
+) -> Result<Response, ConsoleError> {
+    session.check_csrf(&form_value(&body, "csrf"))?;
+    let disabled = match action.as_str() {
+        "disable" => true,
+        "enable" => false,
+        _ => return Err(ApiError::NotFound.into()),
+    };
+    let user = state.store.get_user(UserId(id)).await?;
+    session.require(Permission::ManageMembers(user.organisation_id))?;
+    if disabled && user.id == session.session.user.id {
+        return Err(ApiError::field("disabled", "you cannot disable your own account").into());
+    }
+    let change = UserChange { disabled: Some(disabled), ..Default::default() };
+    state.store.update_user(user.id, &change, session.principal.actor).await?;
+    Ok(Redirect::to(&format!("/console/organisations/{}", user.organisation_id)).into_response())
+}
+
+pub(super) async fn revoke_token(
+    State(state): State<AppState>,
+    session: ConsoleSession,
+    Path(id): Path<Uuid>,
+    body: String,
+) -> Result<Response, ConsoleError> {
+    session.check_csrf(&form_value(&body, "csrf"))?;
+    let token = state.store.get_token(TokenId(id)).await?;
+    session.require(Permission::ManageMembers(token.organisation_id))?;
+    state.store.revoke_token(token.id, session.principal.actor).await?;
+    Ok(Redirect::to(&format!("/console/organisations/{}", token.organisation_id)).into_response())
+}

@@ -1,0 +1,205 @@
+//! The one place where failures become HTTP responses: `application/problem+json` (RFC 9457).
+//!
+//! A 5xx never shows its cause to the client: the cause is logged with the request id, and the
+//! client gets a generic detail it can quote when asking for help.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+use vigie_domain::validate::{FieldIssue, ValidationError};
+use vigie_store::StoreError;
+
+/// A failure of a request, as the API reports it.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Input broke a rule; every offending field is named.
+    #[error("invalid input: {0}")]
+    Validation(ValidationError),
+    /// The body is not the JSON this route takes.
+    #[error("malformed request body: {detail}")]
+    MalformedBody {
+        /// What is wrong, naming the field where there is one.
+        detail: String,
+        /// The JSON path of the offending field, if known.
+        field: Option<String>,
+    },
+    /// Wrong or missing `Content-Type`.
+    #[error("unsupported media type")]
+    UnsupportedMediaType(String),
+    /// Body over the route's size limit.
+    #[error("request body too large")]
+    PayloadTooLarge,
+    /// No credentials, or credentials that do not authenticate.
+    #[error("authentication required: {0}")]
+    Unauthenticated(&'static str),
+    /// Authenticated, but the roles do not allow this.
+    #[error("forbidden")]
+    Forbidden,
+    /// The thing does not exist, or the caller may not know it exists.
+    #[error("not found")]
+    NotFound,
+    /// The write conflicts with existing data.
+    #[error("conflict: {detail}")]
+    Conflict {
+        /// Stable slug of the conflict, such as `duplicate-name`.
+        slug: &'static str,
+        /// What conflicts.
+        detail: String,
+        /// The field responsible.
+        field: Option<&'static str>,
+    },
+    /// Too many attempts; retry later.
+    #[error("too many requests")]
+    TooManyRequests,
+    /// A bug or an unreachable database.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// Shorthand for handler results.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// Stable identifier of the problem kind (`urn:vigie:problem:<slug>`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Short summary of the problem kind.
+    pub title: &'static str,
+    /// The HTTP status.
+    pub status: u16,
+    /// What went wrong this time.
+    pub detail: String,
+    /// One entry per offending field.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ProblemField>,
+}
+
+/// One offending field.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProblemField {
+    /// JSON path or form name of the field.
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl From<ValidationError> for ApiError {
+    fn from(error: ValidationError) -> Self {
+        Self::Validation(error)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound => Self::NotFound,
+            StoreError::Conflict { constraint } => match constraint.as_str() {
+                "organisations_name_key" => Self::Conflict {
+                    slug: "duplicate-name",
+                    detail: "an organisation with this name already exists".into(),
+                    field: Some("name"),
+                },
+                "users_email_key" => Self::Conflict {
+                    slug: "duplicate-email",
+                    detail: "a user with this email already exists".into(),
+                    field: Some("email"),
+                },
+                "organisations_one_operator" => Self::Conflict {
+                    slug: "operator-exists",
+                    detail: "this instance already has an operator organisation".into(),
+                    field: None,
+                },
+                other => Self::Internal(anyhow::anyhow!("unexpected constraint violation: {other}")),
+            },
+            StoreError::Other(error) => Self::Internal(error),
+        }
+    }
+}
+
+impl ApiError {
+    /// A validation error about one field.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        Self::Validation(ValidationError::single(field, message))
+    }
+
+    /// Status, problem slug and title.
+    fn kind(&self) -> (StatusCode, &'static str, &'static str) {
+        match self {
+            Self::Validation(_) => (StatusCode::BAD_REQUEST, "validation", "Invalid input"),
+            Self::MalformedBody { .. } => (StatusCode::BAD_REQUEST, "malformed-body", "Malformed request body"),
+            Self::UnsupportedMediaType(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported media type")
+            }
+            Self::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Request body too large"),
+            Self::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated", "Authentication required"),
+            Self::Forbidden => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
+            Self::NotFound => (StatusCode::NOT_FOUND, "not-found", "Not found"),
+            Self::Conflict { slug, .. } => (StatusCode::CONFLICT, slug, "Conflict"),
+            Self::TooManyRequests => (StatusCode::TOO_MANY_REQUESTS, "rate-limited", "Too many requests"),
+            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
+        }
+    }
+
+    /// The problem body for this error.
+    pub fn problem(&self) -> Problem {
+        let (status, slug, title) = self.kind();
+        let mut errors = Vec::new();
+        let detail = match self {
+            Self::Validation(error) => {
+                errors = error.issues.iter().map(problem_field).collect();
+                error.to_string()
+            }
+            Self::MalformedBody { detail, field } => {
+                if let Some(field) = field {
+                    errors.push(ProblemField { field: field.clone(), message: detail.clone() });
+                }
+                detail.clone()
+            }
+            Self::UnsupportedMediaType(detail) => detail.clone(),
+            Self::PayloadTooLarge => "the request body is larger than this route accepts".into(),
+            Self::Unauthenticated(reason) => (*reason).into(),
+            Self::Forbidden => "your roles do not allow this".into(),
+            Self::NotFound => "no such resource, or it is not visible to you".into(),
+            Self::Conflict { detail, field, .. } => {
+                if let Some(field) = field {
+                    errors.push(ProblemField { field: (*field).into(), message: detail.clone() });
+                }
+                detail.clone()
+            }
+            Self::TooManyRequests => "too many attempts; wait a minute and try again".into(),
+            Self::Internal(_) => "an internal error occurred; it has been logged with this request's id".into(),
+        };
+        Problem { kind: format!("urn:vigie:problem:{slug}"), title, status: status.as_u16(), detail, errors }
+    }
+}
+
+fn problem_field(issue: &FieldIssue) -> ProblemField {
+    ProblemField { field: issue.field.clone(), message: issue.message.clone() }
+}
+
+/// Marks a response whose cause was an internal error, for the logging middleware.
+#[derive(Clone)]
+pub struct InternalErrorLogged(pub std::sync::Arc<String>);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let problem = self.problem();
+        let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        let mut response = (status, body).into_response();
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if let Self::Unauthenticated(_) = self {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Self::TooManyRequests = self {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+        }
+        if let Self::Internal(error) = self {
+            response.extensions_mut().insert(InternalErrorLogged(std::sync::Arc::new(format!("{error:#}"))));
+        }
+        response
+    }
+}

@@ -1,0 +1,146 @@
+//! Extractors that turn every rejection into a problem+json [`ApiError`], and the API's
+//! authentication.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use serde::de::DeserializeOwned;
+use vigie_domain::access::{Actor, Principal};
+use vigie_domain::token::{TokenHash, TokenRejection};
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// A JSON body, parsed strictly: `Content-Type: application/json`, the route's size limit, and
+/// errors that name the offending field by its JSON path.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok());
+        let is_json = content_type.is_some_and(|value| {
+            let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+            essence == "application/json" || essence.ends_with("+json")
+        });
+        if !is_json {
+            return Err(ApiError::UnsupportedMediaType("send the body as Content-Type: application/json".into()));
+        }
+        let bytes = Bytes::from_request(request, state).await.map_err(|rejection: BytesRejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::MalformedBody { detail: "the request body could not be read".into(), field: None }
+            }
+        })?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Parses JSON, naming the field at fault. serde's messages name fields and types but never
+/// quote the submitted values, so they are safe to return.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        let field = (path != ".").then_some(path);
+        let detail = match inner.classify() {
+            serde_json::error::Category::Eof => "the JSON body ends too early".to_owned(),
+            serde_json::error::Category::Syntax => format!("the body is not valid JSON ({inner})"),
+            _ => inner.to_string(),
+        };
+        ApiError::MalformedBody { detail, field }
+    })?;
+    deserializer.end().map_err(|_| ApiError::MalformedBody {
+        detail: "trailing characters after the JSON body".into(),
+        field: None,
+    })?;
+    Ok(value)
+}
+
+/// Path parameters with problem+json rejections.
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state).await.map(|path| Self(path.0)).map_err(
+            |rejection: PathRejection| {
+                ApiError::field("path", format!("invalid path parameter: {}", rejection.body_text()))
+            },
+        )
+    }
+}
+
+/// Query parameters with problem+json rejections.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|query| Self(query.0))
+            .map_err(|rejection: QueryRejection| ApiError::field("query", rejection.body_text()))
+    }
+}
+
+/// The client's address, for rate limiting. `0.0.0.0` when unknown (in-process tests).
+pub struct ClientAddress(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let address = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
+        Ok(Self(address))
+    }
+}
+
+/// The principal behind an API request: `Authorization: Bearer vigie_...`.
+pub struct ApiPrincipal(pub Principal);
+
+impl FromRequestParts<AppState> for ApiPrincipal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .ok_or(ApiError::Unauthenticated("send an API token as Authorization: Bearer <token>"))?;
+        let presented = header
+            .to_str()
+            .ok()
+            .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
+            .map(str::trim)
+            .filter(|token| TokenHash::looks_like_token(token))
+            .ok_or(ApiError::Unauthenticated("the Authorization header does not hold a Vigie API token"))?;
+        let owner = state
+            .store
+            .find_token_by_hash(&TokenHash::of_presented(presented))
+            .await?
+            .ok_or(ApiError::Unauthenticated("unknown API token"))?;
+        owner.token.check_usable(state.store.now()).map_err(|rejection| match rejection {
+            TokenRejection::Revoked => ApiError::Unauthenticated("this API token has been revoked"),
+            TokenRejection::Expired => ApiError::Unauthenticated("this API token has expired"),
+        })?;
+        state.store.touch_token(owner.token.id).await?;
+        Ok(Self(Principal {
+            actor: Actor::Token(owner.token.id),
+            organisation_id: owner.token.organisation_id,
+            organisation_is_operator: owner.organisation_is_operator,
+            roles: owner.token.roles,
+        }))
+    }
+}

@@ -1,0 +1,99 @@
+//! Vigie's server: the JSON API under `/v1`, the review console under `/console`, health and
+//! metrics endpoints, and (as features arrive) the background workers.
+//!
+//! - [`router`] builds the whole HTTP surface from an [`AppState`]; tests drive the very same
+//!   router with `tower::ServiceExt::oneshot`.
+//! - [`serve`] runs it on a listener until a shutdown token is cancelled.
+//! - [`app`] holds the use cases shared by the API, the console and the CLI.
+//!
+//! Architecture invariant: only this crate knows HTTP status codes and JSON shapes; handlers
+//! check permissions with `vigie_domain::access::Principal::may` before touching the store.
+
+#![deny(missing_docs)]
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod bootstrap;
+pub mod console;
+pub mod error;
+pub mod extract;
+pub mod metrics;
+mod middleware;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use vigie_store::Store;
+
+/// Settings the server needs at run time, already validated.
+#[derive(Clone, Debug)]
+pub struct ServerSettings {
+    /// Largest JSON body accepted, in bytes.
+    pub json_body_limit: usize,
+    /// How long a console session lasts.
+    pub session_lifetime: chrono::Duration,
+    /// Mark cookies `Secure` (when served over HTTPS, directly or behind a proxy).
+    pub secure_cookies: bool,
+    /// Login attempts allowed per minute per client address and per account.
+    pub login_attempts_per_minute: u32,
+    /// Longest a request may run before it is answered 408; also bounds graceful shutdown.
+    pub request_timeout: Duration,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            json_body_limit: 1024 * 1024,
+            session_lifetime: chrono::Duration::hours(12),
+            secure_cookies: false,
+            login_attempts_per_minute: 10,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Everything a handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// Run-time settings.
+    pub settings: Arc<ServerSettings>,
+    /// Login throttling.
+    pub login_limiter: Arc<auth::LoginLimiter>,
+    /// Prometheus metrics.
+    pub metrics: Arc<metrics::Metrics>,
+}
+
+impl AppState {
+    /// State over `store` with `settings`.
+    pub fn new(store: Store, settings: ServerSettings) -> Self {
+        let login_limiter = Arc::new(auth::LoginLimiter::new(settings.login_attempts_per_minute));
+        Self { store, settings: Arc::new(settings), login_limiter, metrics: Arc::new(metrics::Metrics::new()) }
+    }
+}
+
+/// The whole HTTP surface.
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = api::router(&state).split_for_parts();
+    let openapi = Arc::new(openapi);
+    let routes = Router::new()
+        .merge(api)
+        .merge(api::system::router(openapi))
+        .nest("/console", console::router())
+        .route("/", axum::routing::get(|| async { axum::response::Redirect::to("/console") }))
+        .fallback(api::not_found);
+    middleware::apply(routes, state.clone()).with_state(state)
+}
+
+/// Serves `router` on `listener` until `shutdown` is cancelled, then lets in-flight requests
+/// finish (each is bounded by the request timeout).
+pub async fn serve(listener: TcpListener, router: Router, shutdown: CancellationToken) -> std::io::Result<()> {
+    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await
+}

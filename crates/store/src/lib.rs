@@ -1,0 +1,231 @@
+//! Vigie's persistence: the only crate that speaks SQL.
+//!
+//! One [`Store`] serves both backends. Every query is written once, in the SQL that SQLite and
+//! PostgreSQL share (`$1` placeholders, `returning`, `on conflict`), and the [`on_pool!`] macro
+//! compiles it once per backend so each is type-checked against its own driver. Where the
+//! dialects differ, the method says so with an explicit `match`.
+//!
+//! Architecture invariants:
+//! - A transaction begins and ends inside one store method, sized to one use case.
+//! - Every method that changes state appends exactly one audit event in the same transaction
+//!   (bookkeeping such as a token's `last_used_at` is not a state change and is not audited).
+//! - `sqlx::Error` is converted into [`StoreError`] here; nothing above this crate sees sqlx.
+
+#![deny(missing_docs)]
+
+mod audit;
+mod error;
+mod organisations;
+mod sessions;
+mod tokens;
+mod users;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::{DateTime, SubsecRound, Utc};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+pub use audit::{AuditPage, ChainReport};
+pub use error::{StoreError, StoreResult};
+pub use sessions::{NewSession, SessionView};
+pub use tokens::{NewToken, TokenOwner};
+pub use users::{Credentials, UserChange};
+
+/// Runs `$body` with `$pool` bound to the concrete pool of whichever backend `$store` uses.
+/// The body is compiled twice, once per backend.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::Pool::Sqlite($pool) => $body,
+            $crate::Pool::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+#[derive(Clone)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Which database a store talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// An embedded SQLite file.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+/// A database URL whose `Debug` and `Display` hide the password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    /// Wraps a URL such as `sqlite:///var/lib/vigie/vigie.db` or `postgres://user:pw@host/db`.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self(url.into())
+    }
+
+    /// The URL with its password, for the driver only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Which backend the URL names.
+    pub fn backend(&self) -> Result<Backend, String> {
+        if self.0.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if self.0.starts_with("postgres://") || self.0.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err("database URL must start with sqlite: or postgres://".into())
+        }
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // user:password@host → user:***@host
+        match (self.0.find("://"), self.0.rfind('@')) {
+            (Some(scheme_end), Some(at)) if at > scheme_end => {
+                let credentials = &self.0[scheme_end + 3..at];
+                match credentials.split_once(':') {
+                    Some((user, _)) => write!(f, "{}{user}:***{}", &self.0[..scheme_end + 3], &self.0[at..]),
+                    None => f.write_str(&self.0),
+                }
+            }
+            _ => f.write_str(&self.0),
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({self})")
+    }
+}
+
+/// The source of "now" for everything the store records. Tests replace it to control time.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// The system clock.
+pub fn system_clock() -> Clock {
+    Arc::new(Utc::now)
+}
+
+/// Handle to the database. Cheap to clone; clones share one connection pool.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+    clock: Clock,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store").field("backend", &self.backend()).finish()
+    }
+}
+
+impl Store {
+    /// Opens a pool. A SQLite file is created if missing, in WAL mode with full fsync, because
+    /// a request answered 2xx must survive a power cut.
+    pub async fn connect(url: &DatabaseUrl) -> anyhow::Result<Self> {
+        let backend = url.backend().map_err(anyhow::Error::msg)?;
+        let pool = match backend {
+            Backend::Sqlite => {
+                let options = SqliteConnectOptions::from_str(url.expose())
+                    .with_context(|| format!("invalid SQLite URL {url}"))?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10));
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(8)
+                    .connect_with(options)
+                    .await
+                    .with_context(|| format!("cannot open SQLite database {url}"))?;
+                Pool::Sqlite(pool)
+            }
+            Backend::Postgres => {
+                let options = PgConnectOptions::from_str(url.expose())
+                    .with_context(|| format!("invalid PostgreSQL URL {url}"))?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await
+                    .with_context(|| format!("cannot connect to PostgreSQL at {url}"))?;
+                Pool::Postgres(pool)
+            }
+        };
+        Ok(Self { pool, clock: system_clock() })
+    }
+
+    /// The same store with another clock.
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Which backend this store uses.
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies pending migrations. Safe to run again, and from several nodes at once on
+    /// PostgreSQL (sqlx holds an advisory lock while it migrates).
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match &self.pool {
+            Pool::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await,
+            Pool::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await,
+        }
+        .context("database migration failed")
+    }
+
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> StoreResult<()> {
+        on_pool!(self, pool => sqlx::query("select 1").execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Closes the pool, waiting for connections in use to be returned.
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await)
+    }
+
+    /// The current time, truncated to microseconds: the precision PostgreSQL stores, so a value
+    /// read back equals the value written (the audit chain hashes it).
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.clock)().trunc_subsecs(6)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_hides_password() {
+        let url = DatabaseUrl::new("postgres://vigie:s3cret@db.internal:5432/vigie");
+        assert_eq!(url.to_string(), "postgres://vigie:***@db.internal:5432/vigie");
+        assert!(!format!("{url:?}").contains("s3cret"));
+        assert_eq!(DatabaseUrl::new("sqlite://./x.db").to_string(), "sqlite://./x.db");
+        assert_eq!(url.backend(), Ok(Backend::Postgres));
+        assert!(DatabaseUrl::new("mysql://x").backend().is_err());
+    }
+}

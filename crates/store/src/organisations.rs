@@ -1,0 +1,173 @@
+//! Organisations.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+use vigie_domain::access::Actor;
+use vigie_domain::audit::AuditRecord;
+use vigie_domain::country::CountryCode;
+use vigie_domain::ids::OrganisationId;
+use vigie_domain::organisation::{NewOrganisation, Organisation, OrganisationKind};
+use vigie_domain::validate::Email;
+
+use crate::audit::append_audit;
+use crate::{Store, StoreError, StoreResult, on_pool};
+
+#[derive(sqlx::FromRow)]
+struct OrganisationRow {
+    id: Uuid,
+    name: String,
+    kind: String,
+    country: String,
+    contact_email: Option<String>,
+    is_operator: bool,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+/// A row that breaks a domain rule means someone edited the database by hand: say which row.
+pub(crate) fn corrupt(table: &str, id: impl std::fmt::Display, problem: String) -> StoreError {
+    StoreError::Other(anyhow::anyhow!("{table} row {id} is invalid: {problem}"))
+}
+
+impl TryFrom<OrganisationRow> for Organisation {
+    type Error = StoreError;
+
+    fn try_from(row: OrganisationRow) -> StoreResult<Self> {
+        let bad = |problem| corrupt("organisations", row.id, problem);
+        Ok(Organisation {
+            id: OrganisationId(row.id),
+            kind: OrganisationKind::parse(&row.kind).map_err(bad)?,
+            country: CountryCode::parse(&row.country).map_err(bad)?,
+            contact_email: row.contact_email.as_deref().map(Email::parse).transpose().map_err(bad)?,
+            name: row.name,
+            is_operator: row.is_operator,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+const COLUMNS: &str = "id, name, kind, country, contact_email, is_operator, created_at, updated_at";
+
+impl Store {
+    /// Creates an organisation. Fails with `Conflict { constraint: "organisations_name_key" }`
+    /// when the name is taken, or `organisations_one_operator` for a second operator.
+    pub async fn insert_organisation(
+        &self,
+        organisation: &NewOrganisation,
+        is_operator: bool,
+        actor: Actor,
+    ) -> StoreResult<Organisation> {
+        let now = self.now();
+        let id = OrganisationId::new_v7();
+        let record = AuditRecord {
+            actor,
+            organisation_id: Some(id),
+            action: "organisation.create".into(),
+            subject_type: "organisation".into(),
+            subject_id: id.to_string(),
+            details: format!(
+                r#"{{"kind":"{}","country":"{}","is_operator":{is_operator}}}"#,
+                organisation.kind.as_str(),
+                organisation.country.as_str()
+            ),
+        };
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "insert into organisations (id, name, kind, country, contact_email, is_operator, created_at, updated_at) \
+                 values ($1, $2, $3, $4, $5, $6, $7, $7)",
+            )
+            .bind(id.0)
+            .bind(&organisation.name)
+            .bind(organisation.kind.as_str())
+            .bind(organisation.country.as_str())
+            .bind(organisation.contact_email.as_ref().map(Email::as_str))
+            .bind(is_operator)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            append_audit!(tx, &record, now);
+            tx.commit().await?;
+        });
+        Ok(Organisation {
+            id,
+            name: organisation.name.clone(),
+            kind: organisation.kind,
+            country: organisation.country,
+            contact_email: organisation.contact_email.clone(),
+            is_operator,
+            created_at: now,
+            updated_at: now,
+        })
+    }
+
+    /// All organisations, by name.
+    pub async fn list_organisations(&self) -> StoreResult<Vec<Organisation>> {
+        let sql = format!("select {COLUMNS} from organisations order by name");
+        let rows: Vec<OrganisationRow> = on_pool!(self, pool => sqlx::query_as(&sql).fetch_all(pool).await)?;
+        rows.into_iter().map(Organisation::try_from).collect()
+    }
+
+    /// One organisation, or `NotFound`.
+    pub async fn get_organisation(&self, id: OrganisationId) -> StoreResult<Organisation> {
+        let sql = format!("select {COLUMNS} from organisations where id = $1");
+        let row: OrganisationRow = on_pool!(self, pool => sqlx::query_as(&sql).bind(id.0).fetch_one(pool).await)?;
+        row.try_into()
+    }
+
+    /// The organisation with this exact name, if any.
+    pub async fn find_organisation_by_name(&self, name: &str) -> StoreResult<Option<Organisation>> {
+        let sql = format!("select {COLUMNS} from organisations where name = $1");
+        let row: Option<OrganisationRow> =
+            on_pool!(self, pool => sqlx::query_as(&sql).bind(name.trim()).fetch_optional(pool).await)?;
+        row.map(Organisation::try_from).transpose()
+    }
+
+    /// The organisation that operates this instance, once the first start has created it.
+    pub async fn find_operator_organisation(&self) -> StoreResult<Option<Organisation>> {
+        let sql = format!("select {COLUMNS} from organisations where is_operator = $1");
+        let row: Option<OrganisationRow> =
+            on_pool!(self, pool => sqlx::query_as(&sql).bind(true).fetch_optional(pool).await)?;
+        row.map(Organisation::try_from).transpose()
+    }
+
+    /// Replaces an organisation's editable details (all but its operator flag).
+    pub async fn update_organisation(
+        &self,
+        id: OrganisationId,
+        details: &NewOrganisation,
+        actor: Actor,
+    ) -> StoreResult<Organisation> {
+        let now = self.now();
+        let record = AuditRecord {
+            actor,
+            organisation_id: Some(id),
+            action: "organisation.update".into(),
+            subject_type: "organisation".into(),
+            subject_id: id.to_string(),
+            details: format!(r#"{{"kind":"{}","country":"{}"}}"#, details.kind.as_str(), details.country.as_str()),
+        };
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let updated = sqlx::query(
+                "update organisations set name = $2, kind = $3, country = $4, contact_email = $5, updated_at = $6 \
+                 where id = $1",
+            )
+            .bind(id.0)
+            .bind(&details.name)
+            .bind(details.kind.as_str())
+            .bind(details.country.as_str())
+            .bind(details.contact_email.as_ref().map(Email::as_str))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            if updated.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            append_audit!(tx, &record, now);
+            tx.commit().await?;
+        });
+        self.get_organisation(id).await
+    }
+}
