@@ -1,0 +1,143 @@
+//! Malformed requests get a clear problem body naming the field, and write nothing.
+
+use axum::body::Body;
+use axum::http::{Method, Request, header};
+use serde_json::json;
+use vigie_domain::access::Role;
+
+use crate::support::{TestApp, backend_test};
+
+async fn post_raw(app: &TestApp, token: &str, content_type: Option<&str>, body: Vec<u8>) -> crate::support::Reply {
+    let mut request = Request::builder()
+        .method(Method::POST)
+        .uri("/v1/organisations")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"));
+    if let Some(content_type) = content_type {
+        request = request.header(header::CONTENT_TYPE, content_type);
+    }
+    app.send(request.body(Body::from(body)).unwrap()).await
+}
+
+backend_test!(malformed_bodies_are_refused_and_store_nothing, |app| async move {
+    let admin = app.token(app.operator.id, &[Role::Admin]).await;
+    let organisations_before = app.store.list_organisations().await.unwrap().len();
+    let audit_before = app.audit_length().await;
+    let json = Some("application/json");
+    let valid = json!({"name": "Valid", "kind": "ngo", "country": "FR"});
+    let huge_name = "x".repeat(2 * 1024 * 1024);
+    // (content type, body, expected status, problem type, field named in `errors`)
+    let cases: Vec<(Option<&str>, Vec<u8>, u16, &str, Option<&str>)> = vec![
+        (json, b"{\"name\": \"x\", ".to_vec(), 400, "malformed-body", None),
+        (json, b"not json at all".to_vec(), 400, "malformed-body", None),
+        (json, br#"{"name": 5, "kind": "ngo", "country": "FR"}"#.to_vec(), 400, "malformed-body", Some("name")),
+        (
+            json,
+            br#"{"name": "N", "kind": "ngo", "country": "FR", "colour": "red"}"#.to_vec(),
+            400,
+            "malformed-body",
+            None,
+        ),
+        (json, br#"{"name": "N", "country": "FR"}"#.to_vec(), 400, "malformed-body", None),
+        (
+            json,
+            b"{\"name\": \"\xff\xfe\", \"kind\": \"ngo\", \"country\": \"FR\"}".to_vec(),
+            400,
+            "malformed-body",
+            Some("name"),
+        ),
+        (
+            json,
+            br#"{"name": "N", "kind": "police", "country": "XX", "contact_email": "nope"}"#.to_vec(),
+            400,
+            "validation",
+            Some("kind"),
+        ),
+        (json, br#"{"name": " ", "kind": "ngo", "country": "FR"}"#.to_vec(), 400, "validation", Some("name")),
+        (
+            json,
+            format!(r#"{{"name": "{huge_name}", "kind": "ngo", "country": "FR"}}"#).into_bytes(),
+            413,
+            "payload-too-large",
+            None,
+        ),
+        (None, serde_json::to_vec(&valid).unwrap(), 415, "unsupported-media-type", None),
+        (Some("text/plain"), serde_json::to_vec(&valid).unwrap(), 415, "unsupported-media-type", None),
+        (json, br#"{"name": "N", "kind": "ngo", "country": "FR"} trailing"#.to_vec(), 400, "malformed-body", None),
+        (json, b"[]".to_vec(), 400, "malformed-body", None),
+    ];
+    for (index, (content_type, body, status, kind, field)) in cases.into_iter().enumerate() {
+        let reply = post_raw(&app, &admin, content_type, body).await;
+        assert_eq!(reply.status.as_u16(), status, "case {index}: {}", reply.text);
+        assert_eq!(reply.headers["content-type"], "application/problem+json", "case {index}");
+        let problem = reply.json();
+        assert_eq!(problem["type"], format!("urn:vigie:problem:{kind}"), "case {index}: {problem}");
+        assert_eq!(problem["status"], status, "case {index}");
+        assert!(!problem["detail"].as_str().unwrap().is_empty(), "case {index}");
+        if let Some(field) = field {
+            let fields: Vec<_> =
+                problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+            assert!(fields.contains(&field), "case {index}: {fields:?} should name {field}");
+        }
+    }
+    // The unknown and missing fields are named in the detail.
+    let unknown =
+        post_raw(&app, &admin, json, br#"{"name": "N", "kind": "ngo", "country": "FR", "colour": "red"}"#.to_vec())
+            .await;
+    assert!(unknown.json()["detail"].as_str().unwrap().contains("colour"), "{}", unknown.text);
+    let missing = post_raw(&app, &admin, json, br#"{"name": "N", "country": "FR"}"#.to_vec()).await;
+    assert!(missing.json()["detail"].as_str().unwrap().contains("kind"), "{}", missing.text);
+
+    assert_eq!(app.store.list_organisations().await.unwrap().len(), organisations_before);
+    assert_eq!(app.audit_length().await, audit_before, "a refused request wrote an audit event");
+    // And the same body, well-formed, is accepted.
+    assert_eq!(post_raw(&app, &admin, json, serde_json::to_vec(&valid).unwrap()).await.status, 201);
+});
+
+backend_test!(bad_paths_and_queries_are_problems, |app| async move {
+    let admin = app.token(app.operator.id, &[Role::Admin]).await;
+    for (path, status) in [
+        ("/v1/users/not-a-uuid", 400),
+        ("/v1/users/00000000-0000-7000-8000-000000000000", 404),
+        ("/v1/users?organisation_id=nope", 400),
+        ("/v1/users?colour=red", 400),
+        ("/v1/audit?limit=100000", 400),
+        ("/v1/no-such-route", 404),
+    ] {
+        let reply = app.call(Method::GET, path, Some(&admin), None).await;
+        assert_eq!(reply.status.as_u16(), status, "{path}: {}", reply.text);
+        assert_eq!(reply.headers["content-type"], "application/problem+json", "{path}");
+    }
+});
+
+backend_test!(bad_user_and_token_input_names_fields, |app| async move {
+    let admin = app.token(app.operator.id, &[Role::Admin]).await;
+    let reply = app.call(Method::POST, "/v1/users", Some(&admin), Some(json!({"email": "x", "roles": ["boss"]}))).await;
+    assert_eq!(reply.status, 400);
+    let fields: Vec<_> =
+        reply.json()["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(fields, ["email", "roles"]);
+    let reply = app
+        .call(
+            Method::POST,
+            "/v1/users",
+            Some(&admin),
+            Some(json!({"email": "a@b.org", "roles": ["viewer"], "password": "short"})),
+        )
+        .await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.json()["errors"][0]["field"], "password");
+    let reply = app
+        .call(Method::POST, "/v1/tokens", Some(&admin), Some(json!({"name": "", "roles": [], "expires_in_days": 0})))
+        .await;
+    assert_eq!(reply.status, 400, "{}", reply.text);
+    let reply = app.call(Method::POST, "/v1/tokens", Some(&admin), Some(json!({"name": "", "roles": []}))).await;
+    let fields: Vec<_> =
+        reply.json()["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(fields, ["name", "roles"]);
+    // Duplicate email is a 409 naming the field.
+    let body = json!({"email": "dup@b.org", "roles": ["viewer"]});
+    assert_eq!(app.call(Method::POST, "/v1/users", Some(&admin), Some(body.clone())).await.status, 201);
+    let duplicate = app.call(Method::POST, "/v1/users", Some(&admin), Some(body)).await;
+    assert_eq!(duplicate.status, 409);
+    assert_eq!(duplicate.json()["errors"][0]["field"], "email");
+});

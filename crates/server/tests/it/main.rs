@@ -1,0 +1,10 @@
+//! HTTP-level integration tests, through the same router as production, on SQLite and (when
+//! `VIGIE_TEST_POSTGRES_URL` is set) PostgreSQL. One test binary, one module per area.
+
+mod support;
+
+mod bad_input;
+mod console;
+mod organisations;
+mod roles;
+mod system;

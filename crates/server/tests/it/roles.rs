@@ -1,0 +1,301 @@
+//! The role matrix: every API route against every role, no token, an expired token and a
+//! revoked token; and isolation between organisations.
+
+use axum::http::Method;
+use serde_json::{Value, json};
+use vigie_domain::access::{Actor, Role};
+use vigie_domain::token::TokenSecret;
+use vigie_store::NewToken;
+
+use crate::support::backend_test;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Caller {
+    OperatorAdmin,
+    OperatorAuditor,
+    Admin,
+    SeniorReviewer,
+    Reviewer,
+    Referrer,
+    Auditor,
+    Viewer,
+    NoToken,
+    Expired,
+    Revoked,
+    Garbage,
+}
+
+use Caller::*;
+
+const ALL_CALLERS: [Caller; 12] = [
+    OperatorAdmin,
+    OperatorAuditor,
+    Admin,
+    SeniorReviewer,
+    Reviewer,
+    Referrer,
+    Auditor,
+    Viewer,
+    NoToken,
+    Expired,
+    Revoked,
+    Garbage,
+];
+const AUTHENTICATED: [Caller; 8] =
+    [OperatorAdmin, OperatorAuditor, Admin, SeniorReviewer, Reviewer, Referrer, Auditor, Viewer];
+
+/// One route, the callers that may use it (all other authenticated callers get 403), and how
+/// to build the request (called afresh for each caller, so writes never collide).
+struct Route {
+    method: Method,
+    path: String,
+    allowed: &'static [Caller],
+    body: fn(usize) -> Option<Value>,
+}
+
+backend_test!(every_route_against_every_role, |app| async move {
+    let platform = app.organisation("Platform A", "platform").await;
+    let member = app
+        .call(
+            Method::POST,
+            "/v1/users",
+            Some(&app.token(app.operator.id, &[Role::Admin]).await),
+            Some(json!({"organisation_id": platform.id.0, "email": "member@a.example", "roles": ["viewer"]})),
+        )
+        .await
+        .json()["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let mut tokens = std::collections::HashMap::new();
+    tokens.insert(OperatorAdmin, app.token(app.operator.id, &[Role::Admin]).await);
+    tokens.insert(OperatorAuditor, app.token(app.operator.id, &[Role::Auditor]).await);
+    for (caller, role) in [
+        (Admin, Role::Admin),
+        (SeniorReviewer, Role::SeniorReviewer),
+        (Reviewer, Role::Reviewer),
+        (Referrer, Role::Referrer),
+        (Auditor, Role::Auditor),
+        (Viewer, Role::Viewer),
+    ] {
+        tokens.insert(caller, app.token(platform.id, &[role]).await);
+    }
+    let expired = TokenSecret::from_random_bytes([1; 32]);
+    let new_token = NewToken {
+        organisation_id: platform.id,
+        name: "expired".into(),
+        roles: vigie_domain::access::RoleSet::of(&[Role::Admin]),
+        expires_at: Some(app.store.now() - chrono::Duration::hours(1)),
+        secret_hash: expired.hash(),
+    };
+    app.store.insert_token(&new_token, Actor::System).await.unwrap();
+    tokens.insert(Expired, expired.expose().to_owned());
+    let revoked = app.token(platform.id, &[Role::Admin]).await;
+    let revoked_id =
+        app.call(Method::GET, "/v1/me", Some(&revoked), None).await.json()["actor_id"].as_str().unwrap().to_owned();
+    app.store.revoke_token(revoked_id.parse().unwrap(), Actor::System).await.unwrap();
+    tokens.insert(Revoked, revoked);
+    tokens.insert(Garbage, "vigie_".to_owned() + &"ab".repeat(32));
+
+    let org = platform.id.0;
+    let routes = [
+        Route { method: Method::GET, path: "/v1/me".into(), allowed: &AUTHENTICATED, body: |_| None },
+        Route { method: Method::GET, path: "/v1/organisations".into(), allowed: &AUTHENTICATED, body: |_| None },
+        Route {
+            method: Method::POST,
+            path: "/v1/organisations".into(),
+            allowed: &[OperatorAdmin],
+            body: |n| Some(json!({"name": format!("New {n}"), "kind": "ngo", "country": "BE"})),
+        },
+        Route {
+            method: Method::GET,
+            path: format!("/v1/organisations/{org}"),
+            allowed: &AUTHENTICATED,
+            body: |_| None,
+        },
+        Route {
+            method: Method::PATCH,
+            path: format!("/v1/organisations/{org}"),
+            allowed: &[OperatorAdmin, Admin],
+            body: |_| Some(json!({"contact_email": "new@a.example"})),
+        },
+        Route {
+            method: Method::GET,
+            path: format!("/v1/users?organisation_id={org}"),
+            allowed: &[OperatorAdmin, OperatorAuditor, Admin, Auditor],
+            body: |_| None,
+        },
+        Route {
+            method: Method::GET,
+            path: "/v1/users?organisation_id=all".into(),
+            allowed: &[OperatorAdmin, OperatorAuditor],
+            body: |_| None,
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/users".into(),
+            allowed: &[OperatorAdmin, Admin],
+            body: |n| Some(json!({"email": format!("new{n}@a.example"), "roles": ["reviewer"]})),
+        },
+        Route {
+            method: Method::GET,
+            path: format!("/v1/users/{member}"),
+            allowed: &[OperatorAdmin, OperatorAuditor, Admin, Auditor],
+            body: |_| None,
+        },
+        Route {
+            method: Method::PATCH,
+            path: format!("/v1/users/{member}"),
+            allowed: &[OperatorAdmin, Admin],
+            body: |_| Some(json!({"display_name": "Renamed"})),
+        },
+        Route {
+            method: Method::POST,
+            path: format!("/v1/users/{member}/password"),
+            allowed: &[OperatorAdmin, Admin],
+            body: |_| None,
+        },
+        Route {
+            method: Method::GET,
+            path: format!("/v1/tokens?organisation_id={org}"),
+            allowed: &[OperatorAdmin, OperatorAuditor, Admin, Auditor],
+            body: |_| None,
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/tokens".into(),
+            allowed: &[OperatorAdmin, Admin],
+            body: |_| Some(json!({"name": "ci", "roles": ["viewer"], "expires_in_days": 30})),
+        },
+        Route {
+            method: Method::GET,
+            path: format!("/v1/audit?organisation_id={org}"),
+            allowed: &[OperatorAdmin, OperatorAuditor, Admin, Auditor],
+            body: |_| None,
+        },
+        Route {
+            method: Method::GET,
+            path: "/v1/audit/verify".into(),
+            allowed: &[OperatorAdmin, OperatorAuditor],
+            body: |_| None,
+        },
+    ];
+
+    let mut failures = Vec::new();
+    let mut counter = 0;
+    for route in &routes {
+        for caller in ALL_CALLERS {
+            counter += 1;
+            // POST /v1/users and /v1/tokens default to the caller's own organisation.
+            let reply = app
+                .call(route.method.clone(), &route.path, tokens.get(&caller).map(String::as_str), (route.body)(counter))
+                .await;
+            let expected = if !AUTHENTICATED.contains(&caller) {
+                "401"
+            } else if route.allowed.contains(&caller) {
+                "2xx"
+            } else {
+                "403"
+            };
+            let got = if reply.status.is_success() { "2xx".to_owned() } else { reply.status.as_u16().to_string() };
+            if got != expected {
+                failures.push(format!(
+                    "{} {} as {caller:?}: {} (wanted {expected}) {}",
+                    route.method, route.path, reply.status, reply.text
+                ));
+            }
+            if expected != "2xx" {
+                assert_eq!(reply.headers["content-type"], "application/problem+json", "{}", route.path);
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {counter} calls off:\n{}", failures.len(), failures.join("\n"));
+});
+
+backend_test!(revoking_a_token_over_the_api, |app| async move {
+    let admin = app.token(app.operator.id, &[Role::Admin]).await;
+    let created =
+        app.call(Method::POST, "/v1/tokens", Some(&admin), Some(json!({"name": "x", "roles": ["viewer"]}))).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let secret = created.json()["secret"].as_str().unwrap().to_owned();
+    let id = created.json()["token"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(app.call(Method::GET, "/v1/me", Some(&secret), None).await.status, 200);
+    // A viewer may not revoke it; an admin may, twice without harm.
+    let viewer = app.token(app.operator.id, &[Role::Viewer]).await;
+    assert_eq!(app.call(Method::DELETE, &format!("/v1/tokens/{id}"), Some(&viewer), None).await.status, 403);
+    let revoked = app.call(Method::DELETE, &format!("/v1/tokens/{id}"), Some(&admin), None).await;
+    assert_eq!(revoked.json()["state"], "revoked");
+    assert_eq!(app.call(Method::DELETE, &format!("/v1/tokens/{id}"), Some(&admin), None).await.status, 200);
+    let refused = app.call(Method::GET, "/v1/me", Some(&secret), None).await;
+    assert_eq!(refused.status, 401);
+    assert!(refused.json()["detail"].as_str().unwrap().contains("revoked"));
+});
+
+backend_test!(organisations_do_not_see_each_others_members, |app| async move {
+    let a = app.organisation("Platform A", "platform").await;
+    let b = app.organisation("Platform B", "platform").await;
+    let a_admin = app.token(a.id, &[Role::Admin, Role::Auditor]).await;
+    let b_admin = app.token(b.id, &[Role::Admin]).await;
+    let b_user = app
+        .call(Method::POST, "/v1/users", Some(&b_admin), Some(json!({"email": "b@b.example", "roles": ["reviewer"]})))
+        .await;
+    assert_eq!(b_user.status, 201, "{}", b_user.text);
+    let b_user_id = b_user.json()["user"]["id"].as_str().unwrap().to_owned();
+    let b_token =
+        app.call(Method::POST, "/v1/tokens", Some(&b_admin), Some(json!({"name": "b", "roles": ["viewer"]}))).await;
+    let b_token_id = b_token.json()["token"]["id"].as_str().unwrap().to_owned();
+
+    // Another organisation's user and token do not exist as far as A is concerned.
+    for path in [format!("/v1/users/{b_user_id}"), format!("/v1/tokens/{b_token_id}")] {
+        assert_eq!(app.call(Method::GET, &path, Some(&a_admin), None).await.status, 404, "{path}");
+    }
+    assert_eq!(app.call(Method::DELETE, &format!("/v1/tokens/{b_token_id}"), Some(&a_admin), None).await.status, 404);
+    assert_eq!(
+        app.call(Method::PATCH, &format!("/v1/users/{b_user_id}"), Some(&a_admin), Some(json!({"disabled": true})))
+            .await
+            .status,
+        404
+    );
+    for path in [
+        format!("/v1/users?organisation_id={}", b.id),
+        format!("/v1/tokens?organisation_id={}", b.id),
+        format!("/v1/audit?organisation_id={}", b.id),
+        "/v1/audit?organisation_id=all".to_owned(),
+    ] {
+        assert_eq!(app.call(Method::GET, &path, Some(&a_admin), None).await.status, 403, "{path}");
+    }
+    // A may not create users or tokens in B, nor rename B.
+    let intrusions = [
+        ("/v1/users", json!({"organisation_id": b.id.0, "email": "spy@a.example", "roles": ["admin"]})),
+        ("/v1/tokens", json!({"organisation_id": b.id.0, "name": "spy", "roles": ["admin"]})),
+    ];
+    for (path, body) in intrusions {
+        assert_eq!(app.call(Method::POST, path, Some(&a_admin), Some(body)).await.status, 403, "{path}");
+    }
+    assert_eq!(
+        app.call(
+            Method::PATCH,
+            &format!("/v1/organisations/{}", b.id),
+            Some(&a_admin),
+            Some(json!({"contact_email": "x@y.org"}))
+        )
+        .await
+        .status,
+        403
+    );
+    // A's own lists hold only A's data.
+    let users = app.call(Method::GET, "/v1/users", Some(&a_admin), None).await.json();
+    assert!(users.as_array().unwrap().iter().all(|user| user["organisation_id"] == a.id.0.to_string()));
+    let events = app.call(Method::GET, "/v1/audit", Some(&a_admin), None).await.json();
+    let events = events["events"].as_array().unwrap();
+    assert!(!events.is_empty());
+    assert!(events.iter().all(|event| event["organisation_id"] == a.id.0.to_string()));
+    // An organisation admin cannot rename its own organisation (identity is the operator's call).
+    assert_eq!(
+        app.call(Method::PATCH, &format!("/v1/organisations/{}", a.id), Some(&a_admin), Some(json!({"name": "A2"})))
+            .await
+            .status,
+        403
+    );
+});
