@@ -94,8 +94,8 @@ pub fn verify_chain<'a>(
     let mut expected_previous = previous_hash.to_owned();
     let mut expected_sequence: Option<i64> = None;
     for event in events {
-        if expected_sequence.is_some_and(|sequence| sequence != event.sequence) {
-            return Err(ChainBreak { sequence: event.sequence, reason: "sequence has a gap" });
+        if let Some(expected) = expected_sequence.filter(|sequence| *sequence != event.sequence) {
+            return Err(ChainBreak { sequence: expected, reason: "event is missing" });
         }
         if event.previous_hash != expected_previous {
             return Err(ChainBreak { sequence: event.sequence, reason: "does not chain to the event before it" });
@@ -153,7 +153,10 @@ mod tests {
 
         let mut deleted = chain(5);
         deleted.remove(1);
-        assert_eq!(verify_chain(GENESIS_HASH, &deleted).unwrap_err().sequence, 3);
+        assert_eq!(
+            verify_chain(GENESIS_HASH, &deleted).unwrap_err(),
+            ChainBreak { sequence: 2, reason: "event is missing" }
+        );
 
         let mut retimed = chain(5);
         retimed[4].recorded_at += chrono::Duration::seconds(1);

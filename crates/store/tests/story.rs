@@ -1,0 +1,141 @@
+//! The store's story on both backends: migrations, every write leaving one chained audit event,
+//! atomicity of refused writes, concurrency, and tamper detection.
+
+use vigie_domain::access::{Actor, Role, RoleSet};
+use vigie_domain::organisation::OrganisationDraft;
+use vigie_domain::user::NewUser;
+use vigie_domain::validate::Email;
+use vigie_store::testing::{TestDatabase, backends};
+use vigie_store::{Backend, Store, StoreError};
+
+fn organisation(name: &str) -> vigie_domain::organisation::NewOrganisation {
+    OrganisationDraft { name, kind: "platform", country: "FR", contact_email: "" }.validate().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn migrations_are_idempotent_and_safe_in_parallel() {
+    for backend in backends() {
+        let database = TestDatabase::create(backend).await.unwrap();
+        let first = Store::connect(&database.url).await.unwrap();
+        let second = Store::connect(&database.url).await.unwrap();
+        // Two nodes starting at once on an empty database, then again.
+        let (a, b) = tokio::join!(first.migrate(), second.migrate());
+        a.unwrap();
+        b.unwrap();
+        first.migrate().await.unwrap();
+        assert_eq!(first.verify_audit_chain().await.unwrap().events_checked, 0);
+        first.close().await;
+        second.close().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn refused_writes_leave_no_trace() {
+    for backend in backends() {
+        let (_database, store) = TestDatabase::store(backend).await.unwrap();
+        store.insert_organisation(&organisation("Same"), false, Actor::System).await.unwrap();
+        let error = store.insert_organisation(&organisation("Same"), false, Actor::System).await.unwrap_err();
+        assert!(
+            matches!(error, StoreError::Conflict { ref constraint } if constraint == "organisations_name_key"),
+            "{error:?}"
+        );
+        // A second operator is refused by the database itself.
+        store.insert_organisation(&organisation("Op"), true, Actor::System).await.unwrap();
+        let error = store.insert_organisation(&organisation("Op2"), true, Actor::System).await.unwrap_err();
+        assert!(
+            matches!(error, StoreError::Conflict { ref constraint } if constraint == "organisations_one_operator"),
+            "{error:?}"
+        );
+
+        let org = store.find_organisation_by_name("Same").await.unwrap().unwrap();
+        let user = NewUser {
+            organisation_id: org.id,
+            email: Email::parse("a@b.org").unwrap(),
+            display_name: "A".into(),
+            roles: RoleSet::of(&[Role::Reviewer, Role::Viewer]),
+        };
+        store.insert_user(&user, None, Actor::System).await.unwrap();
+        let error = store.insert_user(&user, None, Actor::System).await.unwrap_err();
+        assert!(
+            matches!(error, StoreError::Conflict { ref constraint } if constraint == "users_email_key"),
+            "{error:?}"
+        );
+
+        let report = store.verify_audit_chain().await.unwrap();
+        assert_eq!(report.first_break, None);
+        assert_eq!(report.events_checked, 3, "one event per successful write, none for refused ones ({backend:?})");
+        let users = store.list_users(Some(org.id)).await.unwrap();
+        assert_eq!(users.len(), 1);
+        assert_eq!(users[0].roles, RoleSet::of(&[Role::Reviewer, Role::Viewer]));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writers_keep_one_unbroken_chain() {
+    for backend in backends() {
+        let (database, store) = TestDatabase::store(backend).await.unwrap();
+        // A second pool stands for a second node on the same database.
+        let other_node = Store::connect(&database.url).await.unwrap();
+        let mut tasks = tokio::task::JoinSet::new();
+        for index in 0..40 {
+            let store = if index % 2 == 0 { store.clone() } else { other_node.clone() };
+            tasks.spawn(async move {
+                store.insert_organisation(&organisation(&format!("Org {index}")), false, Actor::Cli).await
+            });
+        }
+        while let Some(result) = tasks.join_next().await {
+            result.unwrap().unwrap();
+        }
+        let report = store.verify_audit_chain().await.unwrap();
+        assert_eq!(report.first_break, None, "{backend:?}");
+        assert_eq!(report.events_checked, 40);
+        let page = store.list_audit_events(None, None, 500).await.unwrap();
+        let sequences: Vec<i64> = page.events.iter().rev().map(|event| event.sequence).collect();
+        assert_eq!(sequences, (1..=40).collect::<Vec<_>>());
+        other_node.close().await;
+    }
+}
+
+async fn execute_raw(url: &str, backend: Backend, sql: &str) {
+    use sqlx::Connection;
+    match backend {
+        Backend::Sqlite => {
+            let mut connection = sqlx::SqliteConnection::connect(url).await.unwrap();
+            sqlx::query(sql).execute(&mut connection).await.unwrap();
+        }
+        Backend::Postgres => {
+            let mut connection = sqlx::PgConnection::connect(url).await.unwrap();
+            sqlx::query(sql).execute(&mut connection).await.unwrap();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tampering_with_the_trail_is_detected() {
+    for backend in backends() {
+        let (database, store) = TestDatabase::store(backend).await.unwrap();
+        for index in 0..5 {
+            store.insert_organisation(&organisation(&format!("Org {index}")), false, Actor::System).await.unwrap();
+        }
+        assert_eq!(store.verify_audit_chain().await.unwrap().first_break, None);
+
+        // Someone with database access rewrites who did something.
+        execute_raw(database.url.expose(), backend, "update audit_events set actor_kind = 'cli' where sequence = 3")
+            .await;
+        let report = store.verify_audit_chain().await.unwrap();
+        assert_eq!(report.first_break.as_ref().map(|b| b.sequence), Some(3), "{backend:?}");
+        assert_eq!(report.events_checked, 2);
+        execute_raw(database.url.expose(), backend, "update audit_events set actor_kind = 'system' where sequence = 3")
+            .await;
+        assert_eq!(store.verify_audit_chain().await.unwrap().first_break, None);
+
+        // ...or deletes the last event: the recorded head no longer matches.
+        execute_raw(database.url.expose(), backend, "delete from audit_events where sequence = 5").await;
+        let report = store.verify_audit_chain().await.unwrap();
+        assert!(report.first_break.is_some(), "deleting the newest event must be detected ({backend:?})");
+
+        // ...or one in the middle.
+        execute_raw(database.url.expose(), backend, "delete from audit_events where sequence = 2").await;
+        assert_eq!(store.verify_audit_chain().await.unwrap().first_break.map(|b| b.sequence), Some(2));
+    }
+}
