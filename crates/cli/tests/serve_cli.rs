@@ -75,11 +75,11 @@ fn admin_commands_then_serve_then_sigterm() {
     let mut address = None;
     let mut line = String::new();
     while log.read_line(&mut line).unwrap() > 0 {
-        if let Ok(event) = serde_json::from_str::<serde_json::Value>(&line) {
-            if let Some(listening) = event["address"].as_str() {
-                address = Some(listening.to_owned());
-                break;
-            }
+        if let Ok(event) = serde_json::from_str::<serde_json::Value>(&line)
+            && let Some(listening) = event["address"].as_str()
+        {
+            address = Some(listening.to_owned());
+            break;
         }
         line.clear();
     }

@@ -39,21 +39,18 @@ fn fold_users(rows: Vec<UserRoleRow>) -> StoreResult<Vec<User>> {
             let role = Role::parse(role).map_err(|problem| corrupt("user_roles", row.id, problem))?;
             roles.entry(row.id).or_default().push(role);
         }
-        if !users.contains_key(&row.id) {
+        if let std::collections::btree_map::Entry::Vacant(slot) = users.entry(row.id) {
             order.push(row.id);
             let email = Email::parse(&row.email).map_err(|problem| corrupt("users", row.id, problem))?;
-            users.insert(
-                row.id,
-                User {
-                    id: UserId(row.id),
-                    organisation_id: OrganisationId(row.organisation_id),
-                    email,
-                    display_name: row.display_name,
-                    roles: RoleSet::default(),
-                    disabled_at: row.disabled_at,
-                    created_at: row.created_at,
-                },
-            );
+            slot.insert(User {
+                id: UserId(row.id),
+                organisation_id: OrganisationId(row.organisation_id),
+                email,
+                display_name: row.display_name,
+                roles: RoleSet::default(),
+                disabled_at: row.disabled_at,
+                created_at: row.created_at,
+            });
         }
     }
     Ok(order

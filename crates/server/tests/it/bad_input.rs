@@ -18,6 +18,9 @@ async fn post_raw(app: &TestApp, token: &str, content_type: Option<&str>, body: 
     app.send(request.body(Body::from(body)).unwrap()).await
 }
 
+/// Content type, body, expected status, problem type, field named in `errors`.
+type Case<'a> = (Option<&'a str>, Vec<u8>, u16, &'a str, Option<&'a str>);
+
 backend_test!(malformed_bodies_are_refused_and_store_nothing, |app| async move {
     let admin = app.token(app.operator.id, &[Role::Admin]).await;
     let organisations_before = app.store.list_organisations().await.unwrap().len();
@@ -25,8 +28,7 @@ backend_test!(malformed_bodies_are_refused_and_store_nothing, |app| async move {
     let json = Some("application/json");
     let valid = json!({"name": "Valid", "kind": "ngo", "country": "FR"});
     let huge_name = "x".repeat(2 * 1024 * 1024);
-    // (content type, body, expected status, problem type, field named in `errors`)
-    let cases: Vec<(Option<&str>, Vec<u8>, u16, &str, Option<&str>)> = vec![
+    let cases: Vec<Case> = vec![
         (json, b"{\"name\": \"x\", ".to_vec(), 400, "malformed-body", None),
         (json, b"not json at all".to_vec(), 400, "malformed-body", None),
         (json, br#"{"name": 5, "kind": "ngo", "country": "FR"}"#.to_vec(), 400, "malformed-body", Some("name")),

@@ -1,0 +1,278 @@
+//! Perceptual and cryptographic hashes of images, for matching known terrorist content.
+//!
+//! The perceptual hash is [PDQ], the one platforms exchange through GIFCT's hash-sharing
+//! database, Meta's Hasher-Matcher-Actioner (HMA) and python-threatexchange. Vigie's PDQ gives
+//! the same 256 bits and the same 0..=100 quality as Meta's C++ reference for the same pixels,
+//! including the eight rotated and flipped variants, and decodes JPEG with libjpeg-turbo (as the
+//! reference, Pillow and HMA do) so that the pixels are the same too.
+//!
+//! The library is pure: it takes bytes or pixels and returns values. Reading files, walking
+//! folders and printing are the job of the `vigie hash` command.
+//!
+//! ```
+//! use vigie_hash::{Limits, PdqHash, hash_image_bytes, hash_rgb, sha256_hex};
+//!
+//! // From pixels: a 64x48 gradient.
+//! let (w, h) = (64u32, 48u32);
+//! let rgb: Vec<u8> = (0..w * h).flat_map(|i| {
+//!     let (x, y) = (i % w, i / w);
+//!     [(x * 4) as u8, (y * 5) as u8, 128]
+//! }).collect();
+//! let out = hash_rgb(w, h, &rgb)?;
+//! assert_eq!(out.hash.to_hex().len(), 64);
+//! assert!(out.quality <= 100);
+//!
+//! // From a file's bytes (here a PNG made on the spot).
+//! let mut png = Vec::new();
+//! image::RgbImage::from_raw(w, h, rgb.clone()).unwrap()
+//!     .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+//! let hashes = hash_image_bytes(&png, &Limits::default())?;
+//! assert_eq!(hashes.pdq, out.hash);
+//! assert_eq!((hashes.width, hashes.height), (w, h));
+//!
+//! // Hex round trip and distance (a match is a distance of 31 or less).
+//! let parsed: PdqHash = hashes.pdq.to_hex().parse().unwrap();
+//! assert_eq!(parsed.distance(&hashes.pdq), 0);
+//! assert_eq!(sha256_hex(b"abc").len(), 64);
+//! # Ok::<(), vigie_hash::Error>(())
+//! ```
+//!
+//! What is decoded, and how:
+//! * JPEG through libjpeg-turbo, integer IDCT, fancy upsampling; EXIF orientation is ignored,
+//!   as by the reference (a rotated copy is found through the [`Dihedral`] hashes instead).
+//!   CMYK JPEGs are converted to RGB the way Pillow does (the reference cannot read them).
+//! * PNG, GIF (first frame), WebP, BMP, TIFF through the `image` crate. Palette images are
+//!   hashed on their colours; alpha is ignored; grey images use the grey level as luminance,
+//!   as the reference does. 16-bit samples: see the crate README.
+//! * Images under 5 pixels on a side hash to all zeros with quality 0, as in the reference.
+//!
+//! Every input is checked against [`Limits`] (file size, then the pixel count read from the
+//! header, before any pixel memory is allocated). No input makes the library panic.
+//!
+//! [PDQ]: https://github.com/facebook/ThreatExchange/tree/main/pdq
+
+#![deny(missing_docs)]
+
+mod decode;
+mod digest;
+mod error;
+mod hash;
+mod jpeg;
+mod pdq;
+
+pub use decode::{Format, detect_format};
+pub use digest::{md5_hex, sha256_hex};
+pub use error::{Error, ErrorKind};
+pub use hash::{Dihedral, ParseHashError, PdqHash};
+
+/// Not part of the API: hooks for this crate's tests and benchmarks.
+#[doc(hidden)]
+pub mod __internal {
+    use crate::{Error, Limits, jpeg, pdq};
+
+    /// Decodes a JPEG to its pixels (grey or RGB): `(width, height, channels, bytes)`.
+    pub fn decode_jpeg_pixels(bytes: &[u8]) -> Result<(u32, u32, usize, Vec<u8>), Error> {
+        let mut reader = jpeg::Reader::open(bytes, &Limits::default())?;
+        let mut buf = reader.row_buffer();
+        let mut out = Vec::new();
+        while reader.read_rows(&mut buf, |row| match row {
+            jpeg::Row::Gray(p) | jpeg::Row::Rgb(p) => out.extend_from_slice(p),
+        })? > 0
+        {}
+        Ok((reader.width(), reader.height(), reader.channels(), out))
+    }
+
+    /// The reference's debugging taps for the plain hash of an image file.
+    pub struct Intermediates {
+        /// The 64x64 buffer (row-major) the DCT reads.
+        pub buffer64: Vec<f32>,
+        /// The 16x16 DCT output (row-major).
+        pub dct16: Vec<f32>,
+        /// The median of `dct16`.
+        pub median: f32,
+    }
+
+    /// Computes [`Intermediates`] for an image file's bytes.
+    pub fn intermediates(bytes: &[u8]) -> Result<Intermediates, Error> {
+        let limits = Limits::default();
+        let format = crate::detect_format(bytes).ok_or_else(|| Error::new(crate::ErrorKind::UnsupportedFormat))?;
+        let (_, _, filtered) = match format {
+            crate::Format::Jpeg => jpeg::decode(bytes, &limits)?,
+            other => crate::decode::decode_other(other, bytes, &limits)?,
+        };
+        let f = filtered.ok_or_else(|| Error::decode(format, "image too small"))?;
+        let buf = f.raw64.as_deref().unwrap_or(&f.filtered);
+        let dct = pdq::dct64_to_16(buf);
+        Ok(Intermediates {
+            buffer64: buf.iter().flatten().copied().collect(),
+            dct16: dct.iter().flatten().copied().collect(),
+            median: pdq::median(&dct),
+        })
+    }
+}
+
+/// Resource limits applied before decoding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest input accepted, in bytes. Default: 64 MiB.
+    pub max_bytes: u64,
+    /// Largest image accepted, in pixels (width x height, as declared by the header).
+    /// Default: 100 megapixels, well above any camera photo or screenshot, well below what would
+    /// exhaust memory.
+    pub max_pixels: u64,
+}
+
+impl Limits {
+    /// 64 MiB.
+    pub const DEFAULT_MAX_BYTES: u64 = 64 << 20;
+    /// 100 megapixels.
+    pub const DEFAULT_MAX_PIXELS: u64 = 100_000_000;
+
+    /// Checks an input size against [`Limits::max_bytes`]. Callers reading files can call this
+    /// with the file's length before reading it.
+    pub fn check_bytes(&self, bytes: u64) -> Result<(), Error> {
+        if bytes > self.max_bytes {
+            return Err(Error::new(ErrorKind::TooLarge { bytes, max_bytes: self.max_bytes }));
+        }
+        Ok(())
+    }
+
+    /// Checks declared dimensions against [`Limits::max_pixels`].
+    pub fn check_pixels(&self, width: u64, height: u64) -> Result<(), Error> {
+        match width.checked_mul(height) {
+            Some(p) if p <= self.max_pixels => Ok(()),
+            _ => Err(Error::new(ErrorKind::TooManyPixels { width, height, max_pixels: self.max_pixels })),
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_bytes: Self::DEFAULT_MAX_BYTES, max_pixels: Self::DEFAULT_MAX_PIXELS }
+    }
+}
+
+/// The PDQ hash of some pixels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PdqOutput {
+    /// The hash.
+    pub hash: PdqHash,
+    /// 0..=100; hashes under 50 are usually not used for matching (flat or tiny images).
+    pub quality: u8,
+    /// The hashes of the eight rotations and flips (the first is the hash itself, except for
+    /// images of exactly 64x64 pixels: see [`Dihedral::quality`]).
+    pub dihedral: Dihedral,
+}
+
+/// Everything [`hash_image_bytes`] computes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ImageHashes {
+    /// The PDQ hash.
+    pub pdq: PdqHash,
+    /// PDQ quality, 0..=100.
+    pub quality: u8,
+    /// The eight dihedral hashes (cheap: they come from the same DCT).
+    pub dihedral: Dihedral,
+    /// Width in pixels, as decoded (EXIF orientation ignored).
+    pub width: u32,
+    /// Height in pixels, as decoded.
+    pub height: u32,
+    /// The format recognised from the data.
+    pub format: Format,
+}
+
+/// Decodes an image file's bytes and computes its PDQ hashes.
+///
+/// The format is recognised from the bytes (see [`detect_format`]); the size and the declared
+/// dimensions are checked against `limits` before decoding.
+pub fn hash_image_bytes(bytes: &[u8], limits: &Limits) -> Result<ImageHashes, Error> {
+    limits.check_bytes(bytes.len() as u64)?;
+    let format = detect_format(bytes).ok_or_else(|| Error::new(ErrorKind::UnsupportedFormat))?;
+    let (width, height, filtered) = match format {
+        Format::Jpeg => jpeg::decode(bytes, limits)?,
+        other => decode::decode_other(other, bytes, limits)?,
+    };
+    let out = finish(filtered);
+    Ok(ImageHashes { pdq: out.hash, quality: out.quality, dihedral: out.dihedral, width, height, format })
+}
+
+/// PDQ of packed 8-bit RGB pixels (`width * height * 3` bytes, row-major).
+pub fn hash_rgb(width: u32, height: u32, rgb: &[u8]) -> Result<PdqOutput, Error> {
+    hash_packed(width, height, rgb, 3)
+}
+
+/// PDQ of packed 8-bit RGBA pixels (`width * height * 4` bytes); alpha is ignored.
+pub fn hash_rgba(width: u32, height: u32, rgba: &[u8]) -> Result<PdqOutput, Error> {
+    hash_packed(width, height, rgba, 4)
+}
+
+/// PDQ of 8-bit grey pixels (`width * height` bytes); the grey level is the luminance, as in
+/// the reference.
+pub fn hash_gray(width: u32, height: u32, gray: &[u8]) -> Result<PdqOutput, Error> {
+    hash_packed(width, height, gray, 1)
+}
+
+/// PDQ of a luminance buffer (`width * height` floats, row-major, normally 0..=255), the
+/// reference's own entry point. Use it when pixels come from elsewhere (e.g. video frames).
+pub fn hash_luma(width: u32, height: u32, luma: &[f32]) -> Result<PdqOutput, Error> {
+    let (w, h) = (width as usize, height as usize);
+    check_len(w, h, 1, luma.len())?;
+    let mut filter = pdq::Filter::new(w, h);
+    if w > 0 {
+        for row in luma.chunks_exact(w) {
+            filter.next_row_mut().copy_from_slice(row);
+            filter.commit_row();
+        }
+    }
+    Ok(finish(filter.finish()))
+}
+
+fn check_len(w: usize, h: usize, c: usize, len: usize) -> Result<(), Error> {
+    match w.checked_mul(h).and_then(|p| p.checked_mul(c)) {
+        Some(n) if n == len => Ok(()),
+        _ => Err(Error::new(ErrorKind::InvalidInput {
+            message: format!("{w}x{h} pixels of {c} values need {}, got {len}", w * h * c),
+        })),
+    }
+}
+
+fn hash_packed(width: u32, height: u32, data: &[u8], c: usize) -> Result<PdqOutput, Error> {
+    let (w, h) = (width as usize, height as usize);
+    check_len(w, h, c, data.len())?;
+    let mut filter = pdq::Filter::new(w, h);
+    if w > 0 {
+        for row in data.chunks_exact(w * c) {
+            let out = filter.next_row_mut();
+            if c >= 3 {
+                pdq::luma_row_rgb(row, c, out)
+            } else {
+                pdq::luma_row_gray(row, c, out)
+            }
+            filter.commit_row();
+        }
+    }
+    Ok(finish(filter.finish()))
+}
+
+/// DCT, quality and bits from the filtered 64x64 buffer.
+fn finish(filtered: Option<pdq::Filtered>) -> PdqOutput {
+    let Some(f) = filtered else {
+        return PdqOutput {
+            hash: PdqHash::ZERO,
+            quality: 0,
+            dihedral: Dihedral { hashes: [PdqHash::ZERO; 8], quality: 0 },
+        };
+    };
+    let dct = pdq::dct64_to_16(&f.filtered);
+    let dihedral = Dihedral {
+        hashes: pdq::dihedral(&dct).map(|b| PdqHash::from_bytes(pdq::bits(&b))),
+        quality: pdq::quality(&f.filtered),
+    };
+    let (hash, quality) = match &f.raw64 {
+        Some(raw) => (PdqHash::from_bytes(pdq::bits(&pdq::dct64_to_16(raw))), pdq::quality(raw)),
+        None => (dihedral.hashes[0], dihedral.quality),
+    };
+    PdqOutput { hash, quality, dihedral }
+}
