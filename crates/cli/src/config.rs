@@ -73,6 +73,9 @@ struct LimitsFile {
     login_attempts_per_minute: Option<u32>,
     session_hours: Option<i64>,
     request_timeout_seconds: Option<u64>,
+    upload_bytes: Option<usize>,
+    image_pixels: Option<u64>,
+    index_sync_seconds: Option<u64>,
 }
 
 /// An annotated example of the file, printed by `vigie config example`.
@@ -94,6 +97,9 @@ json_body_bytes = 1048576
 login_attempts_per_minute = 10
 session_hours = 12
 request_timeout_seconds = 30
+upload_bytes = 67108864                    # media to match, signal files to import
+image_pixels = 100000000                   # decoded images larger than this are refused
+index_sync_seconds = 1                     # how often each node picks up bank changes from others
 "#;
 
 /// Everything resolved.
@@ -166,6 +172,14 @@ pub fn resolve(
         request_timeout: limits
             .request_timeout_seconds
             .map_or(defaults.request_timeout, std::time::Duration::from_secs),
+        upload_limit: limits.upload_bytes.unwrap_or(defaults.upload_limit),
+        image_limits: vigie_hash::Limits {
+            max_bytes: limits.upload_bytes.map_or(defaults.image_limits.max_bytes, |bytes| bytes as u64),
+            max_pixels: limits.image_pixels.unwrap_or(defaults.image_limits.max_pixels),
+        },
+        index_sync_interval: limits
+            .index_sync_seconds
+            .map_or(defaults.index_sync_interval, |seconds| std::time::Duration::from_secs(seconds.max(1))),
     };
     let operator_defaults = vigie_server::bootstrap::OperatorSettings::default();
     let operator = vigie_server::bootstrap::OperatorSettings {

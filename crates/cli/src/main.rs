@@ -2,6 +2,7 @@
 //! exit code; every error is printed once, with its chain of causes.
 
 mod admin;
+mod banks;
 mod commands;
 mod config;
 mod serve;
@@ -46,6 +47,11 @@ enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(admin::TokenCommand),
+    /// Manage hash banks: create, import, export.
+    #[command(subcommand)]
+    Bank(banks::BankCommand),
+    /// Match images, hashes or URLs against the banks; one JSON object per query.
+    Match(banks::MatchArgs),
     /// Read and verify the audit trail.
     #[command(subcommand)]
     Audit(admin::AuditCommand),
@@ -86,17 +92,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let settings = config::resolve(&cli.database, serve_args, cli.log_format.as_deref())?;
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             runtime.block_on(async move {
-                match command {
+                let done = match command {
                     Command::Serve(args) => serve::run(settings, args.demo).await,
                     Command::Migrate => admin::migrate(&settings).await,
                     Command::Org(command) => admin::org(&settings, command).await,
                     Command::User(command) => admin::user(&settings, command).await,
                     Command::Token(command) => admin::token(&settings, command).await,
                     Command::Audit(command) => admin::audit(&settings, command).await,
+                    Command::Bank(command) => return banks::bank(&settings, command).await,
+                    Command::Match(args) => return banks::run_match(&settings, args).await,
                     Command::Hash(_) | Command::Config(_) => unreachable!("handled above"),
-                }
-            })?;
-            Ok(ExitCode::SUCCESS)
+                };
+                done.map(|()| ExitCode::SUCCESS)
+            })
         }
     }
 }

@@ -73,11 +73,22 @@ pub async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
     let address = listener.local_addr()?;
     let request_timeout = settings.server.request_timeout;
-    let state = AppState::new(store.clone(), settings.server);
+    let sync_interval = settings.server.index_sync_interval;
+    let loading = std::time::Instant::now();
+    let state = AppState::load(store.clone(), settings.server).await.context("loading the hash banks failed")?;
+    let stats = state.engine.stats();
+    tracing::info!(
+        pdq_entries = stats.pdq_entries,
+        exact_entries = stats.exact_entries,
+        seconds = loading.elapsed().as_secs_f64(),
+        "hash banks loaded"
+    );
+    let engine = state.engine.clone();
     let router = vigie_server::router(state);
     tracing::info!(%address, "listening; console at http://{address}/console, API docs at http://{address}/docs");
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(vigie_server::serve(listener, router, shutdown.clone()));
+    let sync = tokio::spawn(vigie_server::workers::index_sync::run(engine, sync_interval, shutdown.clone()));
     shutdown_signal().await;
     tracing::info!("shutting down: finishing requests in flight");
     shutdown.cancel();
@@ -88,6 +99,7 @@ pub async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
             tracing::warn!("requests still running after the shutdown deadline; stopping anyway")
         }
     }
+    let _ = sync.await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -166,6 +166,12 @@ pub enum Permission {
     ManageMembers(OrganisationId),
     /// Read the audit trail of this organisation, or of everything when `None`.
     ReadAudit(Option<OrganisationId>),
+    /// Create banks owned by this organisation, change them, add and disable their signals.
+    ManageBanks(OrganisationId),
+    /// Read (export) the signals of banks owned by this organisation.
+    ReadBankSignals(OrganisationId),
+    /// Match hashes and media against the banks (a read-only question).
+    Match,
 }
 
 impl Principal {
@@ -190,6 +196,21 @@ impl Principal {
                     || (self.roles.contains(Role::Auditor)
                         && (self.organisation_is_operator || self.organisation_id == organisation))
             }
+            Permission::ManageBanks(owner) => {
+                self.is_instance_admin()
+                    || (self.organisation_id == owner
+                        && (self.roles.contains(Role::Admin) || self.roles.contains(Role::SeniorReviewer)))
+            }
+            Permission::ReadBankSignals(owner) => {
+                let operator_reader = self.organisation_is_operator
+                    && (self.roles.contains(Role::Admin) || self.roles.contains(Role::Auditor));
+                let member_reader = self.organisation_id == owner
+                    && [Role::Admin, Role::SeniorReviewer, Role::Reviewer, Role::Auditor]
+                        .into_iter()
+                        .any(|role| self.roles.contains(role));
+                operator_reader || member_reader
+            }
+            Permission::Match => !self.roles.is_empty(),
             Permission::ReadAudit(scope) => {
                 let reads_audit = self.roles.contains(Role::Auditor) || self.roles.contains(Role::Admin);
                 reads_audit
@@ -241,6 +262,16 @@ mod tests {
             (false, vec![], ReadDirectory, false),
             (false, vec![Admin], EditOrganisation(own), true),
             (false, vec![Referrer], EditOrganisation(own), false),
+            (false, vec![SeniorReviewer], ManageBanks(own), true),
+            (false, vec![Reviewer], ManageBanks(own), false),
+            (false, vec![Admin], ManageBanks(other), false),
+            (true, vec![Admin], ManageBanks(other), true),
+            (false, vec![Reviewer], ReadBankSignals(own), true),
+            (false, vec![Viewer], ReadBankSignals(own), false),
+            (false, vec![Reviewer], ReadBankSignals(other), false),
+            (true, vec![Auditor], ReadBankSignals(other), true),
+            (false, vec![Viewer], Match, true),
+            (false, vec![], Match, false),
         ];
         for (operator, roles, permission, expected) in table {
             assert_eq!(

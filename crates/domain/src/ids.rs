@@ -49,3 +49,7 @@ id_type!(
     /// Identifies an audit event.
     AuditEventId
 );
+id_type!(
+    /// Identifies a hash bank.
+    BankId
+);

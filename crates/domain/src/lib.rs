@@ -9,16 +9,20 @@
 //! - [`user`]: user accounts and password rules.
 //! - [`token`]: API token format and the hash under which a token is stored.
 //! - [`audit`]: the tamper-evident, hash-chained audit trail.
+//! - [`bank`]: hash banks, signal types, labels and signal values; [`url`]: URL normalisation.
 //! - [`validate`]: field-level validation shared by every input path (API, console, CLI).
 
 #![deny(missing_docs)]
 
 pub mod access;
 pub mod audit;
+pub mod bank;
 pub mod country;
 pub mod ids;
+pub mod import;
 pub mod organisation;
 pub mod token;
+pub mod url;
 pub mod user;
 pub mod validate;
 

@@ -143,3 +143,54 @@ pub async fn create_token(
     let token = store.insert_token(&token, actor).await?;
     Ok((token, secret))
 }
+
+/// What an import into a bank did, or would have done.
+#[derive(Clone, Debug, Default)]
+pub struct ImportReport {
+    /// Signals added.
+    pub added: u64,
+    /// Signals already in the bank, left as they were.
+    pub already_present: u64,
+    /// Repeated lines merged into one signal.
+    pub duplicates_merged: usize,
+    /// Bad lines, skipped (with `skip_invalid`) or blocking (without).
+    pub issues: Vec<vigie_domain::import::LineIssue>,
+    /// Whether anything was written.
+    pub applied: bool,
+}
+
+/// Adds parsed signals to a bank: all valid ones in one transaction when there is no bad line
+/// or `skip_invalid` is set; nothing at all otherwise (the report then lists every bad line).
+pub async fn import_signals(
+    store: &Store,
+    bank: &vigie_domain::bank::Bank,
+    parsed: vigie_domain::import::ParsedImport,
+    skip_invalid: bool,
+    source: Option<&str>,
+    actor: Actor,
+    origin: &str,
+    on_progress: &mut (dyn FnMut(usize) + Send),
+) -> Result<ImportReport, AppError> {
+    let mut report =
+        ImportReport { duplicates_merged: parsed.duplicates, issues: parsed.issues, ..ImportReport::default() };
+    if (!report.issues.is_empty() && !skip_invalid) || parsed.signals.is_empty() {
+        return Ok(report);
+    }
+    let signals: Vec<vigie_store::NewSignal> = parsed
+        .signals
+        .into_iter()
+        .map(|signal| vigie_store::NewSignal {
+            value: signal.value,
+            value_key: signal.value_key,
+            quality: signal.quality,
+            source: signal.source.or_else(|| source.map(str::to_owned)),
+            external_id: signal.external_id,
+            labels: signal.labels.iter().map(vigie_domain::bank::Label::as_str).collect::<Vec<_>>().join(","),
+        })
+        .collect();
+    let outcome = store.import_signals(bank.id, &signals, actor, origin, on_progress).await?;
+    report.added = outcome.added;
+    report.already_present = outcome.already_present;
+    report.applied = true;
+    Ok(report)
+}

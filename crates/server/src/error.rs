@@ -107,6 +107,11 @@ impl From<StoreError> for ApiError {
                     detail: "a user with this email already exists".into(),
                     field: Some("email"),
                 },
+                "banks_name_key" => Self::Conflict {
+                    slug: "duplicate-name",
+                    detail: "a bank with this name already exists".into(),
+                    field: Some("name"),
+                },
                 "organisations_one_operator" => Self::Conflict {
                     slug: "operator-exists",
                     detail: "this instance already has an operator organisation".into(),

@@ -18,8 +18,10 @@ pub mod bootstrap;
 pub mod console;
 pub mod error;
 pub mod extract;
+pub mod matching;
 pub mod metrics;
 mod middleware;
+pub mod workers;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,6 +44,12 @@ pub struct ServerSettings {
     pub login_attempts_per_minute: u32,
     /// Longest a request may run before it is answered 408; also bounds graceful shutdown.
     pub request_timeout: Duration,
+    /// Largest upload (media to match, signal files to import), in bytes.
+    pub upload_limit: usize,
+    /// Limits on decoded images.
+    pub image_limits: vigie_hash::Limits,
+    /// How often every node re-reads bank changes made by other nodes.
+    pub index_sync_interval: Duration,
 }
 
 impl Default for ServerSettings {
@@ -52,6 +60,9 @@ impl Default for ServerSettings {
             secure_cookies: false,
             login_attempts_per_minute: 10,
             request_timeout: Duration::from_secs(30),
+            upload_limit: 64 * 1024 * 1024,
+            image_limits: vigie_hash::Limits::default(),
+            index_sync_interval: Duration::from_secs(1),
         }
     }
 }
@@ -67,13 +78,22 @@ pub struct AppState {
     pub login_limiter: Arc<auth::LoginLimiter>,
     /// Prometheus metrics.
     pub metrics: Arc<metrics::Metrics>,
+    /// The in-memory indexes over the banks.
+    pub engine: Arc<matching::MatchEngine>,
 }
 
 impl AppState {
-    /// State over `store` with `settings`.
-    pub fn new(store: Store, settings: ServerSettings) -> Self {
+    /// State over `store` with `settings`, loading the banks into memory.
+    pub async fn load(store: Store, settings: ServerSettings) -> vigie_store::StoreResult<Self> {
+        let engine = Arc::new(matching::MatchEngine::load(store.clone()).await?);
         let login_limiter = Arc::new(auth::LoginLimiter::new(settings.login_attempts_per_minute));
-        Self { store, settings: Arc::new(settings), login_limiter, metrics: Arc::new(metrics::Metrics::new()) }
+        Ok(Self {
+            store,
+            settings: Arc::new(settings),
+            login_limiter,
+            metrics: Arc::new(metrics::Metrics::new()),
+            engine,
+        })
     }
 }
 

@@ -53,6 +53,8 @@ fn constraint_name(error: &dyn sqlx::error::DatabaseError) -> Option<String> {
         "users.email" => "users_email_key",
         "api_tokens.secret_hash" => "api_tokens_secret_hash_key",
         "sessions.secret_hash" => "sessions_secret_hash_key",
+        "banks.name" => "banks_name_key",
+        "signals.bank_id, signals.value_key" => "signals_bank_value_key",
         other => return Some(other.to_owned()),
     };
     Some(name.to_owned())

@@ -14,6 +14,7 @@
 #![deny(missing_docs)]
 
 mod audit;
+mod banks;
 mod error;
 mod organisations;
 mod sessions;
@@ -35,6 +36,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 pub use audit::{AuditPage, ChainReport};
+pub use banks::{BankChange, ImportOutcome, NewSignal, Signal};
 pub use error::{StoreError, StoreResult};
 pub use sessions::{NewSession, SessionView};
 pub use tokens::{NewToken, TokenOwner};

@@ -2,6 +2,8 @@
 //! document is generated from the handlers' annotations, so it cannot drift from the code.
 
 pub mod audit;
+pub mod banks;
+pub mod matching;
 pub mod me;
 pub mod organisations;
 pub mod system;
@@ -34,6 +36,7 @@ use crate::error::{ApiError, ApiResult};
         (name = "users", description = "Console accounts and their roles"),
         (name = "tokens", description = "API tokens, scoped to an organisation and roles"),
         (name = "audit", description = "The hash-chained audit trail"),
+        (name = "banks", description = "Hash banks of known content, and matching against them"),
         (name = "system", description = "Health, readiness and metrics")
     )
 )]
@@ -61,7 +64,15 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(users::router())
         .merge(tokens::router())
         .merge(audit::router())
+        .merge(banks::router())
+        .merge(matching::router())
         .layer(DefaultBodyLimit::max(state.settings.json_body_limit))
+        // Merged after the JSON limit so these routes get the larger one.
+        .merge(
+            banks::upload_router()
+                .merge(matching::upload_router())
+                .layer(DefaultBodyLimit::max(state.settings.upload_limit)),
+        )
 }
 
 /// Answers any unknown path with a problem body.

@@ -4,6 +4,7 @@
 mod support;
 
 mod bad_input;
+mod banks;
 mod console;
 mod organisations;
 mod roles;

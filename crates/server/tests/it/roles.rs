@@ -99,6 +99,18 @@ backend_test!(every_route_against_every_role, |app| async move {
     tokens.insert(Garbage, "vigie_".to_owned() + &"ab".repeat(32));
 
     let org = platform.id.0;
+    let bank = app
+        .call(
+            Method::POST,
+            "/v1/banks",
+            tokens.get(&Admin).map(String::as_str),
+            Some(json!({"name": "a-bank", "signal_type": "md5"})),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let routes = [
         Route { method: Method::GET, path: "/v1/me".into(), allowed: &AUTHENTICATED, body: |_| None },
         Route { method: Method::GET, path: "/v1/organisations".into(), allowed: &AUTHENTICATED, body: |_| None },
@@ -179,6 +191,38 @@ backend_test!(every_route_against_every_role, |app| async move {
             path: "/v1/audit/verify".into(),
             allowed: &[OperatorAdmin, OperatorAuditor],
             body: |_| None,
+        },
+        Route { method: Method::GET, path: "/v1/banks".into(), allowed: &AUTHENTICATED, body: |_| None },
+        Route {
+            method: Method::POST,
+            path: "/v1/banks".into(),
+            allowed: &[OperatorAdmin, Admin, SeniorReviewer],
+            body: |n| Some(json!({"name": format!("bank-{n}"), "signal_type": "pdq"})),
+        },
+        Route { method: Method::GET, path: format!("/v1/banks/{bank}"), allowed: &AUTHENTICATED, body: |_| None },
+        Route {
+            method: Method::PATCH,
+            path: format!("/v1/banks/{bank}"),
+            allowed: &[OperatorAdmin, Admin, SeniorReviewer],
+            body: |_| Some(json!({"description": "changed"})),
+        },
+        Route {
+            method: Method::GET,
+            path: format!("/v1/banks/{bank}/signals"),
+            allowed: &[OperatorAdmin, OperatorAuditor, Admin, SeniorReviewer, Reviewer, Auditor],
+            body: |_| None,
+        },
+        Route {
+            method: Method::POST,
+            path: format!("/v1/banks/{bank}/signals"),
+            allowed: &[OperatorAdmin, Admin, SeniorReviewer],
+            body: |n| Some(json!({"signals": [{"value": format!("{n:032x}")}]})),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/match".into(),
+            allowed: &AUTHENTICATED,
+            body: |_| Some(json!({"queries": [{"type": "md5", "value": "0".repeat(32)}]})),
         },
     ];
 

@@ -66,7 +66,7 @@ impl TestApp {
             admin_password: Some(ADMIN_PASSWORD.into()),
         };
         let first_start = ensure_operator(&store, &operator_settings).await.expect("first start");
-        let router = vigie_server::router(AppState::new(store.clone(), settings));
+        let router = vigie_server::router(AppState::load(store.clone(), settings).await.expect("banks load"));
         Self { store, router, operator: first_start.operator, _database: database }
     }
 

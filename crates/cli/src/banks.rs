@@ -1,0 +1,330 @@
+//! `vigie bank ...` and `vigie match`: hash banks from the command line.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, anyhow, bail};
+use clap::{Args, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+use vigie_domain::access::Actor;
+use vigie_domain::bank::{Bank, BankDraft, SignalType};
+use vigie_domain::import::{ImportFormat, parse_signals};
+use vigie_server::app;
+use vigie_server::matching::{MatchEngine, Query};
+use vigie_store::Store;
+
+use crate::config::Settings;
+
+#[derive(Subcommand, Debug)]
+pub enum BankCommand {
+    /// Create a bank.
+    Create {
+        /// Unique name (letters, digits, `-`, `_`, `.`).
+        name: String,
+        /// Signal type: pdq, vpdq, md5, sha256 or url.
+        #[arg(long = "type", default_value = "pdq")]
+        signal_type: String,
+        /// Owning organisation (default: the operator).
+        #[arg(long)]
+        org: Option<String>,
+        /// Largest distance counted as a match (default 31 for PDQ).
+        #[arg(long)]
+        threshold: Option<u32>,
+        /// Minimum PDQ quality before a warning (default 50).
+        #[arg(long)]
+        min_quality: Option<u32>,
+        /// Allow automatic action on matches.
+        #[arg(long)]
+        auto_action: bool,
+        /// What the bank holds.
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// List banks, one tab-separated line each.
+    List,
+    /// Import signals from FILE (or `-` for standard input): one value per line, CSV
+    /// `value,quality,label...`, or `signal_type value` lines (python-threatexchange, HMA).
+    /// All or nothing: any bad line is reported with its number and nothing is imported,
+    /// unless --skip-invalid.
+    Import {
+        /// The bank.
+        name: String,
+        /// The file.
+        file: String,
+        /// auto, lines, csv or hma.
+        #[arg(long, default_value = "auto")]
+        format: String,
+        /// Import the valid lines even if some are invalid.
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Provenance recorded on every signal.
+        #[arg(long)]
+        source: Option<String>,
+    },
+    /// Print a bank's signals: one value per line, or CSV with quality and labels.
+    Export {
+        /// The bank.
+        name: String,
+        /// lines or csv.
+        #[arg(long, default_value = "lines")]
+        format: String,
+        /// Include disabled signals.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Disable (or with --enable, re-enable) one signal by id.
+    DisableSignal {
+        /// The signal's id.
+        id: i64,
+        /// Enable it instead.
+        #[arg(long)]
+        enable: bool,
+    },
+}
+
+/// `vigie match`.
+#[derive(Args, Debug)]
+pub struct MatchArgs {
+    /// Only this bank (repeat for several; default: every enabled bank).
+    #[arg(long = "bank")]
+    banks: Vec<String>,
+    /// Image files, or PDQ/MD5/SHA-256 hashes in hex, or URLs.
+    #[arg(required = true)]
+    queries: Vec<String>,
+}
+
+async fn open(settings: &Settings) -> anyhow::Result<Store> {
+    let store = Store::connect(&settings.database_url).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+async fn bank_named(store: &Store, name: &str) -> anyhow::Result<Bank> {
+    store.find_bank_by_name(name).await?.ok_or_else(|| anyhow!("no bank is named {name:?} (see `vigie bank list`)"))
+}
+
+fn progress_bar(total: u64, what: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() || total < 10_000 {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total);
+    let style = ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} ({per_sec}, {eta} left)")
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.set_message(what.to_owned());
+    bar
+}
+
+pub async fn bank(settings: &Settings, command: BankCommand) -> anyhow::Result<ExitCode> {
+    let store = open(settings).await?;
+    match command {
+        BankCommand::Create { name, signal_type, org, threshold, min_quality, auto_action, description } => {
+            let owner = match org {
+                Some(org) => store
+                    .find_organisation_by_name(&org)
+                    .await?
+                    .ok_or_else(|| anyhow!("no organisation is named {org:?}"))?,
+                None => store.find_operator_organisation().await?.ok_or_else(|| {
+                    anyhow!("there is no operator organisation yet: start `vigie serve` once, or pass --org")
+                })?,
+            };
+            let draft = BankDraft {
+                organisation_id: owner.id,
+                name: &name,
+                description: &description,
+                signal_type: &signal_type,
+                match_threshold: threshold,
+                min_quality,
+                auto_action: Some(auto_action),
+            };
+            let bank = store.insert_bank(&draft.validate()?, Actor::Cli).await.map_err(|error| match error {
+                vigie_store::StoreError::Conflict { .. } => anyhow!("a bank named {name:?} already exists"),
+                other => other.into(),
+            })?;
+            eprintln!(
+                "created {} bank {:?} owned by {:?} (threshold {}, auto-action {})",
+                bank.signal_type, bank.name, owner.name, bank.match_threshold, bank.auto_action
+            );
+            println!("{}", bank.id);
+        }
+        BankCommand::List => {
+            for (bank, _) in store.list_banks().await? {
+                println!(
+                    "{}\t{}\t{}\t{}\tthreshold={}\t{}",
+                    bank.id,
+                    bank.name,
+                    bank.signal_type,
+                    bank.signal_count,
+                    bank.match_threshold,
+                    if bank.enabled { "enabled" } else { "disabled" }
+                );
+            }
+        }
+        BankCommand::Import { name, file, format, skip_invalid, source } => {
+            let bank = bank_named(&store, &name).await?;
+            let format = ImportFormat::parse(&format).map_err(|message| anyhow!("--format {message}"))?;
+            let text = read_input(&file)?;
+            let signal_type = bank.signal_type;
+            let parsed = tokio::task::spawn_blocking(move || parse_signals(&text, signal_type, format)).await?;
+            for issue in parsed.issues.iter().take(1000) {
+                eprintln!("{file}:{}: {}", issue.line, issue.message);
+            }
+            if parsed.issues.len() > 1000 {
+                eprintln!("... and {} more bad lines", parsed.issues.len() - 1000);
+            }
+            if !parsed.issues.is_empty() && !skip_invalid {
+                bail!(
+                    "{} bad line(s) in {file}: nothing imported (fix them, or pass --skip-invalid to import the {} valid ones)",
+                    parsed.issues.len(),
+                    parsed.signals.len()
+                );
+            }
+            let bar = progress_bar(parsed.signals.len() as u64, "importing");
+            let issues = parsed.issues.len();
+            let report = app::import_signals(
+                &store,
+                &bank,
+                parsed,
+                skip_invalid,
+                source.as_deref(),
+                Actor::Cli,
+                "cli",
+                &mut |done| bar.inc(done as u64),
+            )
+            .await?;
+            bar.finish_and_clear();
+            eprintln!(
+                "imported into {:?}: {} added, {} already present, {} duplicate lines merged, {} bad lines skipped",
+                bank.name, report.added, report.already_present, report.duplicates_merged, issues
+            );
+        }
+        BankCommand::Export { name, format, all } => {
+            let bank = bank_named(&store, &name).await?;
+            let csv = match format.as_str() {
+                "lines" => false,
+                "csv" => true,
+                _ => bail!("--format must be lines or csv"),
+            };
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            if csv {
+                writeln!(out, "value,quality,labels")?;
+            }
+            let mut after = 0;
+            loop {
+                let page = store.list_signals(bank.id, after, 10_000).await?;
+                let Some(last) = page.last() else { break };
+                after = last.id;
+                for signal in page.iter().filter(|signal| all || signal.enabled) {
+                    if csv {
+                        let quality = signal.quality.map(|quality| quality.to_string()).unwrap_or_default();
+                        let labels =
+                            if signal.labels.is_empty() { String::new() } else { format!(",{}", signal.labels) };
+                        writeln!(out, "{},{quality}{labels}", signal.value)?;
+                    } else {
+                        writeln!(out, "{}", signal.value)?;
+                    }
+                }
+            }
+            out.flush()?;
+        }
+        BankCommand::DisableSignal { id, enable } => {
+            let signal = store.set_signal_enabled(id, enable, Actor::Cli).await.map_err(|error| match error {
+                vigie_store::StoreError::NotFound => anyhow!("no signal has id {id}"),
+                other => other.into(),
+            })?;
+            eprintln!("signal {} {}", signal.id, if signal.enabled { "enabled" } else { "disabled" });
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_input(file: &str) -> anyhow::Result<String> {
+    let mut text = String::new();
+    if file == "-" {
+        std::io::stdin().read_to_string(&mut text).context("reading standard input")?;
+    } else {
+        text = std::fs::read_to_string(file).with_context(|| format!("cannot read {file}"))?;
+    }
+    Ok(text)
+}
+
+/// The queries one command-line argument stands for.
+fn queries_of(argument: &str) -> anyhow::Result<Vec<Query>> {
+    let hex_bytes = |text: &str| hex::decode(text).ok();
+    if Path::new(argument).exists() {
+        let bytes = std::fs::read(argument).with_context(|| format!("cannot read {argument}"))?;
+        let hashes =
+            vigie_hash::hash_image_bytes(&bytes, &vigie_hash::Limits::default()).map_err(|error| anyhow!("{error}"))?;
+        let mut queries = vec![Query::Pdq { hash: *hashes.pdq.as_bytes(), quality: Some(u32::from(hashes.quality)) }];
+        if let Some(Ok(digest)) = hex_bytes(&vigie_hash::md5_hex(&bytes)).map(<[u8; 16]>::try_from) {
+            queries.push(Query::Md5(digest));
+        }
+        if let Some(Ok(digest)) = hex_bytes(&vigie_hash::sha256_hex(&bytes)).map(<[u8; 32]>::try_from) {
+            queries.push(Query::Sha256(digest));
+        }
+        return Ok(queries);
+    }
+    if argument.contains("://") {
+        let url = vigie_domain::bank::canonical_value(SignalType::Url, argument).map_err(anyhow::Error::msg)?;
+        return Ok(vec![Query::Url(url)]);
+    }
+    match (argument.len(), hex_bytes(argument)) {
+        (64, Some(bytes)) => {
+            let array: [u8; 32] = bytes.try_into().map_err(|_| anyhow!("bad hash"))?;
+            Ok(vec![Query::Pdq { hash: array, quality: None }, Query::Sha256(array)])
+        }
+        (32, Some(bytes)) => Ok(vec![Query::Md5(bytes.try_into().map_err(|_| anyhow!("bad hash"))?)]),
+        _ => bail!("not a file, a URL, or a hex PDQ/MD5/SHA-256 hash"),
+    }
+}
+
+pub async fn run_match(settings: &Settings, args: MatchArgs) -> anyhow::Result<ExitCode> {
+    let store = open(settings).await?;
+    let engine = MatchEngine::load(store.clone()).await?;
+    let only = if args.banks.is_empty() {
+        None
+    } else {
+        Some(engine.bank_ids_by_name(&args.banks).map_err(|name| anyhow!("no bank is named {name:?}"))?)
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut failed = false;
+    for argument in &args.queries {
+        let queries = match queries_of(argument) {
+            Ok(queries) => queries,
+            Err(error) => {
+                failed = true;
+                writeln!(out, "{}", json!({"query": argument, "error": format!("{error:#}")}))?;
+                continue;
+            }
+        };
+        let mut hits = Vec::new();
+        let mut warnings = Vec::new();
+        for query in &queries {
+            let outcome = engine.search(query, only.as_deref());
+            hits.extend(outcome.hits);
+            // A query type with no bank is expected when one argument expands to several types.
+            warnings.extend(outcome.warnings.into_iter().filter(|warning| !warning.starts_with("no enabled")));
+        }
+        let ids: Vec<i64> = hits.iter().map(|hit| hit.signal_id).collect();
+        let signals = store.get_signals(&ids).await?;
+        let matches: Vec<_> = hits
+            .iter()
+            .filter_map(|hit| {
+                let signal = signals.iter().find(|signal| signal.id == hit.signal_id)?;
+                let labels: Vec<&str> = signal.labels.split(',').filter(|label| !label.is_empty()).collect();
+                Some(json!({"bank": hit.bank_name, "signal_id": hit.signal_id, "signal": signal.value,
+                            "distance": hit.distance, "labels": labels}))
+            })
+            .collect();
+        let mut line = json!({"query": argument, "matches": matches});
+        if !warnings.is_empty() {
+            line["warnings"] = json!(warnings);
+        }
+        writeln!(out, "{line}")?;
+    }
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}

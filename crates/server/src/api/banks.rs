@@ -1,0 +1,535 @@
+//! `/v1/banks` and `/v1/signals`: hash banks, their signals, bulk import and export.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+use vigie_domain::access::{Permission, Principal};
+use vigie_domain::bank::{Bank, BankDraft, canonical_value, parse_labels, value_key};
+use vigie_domain::ids::{BankId, OrganisationId};
+use vigie_domain::import::{ImportFormat, LineIssue, ParsedImport, ParsedSignal, parse_signals};
+use vigie_store::{BankChange, Signal};
+
+use super::require;
+use crate::AppState;
+use crate::app::{self, ImportReport};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{ApiJson, ApiPath, ApiPrincipal, ApiQuery};
+
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, update))
+        .routes(routes!(list_signals, add_signals))
+        .routes(routes!(update_signal))
+}
+
+/// Routes that take uploads, under the larger upload limit.
+pub(super) fn upload_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(import))
+}
+
+/// The most signals one JSON request may add (use `/import` or the CLI for more).
+const MAX_SIGNALS_PER_REQUEST: usize = 100_000;
+
+/// A hash bank.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct BankResponse {
+    /// Its id.
+    pub id: Uuid,
+    /// The organisation that curates it.
+    pub organisation_id: Uuid,
+    /// Unique name.
+    pub name: String,
+    /// What it holds.
+    pub description: String,
+    /// `pdq`, `vpdq`, `md5`, `sha256` or `url`.
+    pub signal_type: String,
+    /// Largest Hamming distance counted as a match (0 for exact types).
+    pub match_threshold: u32,
+    /// PDQ queries below this quality get a warning.
+    pub min_quality: u32,
+    /// Whether matches may be acted on without a human.
+    pub auto_action: bool,
+    /// Disabled banks match nothing.
+    pub enabled: bool,
+    /// Signals held.
+    pub signal_count: i64,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Bank> for BankResponse {
+    fn from(bank: Bank) -> Self {
+        Self {
+            id: bank.id.0,
+            organisation_id: bank.organisation_id.0,
+            name: bank.name,
+            description: bank.description,
+            signal_type: bank.signal_type.as_str().into(),
+            match_threshold: bank.match_threshold,
+            min_quality: bank.min_quality,
+            auto_action: bank.auto_action,
+            enabled: bank.enabled,
+            signal_count: bank.signal_count,
+            created_at: bank.created_at,
+        }
+    }
+}
+
+/// A new bank.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "known-propaganda-pdq", "signal_type": "pdq",
+                          "description": "Images confirmed by our reviewers"}))]
+pub struct CreateBankRequest {
+    /// Owner (default: the caller's organisation).
+    pub organisation_id: Option<Uuid>,
+    /// Unique name: letters, digits, `-`, `_`, `.`.
+    pub name: String,
+    /// What it holds.
+    #[serde(default)]
+    pub description: String,
+    /// `pdq`, `vpdq`, `md5`, `sha256` or `url`.
+    pub signal_type: String,
+    /// Largest distance counted as a match (default 31 for PDQ, 0 for exact types).
+    pub match_threshold: Option<u32>,
+    /// Minimum PDQ quality before warning (default 50).
+    pub min_quality: Option<u32>,
+    /// Allow automatic action on matches (default false).
+    pub auto_action: Option<bool>,
+}
+
+/// Changes to a bank.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateBankRequest {
+    /// Enable or disable the bank.
+    pub enabled: Option<bool>,
+    /// New threshold.
+    pub match_threshold: Option<u32>,
+    /// New minimum quality.
+    pub min_quality: Option<u32>,
+    /// Allow or forbid automatic action.
+    pub auto_action: Option<bool>,
+    /// New description.
+    pub description: Option<String>,
+}
+
+/// One signal to add.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignalInput {
+    /// The hash (hex), URL, or vPDQ frames.
+    pub value: String,
+    /// PDQ quality, when known.
+    pub quality: Option<u32>,
+    /// Labels such as `content:attack_footage`, `behaviour:recruitment`, `entity:<slug>`.
+    #[serde(default)]
+    pub labels: Vec<String>,
+    /// Where it came from.
+    pub source: Option<String>,
+    /// Its id at the source.
+    pub external_id: Option<String>,
+}
+
+/// Signals to add.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"signals": [{"value": "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22",
+                                       "quality": 100, "labels": ["content:propaganda_image"]}]}))]
+pub struct AddSignalsRequest {
+    /// Up to 100,000 signals.
+    pub signals: Vec<SignalInput>,
+    /// Add the valid ones even if some are invalid (default: add nothing unless all are valid).
+    #[serde(default)]
+    pub skip_invalid: bool,
+}
+
+/// One refused input line or item.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ImportIssue {
+    /// 1-based line number (file import) or item number (JSON).
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// The result of adding or importing signals.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ImportResponse {
+    /// Whether anything was written (false when some input was invalid and `skip_invalid` was not set).
+    pub applied: bool,
+    /// Signals added.
+    pub added: u64,
+    /// Signals already in the bank.
+    pub already_present: u64,
+    /// Repeated inputs merged.
+    pub duplicates_merged: usize,
+    /// Every invalid line or item.
+    pub issues: Vec<ImportIssue>,
+}
+
+impl From<ImportReport> for ImportResponse {
+    fn from(report: ImportReport) -> Self {
+        Self {
+            applied: report.applied,
+            added: report.added,
+            already_present: report.already_present,
+            duplicates_merged: report.duplicates_merged,
+            issues: report
+                .issues
+                .into_iter()
+                .map(|issue| ImportIssue { line: issue.line, message: issue.message })
+                .collect(),
+        }
+    }
+}
+
+/// A signal in a bank.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SignalResponse {
+    /// Its id.
+    pub id: i64,
+    /// Its bank.
+    pub bank_id: Uuid,
+    /// The hash, URL or vPDQ frames.
+    pub value: String,
+    /// PDQ quality, when known.
+    pub quality: Option<i32>,
+    /// Labels.
+    pub labels: Vec<String>,
+    /// Where it came from.
+    pub source: Option<String>,
+    /// Its id at the source.
+    pub external_id: Option<String>,
+    /// Disabled signals match nothing.
+    pub enabled: bool,
+    /// Matches on it that reviewers confirmed.
+    pub confirmed_count: i64,
+    /// Matches on it that reviewers found wrong.
+    pub false_positive_count: i64,
+    /// Times it matched.
+    pub seen_count: i64,
+    /// When it was added.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Signal> for SignalResponse {
+    fn from(signal: Signal) -> Self {
+        Self {
+            id: signal.id,
+            bank_id: signal.bank_id,
+            value: signal.value,
+            quality: signal.quality,
+            labels: split_labels(&signal.labels),
+            source: signal.source,
+            external_id: signal.external_id,
+            enabled: signal.enabled,
+            confirmed_count: signal.confirmed_count,
+            false_positive_count: signal.false_positive_count,
+            seen_count: signal.seen_count,
+            created_at: signal.created_at,
+        }
+    }
+}
+
+/// Labels as stored (comma-joined) to a list.
+pub fn split_labels(labels: &str) -> Vec<String> {
+    labels.split(',').filter(|label| !label.is_empty()).map(str::to_owned).collect()
+}
+
+/// A page of signals.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SignalPageResponse {
+    /// Signals in id order.
+    pub signals: Vec<SignalResponse>,
+    /// Pass as `after` for the next page; absent on the last.
+    pub next_after: Option<i64>,
+}
+
+/// Paging of signals.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SignalPaging {
+    /// Only signals with a larger id.
+    pub after: Option<i64>,
+    /// Page size, 1-10000 (default 1000).
+    pub limit: Option<u32>,
+}
+
+/// Options of a file import.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ImportOptions {
+    /// `auto` (default), `lines`, `csv` (`value,quality,label...`) or `hma` (`signal_type value`).
+    pub format: Option<String>,
+    /// Import the valid lines even if some are invalid.
+    #[serde(default)]
+    pub skip_invalid: bool,
+    /// Provenance recorded on every signal (an exchange or organisation name).
+    pub source: Option<String>,
+}
+
+/// Changes to a signal.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateSignalRequest {
+    /// Enable or disable it.
+    pub enabled: bool,
+}
+
+async fn load_bank(state: &AppState, id: Uuid) -> ApiResult<Bank> {
+    Ok(state.store.get_bank(BankId(id)).await?.0)
+}
+
+fn require_bank_manager(principal: &Principal, bank: &Bank) -> ApiResult<()> {
+    require(principal, Permission::ManageBanks(bank.organisation_id))
+}
+
+/// List banks (every participant may see which banks exist).
+#[utoipa::path(get, path = "/v1/banks", tag = "banks",
+    responses((status = 200, body = [BankResponse]), (status = 401, body = Problem)))]
+async fn list(
+    State(state): State<AppState>,
+    ApiPrincipal(principal): ApiPrincipal,
+) -> ApiResult<Json<Vec<BankResponse>>> {
+    require(&principal, Permission::Match)?;
+    let banks = state.store.list_banks().await?;
+    Ok(Json(banks.into_iter().map(|(bank, _)| bank.into()).collect()))
+}
+
+/// Create a bank (admins and senior reviewers of its organisation).
+#[utoipa::path(post, path = "/v1/banks", tag = "banks", request_body = CreateBankRequest,
+    responses((status = 201, body = BankResponse), (status = 400, body = Problem),
+              (status = 403, body = Problem), (status = 409, body = Problem)))]
+async fn create(
+    State(state): State<AppState>,
+    ApiPrincipal(principal): ApiPrincipal,
+    ApiJson(request): ApiJson<CreateBankRequest>,
+) -> ApiResult<(StatusCode, Json<BankResponse>)> {
+    let owner = request.organisation_id.map_or(principal.organisation_id, OrganisationId);
+    require(&principal, Permission::ManageBanks(owner))?;
+    let draft = BankDraft {
+        organisation_id: owner,
+        name: &request.name,
+        description: &request.description,
+        signal_type: &request.signal_type,
+        match_threshold: request.match_threshold,
+        min_quality: request.min_quality,
+        auto_action: request.auto_action,
+    };
+    let bank = state.store.insert_bank(&draft.validate()?, principal.actor).await?;
+    state.engine.sync().await?;
+    Ok((StatusCode::CREATED, Json(bank.into())))
+}
+
+/// One bank.
+#[utoipa::path(get, path = "/v1/banks/{id}", tag = "banks", params(("id" = Uuid, Path, description = "Bank id")),
+    responses((status = 200, body = BankResponse), (status = 404, body = Problem)))]
+async fn show(
+    State(state): State<AppState>,
+    ApiPrincipal(principal): ApiPrincipal,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<BankResponse>> {
+    require(&principal, Permission::Match)?;
+    Ok(Json(load_bank(&state, id).await?.into()))
+}
+
+/// Change a bank's settings.
+#[utoipa::path(patch, path = "/v1/banks/{id}", tag = "banks", request_body = UpdateBankRequest,
+    params(("id" = Uuid, Path, description = "Bank id")),
+    responses((status = 200, body = BankResponse), (status = 400, body = Problem), (status = 403, body = Problem)))]
+async fn update(
+    State(state): State<AppState>,
+    ApiPrincipal(principal): ApiPrincipal,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(request): ApiJson<UpdateBankRequest>,
+) -> ApiResult<Json<BankResponse>> {
+    let bank = load_bank(&state, id).await?;
+    require_bank_manager(&principal, &bank)?;
+    if let Some(threshold) = request.match_threshold {
+        if !bank.signal_type.is_perceptual() && threshold != 0 {
+            return Err(ApiError::field("match_threshold", "must be 0: this signal type matches exactly"));
+        }
+        if threshold > 128 {
+            return Err(ApiError::field("match_threshold", "must be at most 128"));
+        }
+    }
+    if request.min_quality.is_some_and(|quality| quality > 100) {
+        return Err(ApiError::field("min_quality", "must be between 0 and 100"));
+    }
+    if request.description.as_ref().is_some_and(|description| description.chars().count() > 1000) {
+        return Err(ApiError::field("description", "must be at most 1000 characters"));
+    }
+    let change = BankChange {
+        enabled: request.enabled,
+        match_threshold: request.match_threshold,
+        min_quality: request.min_quality,
+        auto_action: request.auto_action,
+        description: request.description,
+    };
+    let bank = state.store.update_bank(bank.id, &change, principal.actor).await?;
+    state.engine.sync().await?;
+    Ok(Json(bank.into()))
+}
+
+/// A page of a bank's signals (export).
+#[utoipa::path(get, path = "/v1/banks/{id}/signals", tag = "banks", params(("id" = Uuid, Path, description = "Bank id"), SignalPaging),
+    responses((status = 200, body = SignalPageResponse), (status = 403, body = Problem)))]
+async fn list_signals(
+    State(state): State<AppState>,
+    ApiPrincipal(principal): ApiPrincipal,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(paging): ApiQuery<SignalPaging>,
+) -> ApiResult<Json<SignalPageResponse>> {
+    let bank = load_bank(&state, id).await?;
+    require(&principal, Permission::ReadBankSignals(bank.organisation_id))?;
+    let limit = paging.limit.unwrap_or(1000);
+    if !(1..=10_000).contains(&limit) {
+        return Err(ApiError::field("limit", "must be between 1 and 10000"));
+    }
+    let signals = state.store.list_signals(bank.id, paging.after.unwrap_or(0), limit).await?;
+    let next_after = (signals.len() == limit as usize).then(|| signals.last().map(|signal| signal.id)).flatten();
+    Ok(Json(SignalPageResponse { signals: signals.into_iter().map(Into::into).collect(), next_after }))
+}
+
+/// Add signals as JSON. All or nothing unless `skip_invalid`; duplicates are merged.
+#[utoipa::path(post, path = "/v1/banks/{id}/signals", tag = "banks", request_body = AddSignalsRequest,
+    params(("id" = Uuid, Path, description = "Bank id")),
+    responses((status = 200, body = ImportResponse, description = "`applied` says whether anything was written"),
+              (status = 400, body = Problem), (status = 403, body = Problem)))]
+async fn add_signals(
+    State(state): State<AppState>,
+    ApiPrincipal(principal): ApiPrincipal,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(request): ApiJson<AddSignalsRequest>,
+) -> ApiResult<(StatusCode, Json<ImportResponse>)> {
+    let bank = load_bank(&state, id).await?;
+    require_bank_manager(&principal, &bank)?;
+    if request.signals.is_empty() || request.signals.len() > MAX_SIGNALS_PER_REQUEST {
+        return Err(ApiError::field("signals", format!("must hold 1 to {MAX_SIGNALS_PER_REQUEST} signals")));
+    }
+    let mut parsed = ParsedImport::default();
+    let mut seen = std::collections::HashMap::new();
+    for (index, input) in request.signals.into_iter().enumerate() {
+        let item = index + 1;
+        let checked = canonical_value(bank.signal_type, &input.value)
+            .map_err(|message| format!("value: {message}"))
+            .and_then(|value| {
+                if input.quality.is_some_and(|quality| quality > 100) {
+                    return Err("quality: must be between 0 and 100".to_owned());
+                }
+                let labels = parse_labels(&input.labels).map_err(|message| format!("labels: {message}"))?;
+                Ok((value, labels))
+            });
+        match checked {
+            Ok((value, labels)) => {
+                let key = value_key(bank.signal_type, &value);
+                if seen.insert(key.clone(), ()).is_some() {
+                    parsed.duplicates += 1;
+                    continue;
+                }
+                parsed.signals.push(ParsedSignal {
+                    value,
+                    value_key: key,
+                    quality: input.quality,
+                    labels,
+                    source: input.source,
+                    external_id: input.external_id,
+                    line: item,
+                });
+            }
+            Err(message) => parsed.issues.push(LineIssue { line: item, message }),
+        }
+    }
+    let report = app::import_signals(
+        &state.store,
+        &bank,
+        parsed,
+        request.skip_invalid,
+        None,
+        principal.actor,
+        "api",
+        &mut |_| {},
+    )
+    .await?;
+    if report.applied {
+        state.engine.sync().await?;
+    }
+    let status =
+        if report.applied || report.issues.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok((status, Json(report.into())))
+}
+
+/// Import a signal file (`text/plain` or `text/csv` body, up to the upload limit): one value per
+/// line, CSV `value,quality,label...`, or `signal_type value` lines as python-threatexchange and
+/// HMA write them. All or nothing unless `skip_invalid`.
+#[utoipa::path(post, path = "/v1/banks/{id}/import", tag = "banks",
+    params(("id" = Uuid, Path, description = "Bank id"), ImportOptions),
+    request_body(content = String, content_type = "text/plain"),
+    responses((status = 200, body = ImportResponse), (status = 422, body = ImportResponse, description = "invalid lines, nothing written"),
+              (status = 400, body = Problem), (status = 403, body = Problem)))]
+async fn import(
+    State(state): State<AppState>,
+    ApiPrincipal(principal): ApiPrincipal,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(options): ApiQuery<ImportOptions>,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<ImportResponse>)> {
+    let bank = load_bank(&state, id).await?;
+    require_bank_manager(&principal, &bank)?;
+    let format = ImportFormat::parse(options.format.as_deref().unwrap_or("auto"))
+        .map_err(|message| ApiError::field("format", message))?;
+    let text = std::str::from_utf8(&body).map_err(|error| ApiError::MalformedBody {
+        detail: format!("the file is not UTF-8 text (byte {})", error.valid_up_to()),
+        field: None,
+    })?;
+    let source = options.source.as_deref().map(str::trim).filter(|source| !source.is_empty());
+    let signal_type = bank.signal_type;
+    let text = text.to_owned();
+    let parsed = tokio::task::spawn_blocking(move || parse_signals(&text, signal_type, format))
+        .await
+        .map_err(|error| ApiError::Internal(anyhow::anyhow!("import parsing failed: {error}")))?;
+    let report = app::import_signals(
+        &state.store,
+        &bank,
+        parsed,
+        options.skip_invalid,
+        source,
+        principal.actor,
+        "api-file",
+        &mut |_| {},
+    )
+    .await?;
+    if report.applied {
+        state.engine.sync().await?;
+    }
+    let status =
+        if report.applied || report.issues.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok((status, Json(report.into())))
+}
+
+/// Enable or disable one signal; takes effect on this node at once.
+#[utoipa::path(patch, path = "/v1/signals/{id}", tag = "banks", request_body = UpdateSignalRequest,
+    params(("id" = i64, Path, description = "Signal id")),
+    responses((status = 200, body = SignalResponse), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn update_signal(
+    State(state): State<AppState>,
+    ApiPrincipal(principal): ApiPrincipal,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(request): ApiJson<UpdateSignalRequest>,
+) -> ApiResult<Json<SignalResponse>> {
+    let signal = state.store.get_signal(id).await?;
+    let bank = load_bank(&state, signal.bank_id).await?;
+    require_bank_manager(&principal, &bank)?;
+    let signal = state.store.set_signal_enabled(id, request.enabled, principal.actor).await?;
+    state.engine.sync().await?;
+    Ok(Json(signal.into()))
+}

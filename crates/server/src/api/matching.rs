@@ -1,0 +1,287 @@
+//! `/v1/match`: which known signals does this hash, URL or file match?
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{Multipart, State};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+use vigie_domain::access::Permission;
+use vigie_domain::bank::{SignalType, canonical_value};
+use vigie_domain::ids::BankId;
+
+use super::banks::split_labels;
+use super::require;
+use crate::AppState;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{ApiJson, ApiPrincipal};
+use crate::matching::{Outcome, Query};
+
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(match_signals))
+}
+
+/// Routes that take uploads, under the larger upload limit.
+pub(super) fn upload_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(match_media))
+}
+
+/// The most queries in one request.
+const MAX_QUERIES: usize = 1000;
+
+/// One thing to look up.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MatchQuery {
+    /// `pdq`, `md5`, `sha256` or `url`.
+    #[serde(rename = "type")]
+    pub signal_type: String,
+    /// The hash (hex) or URL.
+    pub value: String,
+    /// PDQ quality (0-100), when known: below a bank's minimum, matches come with a warning.
+    pub quality: Option<u32>,
+}
+
+/// Lookups.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"queries": [{"type": "pdq", "value": "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22", "quality": 100}]}))]
+pub struct MatchRequest {
+    /// Up to 1000 queries.
+    pub queries: Vec<MatchQuery>,
+    /// Only these banks (names); all enabled banks when absent.
+    pub banks: Option<Vec<String>>,
+}
+
+/// One matching signal.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct MatchResponseItem {
+    /// The bank's name.
+    pub bank: String,
+    /// The bank's id.
+    pub bank_id: Uuid,
+    /// The signal's id.
+    pub signal_id: i64,
+    /// The signal's value.
+    pub signal: String,
+    /// Hamming distance (0 for exact types).
+    pub distance: u32,
+    /// The signal's labels.
+    pub labels: Vec<String>,
+    /// Whether the bank allows acting on this match without a human.
+    pub auto_action: bool,
+}
+
+/// The answer to one query.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct QueryResult {
+    /// The query's type.
+    #[serde(rename = "type")]
+    pub signal_type: String,
+    /// The query, canonical.
+    pub value: String,
+    /// Matches, nearest first.
+    pub matches: Vec<MatchResponseItem>,
+    /// What the caller should know (low quality, no bank of this type).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// Answers in query order.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct MatchResponse {
+    /// One per query.
+    pub results: Vec<QueryResult>,
+}
+
+/// Hashes of an uploaded file.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct MediaHashes {
+    /// PDQ hash.
+    pub pdq: String,
+    /// PDQ quality.
+    pub quality: u32,
+    /// MD5 of the bytes.
+    pub md5: String,
+    /// SHA-256 of the bytes.
+    pub sha256: String,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+}
+
+/// The hashes of an uploaded file and what they match.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct MediaMatchResponse {
+    /// The file's hashes.
+    pub media: MediaHashes,
+    /// PDQ, MD5 and SHA-256 results, in that order.
+    pub results: Vec<QueryResult>,
+}
+
+fn parse_query(index: usize, query: &MatchQuery) -> ApiResult<(Query, String)> {
+    let field = |name: &str| format!("queries[{index}].{name}");
+    let signal_type =
+        SignalType::parse(&query.signal_type).map_err(|message| ApiError::field(&field("type"), message))?;
+    let value =
+        canonical_value(signal_type, &query.value).map_err(|message| ApiError::field(&field("value"), message))?;
+    if query.quality.is_some_and(|quality| quality > 100) {
+        return Err(ApiError::field(&field("quality"), "must be between 0 and 100"));
+    }
+    let parsed = match signal_type {
+        SignalType::Pdq => {
+            let mut hash = [0; 32];
+            hex::decode_to_slice(&value, &mut hash).map_err(|_| ApiError::field(&field("value"), "must be hex"))?;
+            Query::Pdq { hash, quality: query.quality }
+        }
+        SignalType::Md5 => {
+            let mut digest = [0; 16];
+            hex::decode_to_slice(&value, &mut digest).map_err(|_| ApiError::field(&field("value"), "must be hex"))?;
+            Query::Md5(digest)
+        }
+        SignalType::Sha256 => {
+            let mut digest = [0; 32];
+            hex::decode_to_slice(&value, &mut digest).map_err(|_| ApiError::field(&field("value"), "must be hex"))?;
+            Query::Sha256(digest)
+        }
+        SignalType::Url => Query::Url(value.clone()),
+        SignalType::Vpdq => {
+            return Err(ApiError::field(&field("type"), "vPDQ queries go through POST /v1/match/media with the video"));
+        }
+    };
+    Ok((parsed, value))
+}
+
+fn bank_filter(state: &AppState, names: Option<&[String]>) -> ApiResult<Option<Vec<BankId>>> {
+    let Some(names) = names else { return Ok(None) };
+    let ids = state
+        .engine
+        .bank_ids_by_name(names)
+        .map_err(|unknown| ApiError::field("banks", format!("no bank is named {unknown:?}")))?;
+    Ok(Some(ids))
+}
+
+/// Turns engine outcomes into wire results, fetching labels for the hits (hits are rare, so this
+/// touches the database only when something matched).
+async fn decorate(state: &AppState, answers: Vec<(Query, String, Outcome)>) -> ApiResult<Vec<QueryResult>> {
+    let ids: Vec<i64> =
+        answers.iter().flat_map(|(_, _, outcome)| outcome.hits.iter().map(|hit| hit.signal_id)).collect();
+    let signals: HashMap<i64, vigie_store::Signal> = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        state.store.get_signals(&ids).await?.into_iter().map(|signal| (signal.id, signal)).collect()
+    };
+    Ok(answers
+        .into_iter()
+        .map(|(query, value, outcome)| QueryResult {
+            signal_type: query.signal_type().as_str().into(),
+            value,
+            matches: outcome
+                .hits
+                .into_iter()
+                .filter_map(|hit| {
+                    let signal = signals.get(&hit.signal_id)?;
+                    Some(MatchResponseItem {
+                        bank: hit.bank_name,
+                        bank_id: hit.bank_id.0,
+                        signal_id: hit.signal_id,
+                        signal: signal.value.clone(),
+                        distance: hit.distance,
+                        labels: split_labels(&signal.labels),
+                        auto_action: hit.auto_action,
+                    })
+                })
+                .collect(),
+            warnings: outcome.warnings,
+        })
+        .collect())
+}
+
+/// Match hashes and URLs against the banks.
+#[utoipa::path(post, path = "/v1/match", tag = "banks", request_body = MatchRequest,
+    responses((status = 200, body = MatchResponse), (status = 400, body = Problem), (status = 401, body = Problem)))]
+async fn match_signals(
+    State(state): State<AppState>,
+    ApiPrincipal(principal): ApiPrincipal,
+    ApiJson(request): ApiJson<MatchRequest>,
+) -> ApiResult<Json<MatchResponse>> {
+    require(&principal, Permission::Match)?;
+    if request.queries.is_empty() || request.queries.len() > MAX_QUERIES {
+        return Err(ApiError::field("queries", format!("must hold 1 to {MAX_QUERIES} queries")));
+    }
+    let only = bank_filter(&state, request.banks.as_deref())?;
+    let mut answers = Vec::with_capacity(request.queries.len());
+    for (index, query) in request.queries.iter().enumerate() {
+        let (parsed, value) = parse_query(index, query)?;
+        let outcome = state.engine.search(&parsed, only.as_deref());
+        answers.push((parsed, value, outcome));
+    }
+    Ok(Json(MatchResponse { results: decorate(&state, answers).await? }))
+}
+
+/// Upload an image (multipart field `file`); Vigie hashes it (PDQ, MD5, SHA-256) and matches the
+/// hashes. The file is not stored.
+#[utoipa::path(post, path = "/v1/match/media", tag = "banks",
+    request_body(content_type = "multipart/form-data", description = "field `file`: the image"),
+    responses((status = 200, body = MediaMatchResponse), (status = 400, body = Problem), (status = 413, body = Problem)))]
+async fn match_media(
+    State(state): State<AppState>,
+    ApiPrincipal(principal): ApiPrincipal,
+    mut multipart: Multipart,
+) -> ApiResult<Json<MediaMatchResponse>> {
+    require(&principal, Permission::Match)?;
+    let mut file = None;
+    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+        if field.name() == Some("file") {
+            file = Some(field.bytes().await.map_err(multipart_error)?);
+        }
+    }
+    let bytes = file.ok_or_else(|| ApiError::field("file", "send the image as a multipart field named `file`"))?;
+    let limits = state.settings.image_limits;
+    let hashed = tokio::task::spawn_blocking(move || {
+        let hashes = vigie_hash::hash_image_bytes(&bytes, &limits);
+        (hashes, vigie_hash::md5_hex(&bytes), vigie_hash::sha256_hex(&bytes))
+    })
+    .await
+    .map_err(|error| ApiError::Internal(anyhow::anyhow!("hashing task failed: {error}")))?;
+    let (hashes, md5, sha256) = hashed;
+    let hashes = hashes.map_err(|error| ApiError::field("file", format!("cannot hash this file: {error}")))?;
+    let pdq = hashes.pdq.to_hex();
+    let queries = [
+        MatchQuery { signal_type: "pdq".into(), value: pdq.clone(), quality: Some(u32::from(hashes.quality)) },
+        MatchQuery { signal_type: "md5".into(), value: md5.clone(), quality: None },
+        MatchQuery { signal_type: "sha256".into(), value: sha256.clone(), quality: None },
+    ];
+    let mut answers = Vec::with_capacity(3);
+    for (index, query) in queries.iter().enumerate() {
+        let (parsed, value) = parse_query(index, query)?;
+        let mut outcome = state.engine.search(&parsed, None);
+        // An upload asks "is this known?": a missing bank type is not worth a warning.
+        outcome.warnings.retain(|warning| !warning.starts_with("no enabled"));
+        answers.push((parsed, value, outcome));
+    }
+    let media = MediaHashes {
+        pdq,
+        quality: u32::from(hashes.quality),
+        md5,
+        sha256,
+        width: hashes.width,
+        height: hashes.height,
+    };
+    Ok(Json(MediaMatchResponse { media, results: decorate(&state, answers).await? }))
+}
+
+fn multipart_error(error: axum::extract::multipart::MultipartError) -> ApiError {
+    if error.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge
+    } else {
+        ApiError::MalformedBody {
+            detail: format!("malformed multipart body: {}", error.body_text()),
+            field: Some("file".into()),
+        }
+    }
+}

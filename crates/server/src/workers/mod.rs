@@ -1,0 +1,3 @@
+//! Background workers. Each has a `run(.., shutdown)` loop that stops when the token is cancelled.
+
+pub mod index_sync;
