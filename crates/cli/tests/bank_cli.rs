@@ -1,0 +1,81 @@
+//! `vigie bank` and `vigie match` as an analyst uses them.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+const SEED: &str = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22";
+
+fn vigie(data: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vigie"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(data)
+        .env_remove("VIGIE_DB")
+        .env_remove("VIGIE_CONFIG")
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("vigie runs");
+    if let Some(text) = stdin {
+        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn create_import_export_and_match() {
+    let directory = tempfile::tempdir().unwrap();
+    let data = directory.path();
+    let org = vigie(data, &["org", "create", "Analysts", "--kind", "ngo", "--country", "DE"], None);
+    assert!(org.status.success(), "{}", text(&org.stderr));
+    let created = vigie(data, &["bank", "create", "known", "--type", "pdq", "--org", "Analysts"], None);
+    assert!(created.status.success(), "{}", text(&created.stderr));
+
+    // A file with two bad lines: every one is reported with its number, nothing is imported.
+    let near = format!("{}{}", "0", &SEED[1..]);
+    let file = data.join("hashes.csv");
+    std::fs::write(&file, format!("pdq,quality,labels\n{SEED},100,content:execution\n{near},90\nzzz\n{},50\n", &SEED[..10])).unwrap();
+    let refused = vigie(data, &["bank", "import", "known", file.to_str().unwrap()], None);
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = text(&refused.stderr);
+    assert!(stderr.contains("hashes.csv:4: a PDQ hash must be 64 hex digits"), "{stderr}");
+    assert!(stderr.contains("hashes.csv:5:"), "{stderr}");
+    assert!(stderr.contains("nothing imported"));
+    let exported = vigie(data, &["bank", "export", "known"], None);
+    assert_eq!(text(&exported.stdout), "");
+
+    let imported = vigie(data, &["bank", "import", "known", file.to_str().unwrap(), "--skip-invalid", "--source", "test"], None);
+    assert!(imported.status.success(), "{}", text(&imported.stderr));
+    assert!(text(&imported.stderr).contains("2 added"), "{}", text(&imported.stderr));
+    // From standard input, in the python-threatexchange format; the duplicate is merged.
+    let piped = vigie(data, &["bank", "import", "known", "-"], Some(&format!("pdq {SEED}\n")));
+    assert!(text(&piped.stderr).contains("1 already present"), "{}", text(&piped.stderr));
+
+    let exported = vigie(data, &["bank", "export", "known", "--format", "csv"], None);
+    assert_eq!(text(&exported.stdout), format!("value,quality,labels\n{SEED},100,content:execution\n{near},90\n"));
+
+    let matched = vigie(data, &["match", "--bank", "known", SEED, "not-a-hash"], None);
+    assert_eq!(matched.status.code(), Some(1), "one query failed");
+    let lines: Vec<serde_json::Value> =
+        text(&matched.stdout).lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["query"], SEED);
+    let distances: Vec<u64> = lines[0]["matches"].as_array().unwrap().iter().map(|m| m["distance"].as_u64().unwrap()).collect();
+    assert_eq!(distances.len(), 2);
+    assert_eq!(distances[0], 0);
+    assert_eq!(lines[0]["matches"][0]["labels"], serde_json::json!(["content:execution"]));
+    assert!(lines[1]["error"].as_str().unwrap().contains("not a file"));
+
+    let unknown = vigie(data, &["match", "--bank", "nope", SEED], None);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(text(&unknown.stderr).contains("no bank is named \"nope\""));
+
+    let listed = text(&vigie(data, &["bank", "list"], None).stdout);
+    assert!(listed.contains("known\tpdq\t2\tthreshold=31\tenabled"), "{listed}");
+}
