@@ -177,6 +177,7 @@ pub fn resolve(
             max_bytes: limits.upload_bytes.map_or(defaults.image_limits.max_bytes, |bytes| bytes as u64),
             max_pixels: limits.image_pixels.unwrap_or(defaults.image_limits.max_pixels),
         },
+        token_cache_ttl: defaults.token_cache_ttl,
         index_sync_interval: limits
             .index_sync_seconds
             .map_or(defaults.index_sync_interval, |seconds| std::time::Duration::from_secs(seconds.max(1))),

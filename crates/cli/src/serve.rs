@@ -83,12 +83,12 @@ pub async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
         seconds = loading.elapsed().as_secs_f64(),
         "hash banks loaded"
     );
-    let engine = state.engine.clone();
+    let worker_state = state.clone();
     let router = vigie_server::router(state);
     tracing::info!(%address, "listening; console at http://{address}/console, API docs at http://{address}/docs");
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(vigie_server::serve(listener, router, shutdown.clone()));
-    let sync = tokio::spawn(vigie_server::workers::index_sync::run(engine, sync_interval, shutdown.clone()));
+    let sync = tokio::spawn(vigie_server::workers::index_sync::run(worker_state, sync_interval, shutdown.clone()));
     shutdown_signal().await;
     tracing::info!("shutting down: finishing requests in flight");
     shutdown.cancel();

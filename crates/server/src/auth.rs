@@ -73,6 +73,59 @@ pub fn secrets_match(left: &str, right: &str) -> bool {
     left.len() == right.len() && bool::from(left.as_bytes().ct_eq(right.as_bytes()))
 }
 
+/// Recently authenticated API tokens, so that a busy client costs no database round trip per
+/// request. An entry lives `ttl` (a few seconds): a token revoked through another node stops
+/// working within that time; revoking through this node empties the cache at once.
+pub struct TokenCache {
+    entries: std::sync::RwLock<std::collections::HashMap<String, CachedToken>>,
+    ttl: std::time::Duration,
+}
+
+/// A cached authentication result.
+#[derive(Clone)]
+pub struct CachedToken {
+    /// The principal the token stands for.
+    pub principal: vigie_domain::access::Principal,
+    /// When the token expires, if ever.
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    cached_at: std::time::Instant,
+}
+
+/// Entries kept at most; past this the cache starts afresh (a flood of distinct tokens must not grow memory).
+const TOKEN_CACHE_CAPACITY: usize = 10_000;
+
+impl TokenCache {
+    /// A cache whose entries live `ttl`.
+    pub fn new(ttl: std::time::Duration) -> Self {
+        Self { entries: Default::default(), ttl }
+    }
+
+    /// The cached result for a token hash, if fresh.
+    pub fn get(&self, hash: &str) -> Option<CachedToken> {
+        let entries = self.entries.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        entries.get(hash).filter(|entry| entry.cached_at.elapsed() < self.ttl).cloned()
+    }
+
+    /// Remembers a successful authentication.
+    pub fn insert(
+        &self,
+        hash: String,
+        principal: vigie_domain::access::Principal,
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) {
+        let mut entries = self.entries.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if entries.len() >= TOKEN_CACHE_CAPACITY {
+            entries.clear();
+        }
+        entries.insert(hash, CachedToken { principal, expires_at, cached_at: std::time::Instant::now() });
+    }
+
+    /// Forgets everything (after a revocation or a role change).
+    pub fn clear(&self) {
+        self.entries.write().unwrap_or_else(|poisoned| poisoned.into_inner()).clear();
+    }
+}
+
 /// Limits login attempts per client address and per account, so that neither one address
 /// trying many accounts nor many addresses trying one account gets far.
 pub struct LoginLimiter {

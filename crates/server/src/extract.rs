@@ -126,21 +126,28 @@ impl FromRequestParts<AppState> for ApiPrincipal {
             .map(str::trim)
             .filter(|token| TokenHash::looks_like_token(token))
             .ok_or(ApiError::Unauthenticated("the Authorization header does not hold a Vigie API token"))?;
-        let owner = state
-            .store
-            .find_token_by_hash(&TokenHash::of_presented(presented))
-            .await?
-            .ok_or(ApiError::Unauthenticated("unknown API token"))?;
-        owner.token.check_usable(state.store.now()).map_err(|rejection| match rejection {
+        let hash = TokenHash::of_presented(presented);
+        let now = state.store.now();
+        if let Some(cached) = state.token_cache.get(&hash.0) {
+            if cached.expires_at.is_none_or(|expiry| expiry > now) {
+                return Ok(Self(cached.principal));
+            }
+        }
+        let owner =
+            state.store.find_token_by_hash(&hash).await?.ok_or(ApiError::Unauthenticated("unknown API token"))?;
+        owner.token.check_usable(now).map_err(|rejection| match rejection {
             TokenRejection::Revoked => ApiError::Unauthenticated("this API token has been revoked"),
             TokenRejection::Expired => ApiError::Unauthenticated("this API token has expired"),
         })?;
+        // Once per cache lifetime rather than per request: `last_used_at` is to the minute anyway.
         state.store.touch_token(owner.token.id).await?;
-        Ok(Self(Principal {
+        let principal = Principal {
             actor: Actor::Token(owner.token.id),
             organisation_id: owner.token.organisation_id,
             organisation_is_operator: owner.organisation_is_operator,
             roles: owner.token.roles,
-        }))
+        };
+        state.token_cache.insert(hash.0, principal.clone(), owner.token.expires_at);
+        Ok(Self(principal))
     }
 }

@@ -50,6 +50,9 @@ pub struct ServerSettings {
     pub image_limits: vigie_hash::Limits,
     /// How often every node re-reads bank changes made by other nodes.
     pub index_sync_interval: Duration,
+    /// How long an authenticated API token is trusted without asking the database again: the
+    /// longest a revocation made through another node takes to apply here.
+    pub token_cache_ttl: Duration,
 }
 
 impl Default for ServerSettings {
@@ -63,6 +66,7 @@ impl Default for ServerSettings {
             upload_limit: 64 * 1024 * 1024,
             image_limits: vigie_hash::Limits::default(),
             index_sync_interval: Duration::from_secs(1),
+            token_cache_ttl: Duration::from_secs(5),
         }
     }
 }
@@ -80,6 +84,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// The in-memory indexes over the banks.
     pub engine: Arc<matching::MatchEngine>,
+    /// Recently authenticated API tokens.
+    pub token_cache: Arc<auth::TokenCache>,
 }
 
 impl AppState {
@@ -87,12 +93,14 @@ impl AppState {
     pub async fn load(store: Store, settings: ServerSettings) -> vigie_store::StoreResult<Self> {
         let engine = Arc::new(matching::MatchEngine::load(store.clone()).await?);
         let login_limiter = Arc::new(auth::LoginLimiter::new(settings.login_attempts_per_minute));
+        let token_cache = Arc::new(auth::TokenCache::new(settings.token_cache_ttl));
         Ok(Self {
             store,
             settings: Arc::new(settings),
             login_limiter,
             metrics: Arc::new(metrics::Metrics::new()),
             engine,
+            token_cache,
         })
     }
 }

@@ -194,6 +194,17 @@ impl Store {
         self.get_token(id).await
     }
 
+    /// A value that changes whenever any token is revoked: nodes that cache authenticated
+    /// tokens compare it every second and forget them all when it moves.
+    pub async fn token_revocation_mark(&self) -> StoreResult<(i64, Option<DateTime<Utc>>)> {
+        let mark: (i64, Option<DateTime<Utc>>) = on_pool!(self, pool => {
+            sqlx::query_as("select count(*), max(revoked_at) from api_tokens where revoked_at is not null")
+                .fetch_one(pool)
+                .await
+        })?;
+        Ok(mark)
+    }
+
     /// Notes that a token was used, at most once a minute per token so that busy API clients do
     /// not turn every read into a write. Bookkeeping, not audited.
     pub async fn touch_token(&self, id: TokenId) -> StoreResult<()> {

@@ -182,5 +182,6 @@ async fn revoke(
     let token = visible_token(&state, &principal, TokenId(id)).await?;
     require(&principal, Permission::ManageMembers(token.organisation_id))?;
     let revoked = state.store.revoke_token(token.id, principal.actor).await?;
+    state.token_cache.clear();
     Ok(Json(TokenResponse::new(revoked, state.store.now())))
 }

@@ -385,5 +385,6 @@ pub(super) async fn revoke_token(
     let token = state.store.get_token(TokenId(id)).await?;
     session.require(Permission::ManageMembers(token.organisation_id))?;
     state.store.revoke_token(token.id, session.principal.actor).await?;
+    state.token_cache.clear();
     Ok(Redirect::to(&format!("/console/organisations/{}", token.organisation_id)).into_response())
 }

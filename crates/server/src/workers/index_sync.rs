@@ -1,25 +1,36 @@
-//! Keeps this node's match indexes in step with bank changes made through other nodes.
+//! Keeps this node in step with changes made through other nodes: bank signals (into the match
+//! indexes) and token revocations (out of the token cache).
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::matching::MatchEngine;
+use crate::AppState;
 
-/// Calls [`MatchEngine::sync`] every `interval` until `shutdown`; failures are logged and retried
-/// at the next tick (a database restart must not stop matching from what is already loaded).
-pub async fn run(engine: Arc<MatchEngine>, interval: Duration, shutdown: CancellationToken) {
+/// Every `interval` until `shutdown`: syncs the match indexes, and empties the token cache when
+/// any token was revoked. Failures are logged and retried at the next tick (a database restart
+/// must not stop matching from what is already loaded).
+pub async fn run(state: AppState, interval: Duration, shutdown: CancellationToken) {
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut revocations = None;
     loop {
         tokio::select! {
             () = shutdown.cancelled() => break,
             _ = ticker.tick() => {
-                match engine.sync().await {
+                match state.engine.sync().await {
                     Ok(0) => {}
                     Ok(applied) => tracing::info!(applied, "match index synced"),
                     Err(error) => tracing::warn!(error = %error, "match index sync failed; retrying"),
+                }
+                match state.store.token_revocation_mark().await {
+                    Ok(mark) => {
+                        if revocations.as_ref().is_some_and(|known| *known != mark) {
+                            state.token_cache.clear();
+                        }
+                        revocations = Some(mark);
+                    }
+                    Err(error) => tracing::warn!(error = %error, "token revocation check failed; retrying"),
                 }
             }
         }
