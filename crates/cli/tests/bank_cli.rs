@@ -40,7 +40,11 @@ fn create_import_export_and_match() {
     // A file with two bad lines: every one is reported with its number, nothing is imported.
     let near = format!("{}{}", "0", &SEED[1..]);
     let file = data.join("hashes.csv");
-    std::fs::write(&file, format!("pdq,quality,labels\n{SEED},100,content:execution\n{near},90\nzzz\n{},50\n", &SEED[..10])).unwrap();
+    std::fs::write(
+        &file,
+        format!("pdq,quality,labels\n{SEED},100,content:execution\n{near},90\nzzz\n{},50\n", &SEED[..10]),
+    )
+    .unwrap();
     let refused = vigie(data, &["bank", "import", "known", file.to_str().unwrap()], None);
     assert_eq!(refused.status.code(), Some(2));
     let stderr = text(&refused.stderr);
@@ -50,7 +54,8 @@ fn create_import_export_and_match() {
     let exported = vigie(data, &["bank", "export", "known"], None);
     assert_eq!(text(&exported.stdout), "");
 
-    let imported = vigie(data, &["bank", "import", "known", file.to_str().unwrap(), "--skip-invalid", "--source", "test"], None);
+    let imported =
+        vigie(data, &["bank", "import", "known", file.to_str().unwrap(), "--skip-invalid", "--source", "test"], None);
     assert!(imported.status.success(), "{}", text(&imported.stderr));
     assert!(text(&imported.stderr).contains("2 added"), "{}", text(&imported.stderr));
     // From standard input, in the python-threatexchange format; the duplicate is merged.
@@ -66,7 +71,8 @@ fn create_import_export_and_match() {
         text(&matched.stdout).lines().map(|line| serde_json::from_str(line).unwrap()).collect();
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["query"], SEED);
-    let distances: Vec<u64> = lines[0]["matches"].as_array().unwrap().iter().map(|m| m["distance"].as_u64().unwrap()).collect();
+    let distances: Vec<u64> =
+        lines[0]["matches"].as_array().unwrap().iter().map(|m| m["distance"].as_u64().unwrap()).collect();
     assert_eq!(distances.len(), 2);
     assert_eq!(distances[0], 0);
     assert_eq!(lines[0]["matches"][0]["labels"], serde_json::json!(["content:execution"]));

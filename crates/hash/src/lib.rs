@@ -59,6 +59,7 @@ mod error;
 mod hash;
 mod jpeg;
 mod pdq;
+pub mod vpdq;
 
 pub use decode::{Format, detect_format};
 pub use digest::{md5_hex, sha256_hex};
