@@ -32,6 +32,13 @@ pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
+    index_entries: Family<IndexLabels, Gauge>,
+    index_bytes: Family<IndexLabels, Gauge>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct IndexLabels {
+    index: &'static str,
 }
 
 impl Default for Metrics {
@@ -53,7 +60,19 @@ impl Metrics {
         let build = Family::<BuildLabels, Gauge>::default();
         build.get_or_create(&BuildLabels { version: env!("CARGO_PKG_VERSION").into() }).set(1);
         registry.register("build_info", "Vigie version", build);
-        Self { registry, requests, latency }
+        let index_entries = Family::<IndexLabels, Gauge>::default();
+        registry.register("match_index_entries", "Signals held in the in-memory match indexes", index_entries.clone());
+        let index_bytes = Family::<IndexLabels, Gauge>::default();
+        registry.register("match_index_bytes", "Memory held by the PDQ match index", index_bytes.clone());
+        Self { registry, requests, latency, index_entries, index_bytes }
+    }
+
+    /// Records the match indexes' sizes (called when metrics are scraped).
+    pub fn observe_indexes(&self, stats: crate::matching::EngineStats) {
+        let pdq = IndexLabels { index: "pdq" };
+        self.index_entries.get_or_create(&pdq).set(stats.pdq_entries as i64);
+        self.index_entries.get_or_create(&IndexLabels { index: "exact" }).set(stats.exact_entries as i64);
+        self.index_bytes.get_or_create(&pdq).set(stats.pdq_bytes as i64);
     }
 
     /// Records one answered request.

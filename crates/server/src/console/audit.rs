@@ -43,6 +43,11 @@ struct AuditPage {
     report: Option<ReportView>,
 }
 
+/// The tail of an id: UUIDv7s share their leading (time) digits, so the tail tells them apart.
+fn short_id(id: &str) -> &str {
+    id.get(id.len().saturating_sub(8)..).unwrap_or(id)
+}
+
 pub(super) async fn page(
     State(state): State<AppState>,
     session: ConsoleSession,
@@ -72,15 +77,11 @@ pub(super) async fn page(
             sequence: event.sequence,
             time: event.recorded_at.format("%Y-%m-%d %H:%M:%S").to_string(),
             actor: match event.record.actor.id() {
-                Some(id) => format!("{} {}", event.record.actor.kind(), &id.to_string()[..8]),
+                Some(id) => format!("{} …{}", event.record.actor.kind(), short_id(&id.to_string())),
                 None => event.record.actor.kind().to_owned(),
             },
             action: event.record.action,
-            subject: format!(
-                "{} {}",
-                event.record.subject_type,
-                event.record.subject_id.chars().take(8).collect::<String>()
-            ),
+            subject: format!("{} …{}", event.record.subject_type, short_id(&event.record.subject_id)),
             details: event.record.details,
             hash_short: event.hash.chars().take(12).collect(),
         })

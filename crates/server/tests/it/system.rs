@@ -18,6 +18,7 @@ backend_test!(health_ready_metrics_and_docs, |app| async move {
         metrics.text
     );
     assert!(metrics.text.contains("vigie_build_info"));
+    assert!(metrics.text.contains("vigie_match_index_entries{index=\"pdq\"} 0"), "{}", metrics.text);
 
     let spec = app.call(Method::GET, "/v1/openapi.json", None, None).await.json();
     assert!(spec["openapi"].as_str().unwrap().starts_with("3.1"));
