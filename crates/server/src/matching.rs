@@ -120,6 +120,9 @@ pub struct MatchEngine {
     url: DigestIndex<32>,
     /// Only one sync runs at a time; searches never wait for it.
     sync_lock: Mutex<()>,
+    /// Matches per signal not yet added to its `seen` counter; flushed by the sync worker so
+    /// lookups never write to the database.
+    pending_hits: std::sync::Mutex<HashMap<i64, u64>>,
 }
 
 fn url_digest(url: &str) -> [u8; 32] {
@@ -142,6 +145,7 @@ impl MatchEngine {
             sha256: DigestIndex::new(),
             url: DigestIndex::new(),
             sync_lock: Mutex::new(()),
+            pending_hits: Default::default(),
         }
     }
 
@@ -299,7 +303,25 @@ impl MatchEngine {
             }
         }
         outcome.hits.sort_by_key(|hit| (hit.distance, hit.signal_id));
+        if !outcome.hits.is_empty() {
+            let mut pending = self.pending_hits.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            for hit in &outcome.hits {
+                *pending.entry(hit.signal_id).or_default() += 1;
+            }
+        }
         outcome
+    }
+
+    /// Adds the matches counted since the last call to the signals' `seen` counters.
+    pub async fn flush_hits(&self) -> StoreResult<usize> {
+        let pending: Vec<(i64, u64)> = {
+            let mut pending = self.pending_hits.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            pending.drain().collect()
+        };
+        if !pending.is_empty() {
+            self.store.add_signal_hits(&pending).await?;
+        }
+        Ok(pending.len())
     }
 
     /// The ids of the banks with these names, or the first unknown name.

@@ -408,17 +408,43 @@ impl Store {
         Ok(count)
     }
 
-    /// Counts a match on each of these signals (the `seen` feedback counter). Bookkeeping, not audited.
-    pub async fn count_signal_hits(&self, ids: &[i64]) -> StoreResult<()> {
-        for id in ids {
-            on_pool!(self, pool => {
-                sqlx::query("update signals set seen_count = seen_count + 1 where id = $1")
+    /// Adds matches to signals' `seen` counters (batched by the caller). Bookkeeping, not audited.
+    pub async fn add_signal_hits(&self, hits: &[(i64, u64)]) -> StoreResult<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for (id, count) in hits {
+                sqlx::query("update signals set seen_count = seen_count + $2 where id = $1")
                     .bind(*id)
-                    .execute(pool)
-                    .await
-                    .map(|done| done.rows_affected())
-            })?;
-        }
+                    .bind(*count as i64)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        });
         Ok(())
+    }
+
+    /// Records a reviewer's verdict on a match against a signal: `confirmed` or a false positive.
+    pub async fn record_signal_feedback(&self, id: i64, confirmed: bool, actor: Actor) -> StoreResult<Signal> {
+        let now = self.now();
+        let signal = self.get_signal(id).await?;
+        let (bank, _) = self.get_bank(BankId(signal.bank_id)).await?;
+        let record = AuditRecord {
+            actor,
+            organisation_id: Some(bank.organisation_id),
+            action: if confirmed { "signal.confirm" } else { "signal.false_positive" }.into(),
+            subject_type: "signal".into(),
+            subject_id: id.to_string(),
+            details: format!(r#"{{"bank_id":"{}"}}"#, bank.id),
+        };
+        let column = if confirmed { "confirmed_count" } else { "false_positive_count" };
+        let sql = format!("update signals set {column} = {column} + 1, updated_at = $2 where id = $1");
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            append_audit!(tx, &record, now);
+            sqlx::query(&sql).bind(id).bind(now).execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        self.get_signal(id).await
     }
 }

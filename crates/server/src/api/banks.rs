@@ -28,6 +28,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(show, update))
         .routes(routes!(list_signals, add_signals))
         .routes(routes!(update_signal))
+        .routes(routes!(signal_feedback))
 }
 
 /// Routes that take uploads, under the larger upload limit.
@@ -532,4 +533,43 @@ async fn update_signal(
     let signal = state.store.set_signal_enabled(id, request.enabled, principal.actor).await?;
     state.engine.sync().await?;
     Ok(Json(signal.into()))
+}
+
+/// A reviewer's verdict on a match against a signal.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignalFeedbackRequest {
+    /// `confirmed` (the match was right) or `false_positive`.
+    pub verdict: String,
+}
+
+/// Record feedback on a signal (reviewers of the bank's organisation): the counters help curators
+/// find signals that over-match.
+#[utoipa::path(post, path = "/v1/signals/{id}/feedback", tag = "banks", request_body = SignalFeedbackRequest,
+    params(("id" = i64, Path, description = "Signal id")),
+    responses((status = 200, body = SignalResponse), (status = 400, body = Problem), (status = 403, body = Problem)))]
+async fn signal_feedback(
+    State(state): State<AppState>,
+    ApiPrincipal(principal): ApiPrincipal,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(request): ApiJson<SignalFeedbackRequest>,
+) -> ApiResult<Json<SignalResponse>> {
+    let confirmed = match request.verdict.as_str() {
+        "confirmed" => true,
+        "false_positive" => false,
+        _ => return Err(ApiError::field("verdict", "must be confirmed or false_positive")),
+    };
+    let signal = state.store.get_signal(id).await?;
+    let bank = load_bank(&state, signal.bank_id).await?;
+    let reviews = [
+        vigie_domain::access::Role::Reviewer,
+        vigie_domain::access::Role::SeniorReviewer,
+        vigie_domain::access::Role::Admin,
+    ]
+    .into_iter()
+    .any(|role| principal.roles.contains(role));
+    if !reviews || !principal.may(Permission::ReadBankSignals(bank.organisation_id)) {
+        return Err(ApiError::Forbidden);
+    }
+    Ok(Json(state.store.record_signal_feedback(id, confirmed, principal.actor).await?.into()))
 }

@@ -1,5 +1,5 @@
 //! Keeps this node in step with changes made through other nodes: bank signals (into the match
-//! indexes) and token revocations (out of the token cache).
+//! indexes) and token revocations (out of the token cache); and counts matches per signal.
 
 use std::time::Duration;
 
@@ -22,6 +22,9 @@ pub async fn run(state: AppState, interval: Duration, shutdown: CancellationToke
                     Ok(0) => {}
                     Ok(applied) => tracing::info!(applied, "match index synced"),
                     Err(error) => tracing::warn!(error = %error, "match index sync failed; retrying"),
+                }
+                if let Err(error) = state.engine.flush_hits().await {
+                    tracing::warn!(error = %error, "counting signal hits failed");
                 }
                 match state.store.token_revocation_mark().await {
                     Ok(mark) => {

@@ -98,6 +98,28 @@ backend_test!(pdq_bank_add_match_and_disable, |app| async move {
     assert_eq!(none["matches"], json!([]));
     assert!(none["warnings"][0].as_str().unwrap().contains("no enabled pdq bank"));
 
+    // Matches are counted (by the sync worker's flush) and reviewers record verdicts.
+    assert!(app_state_flush(&app).await);
+    let feedback = app
+        .call(
+            Method::POST,
+            &format!("/v1/signals/{signal_id}/feedback"),
+            Some(&reviewer),
+            Some(json!({"verdict": "false_positive"})),
+        )
+        .await;
+    assert_eq!(feedback.status, 200, "{}", feedback.text);
+    assert_eq!(feedback.json()["false_positive_count"], 1);
+    let bad = app
+        .call(
+            Method::POST,
+            &format!("/v1/signals/{signal_id}/feedback"),
+            Some(&reviewer),
+            Some(json!({"verdict": "meh"})),
+        )
+        .await;
+    assert_eq!(bad.status, 400);
+
     // Export lists the signals, to those who may read them.
     let page = app.call(Method::GET, &format!("/v1/banks/{id}/signals"), Some(&reviewer), None).await.json();
     assert_eq!(page["signals"].as_array().unwrap().len(), 2);
@@ -275,6 +297,11 @@ backend_test!(uploaded_images_are_hashed_and_matched, |app| async move {
     let misnamed = upload(synthetic_png(10, 10), "image").await;
     assert_eq!(misnamed.status, 400);
 });
+
+/// Flushes the match counters as the sync worker would, and says whether the seen count moved.
+async fn app_state_flush(app: &TestApp) -> bool {
+    app.state.engine.flush_hits().await.unwrap() > 0
+}
 
 /// A deterministic, synthetic picture (gradients and bands): never real content.
 fn synthetic_png(width: u32, height: u32) -> Vec<u8> {

@@ -34,6 +34,7 @@ pub(crate) use backend_test;
 
 pub struct TestApp {
     pub store: Store,
+    pub state: AppState,
     pub router: Router,
     pub operator: Organisation,
     _database: TestDatabase,
@@ -66,8 +67,9 @@ impl TestApp {
             admin_password: Some(ADMIN_PASSWORD.into()),
         };
         let first_start = ensure_operator(&store, &operator_settings).await.expect("first start");
-        let router = vigie_server::router(AppState::load(store.clone(), settings).await.expect("banks load"));
-        Self { store, router, operator: first_start.operator, _database: database }
+        let state = AppState::load(store.clone(), settings).await.expect("banks load");
+        let router = vigie_server::router(state.clone());
+        Self { store, state, router, operator: first_start.operator, _database: database }
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {
