@@ -183,17 +183,15 @@ pub async fn bank(settings: &Settings, command: BankCommand) -> anyhow::Result<E
             }
             let bar = progress_bar(parsed.signals.len() as u64, "importing");
             let issues = parsed.issues.len();
-            let report = app::import_signals(
-                &store,
-                &bank,
+            let import = app::SignalImport {
+                bank: &bank,
                 parsed,
                 skip_invalid,
-                source.as_deref(),
-                Actor::Cli,
-                "cli",
-                &mut |done| bar.inc(done as u64),
-            )
-            .await?;
+                source: source.as_deref(),
+                actor: Actor::Cli,
+                origin: "cli",
+            };
+            let report = app::import_signals(&store, import, &mut |done| bar.inc(done as u64)).await?;
             bar.finish_and_clear();
             eprintln!(
                 "imported into {:?}: {} added, {} already present, {} duplicate lines merged, {} bad lines skipped",

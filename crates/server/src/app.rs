@@ -159,18 +159,30 @@ pub struct ImportReport {
     pub applied: bool,
 }
 
+/// Signals to add to a bank, and how.
+pub struct SignalImport<'a> {
+    /// The bank.
+    pub bank: &'a vigie_domain::bank::Bank,
+    /// What was read from the input.
+    pub parsed: vigie_domain::import::ParsedImport,
+    /// Add the valid signals even when some input was bad.
+    pub skip_invalid: bool,
+    /// Provenance for signals that carry none.
+    pub source: Option<&'a str>,
+    /// Who imports.
+    pub actor: Actor,
+    /// Which door it came through (`cli`, `api`, `api-file`), for the audit trail.
+    pub origin: &'a str,
+}
+
 /// Adds parsed signals to a bank: all valid ones in one transaction when there is no bad line
 /// or `skip_invalid` is set; nothing at all otherwise (the report then lists every bad line).
 pub async fn import_signals(
     store: &Store,
-    bank: &vigie_domain::bank::Bank,
-    parsed: vigie_domain::import::ParsedImport,
-    skip_invalid: bool,
-    source: Option<&str>,
-    actor: Actor,
-    origin: &str,
+    import: SignalImport<'_>,
     on_progress: &mut (dyn FnMut(usize) + Send),
 ) -> Result<ImportReport, AppError> {
+    let SignalImport { bank, parsed, skip_invalid, source, actor, origin } = import;
     let mut report =
         ImportReport { duplicates_merged: parsed.duplicates, issues: parsed.issues, ..ImportReport::default() };
     if (!report.issues.is_empty() && !skip_invalid) || parsed.signals.is_empty() {

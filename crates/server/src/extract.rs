@@ -128,10 +128,10 @@ impl FromRequestParts<AppState> for ApiPrincipal {
             .ok_or(ApiError::Unauthenticated("the Authorization header does not hold a Vigie API token"))?;
         let hash = TokenHash::of_presented(presented);
         let now = state.store.now();
-        if let Some(cached) = state.token_cache.get(&hash.0) {
-            if cached.expires_at.is_none_or(|expiry| expiry > now) {
-                return Ok(Self(cached.principal));
-            }
+        if let Some(cached) = state.token_cache.get(&hash.0)
+            && cached.expires_at.is_none_or(|expiry| expiry > now)
+        {
+            return Ok(Self(cached.principal));
         }
         let owner =
             state.store.find_token_by_hash(&hash).await?.ok_or(ApiError::Unauthenticated("unknown API token"))?;

@@ -18,7 +18,7 @@ use vigie_store::{BankChange, Signal};
 
 use super::require;
 use crate::AppState;
-use crate::app::{self, ImportReport};
+use crate::app::{self, ImportReport, SignalImport};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiPrincipal, ApiQuery};
 
@@ -450,17 +450,15 @@ async fn add_signals(
             Err(message) => parsed.issues.push(LineIssue { line: item, message }),
         }
     }
-    let report = app::import_signals(
-        &state.store,
-        &bank,
+    let import = SignalImport {
+        bank: &bank,
         parsed,
-        request.skip_invalid,
-        None,
-        principal.actor,
-        "api",
-        &mut |_| {},
-    )
-    .await?;
+        skip_invalid: request.skip_invalid,
+        source: None,
+        actor: principal.actor,
+        origin: "api",
+    };
+    let report = app::import_signals(&state.store, import, &mut |_| {}).await?;
     if report.applied {
         state.engine.sync().await?;
     }
@@ -498,17 +496,15 @@ async fn import(
     let parsed = tokio::task::spawn_blocking(move || parse_signals(&text, signal_type, format))
         .await
         .map_err(|error| ApiError::Internal(anyhow::anyhow!("import parsing failed: {error}")))?;
-    let report = app::import_signals(
-        &state.store,
-        &bank,
+    let import = SignalImport {
+        bank: &bank,
         parsed,
-        options.skip_invalid,
+        skip_invalid: options.skip_invalid,
         source,
-        principal.actor,
-        "api-file",
-        &mut |_| {},
-    )
-    .await?;
+        actor: principal.actor,
+        origin: "api-file",
+    };
+    let report = app::import_signals(&state.store, import, &mut |_| {}).await?;
     if report.applied {
         state.engine.sync().await?;
     }
