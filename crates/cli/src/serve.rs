@@ -65,7 +65,10 @@ pub async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
             for login in logins {
                 eprintln!("    {login}");
             }
-            eprintln!();
+            eprintln!(
+                "  Demo bank {} holds 200 synthetic PDQ hashes (see `vigie bank export`).\n",
+                bootstrap::DEMO_BANK
+            );
         }
     }
     let listener = tokio::net::TcpListener::bind(settings.listen)

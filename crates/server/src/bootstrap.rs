@@ -170,5 +170,58 @@ pub async fn seed_demo(store: &Store) -> Result<Vec<String>, AppError> {
             logins.push((*email).to_owned());
         }
     }
+    seed_demo_bank(store).await?;
     Ok(logins)
+}
+
+/// Name of the demo bank.
+pub const DEMO_BANK: &str = "demo-known-pdq";
+
+/// A PDQ bank owned by the demo platform, holding synthetic hashes (pseudo-random bits from a
+/// fixed seed, not hashes of any real picture) so that matching has something to find.
+async fn seed_demo_bank(store: &Store) -> Result<(), AppError> {
+    use sha2::{Digest, Sha256};
+    use vigie_domain::bank::{BankDraft, Label};
+    use vigie_domain::import::{ParsedImport, ParsedSignal};
+
+    if store.find_bank_by_name(DEMO_BANK).await?.is_some() {
+        return Ok(());
+    }
+    let Some(owner) = store.find_organisation_by_name("Videoshare (demo)").await? else { return Ok(()) };
+    let draft = BankDraft {
+        organisation_id: owner.id,
+        name: DEMO_BANK,
+        description: "Synthetic hashes for trying out matching; not real content.",
+        signal_type: "pdq",
+        match_threshold: None,
+        min_quality: None,
+        auto_action: None,
+    };
+    let bank = store.insert_bank(&draft.validate()?, Actor::System).await?;
+    let labels = ["content:propaganda_image", "content:propaganda_video", "content:insignia"];
+    let signals = (0..200_u32)
+        .map(|index| {
+            let value = hex::encode(Sha256::digest(format!("vigie demo signal {index}").as_bytes()));
+            Ok(ParsedSignal {
+                value_key: value.clone(),
+                value,
+                quality: Some(100),
+                labels: vec![Label::parse(labels[index as usize % labels.len()]).map_err(anyhow::Error::msg)?],
+                source: Some("demo".into()),
+                external_id: Some(format!("demo-{index}")),
+                line: index as usize + 1,
+            })
+        })
+        .collect::<Result<Vec<_>, anyhow::Error>>()?;
+    let parsed = ParsedImport { signals, duplicates: 0, issues: Vec::new() };
+    let import = app::SignalImport {
+        bank: &bank,
+        parsed,
+        skip_invalid: false,
+        source: None,
+        actor: Actor::System,
+        origin: "demo",
+    };
+    app::import_signals(store, import, &mut |_| {}).await?;
+    Ok(())
 }

@@ -1,9 +1,11 @@
-//! `vigie hash PATH...`: PDQ, MD5 and SHA-256 of image files, one record per line.
+//! `vigie hash PATH...`: PDQ, MD5 and SHA-256 of image files, and vPDQ of video files (decoded
+//! by the `ffmpeg` program), one record per line.
 //!
 //! Dependencies this module needs in `crates/cli/Cargo.toml`:
 //!
 //! ```toml
 //! vigie-hash = { path = "../hash" }
+//! vigie-video = { path = "../video" }
 //! clap = { version = "4", features = ["derive"] }
 //! anyhow = "1"
 //! serde = { version = "1", features = ["derive"] }
@@ -18,13 +20,17 @@ use std::ffi::OsStr;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde::Serialize;
+use vigie_hash::vpdq::VpdqFrame;
 use vigie_hash::{Dihedral, Limits};
+use vigie_video::{Ffmpeg, HashOptions, VideoLimits};
 
 /// Extensions that mark a file as meant to be an image even when its content is not
 /// recognised (so a broken `.jpg` in a folder is reported, not silently skipped).
@@ -39,15 +45,17 @@ pub enum OutputFormat {
     /// One JSON object per line.
     #[default]
     Json,
-    /// CSV with a header row.
+    /// CSV with a header row (images only: a video's hash has one line per frame).
     Csv,
+    /// The vPDQ reference's text for ONE video: `frame,quality,pdq_hex,seconds` per line.
+    Vpdq,
 }
 
-/// Hash images: PDQ (bit-exact with Meta's reference), MD5 and SHA-256.
+/// Hash images (PDQ, bit-exact with Meta's reference) and videos (vPDQ), with MD5 and SHA-256.
 #[derive(clap::Args, Debug)]
 #[command(after_long_help = HASH_HELP)]
 pub struct HashArgs {
-    /// Image files or folders (folders are walked recursively).
+    /// Image or video files, or folders (walked recursively).
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
@@ -72,12 +80,40 @@ pub struct HashArgs {
     /// Files hashed in parallel [default: the number of CPU cores].
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
+
+    /// Videos: hash one frame every this many seconds; 0 hashes every frame (as Meta's sample
+    /// hash files). The default, 1, is python-threatexchange's and HMA's.
+    #[arg(long, value_name = "SECONDS", default_value_t = HashOptions::DEFAULT_SECONDS_PER_HASH)]
+    pub seconds_per_hash: f64,
+
+    /// Videos: refuse files larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = VideoLimits::DEFAULT_MAX_BYTES)]
+    pub max_video_bytes: u64,
+
+    /// Videos: refuse videos longer than this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = VideoLimits::DEFAULT_MAX_DURATION_SECONDS)]
+    pub max_video_seconds: f64,
+
+    /// Videos: refuse frames with more pixels than this (width x height).
+    #[arg(long, value_name = "PIXELS", default_value_t = VideoLimits::DEFAULT_MAX_PIXELS)]
+    pub max_video_pixels: u64,
+
+    /// Videos: refuse videos with more frames than this.
+    #[arg(long, value_name = "N", default_value_t = VideoLimits::DEFAULT_MAX_FRAMES)]
+    pub max_video_frames: u64,
+
+    /// Videos: stop ffmpeg when it produces nothing for this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = VideoLimits::DEFAULT_STALL_TIMEOUT.as_secs())]
+    pub video_stall_timeout: u64,
 }
 
 const HASH_HELP: &str = "\
 Output: one line per file, in the order the paths were given, folders in sorted order:
   {\"path\",\"media\":\"image\",\"pdq\",\"quality\",\"md5\",\"sha256\",\"width\",\"height\"}
-plus \"dihedral\": [8 hashes] with --dihedral. A file that cannot be hashed gives
+plus \"dihedral\": [8 hashes] with --dihedral; for a video:
+  {\"path\",\"media\":\"video\",\"vpdq\":[{\"frame\",\"quality\",\"pdq\",\"seconds\"},...],\"md5\",\"sha256\",
+   \"width\",\"height\",\"duration_seconds\",\"frames_hashed\"}
+A file that cannot be hashed gives
   {\"path\",\"error\"}
 and the command goes on; it exits with 1 at the end if any file failed.
 
@@ -85,8 +121,16 @@ PDQ hashes are 64 hex digits; quality is 0..100 (below 50 is usually too flat to
 Formats: JPEG, PNG, GIF (first frame), WebP, BMP, TIFF, recognised by content, not by name.
 EXIF orientation is ignored, as by Meta's reference: use --dihedral to match rotated copies.
 
-In folders, files that are not images (not recognised by their first bytes and without an
-image extension such as .jpg or .png) are skipped and counted on stderr; a file with an image
+Videos (MP4, MOV, MKV, WebM, AVI, FLV, MPEG-TS..., recognised by content or extension) are
+hashed with vPDQ, Meta's video hash: the PDQ of one frame every --seconds-per-hash (0: every
+frame), as Meta's reference computes it. This needs the ffmpeg program (Debian: apt-get
+install ffmpeg; or set VIGIE_FFMPEG); without it videos fail with that message and images
+are still hashed. --format vpdq prints the reference's text format for a single video
+(frame,quality,pdq_hex,seconds per line), the format of Meta's sample hash files. CSV output
+cannot hold a video's hashes: videos are reported as errors there.
+
+In folders, files that are neither images nor videos (not recognised by their first bytes and
+without an image or video extension such as .jpg or .mp4) are skipped and counted on stderr; a file with an image
 extension that cannot be decoded is reported as an error. Files named on the command line are
 always reported.
 
@@ -128,8 +172,87 @@ struct Hashed {
     dihedral: Dihedral,
 }
 
+/// A hashed video.
+struct VideoHashed {
+    frames: Vec<VpdqFrame>,
+    md5: String,
+    sha256: String,
+    width: u32,
+    height: u32,
+    duration_seconds: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct VideoRecord<'a> {
+    path: &'a str,
+    media: &'static str,
+    vpdq: Vec<FrameRecord>,
+    md5: &'a str,
+    sha256: &'a str,
+    width: u32,
+    height: u32,
+    duration_seconds: Option<f64>,
+    frames_hashed: usize,
+}
+
+#[derive(Serialize)]
+struct FrameRecord {
+    frame: u64,
+    quality: u8,
+    pdq: String,
+    seconds: f64,
+}
+
+impl FrameRecord {
+    fn new(f: &VpdqFrame) -> Self {
+        // The seconds as the text format rounds them (3 decimals).
+        let seconds = format!("{:.3}", f.timestamp_seconds).parse().unwrap_or(f.timestamp_seconds);
+        FrameRecord { frame: f.frame_number, quality: f.quality, pdq: f.pdq.to_hex(), seconds }
+    }
+}
+
+/// How videos are hashed, and the ffmpeg found for them (looked up once, on the first video).
+struct Videos {
+    options: HashOptions,
+    /// CSV output: videos are refused without being decoded.
+    csv: bool,
+    ffmpeg: OnceLock<Result<Ffmpeg, String>>,
+}
+
+impl Videos {
+    fn ffmpeg(&self) -> Result<&Ffmpeg, String> {
+        self.ffmpeg.get_or_init(|| Ffmpeg::locate().map_err(|e| e.to_string())).as_ref().map_err(Clone::clone)
+    }
+
+    fn hash(&self, path: &Path, explicit_threads: usize) -> Result<VideoHashed, String> {
+        if self.csv {
+            return Err(CSV_VIDEO_ERROR.to_string());
+        }
+        let ffmpeg = self.ffmpeg()?;
+        let options = HashOptions { threads: explicit_threads, ..self.options };
+        let max_bytes = options.limits.max_bytes;
+        // The digests read the file while ffmpeg decodes it.
+        let (video, digests) = std::thread::scope(|scope| {
+            let digests = scope.spawn(|| vigie_video::file_digests(path, max_bytes));
+            let video = vigie_video::hash_video(path, ffmpeg, &options);
+            (video, digests.join())
+        });
+        let video = video.map_err(|e| e.to_string())?;
+        let digests = digests.map_err(|_| "reading the file failed".to_string())?.map_err(|e| e.to_string())?;
+        Ok(VideoHashed {
+            md5: digests.md5,
+            sha256: digests.sha256,
+            width: video.info.width,
+            height: video.info.height,
+            duration_seconds: video.info.duration_seconds,
+            frames: video.frames,
+        })
+    }
+}
+
 enum Outcome {
     Hashed(Box<Hashed>),
+    Video(Box<VideoHashed>),
     Failed(String),
     /// Not an image, found while walking a folder.
     Skipped,
@@ -138,6 +261,28 @@ enum Outcome {
 /// Runs `vigie hash`.
 pub fn run(args: HashArgs) -> anyhow::Result<ExitCode> {
     let limits = Limits { max_bytes: args.max_bytes, max_pixels: args.max_pixels };
+    if !(args.seconds_per_hash.is_finite() && args.seconds_per_hash >= 0.0) {
+        anyhow::bail!("--seconds-per-hash must be 0 or more");
+    }
+    let videos = Videos {
+        options: HashOptions {
+            seconds_per_hash: args.seconds_per_hash,
+            limits: VideoLimits {
+                max_bytes: args.max_video_bytes,
+                max_pixels: args.max_video_pixels,
+                max_duration_seconds: args.max_video_seconds,
+                max_frames: args.max_video_frames,
+                stall_timeout: Duration::from_secs(args.video_stall_timeout.max(1)),
+                ..VideoLimits::default()
+            },
+            ..HashOptions::default()
+        },
+        csv: args.format == OutputFormat::Csv,
+        ffmpeg: OnceLock::new(),
+    };
+    if args.format == OutputFormat::Vpdq {
+        return run_vpdq_text(&args.paths, &videos);
+    }
     let jobs = match args.jobs {
         Some(0) => anyhow::bail!("--jobs must be at least 1"),
         Some(n) => n,
@@ -150,6 +295,8 @@ pub fn run(args: HashArgs) -> anyhow::Result<ExitCode> {
     for path in &args.paths {
         collect(path, &mut inputs);
     }
+    // One video alone gets every core for its frames; several share them file by file.
+    let video_threads = if inputs.len() == 1 { 0 } else { 1 };
 
     let progress = (io::stderr().is_terminal() && inputs.len() >= PROGRESS_MIN_FILES).then(|| {
         let bar = ProgressBar::new(inputs.len() as u64);
@@ -172,7 +319,7 @@ pub fn run(args: HashArgs) -> anyhow::Result<ExitCode> {
             part.par_iter()
                 .map(|input| {
                     let outcome = match input {
-                        Ok(input) => hash_one(input, &limits),
+                        Ok(input) => hash_one(input, &limits, &videos, video_threads),
                         Err((_, message)) => Outcome::Failed(message.clone()),
                     };
                     done.fetch_add(1, Ordering::Relaxed);
@@ -205,7 +352,7 @@ pub fn run(args: HashArgs) -> anyhow::Result<ExitCode> {
         }
         for outcome in &outcomes {
             match outcome {
-                Outcome::Hashed(_) => hashed += 1,
+                Outcome::Hashed(_) | Outcome::Video(_) => hashed += 1,
                 Outcome::Failed(_) => failed += 1,
                 Outcome::Skipped => skipped += 1,
             }
@@ -218,7 +365,7 @@ pub fn run(args: HashArgs) -> anyhow::Result<ExitCode> {
     if failed > 0 || skipped > 0 || io::stderr().is_terminal() {
         let mut summary = format!("vigie hash: {hashed} hashed, {failed} failed");
         if skipped > 0 {
-            summary.push_str(&format!(", {skipped} non-image files skipped"));
+            summary.push_str(&format!(", {skipped} files skipped (neither images nor videos)"));
         }
         eprintln!("{summary}");
     }
@@ -258,28 +405,66 @@ fn has_image_extension(path: &Path) -> bool {
         .is_some_and(|ext| IMAGE_EXTENSIONS.iter().any(|known| ext.eq_ignore_ascii_case(known)))
 }
 
-fn hash_one(input: &Input, limits: &Limits) -> Outcome {
-    match read_and_hash(input, limits) {
+/// `--format vpdq`: the reference's text for one video file.
+fn run_vpdq_text(paths: &[PathBuf], videos: &Videos) -> anyhow::Result<ExitCode> {
+    let [path] = paths else { anyhow::bail!("--format vpdq takes exactly one video file") };
+    if path.is_dir() {
+        anyhow::bail!("--format vpdq takes one video file, not a folder: {}", path.display());
+    }
+    let hashed = match videos.ffmpeg().and_then(|ffmpeg| {
+        vigie_video::hash_video(path, ffmpeg, &HashOptions { threads: 0, ..videos.options }).map_err(|e| e.to_string())
+    }) {
+        Ok(video) => video,
+        Err(message) => {
+            eprintln!("vigie hash: {message}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    match out.write_all(vigie_hash::vpdq::format_text(&hashed.frames).as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(ExitCode::from(1)),
+        Err(e) => Err(e).context("writing the results"),
+    }
+}
+
+/// Bytes read to recognise a file (MPEG-TS needs 189).
+const SNIFF_BYTES: usize = 256;
+
+fn hash_one(input: &Input, limits: &Limits, videos: &Videos, video_threads: usize) -> Outcome {
+    match read_and_hash(input, limits, videos, video_threads) {
         Ok(Some(outcome)) => outcome,
         Ok(None) => Outcome::Skipped,
         Err(message) => Outcome::Failed(message),
     }
 }
 
-/// `Ok(None)`: a non-image found in a folder.
-fn read_and_hash(input: &Input, limits: &Limits) -> Result<Option<Outcome>, String> {
+/// `Ok(None)`: neither an image nor a video, found in a folder.
+fn read_and_hash(
+    input: &Input,
+    limits: &Limits,
+    videos: &Videos,
+    video_threads: usize,
+) -> Result<Option<Outcome>, String> {
     let mut file = std::fs::File::open(&input.path).map_err(|e| e.to_string())?;
     let len = file.metadata().map_err(|e| e.to_string())?.len();
-    if !input.explicit {
-        // Decide from the first bytes before reading a possibly large non-image file.
-        let mut head = [0u8; 16];
-        let n = read_up_to(&mut file, &mut head).map_err(|e| e.to_string())?;
-        if vigie_hash::detect_format(&head[..n]).is_none() && !has_image_extension(&input.path) {
-            return Ok(None);
-        }
+    // Decide from the first bytes before reading a possibly large file.
+    let mut head = [0u8; SNIFF_BYTES];
+    let n = read_up_to(&mut file, &mut head).map_err(|e| e.to_string())?;
+    let head = &head[..n];
+    let image = vigie_hash::detect_format(head).is_some();
+    let video = !image
+        && (vigie_video::detect_video(head).is_some()
+            || (!has_image_extension(&input.path) && vigie_video::has_video_extension(&input.path)));
+    if video {
         drop(file);
-        file = std::fs::File::open(&input.path).map_err(|e| e.to_string())?;
+        return videos.hash(&input.path, video_threads).map(|v| Some(Outcome::Video(Box::new(v))));
     }
+    if !input.explicit && !image && !has_image_extension(&input.path) {
+        return Ok(None);
+    }
+    drop(file);
+    file = std::fs::File::open(&input.path).map_err(|e| e.to_string())?;
     limits.check_bytes(len).map_err(|e| e.to_string())?;
     let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
     // Read at most one byte past the limit, in case the file grew since we looked.
@@ -318,7 +503,8 @@ enum Output<W: Write> {
 impl<W: Write> Output<W> {
     fn new(format: OutputFormat, dihedral: bool, w: W) -> io::Result<Self> {
         Ok(match format {
-            OutputFormat::Json => Output::Json { w, dihedral },
+            // `--format vpdq` is handled before (one video); JSON otherwise.
+            OutputFormat::Json | OutputFormat::Vpdq => Output::Json { w, dihedral },
             OutputFormat::Csv => {
                 let mut w = csv::Writer::from_writer(w);
                 let mut header: Vec<String> = ["path", "media", "pdq", "quality", "md5", "sha256", "width", "height"]
@@ -354,6 +540,20 @@ impl<W: Write> Output<W> {
                         };
                         serde_json::to_writer(&mut *w, &record)?;
                     }
+                    Outcome::Video(v) => {
+                        let record = VideoRecord {
+                            path,
+                            media: "video",
+                            vpdq: v.frames.iter().map(FrameRecord::new).collect(),
+                            md5: &v.md5,
+                            sha256: &v.sha256,
+                            width: v.width,
+                            height: v.height,
+                            duration_seconds: v.duration_seconds,
+                            frames_hashed: v.frames.len(),
+                        };
+                        serde_json::to_writer(&mut *w, &record)?;
+                    }
                     Outcome::Failed(error) => {
                         serde_json::to_writer(&mut *w, &ErrorRecord { path, error })?;
                     }
@@ -385,6 +585,11 @@ impl<W: Write> Output<W> {
                         row.extend(std::iter::repeat_n(String::new(), empty));
                         row.push(error.clone());
                     }
+                    Outcome::Video(_) => {
+                        let empty = 7 + if *dihedral { 8 } else { 0 };
+                        row.extend(std::iter::repeat_n(String::new(), empty));
+                        row.push(CSV_VIDEO_ERROR.to_string());
+                    }
                     Outcome::Skipped => return Ok(()),
                 }
                 w.write_record(&row).map_err(csv_to_io)
@@ -399,6 +604,10 @@ impl<W: Write> Output<W> {
         }
     }
 }
+
+/// What a video gets in CSV output.
+const CSV_VIDEO_ERROR: &str =
+    "a video's vPDQ hash has one line per frame, which CSV cannot hold: use --format json (or --format vpdq)";
 
 fn csv_to_io(e: csv::Error) -> io::Error {
     match e.into_kind() {
