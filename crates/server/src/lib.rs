@@ -86,6 +86,9 @@ pub struct AppState {
     pub engine: Arc<matching::MatchEngine>,
     /// Recently authenticated API tokens.
     pub token_cache: Arc<auth::TokenCache>,
+    /// One permit per core for decoding and hashing media: more at once would only add memory
+    /// (each decode holds the whole image) and latency, not throughput.
+    pub hashing_permits: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -94,6 +97,8 @@ impl AppState {
         let engine = Arc::new(matching::MatchEngine::load(store.clone()).await?);
         let login_limiter = Arc::new(auth::LoginLimiter::new(settings.login_attempts_per_minute));
         let token_cache = Arc::new(auth::TokenCache::new(settings.token_cache_ttl));
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let hashing_permits = Arc::new(tokio::sync::Semaphore::new(cores));
         Ok(Self {
             store,
             settings: Arc::new(settings),
@@ -101,6 +106,7 @@ impl AppState {
             metrics: Arc::new(metrics::Metrics::new()),
             engine,
             token_cache,
+            hashing_permits,
         })
     }
 }

@@ -242,6 +242,11 @@ async fn match_media(
     }
     let bytes = file.ok_or_else(|| ApiError::field("file", "send the image as a multipart field named `file`"))?;
     let limits = state.settings.image_limits;
+    let _permit = state
+        .hashing_permits
+        .acquire()
+        .await
+        .map_err(|error| ApiError::Internal(anyhow::anyhow!("hashing permits closed: {error}")))?;
     let hashed = tokio::task::spawn_blocking(move || {
         let hashes = vigie_hash::hash_image_bytes(&bytes, &limits);
         (hashes, vigie_hash::md5_hex(&bytes), vigie_hash::sha256_hex(&bytes))
