@@ -17,10 +17,12 @@
 //! A candidate is reported only by the first table whose segment is within its radius, so no result repeats,
 //! with no per-query visited set.
 //!
-//! Each table is a directory on the segment's first bits (8-16 entries per directory range) into an array of
+//! Each table is a directory on the segment's first bits (4 to 7 entries per directory range) into an array of
 //! `u32` slots (entry position + the next bits of the segment, used as a pre-filter that can only keep
-//! candidates the full segment test would keep). Memory is about 90 bytes per entry: 32 for the hash, 8 for
-//! the id, 44 for the slots, a few for the directories.
+//! candidates the full segment test would keep); each directory entry also summarises which suffixes its range
+//! holds, so most probes are answered from the directory alone. Memory is about 88-92 bytes per entry: 32 for
+//! the hash, 4 for the id (its low 32 bits; the high bits are stored once per run), 44 for the slots of the 11
+//! tables, at most 12 for the directories.
 //!
 //! The brute-force [`brute_force_search`] is the oracle: property tests check the index against it.
 //!

@@ -210,14 +210,10 @@ impl PdqIndex {
         self.read().levels.len()
     }
 
-    /// Whether [`compact`](Self::compact) has work to do: more than one level, or many removed entries still
-    /// held by the main level.
+    /// Whether [`compact`](Self::compact) has work to do: several small levels or a non-empty delta after the
+    /// main level, or many removed entries still held by the main level.
     pub fn needs_compaction(&self) -> bool {
-        let state = self.read();
-        match state.levels.first() {
-            None => false,
-            Some(main) => state.levels.len() > 1 || (main.base.len() - main.live) * 8 >= main.base.len().max(8),
-        }
+        self.read().compaction_start(false).is_some()
     }
 
     /// Merges levels so searches stay fast after many writes. Call it from a background thread, e.g. every few
@@ -230,10 +226,20 @@ impl PdqIndex {
     /// searches beyond a short swap. Memory peaks at the size of the levels being merged, twice. Concurrent
     /// calls run one after another.
     pub fn compact(&self) {
+        self.compact_with(false);
+    }
+
+    /// Merges everything into one level (same locking as [`compact`](Self::compact), but always rebuilds the
+    /// main level: O(n), a few seconds at 10M entries).
+    pub fn compact_all(&self) {
+        self.compact_with(true);
+    }
+
+    fn compact_with(&self, all: bool) {
         let _one_at_a_time = self.compaction.lock().unwrap_or_else(PoisonError::into_inner);
         let (keep, merging, delta_ids, delta_hashes) = {
             let mut state = self.write();
-            let Some(keep) = state.compaction_start() else {
+            let Some(keep) = state.compaction_start(all) else {
                 return;
             };
             let merging: Vec<(Arc<Base>, BitSet)> =
@@ -265,10 +271,10 @@ impl PdqIndex {
 impl State {
     fn find(&self, id: u64) -> Option<Words> {
         for level in &self.levels {
-            if let Some(position) = level.base.position(id) {
-                if !level.dead.contains(position) {
-                    return level.base.hashes.get(position).copied();
-                }
+            if let Some(position) = level.base.position(id)
+                && !level.dead.contains(position)
+            {
+                return level.base.hashes.get(position).copied();
             }
         }
         self.delta.positions.get(&id).and_then(|&i| self.delta.hashes.get(i).copied())
@@ -276,11 +282,11 @@ impl State {
 
     fn remove(&mut self, id: u64) -> bool {
         for level in &mut self.levels {
-            if let Some(position) = level.base.position(id) {
-                if level.dead.insert(position) {
-                    level.live -= 1;
-                    return true;
-                }
+            if let Some(position) = level.base.position(id)
+                && level.dead.insert(position)
+            {
+                level.live -= 1;
+                return true;
             }
         }
         let delta = &mut self.delta;
@@ -322,23 +328,26 @@ impl State {
                 break;
             }
             let start = self.levels.len() - 2;
-            let merging: Vec<(Arc<Base>, BitSet)> =
-                self.levels.drain(start..).map(|l| (l.base, l.dead)).collect();
+            let merging: Vec<(Arc<Base>, BitSet)> = self.levels.drain(start..).map(|l| (l.base, l.dead)).collect();
             self.levels.extend(merge(&merging, Vec::new(), Vec::new(), tuning.min_table_entries));
         }
     }
 
     /// Index of the first level that [`PdqIndex::compact`] should merge, or `None` if there is nothing to do.
-    fn compaction_start(&self) -> Option<usize> {
+    fn compaction_start(&self, all: bool) -> Option<usize> {
         let Some(main) = self.levels.first() else {
             return (!self.delta.ids.is_empty()).then_some(0);
         };
-        let tail: usize = self.levels[1..].iter().map(|l| l.live).sum::<usize>() + self.delta.ids.len();
+        let tail_levels = self.levels.len() - 1;
+        let tail: usize = self.levels.iter().skip(1).map(|l| l.live).sum::<usize>() + self.delta.ids.len();
         let removed = main.base.len() - main.live;
-        if tail * 8 >= main.live || removed * 8 >= main.base.len().max(8) {
-            return (self.levels.len() > 1 || removed > 0 || !self.delta.ids.is_empty()).then_some(0);
+        if all || tail * 8 >= main.live || removed * 8 >= main.base.len().max(8) {
+            let single_clean_level = tail_levels == 0 && removed == 0 && self.delta.ids.is_empty();
+            return (!single_clean_level).then_some(0);
         }
-        (self.levels.len() > 1 || !self.delta.ids.is_empty()).then_some(1)
+        // Merging the tail only helps if it is made of several levels or has a delta; a single tail level
+        // stays until it reaches 1/8 of the main one.
+        (tail_levels > 1 || (tail_levels == 1 && !self.delta.ids.is_empty())).then_some(1)
     }
 }
 
@@ -347,7 +356,12 @@ fn merge(levels: &[(Arc<Base>, BitSet)], ids: Vec<u64>, hashes: Vec<Words>, min_
     let mut pairs: Vec<(u64, Words)> = ids.into_iter().zip(hashes).collect();
     for (base, dead) in levels {
         pairs.extend(
-            base.ids.iter().zip(&base.hashes).enumerate().filter(|(p, _)| !dead.contains(*p)).map(|(_, (i, h))| (*i, *h)),
+            base.ids
+                .iter()
+                .zip(&base.hashes)
+                .enumerate()
+                .filter(|(p, _)| !dead.contains(*p))
+                .map(|(_, (i, h))| (i, *h)),
         );
     }
     pairs.sort_unstable_by_key(|p| p.0);
@@ -372,7 +386,13 @@ fn build_levels(mut ids: Vec<u64>, mut hashes: Vec<Words>, min_table_entries: us
     levels
 }
 
-fn search_state(state: &State, query: &Words, max_distance: u32, radius: Option<&[u32; SEGMENTS]>, out: &mut Vec<PdqMatch>) {
+fn search_state(
+    state: &State,
+    query: &Words,
+    max_distance: u32,
+    radius: Option<&[u32; SEGMENTS]>,
+    out: &mut Vec<PdqMatch>,
+) {
     #[cfg(target_arch = "x86_64")]
     {
         if std::is_x86_feature_detected!("popcnt") {

@@ -73,7 +73,10 @@ fn clustered_strategy() -> impl Strategy<Value = Vec<[u8; 32]>> {
         1..8,
     )
     .prop_map(|families| {
-        families.into_iter().flat_map(|(seed, members)| members.into_iter().map(move |m| flip_bits(&seed, &m))).collect()
+        families
+            .into_iter()
+            .flat_map(|(seed, members)| members.into_iter().map(move |m| flip_bits(&seed, &m)))
+            .collect()
     })
 }
 
@@ -95,6 +98,7 @@ enum Action {
     Insert(EntryId, usize, Vec<u8>),
     Remove(EntryId),
     Compact,
+    CompactAll,
 }
 
 fn action_strategy() -> impl Strategy<Value = Action> {
@@ -102,6 +106,7 @@ fn action_strategy() -> impl Strategy<Value = Action> {
         6 => (0u64..120, any::<usize>(), prop::collection::vec(any::<u8>(), 0..=30)).prop_map(|(id, i, f)| Action::Insert(id, i, f)),
         3 => (0u64..120).prop_map(Action::Remove),
         1 => Just(Action::Compact),
+        1 => Just(Action::CompactAll),
     ]
 }
 
@@ -142,6 +147,7 @@ proptest! {
                 }
                 Action::Remove(id) => prop_assert_eq!(index.remove(*id), model.remove(id).is_some()),
                 Action::Compact => index.compact(),
+                Action::CompactAll => index.compact_all(),
             }
             prop_assert_eq!(index.len(), model.len());
             if step % 16 == 15 {
@@ -180,14 +186,14 @@ fn large_clustered_and_uniform_sets_equal_brute_force() {
     let mut rng = Rng(7);
     let mut entries: Vec<(EntryId, [u8; 32])> = Vec::new();
     // Uniform part.
-    for _ in 0..60_000 {
+    for _ in 0..30_000 {
         let hash = rng.hash();
         entries.push((rng.next() >> 20, hash));
     }
     // Clustered part: dense families, including a very large one, so some directory ranges are crowded.
     for family in 0..200 {
         let seed = rng.hash();
-        let size = if family == 0 { 5_000 } else { 1 + rng.next() % 100 };
+        let size = if family == 0 { 3_000 } else { 1 + rng.next() % 100 };
         for _ in 0..size {
             let flips = (rng.next() % 31) as u32;
             let hash = rng.flip(&seed, flips);
@@ -205,8 +211,8 @@ fn large_clustered_and_uniform_sets_equal_brute_force() {
     }
     let model = model_entries(&model);
     assert_eq!(index.len(), model.len());
-    let mut queries: Vec<[u8; 32]> = (0..20).map(|_| rng.hash()).collect();
-    for _ in 0..60 {
+    let mut queries: Vec<[u8; 32]> = (0..10).map(|_| rng.hash()).collect();
+    for _ in 0..40 {
         let i = (rng.next() % entries.len() as u64) as usize;
         let flips = (rng.next() % 40) as u32;
         queries.push(rng.flip(&entries[i].1, flips));
@@ -249,7 +255,10 @@ fn large_clustered_and_uniform_sets_equal_brute_force() {
     while index.needs_compaction() {
         index.compact();
     }
+    check_all(&index, &live);
+    index.compact_all();
     assert_eq!(index.level_count(), 1);
+    assert!(!index.needs_compaction());
     check_all(&index, &live);
 }
 
@@ -318,6 +327,7 @@ fn searches_see_writes_from_other_threads() {
         let _ = index.search(&[3; 32], 31);
         index.compact();
     }
+    index.compact_all();
     assert!(writer.join().is_ok());
     assert_eq!(index.len(), 3_000);
     assert_eq!(index.search(&[3; 32], 0).len(), 12);

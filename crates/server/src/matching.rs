@@ -340,6 +340,17 @@ impl MatchEngine {
             .collect()
     }
 
+    /// Merges the PDQ index's small levels of recent inserts into larger ones when they have
+    /// piled up. CPU-heavy (seconds at 10M): call from a blocking thread. Searches go on meanwhile.
+    pub fn compact_if_needed(&self) -> bool {
+        if self.pdq.needs_compaction() {
+            self.pdq.compact();
+            true
+        } else {
+            false
+        }
+    }
+
     /// Index sizes.
     pub fn stats(&self) -> EngineStats {
         EngineStats {

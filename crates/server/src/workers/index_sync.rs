@@ -23,6 +23,12 @@ pub async fn run(state: AppState, interval: Duration, shutdown: CancellationToke
                     Ok(applied) => tracing::info!(applied, "match index synced"),
                     Err(error) => tracing::warn!(error = %error, "match index sync failed; retrying"),
                 }
+                let engine = state.engine.clone();
+                match tokio::task::spawn_blocking(move || engine.compact_if_needed()).await {
+                    Ok(true) => tracing::info!("match index compacted"),
+                    Ok(false) => {}
+                    Err(error) => tracing::warn!(error = %error, "match index compaction failed"),
+                }
                 if let Err(error) = state.engine.flush_hits().await {
                     tracing::warn!(error = %error, "counting signal hits failed");
                 }
