@@ -123,7 +123,21 @@ pub struct MatchEngine {
     /// Matches per signal not yet added to its `seen` counter; flushed by the sync worker so
     /// lookups never write to the database.
     pending_hits: std::sync::Mutex<HashMap<i64, u64>>,
+    /// Values and labels of recently matched signals (they never change once stored).
+    details: RwLock<HashMap<i64, std::sync::Arc<SignalDetails>>>,
 }
+
+/// What a match response shows of a signal.
+#[derive(Debug)]
+pub struct SignalDetails {
+    /// The signal's value.
+    pub value: String,
+    /// Its labels.
+    pub labels: Vec<String>,
+}
+
+/// Signal details kept at most; past this the cache starts afresh, bounding memory (a few MB).
+const DETAILS_CAPACITY: usize = 20_000;
 
 fn url_digest(url: &str) -> [u8; 32] {
     Sha256::digest(url.as_bytes()).into()
@@ -146,6 +160,7 @@ impl MatchEngine {
             url: DigestIndex::new(),
             sync_lock: Mutex::new(()),
             pending_hits: Default::default(),
+            details: Default::default(),
         }
     }
 
@@ -349,6 +364,20 @@ impl MatchEngine {
         } else {
             false
         }
+    }
+
+    /// A matched signal's details, if cached.
+    pub fn cached_details(&self, signal_id: i64) -> Option<std::sync::Arc<SignalDetails>> {
+        self.details.read().unwrap_or_else(|poisoned| poisoned.into_inner()).get(&signal_id).cloned()
+    }
+
+    /// Remembers a matched signal's details.
+    pub fn cache_details(&self, signal_id: i64, details: std::sync::Arc<SignalDetails>) {
+        let mut cache = self.details.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if cache.len() >= DETAILS_CAPACITY {
+            cache.clear();
+        }
+        cache.insert(signal_id, details);
     }
 
     /// Index sizes.

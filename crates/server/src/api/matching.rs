@@ -18,7 +18,7 @@ use super::require;
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPrincipal};
-use crate::matching::{Outcome, Query};
+use crate::matching::{Outcome, Query, SignalDetails};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(match_signals))
@@ -165,16 +165,29 @@ fn bank_filter(state: &AppState, names: Option<&[String]>) -> ApiResult<Option<V
     Ok(Some(ids))
 }
 
-/// Turns engine outcomes into wire results, fetching labels for the hits (hits are rare, so this
-/// touches the database only when something matched).
+/// Turns engine outcomes into wire results. Signal values and labels never change once stored,
+/// so those of recent hits are cached and a repeat hit costs no database round trip.
 async fn decorate(state: &AppState, answers: Vec<(Query, String, Outcome)>) -> ApiResult<Vec<QueryResult>> {
     let ids: Vec<i64> =
         answers.iter().flat_map(|(_, _, outcome)| outcome.hits.iter().map(|hit| hit.signal_id)).collect();
-    let signals: HashMap<i64, vigie_store::Signal> = if ids.is_empty() {
-        HashMap::new()
-    } else {
-        state.store.get_signals(&ids).await?.into_iter().map(|signal| (signal.id, signal)).collect()
-    };
+    let mut details: HashMap<i64, std::sync::Arc<SignalDetails>> = HashMap::new();
+    let mut missing = Vec::new();
+    for id in ids {
+        match state.engine.cached_details(id) {
+            Some(found) => {
+                details.insert(id, found);
+            }
+            None => missing.push(id),
+        }
+    }
+    if !missing.is_empty() {
+        for signal in state.store.get_signals(&missing).await? {
+            let found =
+                std::sync::Arc::new(SignalDetails { value: signal.value, labels: split_labels(&signal.labels) });
+            state.engine.cache_details(signal.id, found.clone());
+            details.insert(signal.id, found);
+        }
+    }
     Ok(answers
         .into_iter()
         .map(|(query, value, outcome)| QueryResult {
@@ -184,14 +197,14 @@ async fn decorate(state: &AppState, answers: Vec<(Query, String, Outcome)>) -> A
                 .hits
                 .into_iter()
                 .filter_map(|hit| {
-                    let signal = signals.get(&hit.signal_id)?;
+                    let signal = details.get(&hit.signal_id)?;
                     Some(MatchResponseItem {
                         bank: hit.bank_name,
                         bank_id: hit.bank_id.0,
                         signal_id: hit.signal_id,
                         signal: signal.value.clone(),
                         distance: hit.distance,
-                        labels: split_labels(&signal.labels),
+                        labels: signal.labels.clone(),
                         auto_action: hit.auto_action,
                     })
                 })
