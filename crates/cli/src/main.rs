@@ -36,7 +36,7 @@ enum Command {
     Serve(ServeArgs),
     /// Apply database migrations and exit.
     Migrate,
-    /// Hash images: PDQ, MD5, SHA-256, one JSON object per line.
+    /// Hash images (PDQ) and videos (vPDQ, with ffmpeg), plus MD5 and SHA-256: one JSON object per file.
     Hash(commands::hash::HashArgs),
     /// Manage organisations.
     #[command(subcommand)]

@@ -286,3 +286,96 @@ fn usage_errors_exit_two() {
     assert_eq!(vigie(&["hash"]).status.code(), Some(2));
     assert_eq!(vigie(&["hash", "--format", "xml", "."]).status.code(), Some(2));
 }
+
+// ---- Videos (vPDQ). These need ffmpeg (CI installs the Debian package) and the shared sample
+// videos; they fail rather than skip without them.
+
+fn sample_video(name: &str) -> PathBuf {
+    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata/vpdq/videos")).join(name);
+    assert!(p.is_file(), "missing {}: the shared test data is needed (no skipping)", p.display());
+    p
+}
+
+fn sample_expected(name: &str) -> String {
+    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata/vpdq/expected")).join(name);
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+#[test]
+fn videos_get_vpdq_and_images_still_hash() {
+    let (dir, _) = fixture();
+    let video = dir.0.join("clip.mp4");
+    std::fs::copy(sample_video("doorknob-hd-no-bar.mp4"), &video).expect("copy");
+    let bytes = std::fs::read(&video).expect("read");
+    // A corrupt video fails alone.
+    write(&dir.0.join("broken.mkv"), b"\x1a\x45\xdf\xa3 not really a matroska file");
+
+    let out = vigie(&["hash", "--seconds-per-hash", "0", dir.0.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "the broken video fails: {}", String::from_utf8_lossy(&out.stderr));
+    let records = lines(&out);
+    let by_name = |n: &str| {
+        records.iter().find(|r| r["path"].as_str().is_some_and(|p| p.ends_with(n))).unwrap_or_else(|| panic!("{n}"))
+    };
+    let v = by_name("clip.mp4");
+    assert_eq!(v["media"], "video");
+    assert_eq!(v["md5"], vigie_hash::md5_hex(&bytes));
+    assert_eq!(v["sha256"], vigie_hash::sha256_hex(&bytes));
+    assert_eq!((v["width"].as_u64(), v["height"].as_u64()), (Some(1280), Some(720)));
+    assert!((v["duration_seconds"].as_f64().unwrap() - 4.0).abs() < 0.1);
+    assert_eq!(v["frames_hashed"], 120);
+    let frames = v["vpdq"].as_array().expect("vpdq");
+    let expected = sample_expected("doorknob-hd-no-bar.txt");
+    assert_eq!(frames.len(), expected.lines().count());
+    for (f, line) in frames.iter().zip(expected.lines()) {
+        let seconds = f["seconds"].as_f64().unwrap();
+        let text = format!("{},{},{},{seconds:.3}", f["frame"], f["quality"], f["pdq"].as_str().unwrap());
+        assert_eq!(text, line);
+    }
+    assert!(by_name("broken.mkv")["error"].as_str().unwrap().contains("broken.mkv"));
+    assert_eq!(by_name("b.png")["media"], "image");
+
+    // Default rate: one frame a second.
+    let out = vigie(&["hash", video.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let frames: Vec<u64> =
+        lines(&out)[0]["vpdq"].as_array().unwrap().iter().map(|f| f["frame"].as_u64().unwrap()).collect();
+    assert_eq!(frames, [0, 30, 60, 90]);
+}
+
+#[test]
+fn vpdq_format_prints_the_reference_text() {
+    let video = sample_video("chair-19-sd-bar.mp4");
+    let out = vigie(&["hash", "--format", "vpdq", "--seconds-per-hash", "0", video.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), sample_expected("chair-19-sd-bar.txt"));
+    // One video only.
+    let out = vigie(&["hash", "--format", "vpdq", video.to_str().unwrap(), video.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn video_limits_and_missing_ffmpeg() {
+    let video = sample_video("pattern-sd-grey-bar.mp4");
+    let out = vigie(&["hash", "--max-video-seconds", "2", video.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(lines(&out)[0]["error"].as_str().unwrap().contains("too long"));
+    let out = vigie(&["hash", "--max-video-pixels", "1000", video.to_str().unwrap()]);
+    assert!(lines(&out)[0]["error"].as_str().unwrap().contains("resolution"));
+
+    // Without ffmpeg: the video fails with the install hint, the image is hashed.
+    let (dir, _) = fixture();
+    let out = Command::new(env!("CARGO_BIN_EXE_vigie"))
+        .args(["hash", video.to_str().unwrap(), dir.0.join("b.png").to_str().unwrap()])
+        .env("VIGIE_FFMPEG", "/nonexistent/ffmpeg")
+        .output()
+        .expect("run vigie");
+    assert_eq!(out.status.code(), Some(1));
+    let records = lines(&out);
+    assert!(records[0]["error"].as_str().unwrap().contains("apt-get install ffmpeg"), "{}", records[0]);
+    assert_eq!(records[1]["media"], "image");
+
+    // CSV cannot hold vPDQ: the video is an error row, not a silent gap.
+    let out = vigie(&["hash", "--format", "csv", video.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("CSV cannot hold"));
+}

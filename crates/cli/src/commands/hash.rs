@@ -365,7 +365,7 @@ pub fn run(args: HashArgs) -> anyhow::Result<ExitCode> {
     if failed > 0 || skipped > 0 || io::stderr().is_terminal() {
         let mut summary = format!("vigie hash: {hashed} hashed, {failed} failed");
         if skipped > 0 {
-            summary.push_str(&format!(", {skipped} files skipped (neither images nor videos)"));
+            summary.push_str(&format!(", {skipped} non-image files skipped"));
         }
         eprintln!("{summary}");
     }
