@@ -46,6 +46,8 @@ pub enum BankCommand {
     List,
     /// Import signals from FILE (or `-` for standard input): one value per line, CSV
     /// `value,quality,label...`, or `signal_type value` lines (python-threatexchange, HMA).
+    /// Into a vpdq bank, FILE is one video's hash (`vigie hash --format vpdq` output), recorded
+    /// with the file's name as its external id.
     /// All or nothing: any bad line is reported with its number and nothing is imported,
     /// unless --skip-invalid.
     Import {
@@ -90,7 +92,7 @@ pub struct MatchArgs {
     /// Only this bank (repeat for several; default: every enabled bank).
     #[arg(long = "bank")]
     banks: Vec<String>,
-    /// Image files, or PDQ/MD5/SHA-256 hashes in hex, or URLs.
+    /// Image or video files (videos need ffmpeg), PDQ/MD5/SHA-256 hashes in hex, or URLs.
     #[arg(required = true)]
     queries: Vec<String>,
 }
@@ -167,7 +169,13 @@ pub async fn bank(settings: &Settings, command: BankCommand) -> anyhow::Result<E
             let format = ImportFormat::parse(&format).map_err(|message| anyhow!("--format {message}"))?;
             let text = read_input(&file)?;
             let signal_type = bank.signal_type;
-            let parsed = tokio::task::spawn_blocking(move || parse_signals(&text, signal_type, format)).await?;
+            let mut parsed = tokio::task::spawn_blocking(move || parse_signals(&text, signal_type, format)).await?;
+            if signal_type == SignalType::Vpdq {
+                let stem = Path::new(&file).file_stem().map(|stem| stem.to_string_lossy().into_owned());
+                for signal in &mut parsed.signals {
+                    signal.external_id = stem.clone();
+                }
+            }
             for issue in parsed.issues.iter().take(1000) {
                 eprintln!("{file}:{}: {}", issue.line, issue.message);
             }
@@ -249,9 +257,22 @@ fn read_input(file: &str) -> anyhow::Result<String> {
     Ok(text)
 }
 
+fn is_video(path: &Path) -> bool {
+    let mut head = [0_u8; 64];
+    let read = std::fs::File::open(path).and_then(|mut file| file.read(&mut head)).unwrap_or(0);
+    vigie_video::detect_video(&head[..read]).is_some() || vigie_video::has_video_extension(path)
+}
+
 /// The queries one command-line argument stands for.
 fn queries_of(argument: &str) -> anyhow::Result<Vec<Query>> {
     let hex_bytes = |text: &str| hex::decode(text).ok();
+    if Path::new(argument).exists() && is_video(Path::new(argument)) {
+        let ffmpeg = vigie_video::Ffmpeg::locate().map_err(|error| anyhow!("{error}"))?;
+        let video = vigie_video::hash_video(Path::new(argument), &ffmpeg, &vigie_video::HashOptions::default())
+            .map_err(|error| anyhow!("{error}"))?;
+        let frames = video.frames.iter().map(|frame| (frame.quality, *frame.pdq.as_bytes())).collect();
+        return Ok(vec![Query::Vpdq(frames)]);
+    }
     if Path::new(argument).exists() {
         let bytes = std::fs::read(argument).with_context(|| format!("cannot read {argument}"))?;
         let hashes =
@@ -314,8 +335,15 @@ pub async fn run_match(settings: &Settings, args: MatchArgs) -> anyhow::Result<E
             .filter_map(|hit| {
                 let signal = signals.iter().find(|signal| signal.id == hit.signal_id)?;
                 let labels: Vec<&str> = signal.labels.split(',').filter(|label| !label.is_empty()).collect();
-                Some(json!({"bank": hit.bank_name, "signal_id": hit.signal_id, "signal": signal.value,
-                            "distance": hit.distance, "labels": labels}))
+                let mut found = json!({"bank": hit.bank_name, "signal_id": hit.signal_id, "signal": signal.value,
+                                       "distance": hit.distance, "labels": labels});
+                if let Some(video) = hit.video {
+                    // The stored value of a video is long; the score says more.
+                    found["signal"] = json!(signal.external_id.clone().unwrap_or_default());
+                    found["query_matched_percent"] = json!(video.query_matched_percent);
+                    found["candidate_matched_percent"] = json!(video.candidate_matched_percent);
+                }
+                Some(found)
             })
             .collect();
         let mut line = json!({"query": argument, "matches": matches});

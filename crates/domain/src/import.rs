@@ -87,6 +87,23 @@ fn looks_like_header(first_field: &str) -> bool {
 /// bad line, so the caller can report every issue at once.
 pub fn parse_signals(text: &str, signal_type: SignalType, format: ImportFormat) -> ParsedImport {
     let mut result = ParsedImport::default();
+    if signal_type == SignalType::Vpdq {
+        // A vPDQ file is one video: the reference's `frame,quality,hex,seconds` lines, as
+        // `vigie hash --format vpdq` prints them.
+        match canonical_value(signal_type, text) {
+            Ok(value) => result.signals.push(ParsedSignal {
+                value_key: value_key(signal_type, &value),
+                value,
+                quality: None,
+                labels: Vec::new(),
+                source: None,
+                external_id: None,
+                line: 1,
+            }),
+            Err(message) => result.issues.push(LineIssue { line: 1, message }),
+        }
+        return result;
+    }
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut format = format;
     let mut data_lines = 0_usize;

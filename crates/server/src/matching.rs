@@ -61,6 +61,8 @@ pub enum Query {
     Sha256([u8; 32]),
     /// A normalised URL.
     Url(String),
+    /// A video's vPDQ frames: `(quality, hash)` in frame order.
+    Vpdq(Vec<(u8, [u8; 32])>),
 }
 
 impl Query {
@@ -71,6 +73,7 @@ impl Query {
             Self::Md5(_) => SignalType::Md5,
             Self::Sha256(_) => SignalType::Sha256,
             Self::Url(_) => SignalType::Url,
+            Self::Vpdq(_) => SignalType::Vpdq,
         }
     }
 }
@@ -86,8 +89,69 @@ pub struct Hit {
     pub auto_action: bool,
     /// The signal's row id.
     pub signal_id: i64,
-    /// Hamming distance (0 for exact types).
+    /// Hamming distance (0 for exact types; for videos, the nearest frame pair's).
     pub distance: u32,
+    /// For videos: the shares of frames matched both ways.
+    pub video: Option<VideoScore>,
+}
+
+/// How much of two videos matched, by the vPDQ rule.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct VideoScore {
+    /// Share of the query's unique good frames that match the candidate, in percent.
+    pub query_matched_percent: f64,
+    /// Share of the candidate's unique good frames that match the query, in percent.
+    pub candidate_matched_percent: f64,
+}
+
+impl Eq for VideoScore {}
+
+/// Video frames' entry ids: bank slot (16 bits) | signal id (32 bits) | unique-frame position
+/// (16 bits). Hence at most 65,535 banks, signal ids below 2^32 and 65,535 unique frames per
+/// video (18 hours at the usual one hash per second); frames past that are not indexed.
+fn video_entry(slot: u32, signal_id: i64, position: usize) -> Option<EntryId> {
+    let slot = u64::from(u16::try_from(slot).ok()?);
+    let signal = u64::from(u32::try_from(signal_id).ok()?);
+    let position = u64::from(u16::try_from(position).ok()?);
+    Some((slot << 48) | (signal << 16) | position)
+}
+
+fn split_video_entry(entry: EntryId) -> (u32, i64, usize) {
+    ((entry >> 48) as u32, ((entry >> 16) & 0xFFFF_FFFF) as i64, (entry & 0xFFFF) as usize)
+}
+
+/// The frame-level hits of one known video: `(query position, its position)` pairs and the
+/// nearest distance among them.
+struct FrameHits {
+    pairs: Vec<(usize, usize)>,
+    nearest: u32,
+}
+
+impl Default for FrameHits {
+    fn default() -> Self {
+        Self { pairs: Vec::new(), nearest: u32::MAX }
+    }
+}
+
+/// The unique good frames of a video (vPDQ's rule: quality at least 50, repeats dropped).
+fn unique_video_frames(frames: &[(u8, [u8; 32])]) -> Vec<[u8; 32]> {
+    let mut seen = std::collections::HashSet::new();
+    frames
+        .iter()
+        .filter(|(quality, hash)| *quality >= vigie_hash::vpdq::MatchThresholds::DEFAULT_QUALITY && seen.insert(*hash))
+        .map(|(_, hash)| *hash)
+        .collect()
+}
+
+/// Parses a stored vPDQ value (`quality:hex;quality:hex...`, as `canonical_value` writes it).
+pub fn parse_vpdq_value(value: &str) -> Vec<(u8, [u8; 32])> {
+    value
+        .split(';')
+        .filter_map(|frame| {
+            let (quality, hash) = frame.split_once(':')?;
+            Some((quality.parse().ok()?, decode_hex::<32>(hash)?))
+        })
+        .collect()
 }
 
 /// The hits of one query, and warnings about it.
@@ -108,6 +172,8 @@ pub struct EngineStats {
     pub pdq_bytes: usize,
     /// Entries in the exact indexes (MD5, SHA-256, URL).
     pub exact_entries: usize,
+    /// Unique video frames indexed.
+    pub video_frame_entries: usize,
 }
 
 /// The engine; share it in an `Arc`.
@@ -118,6 +184,10 @@ pub struct MatchEngine {
     md5: DigestIndex<16>,
     sha256: DigestIndex<32>,
     url: DigestIndex<32>,
+    /// One entry per unique good frame of every video signal.
+    vpdq: PdqIndex,
+    /// Unique good frames indexed per video signal (needed for the candidate's share).
+    video_frames: RwLock<HashMap<i64, usize>>,
     /// Only one sync runs at a time; searches never wait for it.
     sync_lock: Mutex<()>,
     /// Matches per signal not yet added to its `seen` counter; flushed by the sync worker so
@@ -158,6 +228,8 @@ impl MatchEngine {
             md5: DigestIndex::new(),
             sha256: DigestIndex::new(),
             url: DigestIndex::new(),
+            vpdq: PdqIndex::new(),
+            video_frames: Default::default(),
             sync_lock: Mutex::new(()),
             pending_hits: Default::default(),
             details: Default::default(),
@@ -180,14 +252,13 @@ impl MatchEngine {
                     if !enabled {
                         return;
                     }
-                    let entry = entry_id(slot, signal_id);
                     match signal_type {
                         SignalType::Pdq => {
                             if let Some(hash) = decode_hex::<32>(value) {
-                                pdq_entries.push((entry, hash));
+                                pdq_entries.push((entry_id(slot, signal_id), hash));
                             }
                         }
-                        other => exact.apply(other, entry, value, true),
+                        other => exact.apply(other, slot, signal_id, value, true),
                     }
                 })
                 .await?;
@@ -197,7 +268,8 @@ impl MatchEngine {
         Ok(engine)
     }
 
-    fn apply(&self, signal_type: SignalType, entry: EntryId, value: &str, enabled: bool) {
+    fn apply(&self, signal_type: SignalType, slot: u32, signal_id: i64, value: &str, enabled: bool) {
+        let entry = entry_id(slot, signal_id);
         match signal_type {
             SignalType::Pdq => match (enabled, decode_hex::<32>(value)) {
                 (true, Some(hash)) => self.pdq.insert(entry, hash),
@@ -224,8 +296,33 @@ impl MatchEngine {
                     self.url.remove(entry);
                 }
             }
-            // Video signals are matched frame by frame once video matching lands; nothing to index yet.
-            SignalType::Vpdq => {}
+            SignalType::Vpdq => {
+                let mut frames = self.video_frames.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+                if let Some(previous) = frames.remove(&signal_id) {
+                    for position in 0..previous {
+                        if let Some(entry) = video_entry(slot, signal_id, position) {
+                            self.vpdq.remove(entry);
+                        }
+                    }
+                }
+                if enabled {
+                    let unique = unique_video_frames(&parse_vpdq_value(value));
+                    let mut indexed = 0;
+                    for (position, hash) in unique.iter().enumerate() {
+                        let Some(entry) = video_entry(slot, signal_id, position) else { break };
+                        self.vpdq.insert(entry, *hash);
+                        indexed += 1;
+                    }
+                    if indexed < unique.len() {
+                        tracing::warn!(
+                            signal_id,
+                            indexed,
+                            "video signal too long or id too large: not all frames indexed"
+                        );
+                    }
+                    frames.insert(signal_id, unique.len());
+                }
+            }
         }
     }
 
@@ -259,7 +356,7 @@ impl MatchEngine {
             applied += self
                 .store
                 .for_each_signal_change(bank.id, known_version, |signal_id, value, enabled| {
-                    self.apply(bank.signal_type, entry_id(slot, signal_id), value, enabled);
+                    self.apply(bank.signal_type, slot, signal_id, value, enabled);
                 })
                 .await?;
             let mut registry = self.registry.write().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -303,6 +400,12 @@ impl MatchEngine {
             Query::Md5(digest) => self.md5.get(digest).into_iter().map(|id| (id, 0)).collect(),
             Query::Sha256(digest) => self.sha256.get(digest).into_iter().map(|id| (id, 0)).collect(),
             Query::Url(url) => self.url.get(&url_digest(url)).into_iter().map(|id| (id, 0)).collect(),
+            Query::Vpdq(frames) => {
+                outcome.hits = self.search_video(frames, &banks);
+                drop(registry);
+                self.count_hits(&outcome);
+                return outcome;
+            }
         };
         for (entry, distance) in raw {
             let (slot, signal_id) = split_entry(entry);
@@ -314,17 +417,72 @@ impl MatchEngine {
                     auto_action: bank.auto_action,
                     signal_id,
                     distance,
+                    video: None,
                 });
             }
         }
         outcome.hits.sort_by_key(|hit| (hit.distance, hit.signal_id));
+        drop(registry);
+        self.count_hits(&outcome);
+        outcome
+    }
+
+    fn count_hits(&self, outcome: &Outcome) {
         if !outcome.hits.is_empty() {
             let mut pending = self.pending_hits.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             for hit in &outcome.hits {
                 *pending.entry(hit.signal_id).or_default() += 1;
             }
         }
-        outcome
+    }
+
+    /// vPDQ against the video banks: each unique good query frame is range-searched, frame hits
+    /// are grouped per video, and each video is judged by `match_from_hits`, which gives the
+    /// same answer as comparing the two videos pairwise.
+    fn search_video(&self, frames: &[(u8, [u8; 32])], banks: &[(u32, &Bank)]) -> Vec<Hit> {
+        let query = unique_video_frames(frames);
+        let radius = banks.iter().map(|(_, bank)| bank.match_threshold).max().unwrap_or(0);
+        let mut per_video: HashMap<(u32, i64), FrameHits> = HashMap::new();
+        for (query_position, hash) in query.iter().enumerate() {
+            for hit in self.vpdq.search(hash, radius) {
+                let (slot, signal_id, position) = split_video_entry(hit.id);
+                let Some((_, bank)) = banks.iter().find(|(index, _)| *index == slot) else { continue };
+                if hit.distance <= bank.match_threshold {
+                    let entry = per_video.entry((slot, signal_id)).or_insert_with(FrameHits::default);
+                    entry.pairs.push((query_position, position));
+                    entry.nearest = entry.nearest.min(hit.distance);
+                }
+            }
+        }
+        let counts = self.video_frames.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut hits = Vec::new();
+        for ((slot, signal_id), FrameHits { pairs, nearest }) in per_video {
+            let Some((_, bank)) = banks.iter().find(|(index, _)| *index == slot) else { continue };
+            let candidate_unique = counts.get(&signal_id).copied().unwrap_or(0);
+            let thresholds = vigie_hash::vpdq::MatchThresholds {
+                distance: bank.match_threshold,
+                ..vigie_hash::vpdq::MatchThresholds::default()
+            };
+            let verdict = vigie_hash::vpdq::match_from_hits(query.len(), candidate_unique, pairs, &thresholds);
+            if verdict.is_match {
+                hits.push(Hit {
+                    bank_id: bank.id,
+                    bank_name: bank.name.clone(),
+                    auto_action: bank.auto_action,
+                    signal_id,
+                    distance: nearest,
+                    video: Some(VideoScore {
+                        query_matched_percent: verdict.query_matched_percent,
+                        candidate_matched_percent: verdict.candidate_matched_percent,
+                    }),
+                });
+            }
+        }
+        hits.sort_by(|a, b| {
+            let score = |hit: &Hit| hit.video.map_or(0.0, |video| video.query_matched_percent);
+            score(b).total_cmp(&score(a)).then(a.signal_id.cmp(&b.signal_id))
+        });
+        hits
     }
 
     /// Adds the matches counted since the last call to the signals' `seen` counters.
@@ -386,6 +544,7 @@ impl MatchEngine {
             pdq_entries: self.pdq.len(),
             pdq_bytes: self.pdq.memory_bytes(),
             exact_entries: self.md5.len() + self.sha256.len() + self.url.len(),
+            video_frame_entries: self.vpdq.len(),
         }
     }
 }
@@ -393,6 +552,14 @@ impl MatchEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn video_entry_ids_round_trip() {
+        let entry = video_entry(3, 4_000_000_000, 65_535).unwrap();
+        assert_eq!(split_video_entry(entry), (3, 4_000_000_000, 65_535));
+        assert_eq!(video_entry(70_000, 1, 1), None);
+        assert_eq!(video_entry(1, 1, 70_000), None);
+    }
 
     #[test]
     fn entry_ids_round_trip() {

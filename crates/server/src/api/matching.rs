@@ -36,10 +36,11 @@ const MAX_QUERIES: usize = 1000;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MatchQuery {
-    /// `pdq`, `md5`, `sha256` or `url`.
+    /// `pdq`, `md5`, `sha256`, `url` or `vpdq`.
     #[serde(rename = "type")]
     pub signal_type: String,
-    /// The hash (hex) or URL.
+    /// The hash (hex), the URL, or for `vpdq` the video's frames as `vigie hash` prints them
+    /// (`frame,quality,hex,seconds` lines, or `quality:hex` separated by `;`).
     pub value: String,
     /// PDQ quality (0-100), when known: below a bank's minimum, matches come with a warning.
     pub quality: Option<u32>,
@@ -73,6 +74,12 @@ pub struct MatchResponseItem {
     pub labels: Vec<String>,
     /// Whether the bank allows acting on this match without a human.
     pub auto_action: bool,
+    /// Videos: share of the query's unique good frames matched, in percent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query_matched_percent: Option<f64>,
+    /// Videos: share of the known video's unique good frames matched, in percent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub candidate_matched_percent: Option<f64>,
 }
 
 /// The answer to one query.
@@ -149,9 +156,7 @@ fn parse_query(index: usize, query: &MatchQuery) -> ApiResult<(Query, String)> {
             Query::Sha256(digest)
         }
         SignalType::Url => Query::Url(value.clone()),
-        SignalType::Vpdq => {
-            return Err(ApiError::field(&field("type"), "vPDQ queries go through POST /v1/match/media with the video"));
-        }
+        SignalType::Vpdq => Query::Vpdq(crate::matching::parse_vpdq_value(&value)),
     };
     Ok((parsed, value))
 }
@@ -206,6 +211,8 @@ async fn decorate(state: &AppState, answers: Vec<(Query, String, Outcome)>) -> A
                         distance: hit.distance,
                         labels: signal.labels.clone(),
                         auto_action: hit.auto_action,
+                        query_matched_percent: hit.video.map(|video| video.query_matched_percent),
+                        candidate_matched_percent: hit.video.map(|video| video.candidate_matched_percent),
                     })
                 })
                 .collect(),

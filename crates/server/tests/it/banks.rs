@@ -319,3 +319,80 @@ fn synthetic_png(width: u32, height: u32) -> Vec<u8> {
 }
 
 use image::ImageEncoder;
+
+fn expected_vpdq(name: &str) -> String {
+    let path = format!("{}/../../../shared/testdata/vpdq/expected/{name}.txt", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("{path}: {error} (the shared test data must sit beside the checkout)"))
+}
+
+backend_test!(video_banks_match_by_the_vpdq_rule, |app| async move {
+    let admin = app.token(app.operator.id, &[Role::Admin]).await;
+    let bank = create_bank(&app, &admin, json!({"name": "known-videos", "signal_type": "vpdq"})).await;
+    let known = ["chair-19-sd-bar", "doorknob-hd-no-bar", "pattern-hd-no-bar"];
+    let signals: Vec<Value> =
+        known.iter().map(|name| json!({"value": expected_vpdq(name), "external_id": name})).collect();
+    let added = app
+        .call(
+            Method::POST,
+            &format!("/v1/banks/{}/signals", bank["id"].as_str().unwrap()),
+            Some(&admin),
+            Some(json!({"signals": signals})),
+        )
+        .await;
+    assert_eq!(added.json()["added"], 3, "{}", added.text);
+    let external_ids: std::collections::HashMap<i64, &str> = {
+        let page = app
+            .call(Method::GET, &format!("/v1/banks/{}/signals", bank["id"].as_str().unwrap()), Some(&admin), None)
+            .await
+            .json();
+        page["signals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["id"].as_i64().unwrap(),
+                    known[known.iter().position(|k| Some(*k) == s["external_id"].as_str()).unwrap()],
+                )
+            })
+            .collect()
+    };
+    // (query video, the known video it must match, or none)
+    for (query, expected) in [
+        ("chair-20-sd-bar", Some("chair-19-sd-bar")),
+        ("chair-22-sd-sepia-bar", Some("chair-19-sd-bar")),
+        ("chair-22-with-small-logo-bar", Some("chair-19-sd-bar")),
+        // SD copies with letterbox bars do not match HD originals without them under vPDQ,
+        // with Meta's own hashes too: the frames differ by more than 31 bits.
+        ("pattern-sd-grey-bar", None),
+        ("doorknob-hd-no-bar", Some("doorknob-hd-no-bar")),
+        ("pattern-longer-no-bar", None),
+    ] {
+        let body = json!({"queries": [{"type": "vpdq", "value": expected_vpdq(query)}]});
+        let reply = app.call(Method::POST, "/v1/match", Some(&admin), Some(body)).await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        let matches = reply.json()["results"][0]["matches"].as_array().unwrap().clone();
+        let names: Vec<&str> = matches.iter().map(|m| external_ids[&m["signal_id"].as_i64().unwrap()]).collect();
+        match expected {
+            Some(name) => {
+                assert_eq!(names.first(), Some(&name), "{query}: {matches:?}");
+                assert!(matches[0]["query_matched_percent"].as_f64().unwrap() >= 80.0);
+            }
+            None => assert!(
+                !names.contains(&"chair-19-sd-bar") && !names.contains(&"doorknob-hd-no-bar"),
+                "{query}: {names:?}"
+            ),
+        }
+        assert!(
+            !names.iter().any(|name| name.starts_with("chair")) || query.starts_with("chair"),
+            "{query} matched a chair video"
+        );
+    }
+    // Disabling a video signal removes all its frames from the index at once.
+    let chair = external_ids.iter().find(|(_, name)| **name == "chair-19-sd-bar").map(|(id, _)| *id).unwrap();
+    app.call(Method::PATCH, &format!("/v1/signals/{chair}"), Some(&admin), Some(json!({"enabled": false}))).await;
+    let body = json!({"queries": [{"type": "vpdq", "value": expected_vpdq("chair-20-sd-bar")}]});
+    let reply = app.call(Method::POST, "/v1/match", Some(&admin), Some(body)).await.json();
+    assert_eq!(reply["results"][0]["matches"], json!([]));
+});
