@@ -34,17 +34,21 @@ struct Tables {
     prefix_bits: u32,
     position_bits: u32,
     position_mask: u32,
+    /// Length of each table's part of `directory` (`slots` has one part of `len()` slots per table).
+    directory_len: usize,
+    /// The directories of the tables, one after the other. In each: the low 32 bits of entry `v` and `v + 1`
+    /// bound the range of the table's slots whose prefix is `v`; the high 32 bits summarise the suffixes present
+    /// in that range (bit `suffix % 32` set for each), which lets a probe that needs the exact suffix skip the
+    /// range without reading its slots (most probes are of that kind).
+    directory: Vec<u64>,
+    /// The slots of the tables, one after the other.
+    slots: Vec<u32>,
     tables: Vec<Table>,
 }
 
 #[derive(Debug)]
 struct Table {
     suffix_bits: u32,
-    /// Low 32 bits: `offset(v)..offset(v + 1)` is the range of `slots` whose prefix is `v`. High 32 bits: a
-    /// summary of the suffixes present in that range (bit `suffix % 32` set for each), which lets a probe that
-    /// needs the exact suffix skip the range without reading its slots (most probes are of that kind).
-    directory: Vec<u64>,
-    slots: Vec<u32>,
 }
 
 /// Sorted unique ids in 4 bytes each: the low 32 bits per entry, plus the positions where the high 32 bits
@@ -65,7 +69,10 @@ impl IdColumn {
                 runs.push((position as u32, high));
             }
         }
-        IdColumn { low: ids.iter().map(|&id| id as u32).collect(), runs }
+        let mut low = Vec::with_capacity(ids.len());
+        advise_huge_pages(&low);
+        low.extend(ids.iter().map(|&id| id as u32));
+        IdColumn { low, runs }
     }
 
     fn len(&self) -> usize {
@@ -120,6 +127,7 @@ impl Base {
         // reuse that memory (the resident size then stays close to `memory_bytes`).
         let id_column = IdColumn::new(&ids);
         drop(ids);
+        let hashes = with_huge_pages(hashes);
         let tables = (n >= min_table_entries.max(1) && n <= MAX_LEVEL_ENTRIES).then(|| build_tables(&hashes));
         Base { ids: id_column, hashes, tables }
     }
@@ -135,8 +143,7 @@ impl Base {
 
     pub(crate) fn memory_bytes(&self) -> usize {
         let tables = self.tables.as_ref().map_or(0, |t| {
-            t.tables.iter().map(|t| t.directory.capacity() * 8 + t.slots.capacity() * 4).sum::<usize>()
-                + t.tables.capacity() * size_of::<Table>()
+            t.directory.capacity() * 8 + t.slots.capacity() * 4 + t.tables.capacity() * size_of::<Table>()
         });
         self.ids.memory_bytes() + self.hashes.capacity() * 32 + tables + size_of::<Base>()
     }
@@ -191,6 +198,10 @@ impl Base {
         for (index, ((table, &(start, _)), &segment_radius)) in
             tables.tables.iter().zip(&SEGMENT_BITS).zip(radius).enumerate()
         {
+            let n = self.len();
+            let stride = tables.directory_len;
+            let directory = tables.directory.get(index * stride..(index + 1) * stride).unwrap_or_default();
+            let table_slots = tables.slots.get(index * n..(index + 1) * n).unwrap_or_default();
             probes.clear();
             let prefix = bits::extract(query, start, prefix_bits);
             probes.push((prefix, segment_radius));
@@ -206,7 +217,7 @@ impl Base {
                 }
             }
             for &(prefix, _) in &probes {
-                if let Some(entry) = table.directory.get(prefix as usize) {
+                if let Some(entry) = directory.get(prefix as usize) {
                     prefetch(entry);
                 }
             }
@@ -214,14 +225,14 @@ impl Base {
             let query_suffix = bits::extract(query, start + prefix_bits, table.suffix_bits);
             for &(prefix, left) in &probes {
                 let prefix = prefix as usize;
-                if let (Some(&entry), Some(&next)) = (table.directory.get(prefix), table.directory.get(prefix + 1))
+                if let (Some(&entry), Some(&next)) = (directory.get(prefix), directory.get(prefix + 1))
                     && (left > 0 || (entry >> 32) >> (query_suffix % 32) & 1 == 1)
                 {
                     let (begin, end) = (entry as u32, next as u32);
                     if begin >= end {
                         continue;
                     }
-                    if let Some(slot) = table.slots.get(begin as usize) {
+                    if let Some(slot) = table_slots.get(begin as usize) {
                         prefetch(slot);
                     }
                     ranges.push((begin, end, left));
@@ -229,7 +240,7 @@ impl Base {
             }
             let table_index = index as u32;
             for &(begin, end, left) in &ranges {
-                let Some(slots) = table.slots.get(begin as usize..end as usize) else {
+                let Some(slots) = table_slots.get(begin as usize..end as usize) else {
                     continue;
                 };
                 if left >= table.suffix_bits {
@@ -249,9 +260,17 @@ impl Base {
                 }
             }
         }
-        for &(position, table) in &candidates {
-            let position = position as usize;
-            let Some(hash) = self.hashes.get(position) else {
+        // Verification, keeping (position, distance) of the matches in place, and prefetching their ids: a
+        // query inside a large family has hundreds of matches, each id a cache miss if read one after another.
+        let mut matched = 0usize;
+        for read in 0..candidates.len() {
+            let Some(&(position, table)) = candidates.get(read) else {
+                continue;
+            };
+            if let Some(&(ahead, _)) = candidates.get(read + 16) {
+                self.prefetch_hash(ahead);
+            }
+            let Some(hash) = self.hashes.get(position as usize) else {
                 continue;
             };
             let q = query;
@@ -259,7 +278,18 @@ impl Base {
             let distance = xor[0].count_ones() + xor[1].count_ones() + xor[2].count_ones() + xor[3].count_ones();
             if distance <= max_distance
                 && bits::owned_by(&xor, table as usize, radius)
-                && !dead.contains(position)
+                && let Some(slot) = candidates.get_mut(matched)
+            {
+                *slot = (position, distance);
+                matched += 1;
+                if let Some(low) = self.ids.low.get(position as usize) {
+                    prefetch(low);
+                }
+            }
+        }
+        for &(position, distance) in candidates.get(..matched).unwrap_or_default() {
+            let position = position as usize;
+            if !dead.contains(position)
                 && let Some(id) = self.ids.get(position)
             {
                 out.push(PdqMatch { id, distance });
@@ -273,6 +303,50 @@ impl Base {
             prefetch(hash);
         }
     }
+}
+
+/// Buffers smaller than this keep ordinary pages (a huge page is 2 MiB; small levels stay in cache anyway).
+const HUGE_PAGES_MIN_BYTES: usize = 4 << 20;
+
+/// `buffer`'s contents in a buffer advised for huge pages (a copy: the advice takes effect when pages are
+/// first touched). Small buffers are returned as they are.
+fn with_huge_pages<T: Copy>(buffer: Vec<T>) -> Vec<T> {
+    if buffer.len() * size_of::<T>() < HUGE_PAGES_MIN_BYTES {
+        return buffer;
+    }
+    let mut fresh = Vec::with_capacity(buffer.len());
+    advise_huge_pages(&fresh);
+    fresh.extend_from_slice(&buffer);
+    fresh
+}
+
+/// Asks Linux to back the (not yet touched) capacity of `buffer` with transparent huge pages, when the system
+/// allows it (`madvise` mode, the common default): searches read the hashes, slots and directories at random
+/// places, and with 4 KiB pages nearly every such read also misses the TLB. A hint only: contents and
+/// results are unaffected, and a refusal (THP disabled, old kernel, other page size) is ignored.
+fn advise_huge_pages<T>(buffer: &Vec<T>) {
+    #[cfg(target_os = "linux")]
+    {
+        const MADV_HUGEPAGE: i32 = 14;
+        const PAGE: usize = 4096;
+        unsafe extern "C" {
+            fn madvise(addr: *mut core::ffi::c_void, len: usize, advice: i32) -> i32;
+        }
+        let bytes = buffer.capacity().saturating_mul(size_of::<T>());
+        if bytes < HUGE_PAGES_MIN_BYTES {
+            return;
+        }
+        let start = buffer.as_ptr() as usize;
+        let begin = start.next_multiple_of(PAGE);
+        let end = (start + bytes) / PAGE * PAGE;
+        if end > begin {
+            // SAFETY: the range lies inside `buffer`'s allocation (whole pages only), and MADV_HUGEPAGE changes
+            // only how the kernel backs those pages, never their contents; the result is deliberately ignored.
+            let _ = unsafe { madvise(begin as *mut core::ffi::c_void, end - begin, MADV_HUGEPAGE) };
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = buffer;
 }
 
 /// Asks the CPU to bring `value`'s cache line closer; a hint with no effect on results.
@@ -297,9 +371,16 @@ fn build_tables(hashes: &[Words]) -> Tables {
     let position_bits = (usize::BITS - (n.max(2) - 1).leading_zeros()).min(31);
     let position_mask = ((1u64 << position_bits) - 1) as u32;
     let directory_len = 1usize << prefix_bits;
+    // One buffer for the slots of all tables and one for their directories, so that huge pages cover them
+    // (a huge page must fit whole inside an allocation).
+    let mut slots = vec![0u32; n * SEGMENTS];
+    advise_huge_pages(&slots);
+    let mut directory: Vec<u64> = Vec::with_capacity((directory_len + 1) * SEGMENTS);
+    advise_huge_pages(&directory);
     let tables = SEGMENT_BITS
         .iter()
-        .map(|&(start, len)| {
+        .zip(slots.chunks_exact_mut(n.max(1)))
+        .map(|(&(start, len), slots)| {
             let suffix_bits = (len - prefix_bits).min(8).min(32 - position_bits);
             let mut offsets = vec![0u32; directory_len + 1];
             let mut summaries = vec![0u32; directory_len];
@@ -316,7 +397,6 @@ fn build_tables(hashes: &[Words]) -> Tables {
                 total += *entry;
                 *entry = total;
             }
-            let mut slots = vec![0u32; n];
             {
                 let mut cursor = offsets.clone();
                 for (position, hash) in hashes.iter().enumerate() {
@@ -330,13 +410,14 @@ fn build_tables(hashes: &[Words]) -> Tables {
                     }
                 }
             }
-            let directory = offsets
-                .iter()
-                .enumerate()
-                .map(|(v, &offset)| u64::from(offset) | u64::from(summaries.get(v).copied().unwrap_or(0)) << 32)
-                .collect();
-            Table { suffix_bits, directory, slots }
+            directory.extend(
+                offsets
+                    .iter()
+                    .enumerate()
+                    .map(|(v, &offset)| u64::from(offset) | u64::from(summaries.get(v).copied().unwrap_or(0)) << 32),
+            );
+            Table { suffix_bits }
         })
         .collect();
-    Tables { prefix_bits, position_bits, position_mask, tables }
+    Tables { prefix_bits, position_bits, position_mask, directory_len: directory_len + 1, directory, slots, tables }
 }

@@ -343,3 +343,40 @@ fn parses_hex() {
     assert_eq!(crate::parse_pdq_hex("zz"), None);
     assert_eq!(crate::parse_pdq_hex(&text.replace('f', "g")), None);
 }
+
+/// A level large enough (hashes, slots and directories of several MiB) that its buffers are built in the
+/// buffers advised for huge pages, and with families dense enough that queries meet thousands of repeated
+/// candidates: still exactly the brute-force result, within the memory budget.
+#[test]
+fn level_with_huge_page_buffers_equals_brute_force() {
+    let mut rng = Rng(23);
+    let mut entries: Vec<(EntryId, [u8; 32])> = (0..100_000).map(|i| (i * 2, rng.hash())).collect();
+    let mut seeds = Vec::new();
+    for family in 0..40u64 {
+        let seed = rng.hash();
+        seeds.push(seed);
+        let size = if family == 0 { 20_000 } else { 1 + rng.next() % 1_000 };
+        for _ in 0..size {
+            let flips = (rng.next() % 31) as u32;
+            entries.push((rng.next() >> 8 | 1, rng.flip(&seed, flips)));
+        }
+    }
+    let index = PdqIndex::from_entries(entries.clone());
+    let mut model: BTreeMap<EntryId, [u8; 32]> = BTreeMap::new();
+    for (id, hash) in &entries {
+        model.insert(*id, *hash);
+    }
+    let model = model_entries(&model);
+    assert_eq!(index.len(), model.len());
+    assert!(index.memory_bytes() <= 96 * model.len(), "{} bytes", index.memory_bytes());
+    let mut queries: Vec<[u8; 32]> = (0..4).map(|_| rng.hash()).collect();
+    for seed in seeds.iter().take(6) {
+        let flips = (rng.next() % 20) as u32;
+        queries.push(rng.flip(seed, flips));
+    }
+    for query in &queries {
+        for threshold in [16, 31, 32] {
+            assert_eq!(index.search(query, threshold), brute_force_search(&model, query, threshold), "t={threshold}");
+        }
+    }
+}

@@ -448,7 +448,7 @@ impl MatchEngine {
                 let (slot, signal_id, position) = split_video_entry(hit.id);
                 let Some((_, bank)) = banks.iter().find(|(index, _)| *index == slot) else { continue };
                 if hit.distance <= bank.match_threshold {
-                    let entry = per_video.entry((slot, signal_id)).or_insert_with(FrameHits::default);
+                    let entry = per_video.entry((slot, signal_id)).or_default();
                     entry.pairs.push((query_position, position));
                     entry.nearest = entry.nearest.min(hit.distance);
                 }
