@@ -131,6 +131,27 @@ pub fn system_clock() -> Clock {
 pub struct Store {
     pool: Pool,
     clock: Clock,
+    /// The SQLite database file, for the migration lock.
+    sqlite_path: Option<std::path::PathBuf>,
+}
+
+/// Takes an exclusive lock on `<database>.migrate-lock`, waiting for any other holder.
+async fn lock_file(database: std::path::PathBuf) -> anyhow::Result<std::fs::File> {
+    let mut path = database.into_os_string();
+    path.push(".migrate-lock");
+    let path = std::path::PathBuf::from(path);
+    tokio::task::spawn_blocking(move || {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open the migration lock {}", path.display()))?;
+        file.lock().with_context(|| format!("cannot lock {}", path.display()))?;
+        anyhow::Ok(file)
+    })
+    .await
+    .context("migration lock task failed")?
 }
 
 impl fmt::Debug for Store {
@@ -144,6 +165,7 @@ impl Store {
     /// a request answered 2xx must survive a power cut.
     pub async fn connect(url: &DatabaseUrl) -> anyhow::Result<Self> {
         let backend = url.backend().map_err(anyhow::Error::msg)?;
+        let mut sqlite_path = None;
         let pool = match backend {
             Backend::Sqlite => {
                 let options = SqliteConnectOptions::from_str(url.expose())
@@ -153,6 +175,10 @@ impl Store {
                     .synchronous(SqliteSynchronous::Full)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10));
+                let filename = options.get_filename();
+                if filename != std::path::Path::new(":memory:") && !filename.as_os_str().is_empty() {
+                    sqlite_path = Some(filename.to_path_buf());
+                }
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)
                     .connect_with(options)
@@ -172,7 +198,7 @@ impl Store {
                 Pool::Postgres(pool)
             }
         };
-        Ok(Self { pool, clock: system_clock() })
+        Ok(Self { pool, clock: system_clock(), sqlite_path })
     }
 
     /// The same store with another clock.
@@ -193,7 +219,15 @@ impl Store {
     /// PostgreSQL (sqlx holds an advisory lock while it migrates).
     pub async fn migrate(&self) -> anyhow::Result<()> {
         match &self.pool {
-            Pool::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await,
+            Pool::Sqlite(pool) => {
+                // sqlx has no lock for SQLite: a server and a CLI command starting together
+                // could both apply migration 1. A lock file beside the database serialises them.
+                let _lock = match self.sqlite_path.clone() {
+                    Some(path) => Some(lock_file(path).await?),
+                    None => None,
+                };
+                sqlx::migrate!("./migrations/sqlite").run(pool).await
+            }
             Pool::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await,
         }
         .context("database migration failed")
