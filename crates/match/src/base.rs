@@ -34,14 +34,7 @@ struct Tables {
     prefix_bits: u32,
     position_bits: u32,
     position_mask: u32,
-    /// Length of each table's part of `directory` (`slots` has one part of `len()` slots per table).
-    directory_len: usize,
-    /// The directories of the tables, one after the other. In each: the low 32 bits of entry `v` and `v + 1`
-    /// bound the range of the table's slots whose prefix is `v`; the high 32 bits summarise the suffixes present
-    /// in that range (bit `suffix % 32` set for each), which lets a probe that needs the exact suffix skip the
-    /// range without reading its slots (most probes are of that kind).
-    directory: Vec<u64>,
-    /// The slots of the tables, one after the other.
+    /// The slots of the tables, one after the other (`len()` per table).
     slots: Vec<u32>,
     tables: Vec<Table>,
 }
@@ -49,6 +42,10 @@ struct Tables {
 #[derive(Debug)]
 struct Table {
     suffix_bits: u32,
+    /// Low 32 bits: `offset(v)..offset(v + 1)` is the range of the table's slots whose prefix is `v`. High 32
+    /// bits: a summary of the suffixes present in that range (bit `suffix % 32` set for each), which lets a probe
+    /// that needs the exact suffix skip the range without reading its slots (most probes are of that kind).
+    directory: Vec<u64>,
 }
 
 /// Sorted unique ids in 4 bytes each: the low 32 bits per entry, plus the positions where the high 32 bits
@@ -127,7 +124,6 @@ impl Base {
         // reuse that memory (the resident size then stays close to `memory_bytes`).
         let id_column = IdColumn::new(&ids);
         drop(ids);
-        let hashes = with_huge_pages(hashes);
         let tables = (n >= min_table_entries.max(1) && n <= MAX_LEVEL_ENTRIES).then(|| build_tables(&hashes));
         Base { ids: id_column, hashes, tables }
     }
@@ -143,7 +139,9 @@ impl Base {
 
     pub(crate) fn memory_bytes(&self) -> usize {
         let tables = self.tables.as_ref().map_or(0, |t| {
-            t.directory.capacity() * 8 + t.slots.capacity() * 4 + t.tables.capacity() * size_of::<Table>()
+            t.tables.iter().map(|t| t.directory.capacity() * 8).sum::<usize>()
+                + t.slots.capacity() * 4
+                + t.tables.capacity() * size_of::<Table>()
         });
         self.ids.memory_bytes() + self.hashes.capacity() * 32 + tables + size_of::<Base>()
     }
@@ -199,8 +197,7 @@ impl Base {
             tables.tables.iter().zip(&SEGMENT_BITS).zip(radius).enumerate()
         {
             let n = self.len();
-            let stride = tables.directory_len;
-            let directory = tables.directory.get(index * stride..(index + 1) * stride).unwrap_or_default();
+            let directory = &table.directory;
             let table_slots = tables.slots.get(index * n..(index + 1) * n).unwrap_or_default();
             probes.clear();
             let prefix = bits::extract(query, start, prefix_bits);
@@ -308,23 +305,13 @@ impl Base {
 /// Buffers smaller than this keep ordinary pages (a huge page is 2 MiB; small levels stay in cache anyway).
 const HUGE_PAGES_MIN_BYTES: usize = 4 << 20;
 
-/// `buffer`'s contents in a buffer advised for huge pages (a copy: the advice takes effect when pages are
-/// first touched). Small buffers are returned as they are.
-fn with_huge_pages<T: Copy>(buffer: Vec<T>) -> Vec<T> {
-    if buffer.len() * size_of::<T>() < HUGE_PAGES_MIN_BYTES {
-        return buffer;
-    }
-    let mut fresh = Vec::with_capacity(buffer.len());
-    advise_huge_pages(&fresh);
-    fresh.extend_from_slice(&buffer);
-    fresh
-}
-
-/// Asks Linux to back the (not yet touched) capacity of `buffer` with transparent huge pages, when the system
-/// allows it (`madvise` mode, the common default): searches read the hashes, slots and directories at random
-/// places, and with 4 KiB pages nearly every such read also misses the TLB. A hint only: contents and
-/// results are unaffected, and a refusal (THP disabled, old kernel, other page size) is ignored.
-fn advise_huge_pages<T>(buffer: &Vec<T>) {
+/// Asks Linux to back the capacity of `buffer` with transparent huge pages, when the system allows it
+/// (`madvise` mode, the common default): searches read the hashes, slots, directories and ids at random
+/// places, and with 4 KiB pages nearly every such read also misses the TLB. Call it before the buffer is
+/// filled (the advice applies to pages touched afterwards; the level's hashes are advised where they are
+/// collected, in `pdq.rs`). A hint only: contents and results are unaffected, and a refusal (THP disabled,
+/// old kernel, other page size) is ignored.
+pub(crate) fn advise_huge_pages<T>(buffer: &Vec<T>) {
     #[cfg(target_os = "linux")]
     {
         const MADV_HUGEPAGE: i32 = 14;
@@ -371,12 +358,11 @@ fn build_tables(hashes: &[Words]) -> Tables {
     let position_bits = (usize::BITS - (n.max(2) - 1).leading_zeros()).min(31);
     let position_mask = ((1u64 << position_bits) - 1) as u32;
     let directory_len = 1usize << prefix_bits;
-    // One buffer for the slots of all tables and one for their directories, so that huge pages cover them
-    // (a huge page must fit whole inside an allocation).
+    // One buffer for the slots of all tables, so that huge pages cover them (a huge page must fit whole inside
+    // an allocation). The directories stay apart: at most 12 bytes per entry, they fill the memory the
+    // caller's `u64` ids leave free rather than growing the process.
     let mut slots = vec![0u32; n * SEGMENTS];
     advise_huge_pages(&slots);
-    let mut directory: Vec<u64> = Vec::with_capacity((directory_len + 1) * SEGMENTS);
-    advise_huge_pages(&directory);
     let tables = SEGMENT_BITS
         .iter()
         .zip(slots.chunks_exact_mut(n.max(1)))
@@ -410,14 +396,13 @@ fn build_tables(hashes: &[Words]) -> Tables {
                     }
                 }
             }
-            directory.extend(
-                offsets
-                    .iter()
-                    .enumerate()
-                    .map(|(v, &offset)| u64::from(offset) | u64::from(summaries.get(v).copied().unwrap_or(0)) << 32),
-            );
-            Table { suffix_bits }
+            let directory = offsets
+                .iter()
+                .enumerate()
+                .map(|(v, &offset)| u64::from(offset) | u64::from(summaries.get(v).copied().unwrap_or(0)) << 32)
+                .collect();
+            Table { suffix_bits, directory }
         })
         .collect();
-    Tables { prefix_bits, position_bits, position_mask, directory_len: directory_len + 1, directory, slots, tables }
+    Tables { prefix_bits, position_bits, position_mask, slots, tables }
 }

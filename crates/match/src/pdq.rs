@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use crate::base::{Base, DEFAULT_MIN_TABLE_ENTRIES, MAX_LEVEL_ENTRIES};
+use crate::base::{Base, DEFAULT_MIN_TABLE_ENTRIES, MAX_LEVEL_ENTRIES, advise_huge_pages};
 use crate::bits::{self, BitSet, SEGMENTS, Words};
 use crate::{EntryId, PdqMatch};
 
@@ -107,6 +107,7 @@ impl PdqIndex {
         }
         let mut ids: Vec<u64> = Vec::with_capacity(entries.len());
         let mut hashes: Vec<Words> = Vec::with_capacity(entries.len());
+        advise_huge_pages(&hashes);
         for (id, hash) in &entries {
             let words = bits::to_words(hash);
             match (ids.last(), hashes.last_mut()) {
@@ -367,7 +368,13 @@ fn merge(levels: &[(Arc<Base>, BitSet)], ids: Vec<u64>, hashes: Vec<Words>, min_
     pairs.sort_unstable_by_key(|p| p.0);
     // Defensive: live ids are unique by construction, but never build a level with repeated ids.
     pairs.dedup_by_key(|p| p.0);
-    let (ids, hashes) = pairs.into_iter().unzip();
+    let mut ids = Vec::with_capacity(pairs.len());
+    let mut hashes = Vec::with_capacity(pairs.len());
+    advise_huge_pages(&hashes);
+    for (id, hash) in pairs {
+        ids.push(id);
+        hashes.push(hash);
+    }
     build_levels(ids, hashes, min_table_entries)
 }
 
