@@ -41,6 +41,26 @@ async fn shutdown_signal() {
     tokio::select! { () = interrupt => {}, () = terminate => {} }
 }
 
+/// Every few seconds, hands memory freed by finished requests back to the system. glibc keeps
+/// freed blocks in per-thread arenas: after a burst of image uploads (each decode holds a whole
+/// picture) the server stayed ~25 MB above its steady size (measured with bench/http/run.sh).
+async fn return_freed_memory(shutdown: CancellationToken) {
+    let mut ticker = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            _ = ticker.tick() => {
+                #[cfg(all(target_os = "linux", target_env = "gnu"))]
+                // SAFETY: malloc_trim only releases free memory of glibc's own heap; it takes no
+                // pointers and is safe to call from any thread at any time.
+                unsafe {
+                    libc::malloc_trim(0);
+                }
+            }
+        }
+    }
+}
+
 pub async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
     init_logging(settings.log_format);
     tracing::info!(database = %settings.database_url, data_dir = %settings.data_dir.display(), "starting Vigie {}", env!("CARGO_PKG_VERSION"));
@@ -92,6 +112,7 @@ pub async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(vigie_server::serve(listener, router, shutdown.clone()));
     let sync = tokio::spawn(vigie_server::workers::index_sync::run(worker_state, sync_interval, shutdown.clone()));
+    let trim = tokio::spawn(return_freed_memory(shutdown.clone()));
     shutdown_signal().await;
     tracing::info!("shutting down: finishing requests in flight");
     shutdown.cancel();
@@ -103,6 +124,7 @@ pub async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
         }
     }
     let _ = sync.await;
+    let _ = trim.await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())
