@@ -254,6 +254,12 @@ async fn match_media(
     mut multipart: Multipart,
 ) -> ApiResult<Json<MediaMatchResponse>> {
     require(&principal, Permission::Match)?;
+    // Taken before the body is read, so that at most one upload per core sits in memory.
+    let _permit = state
+        .hashing_permits
+        .acquire()
+        .await
+        .map_err(|error| ApiError::Internal(anyhow::anyhow!("hashing permits closed: {error}")))?;
     let mut file = None;
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
         if field.name() == Some("file") {
@@ -262,11 +268,6 @@ async fn match_media(
     }
     let bytes = file.ok_or_else(|| ApiError::field("file", "send the image as a multipart field named `file`"))?;
     let limits = state.settings.image_limits;
-    let _permit = state
-        .hashing_permits
-        .acquire()
-        .await
-        .map_err(|error| ApiError::Internal(anyhow::anyhow!("hashing permits closed: {error}")))?;
     let hashed = tokio::task::spawn_blocking(move || {
         let hashes = vigie_hash::hash_image_bytes(&bytes, &limits);
         (hashes, vigie_hash::md5_hex(&bytes), vigie_hash::sha256_hex(&bytes))

@@ -15,6 +15,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use vigie_domain::access::{Permission, Principal};
+use vigie_domain::ids::OrganisationId;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
@@ -78,6 +79,35 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
 /// Answers any unknown path with a problem body.
 pub async fn not_found() -> ApiError {
     ApiError::NotFound
+}
+
+/// Checks that `principal` may see the members (users, tokens) of `owner`: another
+/// organisation's private records answer 404, so their existence does not leak; one's own
+/// organisation's, 403.
+pub fn require_member_visibility(principal: &Principal, owner: OrganisationId) -> ApiResult<()> {
+    if principal.may(Permission::ReadMembers(owner)) {
+        Ok(())
+    } else if owner == principal.organisation_id {
+        Err(ApiError::Forbidden)
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
+/// The organisation a new member joins (`requested`, or the caller's), once the caller may
+/// manage its members and it exists.
+pub async fn member_organisation(
+    state: &AppState,
+    principal: &Principal,
+    requested: Option<uuid::Uuid>,
+) -> ApiResult<OrganisationId> {
+    let organisation = requested.map_or(principal.organisation_id, OrganisationId);
+    require(principal, Permission::ManageMembers(organisation))?;
+    state.store.get_organisation(organisation).await.map_err(|error| match error {
+        vigie_store::StoreError::NotFound => ApiError::field("organisation_id", "no such organisation"),
+        other => other.into(),
+    })?;
+    Ok(organisation)
 }
 
 /// Fails with 403 unless `principal` holds `permission`.

@@ -10,7 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 use vigie_domain::access::{Permission, Principal};
-use vigie_domain::ids::{OrganisationId, TokenId};
+use vigie_domain::ids::TokenId;
 use vigie_domain::token::ApiToken;
 
 use super::require;
@@ -104,13 +104,7 @@ pub struct TokenFilter {
 
 async fn visible_token(state: &AppState, principal: &Principal, id: TokenId) -> ApiResult<ApiToken> {
     let token = state.store.get_token(id).await?;
-    if !principal.may(Permission::ReadMembers(token.organisation_id)) {
-        return Err(if token.organisation_id == principal.organisation_id {
-            ApiError::Forbidden
-        } else {
-            ApiError::NotFound
-        });
-    }
+    super::require_member_visibility(principal, token.organisation_id)?;
     Ok(token)
 }
 
@@ -136,12 +130,7 @@ async fn create(
     ApiPrincipal(principal): ApiPrincipal,
     ApiJson(request): ApiJson<CreateTokenRequest>,
 ) -> ApiResult<(StatusCode, Json<CreatedTokenResponse>)> {
-    let organisation = request.organisation_id.map_or(principal.organisation_id, OrganisationId);
-    require(&principal, Permission::ManageMembers(organisation))?;
-    state.store.get_organisation(organisation).await.map_err(|error| match error {
-        vigie_store::StoreError::NotFound => ApiError::field("organisation_id", "no such organisation"),
-        other => other.into(),
-    })?;
+    let organisation = super::member_organisation(&state, &principal, request.organisation_id).await?;
     let expires_at = match request.expires_in_days {
         None => None,
         Some(days @ 1..=3650) => Some(state.store.now() + chrono::Duration::days(i64::from(days))),

@@ -140,13 +140,7 @@ pub(super) fn member_scope(principal: &Principal, requested: Option<&str>) -> Ap
 /// Loads a user the caller may see, hiding other organisations' users behind 404.
 async fn visible_user(state: &AppState, principal: &Principal, id: UserId) -> ApiResult<User> {
     let user = state.store.get_user(id).await?;
-    if !principal.may(Permission::ReadMembers(user.organisation_id)) {
-        return Err(if user.organisation_id == principal.organisation_id {
-            ApiError::Forbidden
-        } else {
-            ApiError::NotFound
-        });
-    }
+    super::require_member_visibility(principal, user.organisation_id)?;
     Ok(user)
 }
 
@@ -172,12 +166,7 @@ async fn create(
     ApiPrincipal(principal): ApiPrincipal,
     ApiJson(request): ApiJson<CreateUserRequest>,
 ) -> ApiResult<(StatusCode, Json<CreatedUserResponse>)> {
-    let organisation = request.organisation_id.map_or(principal.organisation_id, OrganisationId);
-    require(&principal, Permission::ManageMembers(organisation))?;
-    state.store.get_organisation(organisation).await.map_err(|error| match error {
-        vigie_store::StoreError::NotFound => ApiError::field("organisation_id", "no such organisation"),
-        other => other.into(),
-    })?;
+    let organisation = super::member_organisation(&state, &principal, request.organisation_id).await?;
     let draft = UserDraft {
         organisation_id: organisation,
         email: &request.email,
