@@ -304,7 +304,7 @@ async fn app_state_flush(app: &TestApp) -> bool {
 }
 
 /// A deterministic, synthetic picture (gradients and bands): never real content.
-fn synthetic_png(width: u32, height: u32) -> Vec<u8> {
+pub(crate) fn synthetic_png(width: u32, height: u32) -> Vec<u8> {
     let mut pixels = Vec::with_capacity((width * height * 3) as usize);
     for y in 0..height {
         for x in 0..width {

@@ -51,6 +51,24 @@ struct Route {
     path: String,
     allowed: &'static [Caller],
     body: fn(usize) -> Option<Value>,
+    /// A non-JSON body instead: content type and bytes.
+    raw: Option<RawBody>,
+}
+
+/// Content type and a maker of the bytes.
+type RawBody = (&'static str, fn() -> Vec<u8>);
+
+const NO_RAW: Option<RawBody> = None;
+
+const MULTIPART_BOUNDARY: &str = "rolematrixboundary";
+
+fn multipart_image() -> Vec<u8> {
+    let mut body =
+        format!("--{MULTIPART_BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\n")
+            .into_bytes();
+    body.extend(crate::banks::synthetic_png(64, 64));
+    body.extend(format!("\r\n--{MULTIPART_BOUNDARY}--\r\n").into_bytes());
+    body
 }
 
 backend_test!(every_route_against_every_role, |app| async move {
@@ -111,118 +129,204 @@ backend_test!(every_route_against_every_role, |app| async move {
         .as_str()
         .unwrap()
         .to_owned();
+    let signal = app
+        .call(
+            Method::POST,
+            &format!("/v1/banks/{bank}/signals"),
+            tokens.get(&Admin).map(String::as_str),
+            Some(json!({"signals": [{"value": "ab".repeat(16)}]})),
+        )
+        .await;
+    assert_eq!(signal.status, 200, "{}", signal.text);
+    let signal =
+        app.store.list_signals(bank.parse().map(vigie_domain::ids::BankId).unwrap(), 0, 1).await.unwrap()[0].id;
+    // A token of A's that is not one of the callers, to read and revoke.
+    app.token(platform.id, &[Role::Viewer]).await;
+    let spare_token = app.store.list_tokens(Some(platform.id)).await.unwrap().last().unwrap().id;
     let routes = [
-        Route { method: Method::GET, path: "/v1/me".into(), allowed: &AUTHENTICATED, body: |_| None },
-        Route { method: Method::GET, path: "/v1/organisations".into(), allowed: &AUTHENTICATED, body: |_| None },
+        Route { method: Method::GET, path: "/v1/me".into(), allowed: &AUTHENTICATED, body: |_| None, raw: NO_RAW },
+        Route {
+            method: Method::GET,
+            path: "/v1/organisations".into(),
+            allowed: &AUTHENTICATED,
+            body: |_| None,
+            raw: NO_RAW,
+        },
         Route {
             method: Method::POST,
             path: "/v1/organisations".into(),
             allowed: &[OperatorAdmin],
             body: |n| Some(json!({"name": format!("New {n}"), "kind": "ngo", "country": "BE"})),
+            raw: NO_RAW,
         },
         Route {
             method: Method::GET,
             path: format!("/v1/organisations/{org}"),
             allowed: &AUTHENTICATED,
             body: |_| None,
+            raw: NO_RAW,
         },
         Route {
             method: Method::PATCH,
             path: format!("/v1/organisations/{org}"),
             allowed: &[OperatorAdmin, Admin],
             body: |_| Some(json!({"contact_email": "new@a.example"})),
+            raw: NO_RAW,
         },
         Route {
             method: Method::GET,
             path: format!("/v1/users?organisation_id={org}"),
             allowed: &[OperatorAdmin, OperatorAuditor, Admin, Auditor],
             body: |_| None,
+            raw: NO_RAW,
         },
         Route {
             method: Method::GET,
             path: "/v1/users?organisation_id=all".into(),
             allowed: &[OperatorAdmin, OperatorAuditor],
             body: |_| None,
+            raw: NO_RAW,
         },
         Route {
             method: Method::POST,
             path: "/v1/users".into(),
             allowed: &[OperatorAdmin, Admin],
             body: |n| Some(json!({"email": format!("new{n}@a.example"), "roles": ["reviewer"]})),
+            raw: NO_RAW,
         },
         Route {
             method: Method::GET,
             path: format!("/v1/users/{member}"),
             allowed: &[OperatorAdmin, OperatorAuditor, Admin, Auditor],
             body: |_| None,
+            raw: NO_RAW,
         },
         Route {
             method: Method::PATCH,
             path: format!("/v1/users/{member}"),
             allowed: &[OperatorAdmin, Admin],
             body: |_| Some(json!({"display_name": "Renamed"})),
+            raw: NO_RAW,
         },
         Route {
             method: Method::POST,
             path: format!("/v1/users/{member}/password"),
             allowed: &[OperatorAdmin, Admin],
             body: |_| None,
+            raw: NO_RAW,
         },
         Route {
             method: Method::GET,
             path: format!("/v1/tokens?organisation_id={org}"),
             allowed: &[OperatorAdmin, OperatorAuditor, Admin, Auditor],
             body: |_| None,
+            raw: NO_RAW,
         },
         Route {
             method: Method::POST,
             path: "/v1/tokens".into(),
             allowed: &[OperatorAdmin, Admin],
             body: |_| Some(json!({"name": "ci", "roles": ["viewer"], "expires_in_days": 30})),
+            raw: NO_RAW,
         },
         Route {
             method: Method::GET,
             path: format!("/v1/audit?organisation_id={org}"),
             allowed: &[OperatorAdmin, OperatorAuditor, Admin, Auditor],
             body: |_| None,
+            raw: NO_RAW,
         },
         Route {
             method: Method::GET,
             path: "/v1/audit/verify".into(),
             allowed: &[OperatorAdmin, OperatorAuditor],
             body: |_| None,
+            raw: NO_RAW,
         },
-        Route { method: Method::GET, path: "/v1/banks".into(), allowed: &AUTHENTICATED, body: |_| None },
+        Route { method: Method::GET, path: "/v1/banks".into(), allowed: &AUTHENTICATED, body: |_| None, raw: NO_RAW },
         Route {
             method: Method::POST,
             path: "/v1/banks".into(),
             allowed: &[OperatorAdmin, Admin, SeniorReviewer],
             body: |n| Some(json!({"name": format!("bank-{n}"), "signal_type": "pdq"})),
+            raw: NO_RAW,
         },
-        Route { method: Method::GET, path: format!("/v1/banks/{bank}"), allowed: &AUTHENTICATED, body: |_| None },
+        Route {
+            method: Method::GET,
+            path: format!("/v1/banks/{bank}"),
+            allowed: &AUTHENTICATED,
+            body: |_| None,
+            raw: NO_RAW,
+        },
         Route {
             method: Method::PATCH,
             path: format!("/v1/banks/{bank}"),
             allowed: &[OperatorAdmin, Admin, SeniorReviewer],
             body: |_| Some(json!({"description": "changed"})),
+            raw: NO_RAW,
         },
         Route {
             method: Method::GET,
             path: format!("/v1/banks/{bank}/signals"),
             allowed: &[OperatorAdmin, OperatorAuditor, Admin, SeniorReviewer, Reviewer, Auditor],
             body: |_| None,
+            raw: NO_RAW,
         },
         Route {
             method: Method::POST,
             path: format!("/v1/banks/{bank}/signals"),
             allowed: &[OperatorAdmin, Admin, SeniorReviewer],
             body: |n| Some(json!({"signals": [{"value": format!("{n:032x}")}]})),
+            raw: NO_RAW,
         },
         Route {
             method: Method::POST,
             path: "/v1/match".into(),
             allowed: &AUTHENTICATED,
             body: |_| Some(json!({"queries": [{"type": "md5", "value": "0".repeat(32)}]})),
+            raw: NO_RAW,
+        },
+        Route {
+            method: Method::GET,
+            path: format!("/v1/tokens/{spare_token}"),
+            allowed: &[OperatorAdmin, OperatorAuditor, Admin, Auditor],
+            body: |_| None,
+            raw: NO_RAW,
+        },
+        Route {
+            method: Method::DELETE,
+            path: format!("/v1/tokens/{spare_token}"),
+            allowed: &[OperatorAdmin, Admin],
+            body: |_| None,
+            raw: NO_RAW,
+        },
+        Route {
+            method: Method::PATCH,
+            path: format!("/v1/signals/{signal}"),
+            allowed: &[OperatorAdmin, Admin, SeniorReviewer],
+            body: |_| Some(json!({"enabled": true})),
+            raw: NO_RAW,
+        },
+        Route {
+            method: Method::POST,
+            path: format!("/v1/signals/{signal}/feedback"),
+            allowed: &[OperatorAdmin, Admin, SeniorReviewer, Reviewer],
+            body: |_| Some(json!({"verdict": "confirmed"})),
+            raw: NO_RAW,
+        },
+        Route {
+            method: Method::POST,
+            path: format!("/v1/banks/{bank}/import"),
+            allowed: &[OperatorAdmin, Admin, SeniorReviewer],
+            body: |_| None,
+            raw: Some(("text/plain", || format!("{}\n", "cd".repeat(16)).into_bytes())),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/match/media".into(),
+            allowed: &AUTHENTICATED,
+            body: |_| None,
+            raw: Some(("multipart/form-data; boundary=rolematrixboundary", multipart_image)),
         },
     ];
 
@@ -232,9 +336,20 @@ backend_test!(every_route_against_every_role, |app| async move {
         for caller in ALL_CALLERS {
             counter += 1;
             // POST /v1/users and /v1/tokens default to the caller's own organisation.
-            let reply = app
-                .call(route.method.clone(), &route.path, tokens.get(&caller).map(String::as_str), (route.body)(counter))
-                .await;
+            let token = tokens.get(&caller).map(String::as_str);
+            let reply = match route.raw {
+                None => app.call(route.method.clone(), &route.path, token, (route.body)(counter)).await,
+                Some((content_type, bytes)) => {
+                    let mut request = axum::http::Request::builder()
+                        .method(route.method.clone())
+                        .uri(&route.path)
+                        .header(axum::http::header::CONTENT_TYPE, content_type);
+                    if let Some(token) = token {
+                        request = request.header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"));
+                    }
+                    app.send(request.body(axum::body::Body::from(bytes())).unwrap()).await
+                }
+            };
             let expected = if !AUTHENTICATED.contains(&caller) {
                 "401"
             } else if route.allowed.contains(&caller) {
