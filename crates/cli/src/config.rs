@@ -55,6 +55,49 @@ pub struct FileSettings {
     operator: OperatorFile,
     #[serde(default)]
     limits: LimitsFile,
+    #[serde(default)]
+    intake: IntakeFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IntakeFile {
+    referral_hours: Option<i64>,
+    trusted_notice_hours: Option<i64>,
+    notice_hours: Option<i64>,
+    user_report_hours: Option<i64>,
+    partner_flag_hours: Option<i64>,
+    group_pdq_distance: Option<u32>,
+    public_reports_per_hour: Option<u32>,
+}
+
+fn intake_settings(file: &IntakeFile, limits: &LimitsFile) -> anyhow::Result<vigie_server::intake::IntakeSettings> {
+    let defaults = vigie_server::intake::IntakeSettings::default();
+    let hours = |value: Option<i64>, default: chrono::Duration, key: &str| -> anyhow::Result<chrono::Duration> {
+        match value {
+            None => Ok(default),
+            Some(hours) if (1..=8760).contains(&hours) => Ok(chrono::Duration::hours(hours)),
+            Some(_) => bail!("intake.{key} must be between 1 and 8760 hours"),
+        }
+    };
+    let policy = vigie_domain::intake::DeadlinePolicy {
+        referral: hours(file.referral_hours, defaults.policy.referral, "referral_hours")?,
+        trusted_notice: hours(file.trusted_notice_hours, defaults.policy.trusted_notice, "trusted_notice_hours")?,
+        notice: hours(file.notice_hours, defaults.policy.notice, "notice_hours")?,
+        user_report: hours(file.user_report_hours, defaults.policy.user_report, "user_report_hours")?,
+        partner_flag: hours(file.partner_flag_hours, defaults.policy.partner_flag, "partner_flag_hours")?,
+    };
+    let group_pdq_distance = file.group_pdq_distance.unwrap_or(defaults.group_pdq_distance);
+    if group_pdq_distance > 64 {
+        bail!("intake.group_pdq_distance must be at most 64");
+    }
+    Ok(vigie_server::intake::IntakeSettings {
+        policy,
+        max_media_bytes: limits.media_bytes.unwrap_or(defaults.max_media_bytes),
+        max_media_files: defaults.max_media_files,
+        group_pdq_distance,
+        public_reports_per_hour: file.public_reports_per_hour.unwrap_or(defaults.public_reports_per_hour),
+    })
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -76,6 +119,7 @@ struct LimitsFile {
     upload_bytes: Option<usize>,
     image_pixels: Option<u64>,
     index_sync_seconds: Option<u64>,
+    media_bytes: Option<u64>,
 }
 
 /// An annotated example of the file, printed by `vigie config example`.
@@ -100,6 +144,16 @@ request_timeout_seconds = 30
 upload_bytes = 67108864                    # media to match, signal files to import
 image_pixels = 100000000                   # decoded images larger than this are refused
 index_sync_seconds = 1                     # how often each node picks up bank changes from others
+media_bytes = 536870912                    # largest media file sent with a submission
+
+[intake]                                   # deadlines: removal orders always get TCO's one hour
+referral_hours = 24                        # default; a platform may set its own (vigie org referral-window)
+trusted_notice_hours = 24                  # DSA Art. 22 notices (service targets, not law)
+notice_hours = 48
+user_report_hours = 72
+partner_flag_hours = 72
+group_pdq_distance = 31                    # images this close (PDQ bits) are grouped into one case
+public_reports_per_hour = 20               # per address, on the public /report form
 "#;
 
 /// Everything resolved.
@@ -178,6 +232,8 @@ pub fn resolve(
             max_pixels: limits.image_pixels.unwrap_or(defaults.image_limits.max_pixels),
         },
         token_cache_ttl: defaults.token_cache_ttl,
+        intake: intake_settings(&file.intake, &limits)?,
+        media_dir: data_dir.join("media"),
         index_sync_interval: limits
             .index_sync_seconds
             .map_or(defaults.index_sync_interval, |seconds| std::time::Duration::from_secs(seconds.max(1))),

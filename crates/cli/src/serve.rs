@@ -107,11 +107,13 @@ pub async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
         "hash banks loaded"
     );
     let worker_state = state.clone();
+    let media_state = state.clone();
     let router = vigie_server::router(state);
     tracing::info!(%address, "listening; console at http://{address}/console, API docs at http://{address}/docs");
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(vigie_server::serve(listener, router, shutdown.clone()));
     let sync = tokio::spawn(vigie_server::workers::index_sync::run(worker_state, sync_interval, shutdown.clone()));
+    let media = tokio::spawn(vigie_server::workers::media::run(media_state, shutdown.clone()));
     let trim = tokio::spawn(return_freed_memory(shutdown.clone()));
     shutdown_signal().await;
     tracing::info!("shutting down: finishing requests in flight");
@@ -124,6 +126,7 @@ pub async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
         }
     }
     let _ = sync.await;
+    let _ = media.await;
     let _ = trim.await;
     store.close().await;
     tracing::info!("stopped");

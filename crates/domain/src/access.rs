@@ -115,6 +115,8 @@ pub enum Actor {
     Cli,
     /// Vigie itself (first start, demo data, workers).
     System,
+    /// A member of the public using the report form, not identified.
+    Public,
 }
 
 impl Actor {
@@ -125,6 +127,7 @@ impl Actor {
             Self::Token(_) => "token",
             Self::Cli => "cli",
             Self::System => "system",
+            Self::Public => "public",
         }
     }
 
@@ -133,7 +136,7 @@ impl Actor {
         match self {
             Self::User(id) => Some(id.0),
             Self::Token(id) => Some(id.0),
-            Self::Cli | Self::System => None,
+            Self::Cli | Self::System | Self::Public => None,
         }
     }
 }
@@ -172,6 +175,21 @@ pub enum Permission {
     ReadBankSignals(OrganisationId),
     /// Match hashes and media against the banks (a read-only question).
     Match,
+    /// Send submissions (removal orders, referrals, notices, reports, flags) for this
+    /// principal's organisation.
+    Submit,
+    /// Read a submission sent by `submitter` to `platform`: the sender's members follow their
+    /// own; the platform's case handlers see what was sent to it.
+    ReadSubmission {
+        /// The sending organisation (`None`: anonymous).
+        submitter: Option<OrganisationId>,
+        /// The platform it was sent to.
+        platform: OrganisationId,
+    },
+    /// See the cases (and their submissions, reporters and media) of this platform.
+    ReadCases(OrganisationId),
+    /// Handle this platform's cases: pause and resume clocks, attach media.
+    HandleCases(OrganisationId),
 }
 
 impl Principal {
@@ -211,6 +229,23 @@ impl Principal {
                 operator_reader || member_reader
             }
             Permission::Match => !self.roles.is_empty(),
+            Permission::Submit => self.roles.contains(Role::Referrer) || self.roles.contains(Role::Admin),
+            Permission::ReadSubmission { submitter, platform } => {
+                (submitter == Some(self.organisation_id) && !self.roles.is_empty())
+                    || self.may(Permission::ReadCases(platform))
+            }
+            Permission::ReadCases(platform) => {
+                (self.organisation_is_operator || self.organisation_id == platform)
+                    && [Role::Admin, Role::SeniorReviewer, Role::Reviewer, Role::Auditor]
+                        .into_iter()
+                        .any(|role| self.roles.contains(role))
+            }
+            Permission::HandleCases(platform) => {
+                (self.organisation_is_operator || self.organisation_id == platform)
+                    && [Role::Admin, Role::SeniorReviewer, Role::Reviewer]
+                        .into_iter()
+                        .any(|role| self.roles.contains(role))
+            }
             Permission::ReadAudit(scope) => {
                 let reads_audit = self.roles.contains(Role::Auditor) || self.roles.contains(Role::Admin);
                 reads_audit
@@ -272,6 +307,21 @@ mod tests {
             (true, vec![Auditor], ReadBankSignals(other), true),
             (false, vec![Viewer], Match, true),
             (false, vec![], Match, false),
+            (false, vec![Referrer], Submit, true),
+            (false, vec![Admin], Submit, true),
+            (false, vec![Reviewer], Submit, false),
+            (false, vec![Viewer], ReadSubmission { submitter: Some(own), platform: other }, true),
+            (false, vec![Referrer], ReadSubmission { submitter: Some(other), platform: other }, false),
+            (false, vec![Reviewer], ReadSubmission { submitter: Some(other), platform: own }, true),
+            (false, vec![Viewer], ReadSubmission { submitter: None, platform: own }, false),
+            (false, vec![Reviewer], ReadCases(own), true),
+            (false, vec![Auditor], ReadCases(own), true),
+            (false, vec![Referrer], ReadCases(own), false),
+            (false, vec![Reviewer], ReadCases(other), false),
+            (true, vec![Reviewer], ReadCases(other), true),
+            (false, vec![Auditor], HandleCases(own), false),
+            (false, vec![Reviewer], HandleCases(own), true),
+            (false, vec![SeniorReviewer], HandleCases(other), false),
         ];
         for (operator, roles, permission, expected) in table {
             assert_eq!(

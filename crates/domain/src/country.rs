@@ -37,6 +37,16 @@ impl CountryCode {
         }
     }
 
+    /// Whether it is one of the 27 member states of the European Union (TCO removal orders are
+    /// issued by their competent authorities).
+    pub fn is_eu_member_state(&self) -> bool {
+        const MEMBER_STATES: [&str; 27] = [
+            "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU",
+            "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+        ];
+        MEMBER_STATES.contains(&self.as_str())
+    }
+
     /// The code as text.
     pub fn as_str(&self) -> &str {
         // Only ASCII letters from CODES ever get in.
@@ -58,6 +68,9 @@ mod tests {
     fn parses() {
         assert_eq!(CountryCode::parse("fr").unwrap().as_str(), "FR");
         assert_eq!(CountryCode::parse("EU").unwrap().as_str(), "EU");
+        assert!(CountryCode::parse("fr").unwrap().is_eu_member_state());
+        assert!(!CountryCode::parse("EU").unwrap().is_eu_member_state());
+        assert!(!CountryCode::parse("GB").unwrap().is_eu_member_state());
         for bad in ["", "F", "FRA", "XX", "ZZ", "é"] {
             assert!(CountryCode::parse(bad).is_err(), "{bad:?} accepted");
         }

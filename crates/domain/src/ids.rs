@@ -53,3 +53,11 @@ id_type!(
     /// Identifies a hash bank.
     BankId
 );
+id_type!(
+    /// Identifies a submission (a removal order, referral, notice, report or flag).
+    SubmissionId
+);
+id_type!(
+    /// Identifies a case: the submissions about one piece of content, reviewed together.
+    CaseId
+);

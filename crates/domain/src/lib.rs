@@ -10,6 +10,7 @@
 //! - [`token`]: API token format and the hash under which a token is stored.
 //! - [`audit`]: the tamper-evident, hash-chained audit trail.
 //! - [`bank`]: hash banks, signal types, labels and signal values; [`url`]: URL normalisation.
+//! - [`intake`]: submission kinds, their legal vocabulary, deadlines, priorities and case keys.
 //! - [`validate`]: field-level validation shared by every input path (API, console, CLI).
 
 #![deny(missing_docs)]
@@ -20,6 +21,7 @@ pub mod bank;
 pub mod country;
 pub mod ids;
 pub mod import;
+pub mod intake;
 pub mod organisation;
 pub mod token;
 pub mod url;

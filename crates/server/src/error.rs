@@ -49,6 +49,9 @@ pub enum ApiError {
         /// The field responsible.
         field: Option<&'static str>,
     },
+    /// An `Idempotency-Key` sent again with a different request.
+    #[error("idempotency key reused")]
+    IdempotencyKeyReused,
     /// Too many attempts; retry later.
     #[error("too many requests")]
     TooManyRequests,
@@ -112,6 +115,13 @@ impl From<StoreError> for ApiError {
                     detail: "a bank with this name already exists".into(),
                     field: Some("name"),
                 },
+                "submission_clock_state" => Self::Conflict {
+                    slug: "invalid-transition",
+                    detail: "the clock is not in a state that allows this (only a running removal order can be \
+                             paused, and only a paused one resumed)"
+                        .into(),
+                    field: None,
+                },
                 "organisations_one_operator" => Self::Conflict {
                     slug: "operator-exists",
                     detail: "this instance already has an operator organisation".into(),
@@ -144,6 +154,9 @@ impl ApiError {
             Self::NotFound => (StatusCode::NOT_FOUND, "not-found", "Not found"),
             Self::Conflict { slug, .. } => (StatusCode::CONFLICT, slug, "Conflict"),
             Self::TooManyRequests => (StatusCode::TOO_MANY_REQUESTS, "rate-limited", "Too many requests"),
+            Self::IdempotencyKeyReused => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "idempotency-key-reused", "Idempotency key reused")
+            }
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
         }
     }
@@ -175,6 +188,13 @@ impl ApiError {
                 detail.clone()
             }
             Self::TooManyRequests => "too many attempts; wait a minute and try again".into(),
+            Self::IdempotencyKeyReused => {
+                errors.push(ProblemField {
+                    field: "Idempotency-Key".into(),
+                    message: "was already used for a different request".into(),
+                });
+                "this Idempotency-Key was already used with a different request; use a new key".into()
+            }
             Self::Internal(_) => "an internal error occurred; it has been logged with this request's id".into(),
         };
         Problem { kind: format!("urn:vigie:problem:{slug}"), title, status: status.as_u16(), detail, errors }

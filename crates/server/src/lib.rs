@@ -18,6 +18,7 @@ pub mod bootstrap;
 pub mod console;
 pub mod error;
 pub mod extract;
+pub mod intake;
 pub mod matching;
 pub mod metrics;
 mod middleware;
@@ -53,6 +54,10 @@ pub struct ServerSettings {
     /// How long an authenticated API token is trusted without asking the database again: the
     /// longest a revocation made through another node takes to apply here.
     pub token_cache_ttl: Duration,
+    /// Intake: deadline windows, media limits, grouping distance, public form rate.
+    pub intake: intake::IntakeSettings,
+    /// Where reported media are stored (content-addressed); `<data dir>/media`.
+    pub media_dir: std::path::PathBuf,
 }
 
 impl Default for ServerSettings {
@@ -67,6 +72,8 @@ impl Default for ServerSettings {
             image_limits: vigie_hash::Limits::default(),
             index_sync_interval: Duration::from_secs(1),
             token_cache_ttl: Duration::from_secs(5),
+            intake: intake::IntakeSettings::default(),
+            media_dir: std::path::PathBuf::from("./vigie-data/media"),
         }
     }
 }
@@ -89,6 +96,8 @@ pub struct AppState {
     /// One permit per core for decoding and hashing media: more at once would only add memory
     /// (each decode holds the whole image) and latency, not throughput.
     pub hashing_permits: Arc<tokio::sync::Semaphore>,
+    /// Submissions, media and their identification.
+    pub intake: Arc<intake::Intake>,
 }
 
 impl AppState {
@@ -99,6 +108,9 @@ impl AppState {
         let token_cache = Arc::new(auth::TokenCache::new(settings.token_cache_ttl));
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         let hashing_permits = Arc::new(tokio::sync::Semaphore::new(cores));
+        let intake =
+            Arc::new(intake::Intake::start(store.clone(), settings.intake.clone(), settings.media_dir.clone()));
+        intake.similar.sync(&store).await?;
         Ok(Self {
             store,
             settings: Arc::new(settings),
@@ -107,6 +119,7 @@ impl AppState {
             engine,
             token_cache,
             hashing_permits,
+            intake,
         })
     }
 }

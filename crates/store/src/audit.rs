@@ -46,6 +46,100 @@ macro_rules! append_audit {
 }
 pub(crate) use append_audit;
 
+/// Takes the audit-head lock inside transaction `$tx` without appending, evaluating to
+/// `(last_sequence, last_hash)`. For transactions that must be serialised before they read
+/// (intake's case grouping) and append later with [`append_audit_batch!`].
+macro_rules! lock_audit_head {
+    ($tx:expr) => {{
+        let head: (i64, String) = sqlx::query_as(
+            "update audit_head set last_sequence = last_sequence where id = 1 returning last_sequence, last_hash",
+        )
+        .fetch_one(&mut *$tx)
+        .await?;
+        head
+    }};
+}
+pub(crate) use lock_audit_head;
+
+/// Appends `$records` (a `&[AuditRecord]`) after the head `($sequence, $previous_hash)` read by
+/// [`lock_audit_head!`] in the same transaction, with multi-row inserts, and moves the head.
+/// Updates `$sequence` and `$previous_hash` to the new head.
+macro_rules! append_audit_batch {
+    ($tx:expr, $records:expr, $now:expr, $sequence:ident, $previous_hash:ident) => {{
+        let records: &[vigie_domain::audit::AuditRecord] = $records;
+        let now: chrono::DateTime<chrono::Utc> = $now;
+        let mut chained = Vec::with_capacity(records.len());
+        for record in records {
+            $sequence += 1;
+            let hash = record.chain_hash($sequence, now, &$previous_hash);
+            chained.push(($sequence, record, std::mem::replace(&mut $previous_hash, hash.clone()), hash));
+        }
+        for chunk in chained.chunks(400) {
+            let sql = format!(
+                "insert into audit_events (sequence, recorded_at, actor_kind, actor_id, organisation_id, action, \
+                 subject_type, subject_id, details, previous_hash, hash) values {}",
+                $crate::audit::row_placeholders(chunk.len(), 11)
+            );
+            let mut query = sqlx::query(&sql);
+            for (sequence, record, previous, hash) in chunk {
+                query = query
+                    .bind(*sequence)
+                    .bind(now)
+                    .bind(record.actor.kind())
+                    .bind(record.actor.id())
+                    .bind(record.organisation_id.map(|id| id.0))
+                    .bind(&record.action)
+                    .bind(&record.subject_type)
+                    .bind(&record.subject_id)
+                    .bind(&record.details)
+                    .bind(previous)
+                    .bind(hash);
+            }
+            query.execute(&mut *$tx).await?;
+        }
+        if !records.is_empty() {
+            sqlx::query("update audit_head set last_sequence = $1, last_hash = $2 where id = 1")
+                .bind($sequence)
+                .bind(&$previous_hash)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
+}
+pub(crate) use append_audit_batch;
+
+/// `($1, $2, …), (…)` for `rows` rows of `columns` values, numbering from `$1`.
+pub(crate) fn row_placeholders(rows: usize, columns: usize) -> String {
+    let mut text = String::with_capacity(rows * columns * 5);
+    for row in 0..rows {
+        if row > 0 {
+            text.push_str(", ");
+        }
+        text.push('(');
+        for column in 0..columns {
+            if column > 0 {
+                text.push_str(", ");
+            }
+            text.push('$');
+            text.push_str(&(row * columns + column + 1).to_string());
+        }
+        text.push(')');
+    }
+    text
+}
+
+/// The actor stored as `(actor_kind, actor_id)`.
+pub(crate) fn actor_from(kind: &str, id: Option<Uuid>) -> Result<Actor, String> {
+    match (kind, id) {
+        ("user", Some(id)) => Ok(Actor::User(UserId(id))),
+        ("token", Some(id)) => Ok(Actor::Token(TokenId(id))),
+        ("cli", None) => Ok(Actor::Cli),
+        ("system", None) => Ok(Actor::System),
+        ("public", None) => Ok(Actor::Public),
+        (kind, _) => Err(format!("unknown actor kind {kind:?}")),
+    }
+}
+
 #[derive(sqlx::FromRow)]
 struct AuditRow {
     sequence: i64,
@@ -63,18 +157,8 @@ struct AuditRow {
 
 impl AuditRow {
     fn into_event(self) -> StoreResult<AuditEvent> {
-        let actor = match (self.actor_kind.as_str(), self.actor_id) {
-            ("user", Some(id)) => Actor::User(UserId(id)),
-            ("token", Some(id)) => Actor::Token(TokenId(id)),
-            ("cli", None) => Actor::Cli,
-            ("system", None) => Actor::System,
-            (kind, _) => {
-                return Err(StoreError::Other(anyhow::anyhow!(
-                    "audit event {} has an unknown actor kind {kind:?}",
-                    self.sequence
-                )));
-            }
-        };
+        let actor = actor_from(&self.actor_kind, self.actor_id)
+            .map_err(|problem| StoreError::Other(anyhow::anyhow!("audit event {}: {problem}", self.sequence)))?;
         Ok(AuditEvent {
             sequence: self.sequence,
             recorded_at: self.recorded_at,

@@ -16,6 +16,7 @@
 mod audit;
 mod banks;
 mod error;
+mod intake;
 mod organisations;
 mod sessions;
 mod tokens;
@@ -38,6 +39,10 @@ use sqlx::{PgPool, SqlitePool};
 pub use audit::{AuditPage, ChainReport};
 pub use banks::{BankChange, ImportOutcome, NewSignal, Signal};
 pub use error::{StoreError, StoreResult};
+pub use intake::{
+    CaseFilter, CaseMatchRecord, CaseRecord, ClockChange, DeadlineEvent, MediaHashes, MediaIdentified, MediaPdq,
+    MediaRecord, SubmissionOutcome, SubmissionRecord,
+};
 pub use sessions::{NewSession, SessionView};
 pub use tokens::{NewToken, TokenOwner};
 pub use users::{Credentials, UserChange};

@@ -3,9 +3,11 @@
 
 pub mod audit;
 pub mod banks;
+pub mod cases;
 pub mod matching;
 pub mod me;
 pub mod organisations;
+pub mod submissions;
 pub mod system;
 pub mod tokens;
 pub mod users;
@@ -37,6 +39,9 @@ use crate::error::{ApiError, ApiResult};
         (name = "users", description = "Console accounts and their roles"),
         (name = "tokens", description = "API tokens, scoped to an organisation and roles"),
         (name = "audit", description = "The hash-chained audit trail"),
+        (name = "submissions", description = "Intake: TCO removal orders, referrals, DSA notices, public reports and \
+                                              partner flags, each answered at once with a receipt and a deadline"),
+        (name = "cases", description = "The review queue: submissions about the same content, grouped, by deadline"),
         (name = "banks", description = "Hash banks of known content, and matching against them"),
         (name = "system", description = "Health, readiness and metrics")
     )
@@ -67,6 +72,8 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(audit::router())
         .merge(banks::router())
         .merge(matching::router())
+        .merge(submissions::router())
+        .merge(cases::router())
         .layer(DefaultBodyLimit::max(state.settings.json_body_limit))
         // Merged after the JSON limit so these routes get the larger one.
         .merge(
@@ -74,6 +81,8 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
                 .merge(matching::upload_router())
                 .layer(DefaultBodyLimit::max(state.settings.upload_limit)),
         )
+        // Submissions limit each part while reading it (JSON, each media file, batch size).
+        .merge(submissions::upload_router().layer(DefaultBodyLimit::disable()))
 }
 
 /// Answers any unknown path with a problem body.

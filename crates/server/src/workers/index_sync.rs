@@ -29,6 +29,10 @@ pub async fn run(state: AppState, interval: Duration, shutdown: CancellationToke
                     Ok(false) => {}
                     Err(error) => tracing::warn!(error = %error, "match index compaction failed"),
                 }
+                if let Err(error) = state.intake.similar.sync(&state.store).await {
+                    tracing::warn!(error = %error, "near-duplicate media index sync failed; retrying");
+                }
+                state.intake.similar.compact_if_needed();
                 if let Err(error) = state.engine.flush_hits().await {
                     tracing::warn!(error = %error, "counting signal hits failed");
                 }

@@ -1,3 +1,4 @@
 //! Background workers. Each has a `run(.., shutdown)` loop that stops when the token is cancelled.
 
 pub mod index_sync;
+pub mod media;

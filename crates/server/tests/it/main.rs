@@ -6,6 +6,7 @@ mod support;
 mod bad_input;
 mod banks;
 mod console;
+mod intake;
 mod organisations;
 mod roles;
 mod system;

@@ -38,6 +38,7 @@ pub struct TestApp {
     pub router: Router,
     pub operator: Organisation,
     _database: TestDatabase,
+    _media: tempfile::TempDir,
 }
 
 pub struct Reply {
@@ -57,7 +58,9 @@ impl TestApp {
         Self::spawn_with(backend, ServerSettings::default()).await
     }
 
-    pub async fn spawn_with(backend: Backend, settings: ServerSettings) -> Self {
+    pub async fn spawn_with(backend: Backend, mut settings: ServerSettings) -> Self {
+        let media = tempfile::tempdir().expect("media directory");
+        settings.media_dir = media.path().join("media");
         let (database, store) = TestDatabase::store(backend).await.expect("test database");
         let operator_settings = OperatorSettings {
             name: "Operator".into(),
@@ -69,7 +72,7 @@ impl TestApp {
         let first_start = ensure_operator(&store, &operator_settings).await.expect("first start");
         let state = AppState::load(store.clone(), settings).await.expect("banks load");
         let router = vigie_server::router(state.clone());
-        Self { store, state, router, operator: first_start.operator, _database: database }
+        Self { store, state, router, operator: first_start.operator, _database: database, _media: media }
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {
