@@ -139,3 +139,63 @@ async fn tampering_with_the_trail_is_detected() {
         assert_eq!(store.verify_audit_chain().await.unwrap().first_break.map(|b| b.sequence), Some(2));
     }
 }
+
+fn submission(platform: vigie_domain::ids::OrganisationId, url: &str) -> vigie_domain::intake::NewSubmission {
+    use vigie_domain::intake::{ContentKey, NewSubmission, Priority, SubmissionKind};
+    NewSubmission {
+        id: vigie_domain::ids::SubmissionId::new_v7(),
+        kind: SubmissionKind::UserReport,
+        platform_id: platform,
+        submitter_id: None,
+        actor: Actor::Public,
+        reference: None,
+        idempotency: None,
+        priority: Priority::Low,
+        window: chrono::Duration::hours(72),
+        trusted_flagger: false,
+        urls: vec![url.into()],
+        content_keys: vec![ContentKey::Url(url.into())],
+        media: Vec::new(),
+        matches: Vec::new(),
+        details: "{}".into(),
+    }
+}
+
+/// A batch of submissions is one transaction: when any part of it fails, none of it is stored
+/// (no submission without its case, no case without its submission, no audit event), and a
+/// concurrent batch from another node groups into the same case without a race.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn submission_batches_are_all_or_nothing() {
+    for backend in backends() {
+        let (database, store) = TestDatabase::store(backend).await.unwrap();
+        let platform = store.insert_organisation(&organisation("Platform"), true, Actor::System).await.unwrap().id;
+        let events_before = store.verify_audit_chain().await.unwrap().events_checked;
+        let mut broken = submission(platform, "https://a.example/2");
+        // Media that was never stored: the insert fails half-way through the batch.
+        broken.media = vec!["00".repeat(32)];
+        let batch = [submission(platform, "https://a.example/1"), broken, submission(platform, "https://a.example/3")];
+        assert!(store.record_submissions(&batch).await.is_err());
+        let filter = vigie_store::CaseFilter { limit: 100, ..Default::default() };
+        assert!(store.list_cases(&filter).await.unwrap().is_empty(), "{backend:?}: a case was left behind");
+        assert!(store.get_submission(batch[0].id).await.is_err());
+        assert_eq!(store.verify_audit_chain().await.unwrap().events_checked, events_before);
+
+        // Two nodes storing submissions about the same URL at the same moment: one case.
+        let other_node = Store::connect(&database.url).await.unwrap();
+        let mut handles = Vec::new();
+        for node in 0..8 {
+            let store = if node % 2 == 0 { store.clone() } else { other_node.clone() };
+            handles.push(tokio::spawn(async move {
+                store.record_submissions(&[submission(platform, "https://same.example/x")]).await.unwrap()
+            }));
+        }
+        for handle in handles {
+            handle.await.unwrap();
+        }
+        let cases = store.list_cases(&filter).await.unwrap();
+        assert_eq!(cases.len(), 1, "{backend:?}");
+        assert_eq!(cases[0].submission_count, 8);
+        assert_eq!(store.verify_audit_chain().await.unwrap().first_break, None);
+        other_node.close().await;
+    }
+}

@@ -99,7 +99,12 @@ async fn show(
 ) -> ApiResult<Json<CaseView>> {
     let case = state.store.get_case(CaseId(id)).await?;
     if !principal.may(Permission::ReadCases(case.platform_id)) {
-        return Err(ApiError::NotFound);
+        // Another platform's case does not exist for the caller; one's own is forbidden.
+        return Err(if case.platform_id == principal.organisation_id {
+            ApiError::Forbidden
+        } else {
+            ApiError::NotFound
+        });
     }
     let mut submissions = Vec::new();
     for record in state.store.list_case_submissions(case.id).await? {
