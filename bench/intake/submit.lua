@@ -4,7 +4,19 @@
 -- submission is stored.
 local token = os.getenv("VIGIE_TOKEN")
 local counter = 0
-local statuses = {}
+local threads = {}
+
+function setup(thread)
+  thread:set("tid", #threads + 1)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  created = 0
+  others = 0
+  -- Every acknowledged submission's id, to check afterwards that each one is stored.
+  acked = io.open(os.getenv("ACKED_DIR") .. "/acked-" .. tid .. ".txt", "w")
+end
 
 local kinds = {
   function(n)
@@ -36,13 +48,25 @@ request = function()
 end
 
 response = function(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
+  if status == 201 then
+    created = created + 1
+    local id = body:match('"id":"([%x%-]+)"')
+    if id then
+      acked:write(id, "\n")
+      acked:flush()
+    end
+  else
+    others = others + 1
+  end
 end
 
 done = function(summary, latency, requests)
-  for status, count in pairs(statuses) do
-    io.write(string.format("status %d: %d\n", status, count))
+  local total_created, total_others = 0, 0
+  for _, thread in ipairs(threads) do
+    total_created = total_created + thread:get("created")
+    total_others = total_others + thread:get("others")
   end
+  io.write(string.format("status 201: %d\nother statuses: %d\n", total_created, total_others))
   io.write(string.format("p50_ms %.2f\np90_ms %.2f\np99_ms %.2f\nmax_ms %.2f\n",
     latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000, latency.max / 1000))
 end

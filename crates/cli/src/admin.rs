@@ -33,6 +33,18 @@ pub enum OrgCommand {
     },
     /// List organisations, one tab-separated line each.
     List,
+    /// Set a platform's own deadline for referrals, in minutes (default: the instance's
+    /// `intake.referral_hours`); `--clear` returns to the default.
+    ReferralWindow {
+        /// The platform's name.
+        name: String,
+        /// Minutes from receipt, 1 to 525600.
+        #[arg(required_unless_present = "clear")]
+        minutes: Option<i32>,
+        /// Use the instance default again.
+        #[arg(long, conflicts_with = "minutes")]
+        clear: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -169,6 +181,24 @@ pub async fn org(settings: &Settings, command: OrgCommand) -> anyhow::Result<()>
                     organisation.country.as_str(),
                     organisation.contact_email.as_ref().map_or("-", |email| email.as_str()),
                 );
+            }
+        }
+        OrgCommand::ReferralWindow { name, minutes, clear } => {
+            let organisation = organisation_named(&store, &name).await?;
+            if organisation.kind != vigie_domain::organisation::OrganisationKind::Platform && !organisation.is_operator
+            {
+                anyhow::bail!("{name} is not a platform: only platforms receive referrals");
+            }
+            let minutes = if clear { None } else { minutes };
+            if let Some(minutes) = minutes
+                && !(1..=525_600).contains(&minutes)
+            {
+                anyhow::bail!("the referral window must be between 1 minute and 525600 minutes (a year)");
+            }
+            store.set_referral_window(organisation.id, minutes, vigie_domain::access::Actor::Cli).await?;
+            match minutes {
+                Some(minutes) => eprintln!("referrals to {name} are now due {minutes} minutes after receipt"),
+                None => eprintln!("referrals to {name} now use the instance default"),
             }
         }
     }

@@ -548,17 +548,49 @@ impl Store {
             }
 
             // 4. Write: cases, submissions, keys, media links, matches, merges, audit.
+            // A new case that no merge touched holds only this batch's submissions: its aggregates
+            // are known now, which spares the per-case recount below (most submissions open a
+            // case of their own, so this is most of a batch).
+            let merge_targets: BTreeSet<CaseId> = merges.iter().map(|(_, into, _)| redirects.resolve(*into)).collect();
+            let mut fresh: HashMap<CaseId, (Priority, DateTime<Utc>, i32, i32)> = HashMap::new();
+            for placement in &placements {
+                let submission = &batch[placement.index];
+                let priority = if submission.matches.is_empty() {
+                    submission.priority
+                } else {
+                    submission.priority.max(Priority::High)
+                };
+                let due = now + submission.window;
+                let entry = fresh.entry(redirects.resolve(placement.case)).or_insert((priority, due, 0, 0));
+                entry.0 = entry.0.max(priority);
+                entry.1 = entry.1.min(due);
+                entry.2 += 1;
+                entry.3 += submission.matches.len() as i32;
+            }
             for chunk in new_cases.chunks(ROWS_PER_INSERT) {
                 let sql = format!(
-                    "insert into cases (id, platform_id, status, priority, created_at, updated_at) values {}",
-                    row_placeholders(chunk.len(), 6)
+                    "insert into cases (id, platform_id, status, priority, due_at, submission_count, match_count, \
+                     created_at, updated_at) values {}",
+                    row_placeholders(chunk.len(), 9)
                 );
                 let mut query = sqlx::query(&sql);
                 for (case, platform) in chunk {
-                    query = query.bind(case.0).bind(platform.0).bind("open").bind(0_i32).bind(now).bind(now);
+                    let (priority, due, submissions, matches) =
+                        fresh.get(case).copied().unwrap_or((Priority::Low, now, 0, 0));
+                    query = query
+                        .bind(case.0)
+                        .bind(platform.0)
+                        .bind("open")
+                        .bind(priority.rank())
+                        .bind(due)
+                        .bind(submissions)
+                        .bind(matches)
+                        .bind(now)
+                        .bind(now);
                 }
                 query.execute(&mut *tx).await?;
             }
+            let new_case_ids: BTreeSet<CaseId> = new_cases.iter().map(|(case, _)| *case).collect();
             for chunk in placements.chunks(ROWS_PER_INSERT) {
                 let sql = format!(
                     "insert into submissions (id, case_id, platform_id, submitter_id, actor_kind, actor_id, kind, \
@@ -659,8 +691,11 @@ impl Store {
                 }
             }
             // Aggregates: every case a submission joined or was merged into.
-            let touched: BTreeSet<CaseId> =
-                placements.iter().map(|placement| redirects.resolve(placement.case)).collect();
+            let touched: BTreeSet<CaseId> = placements
+                .iter()
+                .map(|placement| redirects.resolve(placement.case))
+                .filter(|case| !new_case_ids.contains(case) || merge_targets.contains(case))
+                .collect();
             for case in &touched {
                 refresh_case!(tx, *case, now);
             }
