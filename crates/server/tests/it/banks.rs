@@ -320,7 +320,7 @@ pub(crate) fn synthetic_png(width: u32, height: u32) -> Vec<u8> {
 
 use image::ImageEncoder;
 
-fn expected_vpdq(name: &str) -> String {
+pub(crate) fn expected_vpdq(name: &str) -> String {
     let path = format!("{}/../../../shared/testdata/vpdq/expected/{name}.txt", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&path)
         .unwrap_or_else(|error| panic!("{path}: {error} (the shared test data must sit beside the checkout)"))

@@ -676,3 +676,61 @@ backend_test!(platforms_attach_media_later, |app| async move {
         .json();
     assert_eq!(view["media"][0]["status"], "hashed");
 });
+
+backend_test!(videos_are_hashed_and_matched_after_the_receipt, |app| async move {
+    let admin = app.token(app.operator.id, &[Role::Admin]).await;
+    let bank =
+        app.call(Method::POST, "/v1/banks", Some(&admin), Some(json!({"name": "videos", "signal_type": "vpdq"}))).await;
+    let bank = bank.json()["id"].as_str().unwrap().to_owned();
+    let known = crate::banks::expected_vpdq("doorknob-hd-no-bar");
+    let added = app
+        .call(
+            Method::POST,
+            &format!("/v1/banks/{bank}/signals"),
+            Some(&admin),
+            Some(json!({"signals": [{"value": known}]})),
+        )
+        .await;
+    assert_eq!(added.status, 200, "{}", added.text);
+    let path = format!("{}/../../../shared/testdata/vpdq/videos/doorknob-hd-no-bar.mp4", env!("CARGO_MANIFEST_DIR"));
+    let video = std::fs::read(&path).unwrap_or_else(|error| panic!("{path}: {error}"));
+    let partner = app.token(app.organisation("Partner", "platform").await.id, &[Role::Referrer]).await;
+    let flag = json!({"kind": "partner_flag", "explanation": "Re-upload of a known video."});
+    let reply = post_multipart(&app, "/v1/submissions", &partner, multipart(Some(&flag), &[("v.mp4", &video)])).await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let receipt = reply.json();
+    assert_eq!(drain_media(&app).await, 1);
+    let case = app
+        .call(Method::GET, &format!("/v1/cases/{}", receipt["case_id"].as_str().unwrap()), Some(&admin), None)
+        .await
+        .json();
+    let media = &case["submissions"][0]["media"][0];
+    assert_eq!(media["media_type"], "video", "{case}");
+    assert_eq!(media["status"], "hashed", "{case} (is ffmpeg installed?)");
+    assert!(media["vpdq_frames"].as_u64().unwrap() > 0);
+    assert_eq!(case["matches"][0]["signal_type"], "vpdq", "{case}");
+    assert_eq!(case["priority"], "high");
+});
+
+backend_test!(the_openapi_document_describes_every_kind, |app| async move {
+    let document = app.call(Method::GET, "/v1/openapi.json", None, None).await.json();
+    for path in [
+        "/v1/submissions",
+        "/v1/submissions/batch",
+        "/v1/submissions/{id}",
+        "/v1/submissions/{id}/pause",
+        "/v1/submissions/{id}/resume",
+        "/v1/submissions/{id}/media",
+        "/v1/cases",
+        "/v1/cases/{id}",
+    ] {
+        assert!(document["paths"].get(path).is_some(), "{path} missing");
+    }
+    let schemas = &document["components"]["schemas"];
+    for kind in ["RemovalOrderRequest", "ReferralRequest", "NoticeRequest", "UserReportRequest", "PartnerFlagRequest"] {
+        assert!(schemas[kind]["example"].is_object(), "{kind} has no example");
+    }
+    assert_eq!(schemas["RemovalOrderRequest"]["example"]["reference"], "OFAC-2026-0412");
+    let required = schemas["RemovalOrderRequest"]["required"].as_array().unwrap();
+    assert!(required.iter().any(|field| field == "statement_of_reasons"), "{required:?}");
+});
