@@ -74,29 +74,23 @@ macro_rules! append_audit_batch {
             let hash = record.chain_hash($sequence, now, &$previous_hash);
             chained.push(($sequence, record, std::mem::replace(&mut $previous_hash, hash.clone()), hash));
         }
-        for chunk in chained.chunks(400) {
-            let sql = format!(
-                "insert into audit_events (sequence, recorded_at, actor_kind, actor_id, organisation_id, action, \
-                 subject_type, subject_id, details, previous_hash, hash) values {}",
-                $crate::audit::row_placeholders(chunk.len(), 11)
-            );
-            let mut query = sqlx::query(&sql);
-            for (sequence, record, previous, hash) in chunk {
-                query = query
-                    .bind(*sequence)
-                    .bind(now)
-                    .bind(record.actor.kind())
-                    .bind(record.actor.id())
-                    .bind(record.organisation_id.map(|id| id.0))
-                    .bind(&record.action)
-                    .bind(&record.subject_type)
-                    .bind(&record.subject_id)
-                    .bind(&record.details)
-                    .bind(previous)
-                    .bind(hash);
-            }
-            query.execute(&mut *$tx).await?;
-        }
+        let rows: Vec<$crate::bulk::AuditInsert<'_>> = chained
+            .iter()
+            .map(|(sequence, record, previous, hash)| $crate::bulk::AuditInsert {
+                sequence: *sequence,
+                recorded_at: now,
+                actor_kind: record.actor.kind(),
+                actor_id: record.actor.id(),
+                organisation_id: record.organisation_id.map(|id| id.0),
+                action: &record.action,
+                subject_type: &record.subject_type,
+                subject_id: &record.subject_id,
+                details: &record.details,
+                previous_hash: previous,
+                hash,
+            })
+            .collect();
+        $crate::bulk::Bulk::insert_audit_events(&mut *$tx, &rows).await?;
         if !records.is_empty() {
             sqlx::query("update audit_head set last_sequence = $1, last_hash = $2 where id = 1")
                 .bind($sequence)

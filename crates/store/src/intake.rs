@@ -17,7 +17,8 @@ use vigie_domain::intake::{
     due_after_resume,
 };
 
-use crate::audit::{actor_from, append_audit, append_audit_batch, lock_audit_head, row_placeholders};
+use crate::audit::{actor_from, append_audit, append_audit_batch, lock_audit_head};
+use crate::bulk::Bulk;
 use crate::organisations::corrupt;
 use crate::{Store, StoreError, StoreResult, on_pool};
 
@@ -400,35 +401,40 @@ impl Store {
 
             // 1. Resends: earlier submissions with the same idempotency key or reference.
             let mut outcomes: Vec<Option<Decided>> = vec![None; batch.len()];
-            let mut by_submitter: HashMap<OrganisationId, (BTreeSet<String>, BTreeSet<String>)> = HashMap::new();
+            // Two indexed lookups (a single query with `or` would scan the sender's submissions):
+            // keys by (submitter, key), references by (submitter, kind, reference).
+            let mut keys_wanted: HashMap<OrganisationId, BTreeSet<String>> = HashMap::new();
+            let mut references_wanted: HashMap<(OrganisationId, SubmissionKind), BTreeSet<String>> = HashMap::new();
             for submission in batch {
                 let Some(submitter) = submission.submitter_id else { continue };
-                let entry = by_submitter.entry(submitter).or_default();
                 if let Some(idempotency) = &submission.idempotency {
-                    entry.0.insert(idempotency.key.clone());
+                    keys_wanted.entry(submitter).or_default().insert(idempotency.key.clone());
                 }
                 if let (Some(reference), true) = (&submission.reference, submission.kind.reference_identifies()) {
-                    entry.1.insert(reference.clone());
+                    references_wanted.entry((submitter, submission.kind)).or_default().insert(reference.clone());
                 }
             }
             let mut earlier: Vec<ReceiptRow> = Vec::new();
-            for (submitter, (keys, references)) in &by_submitter {
-                if keys.is_empty() && references.is_empty() {
-                    continue;
-                }
+            for (submitter, keys) in &keys_wanted {
                 let sql = format!(
-                    "select {RECEIPT_COLUMNS} from submissions where submitter_id = $1 and \
-                     (idempotency_key in ({}) or reference in ({}))",
-                    if keys.is_empty() { "null".to_owned() } else { list_placeholders(2, keys.len()) },
-                    if references.is_empty() {
-                        "null".to_owned()
-                    } else {
-                        list_placeholders(2 + keys.len(), references.len())
-                    },
+                    "select {RECEIPT_COLUMNS} from submissions where submitter_id = $1 and idempotency_key in ({})",
+                    list_placeholders(2, keys.len())
                 );
                 let mut query = sqlx::query_as::<_, ReceiptRow>(&sql).bind(submitter.0);
-                for value in keys.iter().chain(references) {
-                    query = query.bind(value);
+                for key in keys {
+                    query = query.bind(key);
+                }
+                earlier.extend(query.fetch_all(&mut *tx).await?);
+            }
+            for ((submitter, kind), references) in &references_wanted {
+                let sql = format!(
+                    "select {RECEIPT_COLUMNS} from submissions where submitter_id = $1 and kind = $2 \
+                     and reference in ({})",
+                    list_placeholders(3, references.len())
+                );
+                let mut query = sqlx::query_as::<_, ReceiptRow>(&sql).bind(submitter.0).bind(kind.as_str());
+                for reference in references {
+                    query = query.bind(reference);
                 }
                 earlier.extend(query.fetch_all(&mut *tx).await?);
             }
@@ -567,81 +573,62 @@ impl Store {
                 entry.2 += 1;
                 entry.3 += submission.matches.len() as i32;
             }
-            for chunk in new_cases.chunks(ROWS_PER_INSERT) {
-                let sql = format!(
-                    "insert into cases (id, platform_id, status, priority, due_at, submission_count, match_count, \
-                     created_at, updated_at) values {}",
-                    row_placeholders(chunk.len(), 9)
-                );
-                let mut query = sqlx::query(&sql);
-                for (case, platform) in chunk {
-                    let (priority, due, submissions, matches) =
+            let case_rows: Vec<crate::bulk::CaseInsert> = new_cases
+                .iter()
+                .map(|(case, platform)| {
+                    let (priority, due_at, submission_count, match_count) =
                         fresh.get(case).copied().unwrap_or((Priority::Low, now, 0, 0));
-                    query = query
-                        .bind(case.0)
-                        .bind(platform.0)
-                        .bind("open")
-                        .bind(priority.rank())
-                        .bind(due)
-                        .bind(submissions)
-                        .bind(matches)
-                        .bind(now)
-                        .bind(now);
-                }
-                query.execute(&mut *tx).await?;
-            }
+                    crate::bulk::CaseInsert {
+                        id: case.0,
+                        platform_id: platform.0,
+                        priority: priority.rank(),
+                        due_at,
+                        submission_count,
+                        match_count,
+                        now,
+                    }
+                })
+                .collect();
+            Bulk::insert_cases(&mut *tx, &case_rows).await?;
             let new_case_ids: BTreeSet<CaseId> = new_cases.iter().map(|(case, _)| *case).collect();
-            for chunk in placements.chunks(ROWS_PER_INSERT) {
-                let sql = format!(
-                    "insert into submissions (id, case_id, platform_id, submitter_id, actor_kind, actor_id, kind, \
-                     status, priority, trusted_flagger, reference, idempotency_key, request_fingerprint, received_at, \
-                     due_at, details, created_at, updated_at) values {}",
-                    row_placeholders(chunk.len(), 18)
-                );
-                let mut query = sqlx::query(&sql);
-                for placement in chunk {
+            let submission_rows: Vec<crate::bulk::SubmissionInsert<'_>> = placements
+                .iter()
+                .map(|placement| {
                     let submission = &batch[placement.index];
-                    query = query
-                        .bind(submission.id.0)
-                        .bind(redirects.resolve(placement.case).0)
-                        .bind(submission.platform_id.0)
-                        .bind(submission.submitter_id.map(|id| id.0))
-                        .bind(submission.actor.kind())
-                        .bind(submission.actor.id())
-                        .bind(submission.kind.as_str())
-                        .bind(SubmissionStatus::Received.as_str())
-                        .bind(submission.priority.rank())
-                        .bind(submission.trusted_flagger)
-                        .bind(submission.reference.as_deref())
-                        .bind(submission.idempotency.as_ref().map(|key| key.key.as_str()))
-                        .bind(submission.idempotency.as_ref().map(|key| key.fingerprint.as_str()))
-                        .bind(now)
-                        .bind(now + submission.window)
-                        .bind(&submission.details)
-                        .bind(now)
-                        .bind(now);
-                }
-                query.execute(&mut *tx).await?;
-            }
+                    crate::bulk::SubmissionInsert {
+                        id: submission.id.0,
+                        case_id: redirects.resolve(placement.case).0,
+                        platform_id: submission.platform_id.0,
+                        submitter_id: submission.submitter_id.map(|id| id.0),
+                        actor_kind: submission.actor.kind(),
+                        actor_id: submission.actor.id(),
+                        kind: submission.kind.as_str(),
+                        status: SubmissionStatus::Received.as_str(),
+                        priority: submission.priority.rank(),
+                        trusted_flagger: submission.trusted_flagger,
+                        reference: submission.reference.as_deref(),
+                        idempotency_key: submission.idempotency.as_ref().map(|key| key.key.as_str()),
+                        request_fingerprint: submission.idempotency.as_ref().map(|key| key.fingerprint.as_str()),
+                        received_at: now,
+                        due_at: now + submission.window,
+                        details: &submission.details,
+                    }
+                })
+                .collect();
+            Bulk::insert_submissions(&mut *tx, &submission_rows).await?;
             for (from, into, _) in &merges {
                 merge_case!(tx, *from, redirects.resolve(*into), now);
             }
             // Deduplicate: two submissions of the batch may name the same URL.
             let mut seen_keys = std::collections::HashSet::new();
             keys_to_write.retain(|key| seen_keys.insert(key.clone()));
-            for chunk in keys_to_write.chunks(ROWS_PER_INSERT) {
-                let sql = format!(
-                    "insert into case_keys (platform_id, key, case_id) values {} \
-                     on conflict (platform_id, key) do update set case_id = excluded.case_id",
-                    row_placeholders(chunk.len(), 3)
-                );
-                let mut query = sqlx::query(&sql);
-                for (platform, key) in chunk {
-                    let case = redirects.resolve(key_cases[&(*platform, key.clone())]);
-                    query = query.bind(platform.0).bind(key).bind(case.0);
-                }
-                query.execute(&mut *tx).await?;
-            }
+            let key_rows: Vec<(Uuid, &str, Uuid)> = keys_to_write
+                .iter()
+                .map(|(platform, key)| {
+                    (platform.0, key.as_str(), redirects.resolve(key_cases[&(*platform, key.clone())]).0)
+                })
+                .collect();
+            Bulk::upsert_case_keys(&mut *tx, &key_rows).await?;
             let media_hashes: BTreeSet<&String> =
                 placements.iter().flat_map(|placement| &batch[placement.index].media).collect();
             if !media_hashes.is_empty() {
