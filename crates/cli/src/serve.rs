@@ -106,6 +106,9 @@ pub async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
         seconds = loading.elapsed().as_secs_f64(),
         "hash banks loaded"
     );
+    if demo {
+        bootstrap::seed_demo_submissions(&state).await.context("seeding demo submissions failed")?;
+    }
     let worker_state = state.clone();
     let media_state = state.clone();
     let router = vigie_server::router(state);

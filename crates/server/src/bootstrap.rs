@@ -225,3 +225,85 @@ async fn seed_demo_bank(store: &Store) -> Result<(), AppError> {
     app::import_signals(store, import, &mut |_| {}).await?;
     Ok(())
 }
+
+/// Demo submissions to Videoshare: a removal order and an anonymous public report about the same
+/// video (one case), a referral, and a trusted flagger's notice. Skipped once the demo referral
+/// unit has sent anything.
+pub async fn seed_demo_submissions(state: &crate::AppState) -> anyhow::Result<()> {
+    use crate::intake::wire::{
+        NoticeRequest, ReferralRequest, RemovalOrderRequest, SubmissionRequest, UserReportRequest,
+    };
+    use crate::intake::{Sender, submit};
+    let store = &state.store;
+    let (Some(unit), Some(flagger), Some(platform)) = (
+        store.find_organisation_by_name("Unité nationale de signalement (demo)").await?,
+        store.find_organisation_by_name("Safer Web Flaggers (demo)").await?,
+        store.find_organisation_by_name("Videoshare (demo)").await?,
+    ) else {
+        return Ok(());
+    };
+    if !store.list_submissions_by(unit.id, 1, 0).await?.is_empty() {
+        return Ok(());
+    }
+    let video = "https://videoshare.example/watch?v=demo-0412";
+    let issued = (store.now() - chrono::Duration::minutes(5)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let unit_sender = Sender { organisation: Some(unit.id), actor: Actor::System };
+    let demo: [(Sender, SubmissionRequest); 4] = [
+        (
+            unit_sender,
+            SubmissionRequest::RemovalOrder(RemovalOrderRequest {
+                issuing_authority: Some("Office anti-cybercriminalité (demo)".into()),
+                member_state: Some("FR".into()),
+                reference: Some("DEMO-TCO-0412".into()),
+                issued_at: Some(issued),
+                urls: Some(vec![video.into()]),
+                grounds: Some(vec!["a".into(), "c".into()]),
+                statement_of_reasons: Some("Fictional demo order: a video glorifying an attack.".into()),
+                cross_border: Some(false),
+                redress: Some("Tribunal administratif de Paris, within 48 hours".into()),
+                platform: Some(platform.id.0),
+                ..Default::default()
+            }),
+        ),
+        (
+            Sender { organisation: None, actor: Actor::Public },
+            SubmissionRequest::UserReport(UserReportRequest {
+                category: Some("propaganda".into()),
+                url: Some(format!("{video}#t=12")),
+                seen_where: Some("video_platform".into()),
+                comment: Some("Fictional demo report.".into()),
+                platform: Some(platform.id.0),
+                ..Default::default()
+            }),
+        ),
+        (
+            unit_sender,
+            SubmissionRequest::Referral(ReferralRequest {
+                reference: Some("DEMO-REF-0001".into()),
+                urls: Some(vec!["https://videoshare.example/channel/demo-recruiter".into()]),
+                explanation: Some("Fictional demo referral: a recruitment channel.".into()),
+                deconfliction: Some("cleared".into()),
+                platform: Some(platform.id.0),
+                ..Default::default()
+            }),
+        ),
+        (
+            Sender { organisation: Some(flagger.id), actor: Actor::System },
+            SubmissionRequest::Notice(NoticeRequest {
+                urls: Some(vec!["https://videoshare.example/watch?v=demo-manual".into()]),
+                explanation: Some("Fictional demo notice: instructions for making a weapon.".into()),
+                notifier_name: Some("Safer Web Flaggers (demo)".into()),
+                notifier_email: Some("notices@flaggers.example".into()),
+                good_faith: Some(true),
+                platform: Some(platform.id.0),
+                ..Default::default()
+            }),
+        ),
+    ];
+    for (sender, request) in demo {
+        submit(store, &state.intake, &state.engine, sender, &request, &[], None)
+            .await
+            .map_err(|error| anyhow::anyhow!("demo submission refused: {error}"))?;
+    }
+    Ok(())
+}
