@@ -6,6 +6,7 @@
 mod audit;
 mod login;
 mod organisations;
+pub(crate) mod report;
 
 use askama::Template;
 use axum::Router;

@@ -8,5 +8,6 @@ mod banks;
 mod console;
 mod intake;
 mod organisations;
+mod report_form;
 mod roles;
 mod system;

@@ -1,0 +1,1104 @@
+//! The public report form at `/report`: anyone, without an account, reports terrorist content
+//! in English or French. A report becomes a `user_report` submission through the intake use
+//! case, like one sent through the API.
+//!
+//! The form is protected like the login form (a double-submit CSRF cookie, since there is no
+//! session), limited per client address (`IntakeSettings::public_reports_per_hour`), and never
+//! echoes what was typed in its messages: field errors name the field and the rule, and the
+//! form is shown again with the values escaped by askama. Logs carry the submission id only.
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use askama::Template;
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, RawQuery, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Router};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use tower_http::set_header::SetResponseHeaderLayer;
+use vigie_domain::access::Actor;
+use vigie_domain::validate::FieldIssue;
+
+use super::{CONTENT_SECURITY_POLICY, form_value, render};
+use crate::AppState;
+use crate::auth::{random_hex, secrets_match};
+use crate::extract::ClientAddress;
+use crate::intake::media::{ReceiveError, StoredFile};
+use crate::intake::wire::{SubmissionRequest, UserReportRequest};
+use crate::intake::{self, Sender, SubmitError};
+
+/// The form's CSRF token (double-submit cookie: there is no session).
+const CSRF_COOKIE: &str = "vigie_report_csrf";
+/// Longest a text field of the form may be, in bytes, before it is refused unread.
+const TEXT_FIELD_LIMIT: usize = 16 * 1024;
+/// Room for the text fields and multipart framing on top of the largest file.
+const FORM_SLACK: usize = 1024 * 1024;
+
+/// The `/report` routes, mounted at the top level (not under `/console`).
+pub(crate) fn router(state: &AppState) -> Router<AppState> {
+    let limiter = Arc::new(ReportLimiter::new(state.intake.settings.public_reports_per_hour));
+    let body_limit =
+        usize::try_from(state.intake.settings.max_media_bytes).unwrap_or(usize::MAX).saturating_add(FORM_SLACK);
+    Router::new()
+        .route("/report", get(form).post(submit))
+        .route("/report/report.css", get(stylesheet))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(Extension(limiter))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ))
+        // A re-rendered form holds what the person typed: never cache it.
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+}
+
+async fn stylesheet() -> Response {
+    let mut response = include_str!("../../templates/public/report.css").into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    response
+}
+
+/// Reports per client address per hour. IPv6 addresses count per /64, the block one
+/// subscriber usually holds, so that rotating addresses within it does not escape the limit.
+struct ReportLimiter {
+    per_address: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+impl ReportLimiter {
+    fn new(per_hour: u32) -> Self {
+        let per_hour = NonZeroU32::new(per_hour.max(1)).unwrap_or(NonZeroU32::MIN);
+        Self { per_address: RateLimiter::keyed(Quota::per_hour(per_hour)) }
+    }
+
+    /// Counts one report; when over the limit, how long until the next is allowed.
+    fn check(&self, address: IpAddr) -> Result<(), Duration> {
+        let key = match address {
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => IpAddr::V4(v4),
+                None => IpAddr::V6((u128::from(v6) & !((1_u128 << 64) - 1)).into()),
+            },
+            v4 => v4,
+        };
+        let result = self.per_address.check_key(&key);
+        self.per_address.retain_recent();
+        result.map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+    }
+}
+
+/// The language of the page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Lang {
+    En,
+    Fr,
+}
+
+impl Lang {
+    fn code(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::Fr => "fr",
+        }
+    }
+
+    fn other(self) -> Self {
+        match self {
+            Self::En => Self::Fr,
+            Self::Fr => Self::En,
+        }
+    }
+
+    fn texts(self) -> &'static Texts {
+        match self {
+            Self::En => &EN,
+            Self::Fr => &FR,
+        }
+    }
+
+    /// `?lang=` when it names a language, otherwise the one `Accept-Language` prefers
+    /// (French when French ranks above English), otherwise English.
+    fn choose(query: Option<&str>, headers: &HeaderMap) -> Self {
+        let asked = query.and_then(|query| {
+            form_urlencoded::parse(query.as_bytes()).find(|(key, _)| key == "lang").map(|(_, value)| value)
+        });
+        match asked.as_deref().map(str::trim) {
+            Some("fr") => return Self::Fr,
+            Some("en") => return Self::En,
+            _ => {}
+        }
+        let header = headers.get(header::ACCEPT_LANGUAGE).and_then(|value| value.to_str().ok()).unwrap_or_default();
+        Self::from_accept_language(header)
+    }
+
+    fn from_accept_language(header: &str) -> Self {
+        let mut best: Option<(f32, Self)> = None;
+        for item in header.split(',') {
+            let mut parts = item.split(';');
+            let tag = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+            let quality = parts
+                .filter_map(|parameter| parameter.trim().strip_prefix("q="))
+                .find_map(|value| value.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let lang = match tag.split('-').next() {
+                Some("fr") => Self::Fr,
+                Some("en") => Self::En,
+                _ => continue,
+            };
+            if quality > 0.0 && best.is_none_or(|(seen, _)| quality > seen) {
+                best = Some((quality, lang));
+            }
+        }
+        best.map_or(Self::En, |(_, lang)| lang)
+    }
+}
+
+/// Every text the public pages show, in one language.
+struct Texts {
+    switch_label: &'static str,
+    site_title: &'static str,
+    form_title: &'static str,
+    intro: &'static str,
+    scope_items: [&'static str; 4],
+    emergency: &'static str,
+    other_content: &'static str,
+    review: &'static str,
+    do_not_share: &'static str,
+    errors_title: &'static str,
+    colon: &'static str,
+    file_again: &'static str,
+    category_legend: &'static str,
+    categories: [(&'static str, &'static str, &'static str); 5],
+    url_label: &'static str,
+    url_help: &'static str,
+    seen_where_label: &'static str,
+    seen_where_choose: &'static str,
+    places: [(&'static str, &'static str); 6],
+    seen_at_label: &'static str,
+    seen_at_help: &'static str,
+    comment_label: &'static str,
+    comment_help: &'static str,
+    contact_legend: &'static str,
+    contact_help: &'static str,
+    contact_name_label: &'static str,
+    contact_email_label: &'static str,
+    media_label: &'static str,
+    media_help: &'static str,
+    media_limit: &'static str,
+    units: [&'static str; 2],
+    optional: &'static str,
+    required: &'static str,
+    send: &'static str,
+    received_title: &'static str,
+    received_intro: &'static str,
+    receipt_id_label: &'static str,
+    receipt_id_help: &'static str,
+    received_at_label: &'static str,
+    next_title: &'static str,
+    next_items: [&'static str; 3],
+    another: &'static str,
+    too_many_title: &'static str,
+    too_many_detail: &'static str,
+    expired_title: &'static str,
+    expired_detail: &'static str,
+    unreadable_title: &'static str,
+    unreadable_detail: &'static str,
+    failed_title: &'static str,
+    failed_detail: &'static str,
+    back_to_form: &'static str,
+    names: FieldNames,
+    messages: Messages,
+}
+
+/// Short names of the fields, for the error summary.
+struct FieldNames {
+    category: &'static str,
+    url: &'static str,
+    seen_where: &'static str,
+    seen_at: &'static str,
+    comment: &'static str,
+    contact_name: &'static str,
+    contact_email: &'static str,
+    media: &'static str,
+}
+
+/// Field error messages: the rule broken, never the value.
+struct Messages {
+    category_required: &'static str,
+    category_unknown: &'static str,
+    url_required: &'static str,
+    url_too_long: &'static str,
+    url_invalid: &'static str,
+    seen_where_unknown: &'static str,
+    seen_at_future: &'static str,
+    seen_at_invalid: &'static str,
+    comment_too_long: &'static str,
+    contact_name_too_long: &'static str,
+    control_characters: &'static str,
+    contact_email_invalid: &'static str,
+    media_too_large: &'static str,
+    media_empty: &'static str,
+    media_unreadable: &'static str,
+    media_one: &'static str,
+    invalid: &'static str,
+}
+
+const EN: Texts = Texts {
+    switch_label: "Français",
+    site_title: "Report terrorist content",
+    form_title: "Report terrorist content",
+    intro: "Use this form to report content online that you believe is terrorist content:",
+    scope_items: [
+        "apology for terrorism or terrorist propaganda,",
+        "terrorist threats,",
+        "recruitment for a terrorist group,",
+        "instructions for making weapons or explosives or for carrying out attacks.",
+    ],
+    emergency: "In an emergency, if someone is in immediate danger, do not use this form: call 112 (European \
+                emergency number) or 17 (police, in France).",
+    other_content: "For other illegal content in France, use the official PHAROS portal: \
+                    www.internet-signalement.gouv.fr.",
+    review: "Reports are reviewed by the platform’s moderators. You do not need an account, and giving your \
+             contact details is optional.",
+    do_not_share: "Please do not share the content, even to denounce it.",
+    errors_title: "The report was not sent. Please correct the following:",
+    colon: ": ",
+    file_again: "If you attached a file, attach it again.",
+    category_legend: "What kind of content is it?",
+    categories: [
+        ("terrorist_threat", "Terrorist threat", "A threat to commit a terrorist attack."),
+        (
+            "propaganda",
+            "Apology for terrorism or propaganda",
+            "Content glorifying a terrorist attack or group, or spreading its propaganda.",
+        ),
+        ("recruitment", "Recruitment", "Calls to join or support a terrorist group or to take part in its activities."),
+        (
+            "attack_instructions",
+            "Instructions for attacks",
+            "How to make weapons or explosives, or how to carry out an attack.",
+        ),
+        (
+            "other_violent_extremism",
+            "Other violent extremism",
+            "Other content calling for violence for ideological, political or religious ends.",
+        ),
+    ],
+    url_label: "Address (URL) of the content",
+    url_help: "Copy the full address from your browser’s address bar, for example https://example.org/page.",
+    seen_where_label: "Where did you see it?",
+    seen_where_choose: "Choose…",
+    places: [
+        ("website", "Website"),
+        ("social_network", "Social network"),
+        ("video_platform", "Video platform"),
+        ("messaging", "Messaging app (public channel or group)"),
+        ("forum", "Forum"),
+        ("other", "Other"),
+    ],
+    seen_at_label: "When did you see it? (UTC)",
+    seen_at_help: "An approximate time is enough. French time is UTC+1 in winter and UTC+2 in summer.",
+    comment_label: "Comment",
+    comment_help: "Anything that helps the moderators find or understand the content (at most 2000 characters).",
+    contact_legend: "Your contact details",
+    contact_help: "You may report anonymously. If you give an email address, the moderators may contact \
+                   you about this report.",
+    contact_name_label: "Name",
+    contact_email_label: "Email",
+    media_label: "Screenshot or file",
+    media_help: "A screenshot helps the moderators if the content is changed or deleted.",
+    media_limit: "One file, at most {}.",
+    units: ["MB", "kB"],
+    optional: "optional",
+    required: "required",
+    send: "Send the report",
+    received_title: "Report received",
+    received_intro: "Thank you. Your report has been received.",
+    receipt_id_label: "Report number",
+    receipt_id_help: "Quote this number if you write to us about this report.",
+    received_at_label: "Received (UTC)",
+    next_title: "What happens next",
+    next_items: [
+        "The platform’s moderators review reports, the most urgent first.",
+        "If the content breaks the law or the platform’s rules, they can remove it or block access to it, and \
+         may pass it on to the authorities.",
+        "You will not necessarily receive an answer. If you gave an email address, the moderators may contact \
+         you.",
+    ],
+    another: "Report other content",
+    too_many_title: "Too many reports",
+    too_many_detail: "Too many reports have been sent from your connection in the last hour. Please try again \
+                      later. In an emergency, call 112 or 17.",
+    expired_title: "Form expired",
+    expired_detail: "This form has expired, or your browser did not send back its security cookie. Reload the \
+                     form and send it again.",
+    unreadable_title: "Form not readable",
+    unreadable_detail: "The form could not be read. Reload the form and send it again.",
+    failed_title: "Report not sent",
+    failed_detail: "Something went wrong on our side and your report was not stored. Please try again later.",
+    back_to_form: "Back to the form",
+    names: FieldNames {
+        category: "Category",
+        url: "Address (URL)",
+        seen_where: "Where seen",
+        seen_at: "Date and time",
+        comment: "Comment",
+        contact_name: "Name",
+        contact_email: "Email",
+        media: "File",
+    },
+    messages: Messages {
+        category_required: "choose a category.",
+        category_unknown: "choose one of the categories listed.",
+        url_required: "enter the address of the content.",
+        url_too_long: "the address must be at most 2048 characters.",
+        url_invalid: "enter a full web address starting with http:// or https://.",
+        seen_where_unknown: "choose one of the places listed.",
+        seen_at_future: "the date and time must not be in the future.",
+        seen_at_invalid: "enter a valid date and time.",
+        comment_too_long: "the comment must be at most 2000 characters.",
+        contact_name_too_long: "the name must be at most 200 characters.",
+        control_characters: "contains characters that are not allowed.",
+        contact_email_invalid: "enter an email address such as name@example.org, or leave it empty.",
+        media_too_large: "the file is larger than the limit.",
+        media_empty: "the file is empty.",
+        media_unreadable: "the image cannot be read (damaged, or too large in pixels).",
+        media_one: "attach one file only.",
+        invalid: "this value is not accepted.",
+    },
+};
+
+const FR: Texts = Texts {
+    switch_label: "English",
+    site_title: "Signaler un contenu terroriste",
+    form_title: "Signaler un contenu terroriste",
+    intro: "Ce formulaire sert à signaler un contenu en ligne que vous pensez être un contenu terroriste\u{a0}:",
+    scope_items: [
+        "apologie du terrorisme ou propagande terroriste,",
+        "menaces terroristes,",
+        "recrutement pour un groupe terroriste,",
+        "instructions pour fabriquer des armes ou des explosifs ou pour commettre des attentats.",
+    ],
+    emergency: "En cas d’urgence, si une personne est en danger immédiat, n’utilisez pas ce formulaire\u{a0}: appelez \
+                le 112 (numéro d’urgence européen) ou le 17 (police secours).",
+    other_content: "Pour signaler d’autres contenus illicites en France, utilisez la plateforme officielle \
+                    PHAROS\u{a0}: www.internet-signalement.gouv.fr.",
+    review: "Les signalements sont examinés par les modérateurs de la plateforme. Aucun compte n’est nécessaire \
+             et vos coordonnées sont facultatives.",
+    do_not_share: "Merci de ne pas partager le contenu, même pour le dénoncer.",
+    errors_title: "Le signalement n’a pas été envoyé. Merci de corriger les points suivants\u{a0}:",
+    colon: "\u{a0}: ",
+    file_again: "Si vous aviez joint un fichier, joignez-le à nouveau.",
+    category_legend: "De quel type de contenu s’agit-il\u{a0}?",
+    categories: [
+        ("terrorist_threat", "Menace terroriste", "Menace de commettre un attentat."),
+        (
+            "propaganda",
+            "Apologie du terrorisme ou propagande",
+            "Contenu qui glorifie un attentat ou un groupe terroriste, ou diffuse sa propagande.",
+        ),
+        (
+            "recruitment",
+            "Recrutement",
+            "Appel à rejoindre ou à soutenir un groupe terroriste, ou à participer à ses activités.",
+        ),
+        (
+            "attack_instructions",
+            "Instructions pour commettre des attentats",
+            "Fabrication d’armes ou d’explosifs, méthodes pour commettre un attentat.",
+        ),
+        (
+            "other_violent_extremism",
+            "Autre extrémisme violent",
+            "Autre contenu appelant à la violence à des fins idéologiques, politiques ou religieuses.",
+        ),
+    ],
+    url_label: "Adresse (URL) du contenu",
+    url_help: "Copiez l’adresse complète depuis la barre d’adresse de votre navigateur, par exemple \
+               https://example.org/page.",
+    seen_where_label: "Où l’avez-vous vu\u{a0}?",
+    seen_where_choose: "Choisir…",
+    places: [
+        ("website", "Site web"),
+        ("social_network", "Réseau social"),
+        ("video_platform", "Plateforme vidéo"),
+        ("messaging", "Messagerie (canal ou groupe public)"),
+        ("forum", "Forum"),
+        ("other", "Autre"),
+    ],
+    seen_at_label: "Quand l’avez-vous vu\u{a0}? (UTC)",
+    seen_at_help: "Une heure approximative suffit. L’heure française est UTC+1 en hiver et UTC+2 en été.",
+    comment_label: "Commentaire",
+    comment_help: "Tout ce qui aide les modérateurs à trouver ou comprendre le contenu (2000 caractères au plus).",
+    contact_legend: "Vos coordonnées",
+    contact_help: "Vous pouvez signaler anonymement. Si vous donnez une adresse e-mail, les \
+                   modérateurs pourront vous contacter au sujet de ce signalement.",
+    contact_name_label: "Nom",
+    contact_email_label: "E-mail",
+    media_label: "Capture d’écran ou fichier",
+    media_help: "Une capture d’écran aide les modérateurs si le contenu est modifié ou supprimé.",
+    media_limit: "Un seul fichier, {} au maximum.",
+    units: ["Mo", "ko"],
+    optional: "facultatif",
+    required: "obligatoire",
+    send: "Envoyer le signalement",
+    received_title: "Signalement reçu",
+    received_intro: "Merci. Votre signalement a bien été reçu.",
+    receipt_id_label: "Numéro du signalement",
+    receipt_id_help: "Indiquez ce numéro si vous nous écrivez au sujet de ce signalement.",
+    received_at_label: "Reçu le (UTC)",
+    next_title: "Et ensuite\u{a0}?",
+    next_items: [
+        "Les modérateurs de la plateforme examinent les signalements, les plus urgents en premier.",
+        "Si le contenu enfreint la loi ou les règles de la plateforme, ils peuvent le retirer ou en bloquer \
+         l’accès, et peuvent le transmettre aux autorités.",
+        "Vous ne recevrez pas forcément de réponse. Si vous avez donné une adresse e-mail, les modérateurs \
+         pourront vous contacter.",
+    ],
+    another: "Signaler un autre contenu",
+    too_many_title: "Trop de signalements",
+    too_many_detail: "Trop de signalements ont été envoyés depuis votre connexion au cours de la dernière heure. \
+                      Merci de réessayer plus tard. En cas d’urgence, appelez le 112 ou le 17.",
+    expired_title: "Formulaire expiré",
+    expired_detail: "Ce formulaire a expiré, ou votre navigateur n’a pas renvoyé son cookie de sécurité. \
+                     Rechargez le formulaire et envoyez-le à nouveau.",
+    unreadable_title: "Formulaire illisible",
+    unreadable_detail: "Le formulaire n’a pas pu être lu. Rechargez le formulaire et envoyez-le à nouveau.",
+    failed_title: "Signalement non envoyé",
+    failed_detail: "Une erreur s’est produite de notre côté et votre signalement n’a pas été enregistré. Merci de \
+                    réessayer plus tard.",
+    back_to_form: "Retour au formulaire",
+    names: FieldNames {
+        category: "Catégorie",
+        url: "Adresse (URL)",
+        seen_where: "Lieu",
+        seen_at: "Date et heure",
+        comment: "Commentaire",
+        contact_name: "Nom",
+        contact_email: "E-mail",
+        media: "Fichier",
+    },
+    messages: Messages {
+        category_required: "choisissez une catégorie.",
+        category_unknown: "choisissez l’une des catégories proposées.",
+        url_required: "indiquez l’adresse du contenu.",
+        url_too_long: "l’adresse doit faire au plus 2048 caractères.",
+        url_invalid: "indiquez une adresse web complète commençant par http:// ou https://.",
+        seen_where_unknown: "choisissez l’un des lieux proposés.",
+        seen_at_future: "la date et l’heure ne doivent pas être dans le futur.",
+        seen_at_invalid: "indiquez une date et une heure valides.",
+        comment_too_long: "le commentaire doit faire au plus 2000 caractères.",
+        contact_name_too_long: "le nom doit faire au plus 200 caractères.",
+        control_characters: "contient des caractères non autorisés.",
+        contact_email_invalid: "indiquez une adresse e-mail comme nom@example.org, ou laissez le champ vide.",
+        media_too_large: "le fichier dépasse la taille maximale.",
+        media_empty: "le fichier est vide.",
+        media_unreadable: "l’image ne peut pas être lue (fichier endommagé, ou trop de pixels).",
+        media_one: "joignez un seul fichier.",
+        invalid: "cette valeur n’est pas acceptée.",
+    },
+};
+
+/// What the person typed, kept to show the form again.
+#[derive(Clone, Debug, Default)]
+struct FormValues {
+    csrf: String,
+    category: String,
+    url: String,
+    seen_where: String,
+    seen_at: String,
+    comment: String,
+    contact_name: String,
+    contact_email: String,
+}
+
+impl FormValues {
+    fn set(&mut self, name: &str, value: String) {
+        let slot = match name {
+            "csrf" => &mut self.csrf,
+            "category" => &mut self.category,
+            "url" => &mut self.url,
+            "seen_where" => &mut self.seen_where,
+            "seen_at" => &mut self.seen_at,
+            "comment" => &mut self.comment,
+            "contact_name" => &mut self.contact_name,
+            "contact_email" => &mut self.contact_email,
+            _ => return,
+        };
+        *slot = value;
+    }
+
+    /// The submission, with the form's conveniences applied: an address without a scheme is
+    /// taken as `https://`, a `datetime-local` value is read as UTC, and line breaks in the
+    /// comment become ` / ` (free text may not hold control characters).
+    fn request(&self, lang: Lang) -> UserReportRequest {
+        let present = |text: &str| (!text.trim().is_empty()).then(|| text.to_owned());
+        let url = present(&self.url).map(|url| {
+            let url = url.trim().to_owned();
+            if url.contains("://") { url } else { format!("https://{url}") }
+        });
+        let seen_at = present(&self.seen_at).map(|text| {
+            let text = text.trim();
+            ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%.f"]
+                .iter()
+                .find_map(|format| chrono::NaiveDateTime::parse_from_str(text, format).ok())
+                .map_or_else(
+                    || text.to_owned(),
+                    |time| time.and_utc().to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                )
+        });
+        let comment = present(&self.comment).map(|comment| {
+            comment
+                .lines()
+                .map(|line| line.trim_end().replace('\t', " "))
+                .filter(|line| !line.trim().is_empty())
+                .collect::<Vec<_>>()
+                .join(" / ")
+        });
+        UserReportRequest {
+            category: present(&self.category),
+            url,
+            seen_at,
+            seen_where: present(&self.seen_where),
+            comment,
+            contact_name: present(&self.contact_name),
+            contact_email: present(&self.contact_email),
+            language: Some(lang.code().to_owned()),
+            platform: None,
+        }
+    }
+}
+
+/// A field error as shown: the field's label and the rule, in the page's language.
+struct ShownError {
+    field: &'static str,
+    label: &'static str,
+    /// The rule, to follow the label in the summary (`Category: choose a category.`).
+    message: &'static str,
+    /// The rule alone, next to the field (`Choose a category.`).
+    inline: String,
+}
+
+/// Why the uploaded file was refused.
+#[derive(Clone, Copy, Debug)]
+enum FileProblem {
+    TooLarge,
+    Empty,
+    Unreadable,
+    MoreThanOne,
+}
+
+/// Turns validation issues into messages in `lang`. The domain's messages are matched only to
+/// pick the rule; their text is never shown (it is English and may describe the value).
+fn shown_errors(lang: Lang, issues: &[FieldIssue], file: Option<FileProblem>) -> Vec<ShownError> {
+    let t = lang.texts();
+    let (m, n) = (&t.messages, &t.names);
+    let mut shown: Vec<ShownError> = Vec::new();
+    for issue in issues {
+        let rule = issue.message.as_str();
+        let required = rule == "is required" || rule == "must not be empty";
+        let control = rule.contains("control characters");
+        let (field, label, message) = match issue.field.as_str() {
+            "category" => ("category", n.category, if required { m.category_required } else { m.category_unknown }),
+            "url" => {
+                let message = if required {
+                    m.url_required
+                } else if rule.contains("2048") {
+                    m.url_too_long
+                } else {
+                    m.url_invalid
+                };
+                ("url", n.url, message)
+            }
+            "seen_where" => ("seen_where", n.seen_where, m.seen_where_unknown),
+            "seen_at" => {
+                ("seen_at", n.seen_at, if rule.contains("future") { m.seen_at_future } else { m.seen_at_invalid })
+            }
+            "comment" => ("comment", n.comment, if control { m.control_characters } else { m.comment_too_long }),
+            "contact_name" => {
+                ("contact_name", n.contact_name, if control { m.control_characters } else { m.contact_name_too_long })
+            }
+            "contact_email" => ("contact_email", n.contact_email, m.contact_email_invalid),
+            _ => ("", t.form_title, m.invalid),
+        };
+        if !shown.iter().any(|seen| seen.field == field && seen.message == message) {
+            shown.push(ShownError { field, label, message, inline: capitalised(message) });
+        }
+    }
+    if let Some(problem) = file {
+        let message = match problem {
+            FileProblem::TooLarge => m.media_too_large,
+            FileProblem::Empty => m.media_empty,
+            FileProblem::Unreadable => m.media_unreadable,
+            FileProblem::MoreThanOne => m.media_one,
+        };
+        shown.push(ShownError { field: "media", label: n.media, message, inline: capitalised(message) });
+    }
+    shown
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+/// A radio button or select option.
+struct Choice {
+    value: &'static str,
+    label: &'static str,
+    help: &'static str,
+    selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "public/report.html")]
+struct ReportPage<'a> {
+    t: &'static Texts,
+    lang: &'static str,
+    other_lang: &'static str,
+    csrf: &'a str,
+    values: &'a FormValues,
+    categories: Vec<Choice>,
+    places: Vec<Choice>,
+    errors: Vec<ShownError>,
+    media_help: String,
+    file_again: bool,
+}
+
+impl ReportPage<'_> {
+    /// The message for one field, if it has an error.
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors.iter().find(|error| error.field == field).map(|error| error.inline.as_str())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "public/report_received.html")]
+struct ReceivedPage {
+    t: &'static Texts,
+    lang: &'static str,
+    receipt_id: String,
+    received_at: String,
+}
+
+#[derive(Template)]
+#[template(path = "public/report_refused.html")]
+struct RefusedPage {
+    t: &'static Texts,
+    lang: &'static str,
+    other_lang: &'static str,
+    title: &'static str,
+    detail: &'static str,
+}
+
+/// Bytes as a rounded size for people, in decimal units (`[megabytes, kilobytes]`):
+/// `536 MB`, `1.5 MB`, `300 kB`.
+fn human_size(bytes: u64, [mega, kilo]: [&str; 2], lang: Lang) -> String {
+    const MB: u64 = 1_000_000;
+    if bytes >= 10 * MB {
+        format!("{} {mega}", bytes / MB)
+    } else if bytes >= MB {
+        let text = format!("{:.1}", bytes as f64 / MB as f64);
+        let text = if lang == Lang::Fr { text.replace('.', ",") } else { text };
+        format!("{text} {mega}")
+    } else {
+        format!("{} {kilo}", bytes.div_ceil(1000))
+    }
+}
+
+fn form_page(
+    state: &AppState,
+    lang: Lang,
+    csrf: &str,
+    values: &FormValues,
+    errors: Vec<ShownError>,
+    file_again: bool,
+) -> Response {
+    let t = lang.texts();
+    let categories = t
+        .categories
+        .iter()
+        .map(|&(value, label, help)| Choice { value, label, help, selected: values.category == value })
+        .collect();
+    let places = t
+        .places
+        .iter()
+        .map(|&(value, label)| Choice { value, label, help: "", selected: values.seen_where == value })
+        .collect();
+    render(&ReportPage {
+        t,
+        lang: lang.code(),
+        other_lang: lang.other().code(),
+        csrf,
+        values,
+        categories,
+        places,
+        errors,
+        media_help: format!(
+            "{} {}",
+            t.media_help,
+            t.media_limit.replace("{}", &human_size(state.intake.settings.max_media_bytes, t.units, lang))
+        ),
+        file_again,
+    })
+}
+
+fn refused(lang: Lang, status: StatusCode, title: &'static str, detail: &'static str) -> Response {
+    let page = RefusedPage { t: lang.texts(), lang: lang.code(), other_lang: lang.other().code(), title, detail };
+    (status, render(&page)).into_response()
+}
+
+fn csrf_cookie(state: &AppState, value: String) -> Cookie<'static> {
+    Cookie::build((CSRF_COOKIE, value))
+        .path("/report")
+        .http_only(true)
+        .secure(state.settings.secure_cookies)
+        .same_site(SameSite::Strict)
+        .max_age(time::Duration::hours(12))
+        .build()
+}
+
+/// The token in the cookie when it looks like one of ours; otherwise none.
+fn cookie_token(jar: &CookieJar) -> Option<String> {
+    jar.get(CSRF_COOKIE)
+        .map(|cookie| cookie.value().to_owned())
+        .filter(|value| value.len() == 64 && value.bytes().all(|byte| byte.is_ascii_hexdigit()))
+}
+
+/// `GET /report`: the empty form. Keeps an existing CSRF cookie, so that two open tabs both work.
+async fn form(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    jar: CookieJar,
+) -> Response {
+    let lang = Lang::choose(query.as_deref(), &headers);
+    let csrf = cookie_token(&jar).unwrap_or_else(|| random_hex(32));
+    let jar = jar.add(csrf_cookie(&state, csrf.clone()));
+    let mut response = form_page(&state, lang, &csrf, &FormValues::default(), Vec::new(), false);
+    vary_on_language(&mut response);
+    (jar, response).into_response()
+}
+
+fn vary_on_language(response: &mut Response) {
+    response.headers_mut().insert(header::VARY, HeaderValue::from_static("accept-language"));
+}
+
+/// What the form brought.
+struct Received {
+    values: FormValues,
+    file: Option<StoredFile>,
+    file_problem: Option<FileProblem>,
+    /// A file part was sent (the person must attach it again if the form is refused).
+    file_sent: bool,
+}
+
+/// Why the form could not be taken at all.
+enum Unread {
+    /// The CSRF token is missing or wrong.
+    Csrf,
+    /// The body is not a form this handler reads.
+    Malformed,
+    /// The disk failed.
+    Failed(anyhow::Error),
+}
+
+/// `POST /report`: checks the CSRF token and the rate limit, reads the form (streaming an
+/// attached file to the media store), and submits it, or shows the form again with errors.
+async fn submit(
+    State(state): State<AppState>,
+    Extension(limiter): Extension<Arc<ReportLimiter>>,
+    ClientAddress(address): ClientAddress,
+    RawQuery(query): RawQuery,
+    jar: CookieJar,
+    request: Request,
+) -> Response {
+    let lang = Lang::choose(query.as_deref(), request.headers());
+    let t = lang.texts();
+    let Some(expected) = cookie_token(&jar) else {
+        return refused(lang, StatusCode::FORBIDDEN, t.expired_title, t.expired_detail);
+    };
+    if let Err(wait) = limiter.check(address) {
+        tracing::info!("public report refused: rate limit");
+        let mut response = refused(lang, StatusCode::TOO_MANY_REQUESTS, t.too_many_title, t.too_many_detail);
+        if let Ok(value) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        return response;
+    }
+    let received = match read_form(&state, &expected, request).await {
+        Ok(received) => received,
+        Err(Unread::Csrf) => return refused(lang, StatusCode::FORBIDDEN, t.expired_title, t.expired_detail),
+        Err(Unread::Malformed) => {
+            return refused(lang, StatusCode::BAD_REQUEST, t.unreadable_title, t.unreadable_detail);
+        }
+        Err(Unread::Failed(cause)) => return failed(lang, cause),
+    };
+    let files: Vec<StoredFile> = received.file.iter().cloned().collect();
+    let report = SubmissionRequest::UserReport(received.values.request(lang));
+    let issues = match intake::validate::check_submission(&report, files.len(), chrono::Utc::now()) {
+        Ok(_) => Vec::new(),
+        Err(error) => error.issues,
+    };
+    if !issues.is_empty() || received.file_problem.is_some() {
+        intake::discard_unrecorded(&state.store, &state.intake, &files).await;
+        return invalid(&state, lang, &expected, &received, &issues);
+    }
+    let sender = Sender { organisation: None, actor: Actor::Public };
+    match intake::submit(&state.store, &state.intake, &state.engine, sender, &report, &files, None).await {
+        Ok(submitted) => {
+            tracing::info!(submission = %submitted.receipt.id, "public report received");
+            let page = ReceivedPage {
+                t,
+                lang: lang.code(),
+                receipt_id: submitted.receipt.id.to_string(),
+                received_at: submitted.receipt.received_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+            };
+            render(&page)
+        }
+        Err(SubmitError::Invalid(error)) => {
+            intake::discard_unrecorded(&state.store, &state.intake, &files).await;
+            invalid(&state, lang, &expected, &received, &error.issues)
+        }
+        Err(error) => {
+            intake::discard_unrecorded(&state.store, &state.intake, &files).await;
+            failed(lang, anyhow::Error::new(error))
+        }
+    }
+}
+
+fn invalid(state: &AppState, lang: Lang, csrf: &str, received: &Received, issues: &[FieldIssue]) -> Response {
+    let fields: Vec<&str> = issues.iter().map(|issue| issue.field.as_str()).collect();
+    tracing::info!(fields = ?fields, file_refused = received.file_problem.is_some(), "public report refused: invalid");
+    let errors = shown_errors(lang, issues, received.file_problem);
+    let response = form_page(state, lang, csrf, &received.values, errors, received.file_sent);
+    (StatusCode::BAD_REQUEST, response).into_response()
+}
+
+/// A 500 page; the cause goes to the log with the request id, not to the person.
+fn failed(lang: Lang, cause: anyhow::Error) -> Response {
+    let t = lang.texts();
+    let mut response = refused(lang, StatusCode::INTERNAL_SERVER_ERROR, t.failed_title, t.failed_detail);
+    response.extensions_mut().insert(crate::error::InternalErrorLogged(Arc::new(format!("{cause:#}"))));
+    response
+}
+
+fn essence(headers: &HeaderMap) -> String {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// Reads the form: `multipart/form-data` (what the page sends, with its optional file) or
+/// `application/x-www-form-urlencoded` (no file). The CSRF token must match before any file is
+/// written, so the page puts it first.
+async fn read_form(state: &AppState, expected: &str, request: Request) -> Result<Received, Unread> {
+    match essence(request.headers()).as_str() {
+        "multipart/form-data" => read_multipart(state, expected, request).await,
+        "application/x-www-form-urlencoded" => {
+            let body =
+                axum::body::to_bytes(request.into_body(), 8 * TEXT_FIELD_LIMIT).await.map_err(|_| Unread::Malformed)?;
+            let body = String::from_utf8_lossy(&body);
+            if !secrets_match(&form_value(&body, "csrf"), expected) {
+                return Err(Unread::Csrf);
+            }
+            let mut values = FormValues::default();
+            for name in ["csrf", "category", "url", "seen_where", "seen_at", "comment", "contact_name", "contact_email"]
+            {
+                values.set(name, form_value(&body, name));
+            }
+            Ok(Received { values, file: None, file_problem: None, file_sent: false })
+        }
+        _ => Err(Unread::Malformed),
+    }
+}
+
+async fn read_multipart(state: &AppState, expected: &str, request: Request) -> Result<Received, Unread> {
+    let mut multipart = Multipart::from_request(request, state).await.map_err(|_| Unread::Malformed)?;
+    let mut received = Received { values: FormValues::default(), file: None, file_problem: None, file_sent: false };
+    let mut csrf_checked = false;
+    let outcome = async {
+        loop {
+            let field = match multipart.next_field().await {
+                Ok(Some(field)) => field,
+                Ok(None) => return Ok(()),
+                // The body outgrew its limit inside a file: the file is too large.
+                Err(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE && received.file_sent => {
+                    received.file_problem = Some(FileProblem::TooLarge);
+                    return Ok(());
+                }
+                Err(_) => return Err(Unread::Malformed),
+            };
+            let name = field.name().unwrap_or_default().to_owned();
+            if name == "media" {
+                if !csrf_checked {
+                    return Err(Unread::Csrf);
+                }
+                if field.file_name().is_none_or(str::is_empty) {
+                    // No file chosen: browsers still send an empty part.
+                    drain(field).await?;
+                    continue;
+                }
+                received.file_sent = true;
+                if received.file.is_some() || received.file_problem.is_some() {
+                    received.file_problem.get_or_insert(FileProblem::MoreThanOne);
+                    drain(field).await?;
+                    continue;
+                }
+                match receive_file(state, field).await? {
+                    Ok(file) => received.file = Some(file),
+                    Err(problem) => {
+                        received.file_problem = Some(problem);
+                        if matches!(problem, FileProblem::TooLarge) {
+                            return Ok(());
+                        }
+                    }
+                }
+                continue;
+            }
+            let text = read_text(field).await?;
+            if name == "csrf" {
+                if !secrets_match(&text, expected) {
+                    return Err(Unread::Csrf);
+                }
+                csrf_checked = true;
+            }
+            received.values.set(&name, text);
+        }
+    }
+    .await;
+    let files: Vec<StoredFile> = received.file.iter().cloned().collect();
+    match outcome {
+        Ok(()) if csrf_checked => Ok(received),
+        Ok(()) => {
+            intake::discard_unrecorded(&state.store, &state.intake, &files).await;
+            Err(Unread::Csrf)
+        }
+        Err(error) => {
+            intake::discard_unrecorded(&state.store, &state.intake, &files).await;
+            Err(error)
+        }
+    }
+}
+
+/// A text field, at most [`TEXT_FIELD_LIMIT`] bytes.
+async fn read_text(mut field: axum::extract::multipart::Field<'_>) -> Result<String, Unread> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(|_| Unread::Malformed)? {
+        if bytes.len() + chunk.len() > TEXT_FIELD_LIMIT {
+            return Err(Unread::Malformed);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Skips a part without keeping it.
+async fn drain(mut field: axum::extract::multipart::Field<'_>) -> Result<(), Unread> {
+    while field.chunk().await.map_err(|_| Unread::Malformed)?.is_some() {}
+    Ok(())
+}
+
+/// Streams the attached file to the media store, within `max_media_bytes`. The outer error
+/// stops reading the form; the inner one is shown next to the file field.
+async fn receive_file(
+    state: &AppState,
+    mut field: axum::extract::multipart::Field<'_>,
+) -> Result<Result<StoredFile, FileProblem>, Unread> {
+    let limit = state.intake.settings.max_media_bytes;
+    let media = state.intake.media.clone();
+    let mut incoming = tokio::task::spawn_blocking(move || media.begin(limit))
+        .await
+        .map_err(|error| Unread::Failed(anyhow::anyhow!("media task failed: {error}")))?
+        .map_err(|error| Unread::Failed(anyhow::anyhow!("cannot store media: {error}")))?;
+    loop {
+        let chunk = match field.chunk().await {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => break,
+            Err(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE => return Ok(Err(FileProblem::TooLarge)),
+            Err(_) => return Err(Unread::Malformed),
+        };
+        match incoming.write(&chunk) {
+            Ok(()) => {}
+            Err(ReceiveError::TooLarge { .. }) => {
+                // The partial file goes with `incoming`; the rest of the part is skipped (the
+                // form stops being read after it either way: the file input is its last field).
+                drop(incoming);
+                let _ = drain(field).await;
+                return Ok(Err(FileProblem::TooLarge));
+            }
+            Err(error) => return Err(Unread::Failed(anyhow::anyhow!("cannot store media: {error}"))),
+        }
+    }
+    let limits = state.settings.image_limits;
+    let finished = tokio::task::spawn_blocking(move || incoming.finish(&limits))
+        .await
+        .map_err(|error| Unread::Failed(anyhow::anyhow!("media task failed: {error}")))?;
+    match finished {
+        Ok(file) => Ok(Ok(file)),
+        Err(ReceiveError::TooLarge { .. }) => Ok(Err(FileProblem::TooLarge)),
+        Err(ReceiveError::Empty) => Ok(Err(FileProblem::Empty)),
+        Err(ReceiveError::BadImage(_)) => Ok(Err(FileProblem::Unreadable)),
+        Err(ReceiveError::Io(error)) => Err(Unread::Failed(anyhow::anyhow!("cannot store media: {error}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_from_accept_language() {
+        assert_eq!(Lang::from_accept_language(""), Lang::En);
+        assert_eq!(Lang::from_accept_language("fr-FR,fr;q=0.9,en-US;q=0.8,en;q=0.7"), Lang::Fr);
+        assert_eq!(Lang::from_accept_language("en-GB,en;q=0.9,fr;q=0.8"), Lang::En);
+        assert_eq!(Lang::from_accept_language("de-DE,de;q=0.9,fr;q=0.5,en;q=0.4"), Lang::Fr);
+        assert_eq!(Lang::from_accept_language("de, *;q=0.5"), Lang::En);
+        assert_eq!(Lang::from_accept_language("fr;q=0"), Lang::En);
+    }
+
+    #[test]
+    fn form_conveniences() {
+        let values = FormValues {
+            url: " example.org/page ".into(),
+            seen_at: "2026-11-30T21:15".into(),
+            comment: "first line\r\n\r\nsecond\tline\r\n".into(),
+            ..FormValues::default()
+        };
+        let request = values.request(Lang::Fr);
+        assert_eq!(request.url.as_deref(), Some("https://example.org/page"));
+        assert_eq!(request.seen_at.as_deref(), Some("2026-11-30T21:15:00Z"));
+        assert_eq!(request.comment.as_deref(), Some("first line / second line"));
+        assert_eq!(request.language.as_deref(), Some("fr"));
+        assert_eq!(request.category, None);
+        assert_eq!(request.contact_email, None);
+    }
+
+    #[test]
+    fn limiter_counts_ipv6_per_64() {
+        let limiter = ReportLimiter::new(1);
+        assert!(limiter.check("2001:db8::1".parse().unwrap()).is_ok());
+        assert!(limiter.check("2001:db8::2".parse().unwrap()).is_err());
+        assert!(limiter.check("2001:db8:0:1::1".parse().unwrap()).is_ok());
+        assert!(limiter.check("192.0.2.1".parse().unwrap()).is_ok());
+        assert!(limiter.check("::ffff:192.0.2.1".parse().unwrap()).is_err());
+    }
+
+    #[test]
+    fn sizes_for_people() {
+        assert_eq!(human_size(512 * 1024 * 1024, EN.units, Lang::En), "536 MB");
+        assert_eq!(human_size(1_500_000, EN.units, Lang::En), "1.5 MB");
+        assert_eq!(human_size(1_500_000, FR.units, Lang::Fr), "1,5 Mo");
+        assert_eq!(human_size(300_000, FR.units, Lang::Fr), "300 ko");
+    }
+}
