@@ -75,9 +75,90 @@ pub(crate) trait Bulk {
     /// `(platform_id, key, case_id)`; an existing key is pointed at the new case.
     async fn upsert_case_keys(&mut self, rows: &[(Uuid, &str, Uuid)]) -> Result<(), sqlx::Error>;
     async fn insert_audit_events(&mut self, rows: &[AuditInsert<'_>]) -> Result<(), sqlx::Error>;
+    /// The cases holding any of `keys` for `platform`: `(key, case_id)`.
+    async fn find_case_keys(&mut self, platform: Uuid, keys: &[&str]) -> Result<Vec<(String, Uuid)>, sqlx::Error>;
+    /// Submissions of `submitter` whose `column` (`idempotency_key`, or `reference` of `kind`)
+    /// is one of `values`, selecting `columns`.
+    async fn find_submissions<R>(
+        &mut self,
+        columns: &str,
+        submitter: Uuid,
+        lookup: ResendLookup<'_>,
+        values: &[&str],
+    ) -> Result<Vec<R>, sqlx::Error>
+    where
+        R: Send
+            + Unpin
+            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>;
+}
+
+/// Which earlier submissions a batch looks for.
+#[derive(Clone, Copy)]
+pub(crate) enum ResendLookup<'a> {
+    /// By `Idempotency-Key`.
+    IdempotencyKey,
+    /// By the sender's reference, for one kind.
+    Reference(&'a str),
+}
+
+impl ResendLookup<'_> {
+    fn column(self) -> &'static str {
+        match self {
+            Self::IdempotencyKey => "idempotency_key",
+            Self::Reference(_) => "reference",
+        }
+    }
 }
 
 impl Bulk for sqlx::SqliteConnection {
+    async fn find_case_keys(&mut self, platform: Uuid, keys: &[&str]) -> Result<Vec<(String, Uuid)>, sqlx::Error> {
+        let mut found = Vec::new();
+        for chunk in keys.chunks(SQLITE_ROWS) {
+            let list = (0..chunk.len()).map(|index| format!("${}", index + 2)).collect::<Vec<_>>().join(", ");
+            let sql = format!("select key, case_id from case_keys where platform_id = $1 and key in ({list})");
+            let mut query = sqlx::query_as(&sql).bind(platform);
+            for key in chunk {
+                query = query.bind(*key);
+            }
+            found.extend(query.fetch_all(&mut *self).await?);
+        }
+        Ok(found)
+    }
+
+    async fn find_submissions<R>(
+        &mut self,
+        columns: &str,
+        submitter: Uuid,
+        lookup: ResendLookup<'_>,
+        values: &[&str],
+    ) -> Result<Vec<R>, sqlx::Error>
+    where
+        R: Send
+            + Unpin
+            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+    {
+        let mut found = Vec::new();
+        for chunk in values.chunks(SQLITE_ROWS) {
+            let list = (0..chunk.len()).map(|index| format!("${}", index + 3)).collect::<Vec<_>>().join(", ");
+            let (column, kind) = match lookup {
+                ResendLookup::Reference(kind) => ("reference", Some(kind)),
+                ResendLookup::IdempotencyKey => ("idempotency_key", None),
+            };
+            let sql = format!(
+                "select {columns} from submissions where submitter_id = $1 and ($2 is null or kind = $2) \
+                 and {column} in ({list})"
+            );
+            let mut query = sqlx::query_as(&sql).bind(submitter).bind(kind);
+            for value in chunk {
+                query = query.bind(*value);
+            }
+            found.extend(query.fetch_all(&mut *self).await?);
+        }
+        Ok(found)
+    }
+
     async fn insert_cases(&mut self, rows: &[CaseInsert]) -> Result<(), sqlx::Error> {
         for chunk in rows.chunks(SQLITE_ROWS) {
             let sql = format!("insert into cases ({CASE_COLUMNS}) values {}", row_placeholders(chunk.len(), 9));
@@ -171,6 +252,52 @@ impl Bulk for sqlx::SqliteConnection {
 }
 
 impl Bulk for sqlx::PgConnection {
+    async fn find_case_keys(&mut self, platform: Uuid, keys: &[&str]) -> Result<Vec<(String, Uuid)>, sqlx::Error> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Probed key by key through the primary key (see `find_submissions` for why).
+        sqlx::query_as(
+            "select k.key, k.case_id from unnest($2::text[]) as wanted (key) cross join lateral \
+             (select key, case_id from case_keys where platform_id = $1 and key = wanted.key) k",
+        )
+        .bind(platform)
+        .bind(keys)
+        .fetch_all(&mut *self)
+        .await
+    }
+
+    async fn find_submissions<R>(
+        &mut self,
+        columns: &str,
+        submitter: Uuid,
+        lookup: ResendLookup<'_>,
+        values: &[&str],
+    ) -> Result<Vec<R>, sqlx::Error>
+    where
+        R: Send
+            + Unpin
+            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+    {
+        // One equality probe per value (a lateral join), so that every column of the unique
+        // index is an index condition whatever the planner's statistics say; `= any(...)` on
+        // the last column was planned as a filter over all the sender's rows on a young table.
+        let column = lookup.column();
+        let kind = match lookup {
+            ResendLookup::Reference(kind) => Some(kind),
+            ResendLookup::IdempotencyKey => None,
+        };
+        let kind_condition = if kind.is_some() { "and s.kind = $3" } else { "and $3::text is null" };
+        let columns: Vec<String> = columns.split(',').map(|column| format!("s.{}", column.trim())).collect();
+        let sql = format!(
+            "select {} from unnest($2::text[]) as wanted (value) cross join lateral \
+             (select * from submissions s where s.submitter_id = $1 {kind_condition} and s.{column} = wanted.value) s",
+            columns.join(", ")
+        );
+        sqlx::query_as(&sql).bind(submitter).bind(values).bind(kind).fetch_all(&mut *self).await
+    }
+
     async fn insert_cases(&mut self, rows: &[CaseInsert]) -> Result<(), sqlx::Error> {
         if rows.is_empty() {
             return Ok(());

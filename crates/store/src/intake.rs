@@ -416,27 +416,28 @@ impl Store {
             }
             let mut earlier: Vec<ReceiptRow> = Vec::new();
             for (submitter, keys) in &keys_wanted {
-                let sql = format!(
-                    "select {RECEIPT_COLUMNS} from submissions where submitter_id = $1 and idempotency_key in ({})",
-                    list_placeholders(2, keys.len())
-                );
-                let mut query = sqlx::query_as::<_, ReceiptRow>(&sql).bind(submitter.0);
-                for key in keys {
-                    query = query.bind(key);
-                }
-                earlier.extend(query.fetch_all(&mut *tx).await?);
+                let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+                let rows: Vec<ReceiptRow> = Bulk::find_submissions(
+                    &mut *tx,
+                    RECEIPT_COLUMNS,
+                    submitter.0,
+                    crate::bulk::ResendLookup::IdempotencyKey,
+                    &keys,
+                )
+                .await?;
+                earlier.extend(rows);
             }
             for ((submitter, kind), references) in &references_wanted {
-                let sql = format!(
-                    "select {RECEIPT_COLUMNS} from submissions where submitter_id = $1 and kind = $2 \
-                     and reference in ({})",
-                    list_placeholders(3, references.len())
-                );
-                let mut query = sqlx::query_as::<_, ReceiptRow>(&sql).bind(submitter.0).bind(kind.as_str());
-                for reference in references {
-                    query = query.bind(reference);
-                }
-                earlier.extend(query.fetch_all(&mut *tx).await?);
+                let references: Vec<&str> = references.iter().map(String::as_str).collect();
+                let rows: Vec<ReceiptRow> = Bulk::find_submissions(
+                    &mut *tx,
+                    RECEIPT_COLUMNS,
+                    submitter.0,
+                    crate::bulk::ResendLookup::Reference(kind.as_str()),
+                    &references,
+                )
+                .await?;
+                earlier.extend(rows);
             }
             // Earlier in this same batch counts too: index of the first holder.
             let mut batch_keys: HashMap<(OrganisationId, &str), usize> = HashMap::new();
@@ -499,19 +500,9 @@ impl Store {
             }
             let mut key_cases: HashMap<(OrganisationId, String), CaseId> = HashMap::new();
             for (platform, keys) in &wanted {
-                let keys: Vec<&String> = keys.iter().collect();
-                for chunk in keys.chunks(ROWS_PER_INSERT * 10) {
-                    let sql = format!(
-                        "select key, case_id from case_keys where platform_id = $1 and key in ({})",
-                        list_placeholders(2, chunk.len())
-                    );
-                    let mut query = sqlx::query_as::<_, (String, Uuid)>(&sql).bind(platform.0);
-                    for key in chunk {
-                        query = query.bind(*key);
-                    }
-                    for (key, case) in query.fetch_all(&mut *tx).await? {
-                        key_cases.insert((*platform, key), CaseId(case));
-                    }
+                let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+                for (key, case) in Bulk::find_case_keys(&mut *tx, platform.0, &keys).await? {
+                    key_cases.insert((*platform, key), CaseId(case));
                 }
             }
 
