@@ -3,14 +3,22 @@
 # the same frames alone to /dev/null (the ceiling: Vigie cannot be faster than its decoder).
 #
 # For each video, with every frame hashed (seconds-per-hash 0):
-#   decode  = ffmpeg with exactly the arguments Vigie uses, output to /dev/null
-#   vigie   = vigie-video's hash_video (the code behind `vigie hash`), through the
-#             `vpdq_hash` example, output to /dev/null
-# Each is run RUNS times (default 5) alternately; the table shows the medians. Overhead is
-# vigie / decode - 1. Load (uptime) is recorded before and after: the machine may be shared.
+#   decode  = ffmpeg with exactly the arguments Vigie uses (same filter graph, given on
+#             standard input at once, same output pixel format, ffmpeg's default threads),
+#             output to /dev/null
+#   vigie   = vigie-video's hash_video (the code behind `vigie hash`: ffmpeg started at once
+#             while ffprobe reads the header, then given its filter graph; frames through a
+#             pipe, hashed on worker threads), through the `vpdq_hash` example, to /dev/null
+#   probe   = the ffprobe call Vigie makes, run alone (in vigie it overlaps ffmpeg's start-up)
+# Each is run RUNS times (default 5) alternately; the table shows the medians of wall time
+# (date, nanoseconds) and of CPU time (user + system, children included, from GNU time, in
+# hundredths of a second). Overhead is vigie / decode - 1.
+# Load (uptime) is recorded before and after: the machine may be shared, and a loaded machine
+# slows both, unevenly; compare runs made at low load.
 #
 # Usage: bench/vpdq/run.sh [VIDEO_DIR]    (default ../shared/testdata/vpdq/videos)
-# Needs: ffmpeg, ffprobe, cargo, python3. Results: stdout and bench/out/vpdq/.
+# Needs: ffmpeg, ffprobe, cargo, python3, GNU time (/usr/bin/time). Results: stdout and
+# bench/out/vpdq/.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -21,10 +29,24 @@ out_dir=$root/bench/out/vpdq
 mkdir -p "$out_dir"
 
 command -v ffmpeg >/dev/null || { echo "ffmpeg not found: apt-get install ffmpeg" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "GNU time not found: apt-get install time" >&2; exit 1; }
 (cd "$root" && cargo build --release --quiet -p vigie-video --example vpdq_hash)
 bin=$CARGO_TARGET_DIR/release/examples/vpdq_hash
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 
-now() { date +%s.%N; }
+# Runs a command with $input on its standard input and its output to /dev/null; prints
+# "wall cpu" in seconds.
+input=
+timed() {
+  local t0 t1
+  t0=$(date +%s.%N)
+  /usr/bin/time -o "$tmp/t" -f '%U %S' "$@" < <(printf '%s' "$input") >/dev/null 2>"$tmp/err" ||
+    { cat "$tmp/err" >&2; exit 1; }
+  t1=$(date +%s.%N)
+  read -r u s <"$tmp/t"
+  python3 -c "print($t1 - $t0, $u + $s)"
+}
 median() { python3 -c 'import statistics,sys; print(statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
 
 load_before=$(uptime)
@@ -35,32 +57,44 @@ report=$out_dir/results-$(date +%Y%m%d-%H%M%S).md
   echo "- machine: $(nproc) cores, $(ffmpeg -version | head -1 | cut -d' ' -f1-3)"
   echo "- load before: ${load_before#*load average: }"
   echo "- runs per measure: $runs (median shown), every frame hashed (seconds-per-hash 0)"
+  echo "- wall time in seconds; cpu = user + system seconds of all processes"
   echo
-  echo "| video | size | frames | decode s | decode fps | vigie s | vigie fps | overhead |"
-  echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+  echo "| video | size | frames | decode s | decode fps | vigie s | vigie fps | overhead | probe s | decode cpu | vigie cpu |"
+  echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 } | tee "$report"
 
-tot_frames=0; tot_dec=0; tot_vig=0
+tot_frames=0; tot_dec=0; tot_vig=0; tot_probe=0; tot_dcpu=0; tot_vcpu=0
 for video in "$videos"/*.mp4; do
   name=$(basename "$video" .mp4)
   mapfile -t args < <(VPDQ_PRINT_ARGS=1 "$bin" "$video" 0)
+  filters=$(VPDQ_PRINT_ARGS=filters "$bin" "$video" 0)
   frames=$("$bin" "$video" 0 | wc -l)
   size=$(ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=p=0:s=x "$video")
-  dec=(); vig=()
+  # The ffprobe call of vigie_video::probe.
+  probe_args=(-v error -select_streams v:0 -show_entries
+    "stream=width,height,avg_frame_rate,r_frame_rate,nb_frames,duration,pix_fmt:format=duration" -of default "$video")
+  dec=(); vig=(); dcpu=(); vcpu=(); prb=()
   for _ in $(seq "$runs"); do
-    t0=$(now); ffmpeg "${args[@]}" >/dev/null 2>&1; t1=$(now)
-    "$bin" "$video" 0 >/dev/null; t2=$(now)
-    dec+=("$(python3 -c "print($t1 - $t0)")"); vig+=("$(python3 -c "print($t2 - $t1)")")
+    input=$filters
+    read -r w c < <(timed ffmpeg "${args[@]}"); dec+=("$w"); dcpu+=("$c")
+    input=
+    read -r w c < <(timed "$bin" "$video" 0); vig+=("$w"); vcpu+=("$c")
+    read -r w c < <(timed ffprobe "${probe_args[@]}"); prb+=("$w")
   done
-  d=$(median "${dec[@]}"); v=$(median "${vig[@]}")
-  tot_frames=$((tot_frames + frames)); tot_dec=$(python3 -c "print($tot_dec + $d)"); tot_vig=$(python3 -c "print($tot_vig + $v)")
+  d=$(median "${dec[@]}"); v=$(median "${vig[@]}"); p=$(median "${prb[@]}")
+  dc=$(median "${dcpu[@]}"); vc=$(median "${vcpu[@]}")
+  tot_frames=$((tot_frames + frames))
+  read -r tot_dec tot_vig tot_probe tot_dcpu tot_vcpu < <(python3 -c \
+    "print($tot_dec + $d, $tot_vig + $v, $tot_probe + $p, $tot_dcpu + $dc, $tot_vcpu + $vc)")
   python3 -c "
-f,d,v=$frames,$d,$v
-print(f'| $name | $size | {f} | {d:.3f} | {f/d:.0f} | {v:.3f} | {f/v:.0f} | {100*(v/d-1):+.0f} % |')" | tee -a "$report"
+f,d,v,p,dc,vc=$frames,$d,$v,$p,$dc,$vc
+print(f'| $name | $size | {f} | {d:.3f} | {f/d:.0f} | {v:.3f} | {f/v:.0f} | {100*(v/d-1):+.0f} % | {p:.3f} | {dc:.2f} | {vc:.2f} |')" |
+    tee -a "$report"
 done
 python3 -c "
-f,d,v=$tot_frames,$tot_dec,$tot_vig
-print(f'| **all** | | {f} | {d:.3f} | {f/d:.0f} | {v:.3f} | {f/v:.0f} | {100*(v/d-1):+.0f} % |')" | tee -a "$report"
+f,d,v,p,dc,vc=$tot_frames,$tot_dec,$tot_vig,$tot_probe,$tot_dcpu,$tot_vcpu
+print(f'| **all** | | {f} | {d:.3f} | {f/d:.0f} | {v:.3f} | {f/v:.0f} | {100*(v/d-1):+.0f} % | {p:.3f} | {dc:.2f} | {vc:.2f} |')" |
+  tee -a "$report"
 {
   echo
   echo "- load after: $(uptime | sed 's/.*load average: //')"

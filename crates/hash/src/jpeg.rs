@@ -103,7 +103,7 @@ pub(crate) struct Reader<'a> {
     rows_read: u32,
 }
 
-/// What [`Reader::read_row`] produces.
+/// What [`Reader::read_rows`] produces.
 pub(crate) enum Row<'b> {
     /// One byte a pixel.
     Gray(&'b [u8]),

@@ -230,6 +230,94 @@ pub fn hash_luma(width: u32, height: u32, luma: &[f32]) -> Result<PdqOutput, Err
     Ok(finish(filter.finish()))
 }
 
+/// The reference's luminance of an 8-bit RGB pixel: `0.299 R + 0.587 G + 0.114 B`, in `f32`,
+/// left to right (the coefficients are the reference's `f32` constants). For callers that feed
+/// [`LumaHasher`] from their own pixel format.
+#[inline(always)]
+pub fn rgb_luma(r: u8, g: u8, b: u8) -> f32 {
+    pdq::luma(r, g, b)
+}
+
+/// PDQ of an image supplied one row of luminance at a time, without the whole image in
+/// memory: for callers that produce pixels row by row in their own format (e.g. video frames
+/// converted from YUV). The result is [`hash_luma`]'s on the same values.
+///
+/// A hasher is reusable: [`LumaHasher::finish`] returns the image's hashes and starts the next
+/// image of the same size with the same buffers.
+///
+/// ```
+/// use vigie_hash::{LumaHasher, Limits, hash_rgb, rgb_luma};
+///
+/// let (w, h) = (40u32, 30u32);
+/// let rgb: Vec<u8> = (0..w * h * 3).map(|i| (i * 7 % 251) as u8).collect();
+/// let mut hasher = LumaHasher::new(w, h, &Limits::default())?;
+/// for row in rgb.chunks_exact(w as usize * 3) {
+///     for (out, px) in hasher.row().iter_mut().zip(row.chunks_exact(3)) {
+///         *out = rgb_luma(px[0], px[1], px[2]);
+///     }
+///     hasher.commit_row();
+/// }
+/// let expected = hash_rgb(w, h, &rgb)?;
+/// assert_eq!(hasher.finish(), expected);
+/// // The hasher is ready for the next image; `finish_hash` skips the dihedral hashes.
+/// for _ in 0..h {
+///     hasher.row().fill(128.0);
+///     hasher.commit_row();
+/// }
+/// let (hash, quality) = hasher.finish_hash();
+/// assert_eq!((hash, quality), (hash_rgb(w, h, &vec![128; rgb.len()])?.hash, 0));
+/// # Ok::<(), vigie_hash::Error>(())
+/// ```
+pub struct LumaHasher {
+    filter: pdq::Filter,
+    width: usize,
+}
+
+impl LumaHasher {
+    /// A hasher for images of `width x height` pixels, checked against `limits` (its memory
+    /// is a few dozen rows plus 64 floats per row of the image).
+    pub fn new(width: u32, height: u32, limits: &Limits) -> Result<LumaHasher, Error> {
+        limits.check_pixels(u64::from(width), u64::from(height))?;
+        let (w, h) = (width as usize, height as usize);
+        Ok(LumaHasher { filter: pdq::Filter::new(w, h), width: w })
+    }
+
+    /// The buffer for the next row's luminance (`width` values, normally 0..=255, e.g. from
+    /// [`rgb_luma`]); call [`LumaHasher::commit_row`] once it is filled. Rows beyond the
+    /// image's height are ignored.
+    pub fn row(&mut self) -> &mut [f32] {
+        let row = self.filter.next_row_mut();
+        debug_assert_eq!(row.len(), self.width);
+        row
+    }
+
+    /// Takes the row written through [`LumaHasher::row`].
+    pub fn commit_row(&mut self) {
+        self.filter.commit_row();
+    }
+
+    /// The hashes of the image (rows not supplied count as zero luminance), and a fresh start
+    /// for the next image.
+    pub fn finish(&mut self) -> PdqOutput {
+        finish(self.filter.finish_and_reset())
+    }
+
+    /// [`LumaHasher::finish`] without the dihedral hashes (a quarter of the work after the
+    /// filter): the hash and quality, the same as [`PdqOutput::hash`] and
+    /// [`PdqOutput::quality`].
+    pub fn finish_hash(&mut self) -> (PdqHash, u8) {
+        let Some(f) = self.filter.finish_and_reset() else { return (PdqHash::ZERO, 0) };
+        let buf = f.raw64.as_deref().unwrap_or(&f.filtered);
+        (PdqHash::from_bytes(pdq::bits(&pdq::dct64_to_16(buf))), pdq::quality(buf))
+    }
+}
+
+impl std::fmt::Debug for LumaHasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LumaHasher").field("width", &self.width).finish_non_exhaustive()
+    }
+}
+
 fn check_len(w: usize, h: usize, c: usize, len: usize) -> Result<(), Error> {
     match w.checked_mul(h).and_then(|p| p.checked_mul(c)) {
         Some(n) if n == len => Ok(()),

@@ -9,15 +9,23 @@
 //!
 //! What differs is the schedule, not the arithmetic. The reference keeps two full-size float
 //! buffers and walks columns with a stride of a whole row. Here the image streams through
-//! row by row ([`Filter::push_row`]):
+//! row by row ([`Filter::next_row_mut`], [`Filter::commit_row`]):
 //!
-//! 1. horizontal box #1 on each row (eight rows at a time, so eight independent sums run side
-//!    by side);
+//! 1. horizontal box #1 on each row, `LANES` (16) rows at a time: the batch is transposed so
+//!    that each column of 16 rows is one vector, and the 16 independent running sums advance
+//!    together, lane by lane;
 //! 2. vertical box #1 as running sums across the whole row width (contiguous, vectorisable),
-//!    keeping only the last `window + 8` filtered rows in a ring;
-//! 3. horizontal box #2: its running sums must still visit every pixel, but its quotients are
-//!    only needed at the 64 columns that decimation samples;
+//!    keeping only the last `window + 17` filtered rows in a ring;
+//! 3. horizontal box #2, transposed the same way: its running sums must still visit every
+//!    pixel (up to the last sampled column), but its quotients are only needed at the 64
+//!    columns that decimation samples;
 //! 4. vertical box #2 on those 64 columns only, at the end.
+//!
+//! Vectorising across rows or columns never mixes lanes: each lane performs exactly the
+//! reference's `f32` operations on its own row or column, in the reference's order (no fused
+//! multiply-add, no reassociation), so the portable, AVX2 and AVX-512 kernels (chosen at run
+//! time, see [`Kernels`]) give the same bits, which the tests check against a direct
+//! transcription of the reference.
 //!
 //! Memory is `O(window x width)` instead of three full-size copies of the image.
 
@@ -27,8 +35,10 @@
 /// Images with a side below this give the all-zero hash and quality 0, as in the reference.
 pub(crate) const MIN_HASHABLE_DIM: usize = 5;
 
-/// Rows filtered together by the horizontal passes.
-const LANES: usize = 8;
+/// Rows filtered together by the horizontal passes: their running sums are independent, so
+/// they advance together (16 lanes: two AVX2 vectors, whose sums are two independent chains of
+/// additions, which hides the adder's latency).
+const LANES: usize = 16;
 
 /// Luminance coefficients: the reference declares them `const float x = 0.299;`, i.e. the
 /// double literal rounded to `f32`.
@@ -95,69 +105,190 @@ impl BoxGeom {
     }
 }
 
-/// Runs the box filter over `LANES` interleaved rows at once.
-///
-/// `input(l)` is row `l` (length `g.n`). For every output index `o` with `want(o)`, calls
-/// `emit(o, [sum / count; LANES])`. Running sums are updated for every index regardless, so the
-/// emitted values are exactly the reference's.
+/// One column of the `LANES` rows filtered together: element `l` belongs to row `l`.
+type Lanes = [f32; LANES];
+
+/// The lane-wise `f32` operations of the horizontal running sums: each is one IEEE operation
+/// per lane (no fused or reordered arithmetic), so every implementation gives the same bits.
+trait Simd: Copy {
+    fn zero() -> Self;
+    fn load(x: &Lanes) -> Self;
+    fn store(self, d: &mut Lanes);
+    fn add(self, o: Self) -> Self;
+    fn sub(self, o: Self) -> Self;
+    fn div(self, c: f32) -> Self;
+}
+
+/// The portable implementation (the compiler may or may not vectorise it).
+impl Simd for Lanes {
+    #[inline(always)]
+    fn zero() -> Self {
+        [0.0; LANES]
+    }
+    #[inline(always)]
+    fn load(x: &Lanes) -> Self {
+        *x
+    }
+    #[inline(always)]
+    fn store(self, d: &mut Lanes) {
+        *d = self;
+    }
+    #[inline(always)]
+    fn add(mut self, o: Self) -> Self {
+        for l in 0..LANES {
+            self[l] += o[l];
+        }
+        self
+    }
+    #[inline(always)]
+    fn sub(mut self, o: Self) -> Self {
+        for l in 0..LANES {
+            self[l] -= o[l];
+        }
+        self
+    }
+    #[inline(always)]
+    fn div(mut self, c: f32) -> Self {
+        for l in 0..LANES {
+            self[l] /= c;
+        }
+        self
+    }
+}
+
+/// Interleaves `LANES` rows of `n` samples: `t[x][l] = rows[l][x]`, so that the horizontal
+/// running sums of the `LANES` rows advance together, one vector per column.
 #[inline(always)]
-fn box_rows<F: FnMut(usize, &[f32; LANES])>(
-    rows: &[&[f32]; LANES],
-    g: BoxGeom,
-    mut want: impl FnMut(usize) -> bool,
-    mut emit: F,
-) {
+fn interleave<const AVX2: bool>(rows: &[&[f32]; LANES], n: usize, t: &mut [Lanes]) {
+    let t = &mut t[..n];
+    #[allow(unused_mut)]
+    let mut x = 0;
+    #[cfg(target_arch = "x86_64")]
+    if AVX2 {
+        while x + 8 <= n {
+            for g in 0..LANES / 8 {
+                // SAFETY: `AVX2` is true only in code compiled with AVX2 enabled, which runs
+                // only when the CPU has it.
+                unsafe { x86::interleave8(&rows[8 * g..8 * g + 8], x, &mut t[x..x + 8], 8 * g) };
+            }
+            x += 8;
+        }
+    }
+    for (x, t) in t.iter_mut().enumerate().skip(x) {
+        for l in 0..LANES {
+            t[l] = rows[l][x];
+        }
+    }
+}
+
+/// The inverse of [`interleave`]: each row given gets its lane, `row[x] = t[x][l]` (rows of
+/// `n` samples; lanes without a row are dropped).
+#[inline(always)]
+fn deinterleave<const AVX2: bool>(t: &[Lanes], n: usize, rows: &mut [Option<&mut [f32]>; LANES]) {
+    let t = &t[..n];
+    #[allow(unused_mut)]
+    let mut x = 0;
+    #[cfg(target_arch = "x86_64")]
+    if AVX2 && rows.iter().all(Option::is_some) {
+        let mut out: [&mut [f32]; LANES] = rows.each_mut().map(|r| r.as_deref_mut().unwrap_or_default());
+        while x + 8 <= n {
+            for (g, group) in out.chunks_exact_mut(8).enumerate() {
+                // SAFETY: as in `interleave`.
+                unsafe { x86::deinterleave8(&t[x..x + 8], x, group, 8 * g) };
+            }
+            x += 8;
+        }
+    }
+    for (l, row) in rows.iter_mut().enumerate() {
+        if let Some(row) = row {
+            for (o, v) in row[..n].iter_mut().zip(t).skip(x) {
+                *o = v[l];
+            }
+        }
+    }
+}
+
+/// The box filter of geometry `g` along interleaved rows (`t[i]` holds input `i` of every
+/// lane), every output: `out[o][l] = window sum / count`.
+///
+/// Per lane, this is the reference's running sum: `sum += in[i + half - 1]`, then
+/// `sum -= in[i + half - 1 - w]`, then `out = sum / count`, in that order.
+#[inline(always)]
+fn scan_all<S: Simd>(t: &[Lanes], g: BoxGeom, out: &mut [Lanes]) {
     let BoxGeom { n, w, half } = g;
-    let mut sum = [0f32; LANES];
-    let mut out = [0f32; LANES];
-    // Phase 1: accumulate without writing.
-    for i in 0..half - 1 {
-        for l in 0..LANES {
-            sum[l] += rows[l][i];
-        }
+    let (t, out) = (&t[..n], &mut out[..n]);
+    let mut sum = S::zero();
+    for x in &t[..half - 1] {
+        sum = sum.add(S::load(x));
     }
-    // Phase 2: growing window.
-    for o in 0..=(w - half) {
-        let i = o + half - 1;
-        for l in 0..LANES {
-            sum[l] += rows[l][i];
-        }
-        if want(o) {
-            let count = (i + 1) as f32;
-            for l in 0..LANES {
-                out[l] = sum[l] / count;
-            }
-            emit(o, &out);
-        }
+    // Growing window: output `o` has seen inputs `0..=o + half - 1`.
+    for (o, (x, d)) in t[half - 1..w].iter().zip(&mut out[..=w - half]).enumerate() {
+        sum = sum.add(S::load(x));
+        sum.div((o + half) as f32).store(d);
     }
-    // Phase 3: full window.
+    // Full window.
     let count = w as f32;
-    for o in (w - half + 1)..=(n - half) {
-        let add = o + half - 1;
-        let sub = add - w;
-        for l in 0..LANES {
-            sum[l] += rows[l][add];
-            sum[l] -= rows[l][sub];
-        }
-        if want(o) {
-            for l in 0..LANES {
-                out[l] = sum[l] / count;
-            }
-            emit(o, &out);
-        }
+    for ((x, y), d) in t[w..].iter().zip(&t[..n - w]).zip(&mut out[w - half + 1..=n - half]) {
+        sum = sum.add(S::load(x)).sub(S::load(y));
+        sum.div(count).store(d);
     }
-    // Phase 4: shrinking window.
-    for o in (n - half + 1)..n {
-        let sub = o + half - 1 - w;
-        for l in 0..LANES {
-            sum[l] -= rows[l][sub];
-        }
-        if want(o) {
-            let count = (w - (o - (n - half + 1)) - 1) as f32;
-            for l in 0..LANES {
-                out[l] = sum[l] / count;
+    // Shrinking window.
+    for (k, (y, d)) in t[n - w..n - w + half - 1].iter().zip(&mut out[n - half + 1..]).enumerate() {
+        sum = sum.sub(S::load(y));
+        sum.div((w - 1 - k) as f32).store(d);
+    }
+}
+
+/// The same running sums as [`scan_all`], divided only at the output indices in `cols`
+/// (non-decreasing, repeats allowed): `emit(k, sums / count)` for each `k`. Outputs after the
+/// last sampled one are not needed, so their sums are not computed.
+#[inline(always)]
+fn scan_sampled<S: Simd>(t: &[Lanes], g: BoxGeom, cols: &[usize; 64], mut emit: impl FnMut(usize, &Lanes)) {
+    let BoxGeom { n, w, half } = g;
+    let t = &t[..n];
+    let mut sum = S::zero();
+    for x in &t[..half - 1] {
+        sum = sum.add(S::load(x));
+    }
+    // Output `o` is in the growing phase up to `w - half`, the full one up to `n - half`.
+    let (grow_end, full_end) = (w - half + 1, n - half + 1);
+    let mut o = 0usize;
+    let mut k = 0usize;
+    let mut out = [0f32; LANES];
+    while k < 64 {
+        let c = cols[k];
+        // Advance the sums through outputs `o..=c`, phase by phase.
+        let end = c + 1;
+        if o < grow_end.min(end) {
+            for x in &t[o + half - 1..grow_end.min(end) + half - 1] {
+                sum = sum.add(S::load(x));
             }
-            emit(o, &out);
+            o = grow_end.min(end);
+        }
+        if o < full_end.min(end) {
+            let e = full_end.min(end);
+            for (x, y) in t[o + half - 1..e + half - 1].iter().zip(&t[o + half - 1 - w..e + half - 1 - w]) {
+                sum = sum.add(S::load(x)).sub(S::load(y));
+            }
+            o = e;
+        }
+        if o < end {
+            for y in &t[o + half - 1 - w..end + half - 1 - w] {
+                sum = sum.sub(S::load(y));
+            }
+            o = end;
+        }
+        let count = if c < grow_end {
+            (c + half) as f32
+        } else if c < full_end {
+            w as f32
+        } else {
+            (w - 1 - (c - full_end)) as f32
+        };
+        sum.div(count).store(&mut out);
+        while k < 64 && cols[k] == c {
+            emit(k, &out);
+            k += 1;
         }
     }
 }
@@ -171,18 +302,149 @@ fn lanes(buf: &[f32], width: usize, cap: usize) -> [&[f32]; LANES] {
     })
 }
 
-/// Full horizontal box filter of the `cap` rows of `src` (row-major in `src` and `dst`).
-fn box_rows_full(src: &[f32], dst: &mut [f32], width: usize, cap: usize, g: BoxGeom) {
-    box_rows(
-        &lanes(src, width, cap),
-        g,
-        |_| true,
-        |o, v| {
-            for l in 0..cap {
-                dst[l * width + o] = v[l];
+/// AVX2 kernels: 8x8 transposes between row-major rows and interleaved lanes. The arithmetic
+/// stays in the generic code (the compiler vectorises it; lanes never mix).
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use super::{LANES, Lanes};
+    use std::arch::x86_64::*;
+
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn transpose8(r: [__m256; 8]) -> [__m256; 8] {
+        let t0 = _mm256_unpacklo_ps(r[0], r[1]);
+        let t1 = _mm256_unpackhi_ps(r[0], r[1]);
+        let t2 = _mm256_unpacklo_ps(r[2], r[3]);
+        let t3 = _mm256_unpackhi_ps(r[2], r[3]);
+        let t4 = _mm256_unpacklo_ps(r[4], r[5]);
+        let t5 = _mm256_unpackhi_ps(r[4], r[5]);
+        let t6 = _mm256_unpacklo_ps(r[6], r[7]);
+        let t7 = _mm256_unpackhi_ps(r[6], r[7]);
+        let s0 = _mm256_shuffle_ps::<0x44>(t0, t2);
+        let s1 = _mm256_shuffle_ps::<0xEE>(t0, t2);
+        let s2 = _mm256_shuffle_ps::<0x44>(t1, t3);
+        let s3 = _mm256_shuffle_ps::<0xEE>(t1, t3);
+        let s4 = _mm256_shuffle_ps::<0x44>(t4, t6);
+        let s5 = _mm256_shuffle_ps::<0xEE>(t4, t6);
+        let s6 = _mm256_shuffle_ps::<0x44>(t5, t7);
+        let s7 = _mm256_shuffle_ps::<0xEE>(t5, t7);
+        [
+            _mm256_permute2f128_ps::<0x20>(s0, s4),
+            _mm256_permute2f128_ps::<0x20>(s1, s5),
+            _mm256_permute2f128_ps::<0x20>(s2, s6),
+            _mm256_permute2f128_ps::<0x20>(s3, s7),
+            _mm256_permute2f128_ps::<0x31>(s0, s4),
+            _mm256_permute2f128_ps::<0x31>(s1, s5),
+            _mm256_permute2f128_ps::<0x31>(s2, s6),
+            _mm256_permute2f128_ps::<0x31>(s3, s7),
+        ]
+    }
+
+    /// The running sums' operations on 16 lanes as two 8-lane vectors: `vaddps`, `vsubps`,
+    /// `vdivps`, the same IEEE operations as the portable code, lane by lane.
+    ///
+    /// Only used in functions compiled with AVX2 enabled, which run only on CPUs that have it
+    /// (the intrinsics' safety condition).
+    impl super::Simd for [__m256; 2] {
+        #[inline(always)]
+        fn zero() -> Self {
+            // SAFETY: see the impl.
+            unsafe { [_mm256_setzero_ps(); 2] }
+        }
+        #[inline(always)]
+        fn load(x: &Lanes) -> Self {
+            const { assert!(LANES == 16) };
+            // SAFETY: `x` holds 16 floats; AVX: see the impl.
+            unsafe { [_mm256_loadu_ps(x.as_ptr()), _mm256_loadu_ps(x[8..].as_ptr())] }
+        }
+        #[inline(always)]
+        fn store(self, d: &mut Lanes) {
+            // SAFETY: `d` holds 16 floats; AVX: see the impl.
+            unsafe {
+                _mm256_storeu_ps(d.as_mut_ptr(), self[0]);
+                _mm256_storeu_ps(d[8..].as_mut_ptr(), self[1]);
             }
-        },
-    );
+        }
+        #[inline(always)]
+        fn add(self, o: Self) -> Self {
+            // SAFETY: see the impl.
+            unsafe { [_mm256_add_ps(self[0], o[0]), _mm256_add_ps(self[1], o[1])] }
+        }
+        #[inline(always)]
+        fn sub(self, o: Self) -> Self {
+            // SAFETY: see the impl.
+            unsafe { [_mm256_sub_ps(self[0], o[0]), _mm256_sub_ps(self[1], o[1])] }
+        }
+        #[inline(always)]
+        fn div(self, c: f32) -> Self {
+            // SAFETY: see the impl.
+            unsafe {
+                let c = _mm256_set1_ps(c);
+                [_mm256_div_ps(self[0], c), _mm256_div_ps(self[1], c)]
+            }
+        }
+    }
+
+    /// `t[j][off + i] = rows[i][x + j]` for `i`, `j` in `0..8`.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    pub(super) fn interleave8(rows: &[&[f32]], x: usize, t: &mut [Lanes], off: usize) {
+        let mut r = [_mm256_setzero_ps(); 8];
+        for (v, row) in r.iter_mut().zip(&rows[..8]) {
+            let s = &row[x..x + 8];
+            // SAFETY: `s` holds 8 floats.
+            *v = unsafe { _mm256_loadu_ps(s.as_ptr()) };
+        }
+        for (d, v) in t[..8].iter_mut().zip(transpose8(r)) {
+            let d = &mut d[off..off + 8];
+            // SAFETY: `d` holds 8 floats.
+            unsafe { _mm256_storeu_ps(d.as_mut_ptr(), v) };
+        }
+    }
+
+    /// `rows[i][x + j] = t[j][off + i]` for `i`, `j` in `0..8`.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    pub(super) fn deinterleave8(t: &[Lanes], x: usize, rows: &mut [&mut [f32]], off: usize) {
+        let mut r = [_mm256_setzero_ps(); 8];
+        for (v, s) in r.iter_mut().zip(&t[..8]) {
+            let s = &s[off..off + 8];
+            // SAFETY: `s` holds 8 floats.
+            *v = unsafe { _mm256_loadu_ps(s.as_ptr()) };
+        }
+        for (row, v) in rows[..8].iter_mut().zip(transpose8(r)) {
+            let d = &mut row[x..x + 8];
+            // SAFETY: `d` holds 8 floats.
+            unsafe { _mm256_storeu_ps(d.as_mut_ptr(), v) };
+        }
+    }
+}
+
+/// Which code the filter runs. All give the same bits: the vector kernels do the portable
+/// code's IEEE operations, lane by lane, in the same order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Kernels {
+    Portable,
+    /// AVX2 transposes and running sums.
+    Avx2,
+    /// The same, with the vectorised loops compiled for AVX-512 (twice the lanes).
+    Avx512,
+}
+
+impl Kernels {
+    /// The best the CPU runs.
+    pub(crate) fn detect() -> Kernels {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("avx2") {
+                return Kernels::Avx512;
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                return Kernels::Avx2;
+            }
+        }
+        Kernels::Portable
+    }
 }
 
 /// Streaming PDQ front end: luminance rows in, the reference's 64x64 buffer out.
@@ -190,6 +452,8 @@ pub(crate) struct Filter {
     width: usize,
     height: usize,
     tiny: bool,
+    /// The code to run (never better than the CPU supports).
+    kernels: Kernels,
     /// Horizontal geometry (window from the width) and vertical geometry (from the height).
     hg: BoxGeom,
     vg: BoxGeom,
@@ -203,9 +467,11 @@ pub(crate) struct Filter {
     /// Luminance rows waiting for horizontal pass #1 (`batch_cap x width`).
     batch_in: Vec<f32>,
     batch_in_rows: usize,
-    /// Output of horizontal pass #1 for the current batch.
-    batch_h1: Vec<f32>,
-    /// Ring of the last rows of horizontal pass #1, for the vertical running sums.
+    /// A batch interleaved (`width` columns of `LANES` lanes), and the horizontal pass's output.
+    lanes_in: Vec<Lanes>,
+    lanes_out: Vec<Lanes>,
+    /// Ring of the last rows of horizontal pass #1 (row `i` in slot `i % ring_rows`), for the
+    /// vertical running sums.
     ring: Vec<f32>,
     ring_rows: usize,
     /// Vertical pass #1: running column sums, and the number of rows added so far.
@@ -214,8 +480,12 @@ pub(crate) struct Filter {
     /// Vertical pass #1 output rows waiting for horizontal pass #2 (`batch_cap x width`).
     batch_v1: Vec<f32>,
     batch_v1_rows: usize,
-    /// Horizontal pass #2 sampled at the 64 decimation columns: `height x 64`.
-    h2: Vec<f32>,
+    /// Horizontal pass #2 sampled at the 64 decimation columns, as emitted: for each batch
+    /// of `batch_cap` rows, 64 columns of lanes (row `i`, column `k` is
+    /// `h2[(i / batch_cap) * 64 + k][i % batch_cap]`).
+    h2: Vec<Lanes>,
+    /// The same, row-major (`height x 64`), for the vertical pass #2.
+    rows_h2: Vec<f32>,
     h2_rows: usize,
     /// The unfiltered luminance when the image is exactly 64x64 (see [`Filtered`]).
     raw64: Option<Vec<f32>>,
@@ -237,6 +507,11 @@ impl Filter {
     /// A filter for an image of `width x height` pixels. Allocates `O(window x width)` floats;
     /// the caller has checked the dimensions against its limits.
     pub(crate) fn new(width: usize, height: usize) -> Self {
+        Self::with_kernels(width, height, Kernels::detect())
+    }
+
+    /// [`Filter::new`] choosing the kernels (at most what the CPU supports).
+    pub(crate) fn with_kernels(width: usize, height: usize, kernels: Kernels) -> Self {
         let tiny = width < MIN_HASHABLE_DIM || height < MIN_HASHABLE_DIM;
         let (w, h) = if tiny { (MIN_HASHABLE_DIM, MIN_HASHABLE_DIM) } else { (width, height) };
         let hg = BoxGeom::new(w, jarosz_window(w, 64));
@@ -246,10 +521,12 @@ impl Filter {
         // whole (no slot is ever reused).
         let ring_rows = (vg.w + 1 + LANES).min(h);
         let alloc = |n: usize| if tiny { Vec::new() } else { vec![0f32; n] };
+        let alloc_lanes = || if tiny { Vec::new() } else { vec![[0f32; LANES]; w] };
         Filter {
             width,
             height,
             tiny,
+            kernels: kernels.min(Kernels::detect()),
             hg,
             vg,
             cols64: decimation_indices(w),
@@ -258,14 +535,16 @@ impl Filter {
             batch_cap,
             batch_in: alloc(batch_cap * w),
             batch_in_rows: 0,
-            batch_h1: alloc(batch_cap * w),
+            lanes_in: alloc_lanes(),
+            lanes_out: alloc_lanes(),
             ring: alloc(ring_rows * w),
             ring_rows,
             v1_sum: alloc(w),
             v1_rows_in: 0,
             batch_v1: alloc(batch_cap * w),
             batch_v1_rows: 0,
-            h2: alloc(h * 64),
+            h2: if tiny { Vec::new() } else { vec![[0f32; LANES]; h.div_ceil(batch_cap) * 64] },
+            rows_h2: alloc(h * 64),
             h2_rows: 0,
             raw64: (width == 64 && height == 64).then(|| vec![0f32; 64 * 64]),
             scratch: Vec::new(),
@@ -273,7 +552,7 @@ impl Filter {
     }
 
     /// A buffer the caller may fill with the next luminance row, then pass to
-    /// [`Filter::commit_row`]. Avoids a copy compared with [`Filter::push_row`].
+    /// [`Filter::commit_row`] (no copy).
     pub(crate) fn next_row_mut(&mut self) -> &mut [f32] {
         if self.tiny || self.rows_in >= self.height {
             // Nothing to keep: hand out a scratch row that commit_row ignores.
@@ -308,30 +587,73 @@ impl Filter {
         self.commit_row();
     }
 
+    /// Horizontal pass #1 on the pending batch, then everything downstream of it.
     fn flush_h1(&mut self) {
+        match self.kernels {
+            // SAFETY: `kernels` is never more than the CPU supports (see `with_kernels`).
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx512 => unsafe { self.flush_h1_avx512() },
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx2 => unsafe { self.flush_h1_avx2() },
+            _ => self.flush_h1_with::<false>(),
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn flush_h1_avx2(&mut self) {
+        self.flush_h1_with::<true>();
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx2")]
+    fn flush_h1_avx512(&mut self) {
+        self.flush_h1_with::<true>();
+    }
+
+    #[inline(always)]
+    fn flush_h1_with<const AVX2: bool>(&mut self) {
         let n = self.batch_in_rows;
         if n == 0 {
             return;
         }
-        box_rows_full(&self.batch_in, &mut self.batch_h1, self.width, self.batch_cap, self.hg);
-        for l in 0..n {
-            self.v1_push(l);
+        let width = self.width;
+        let rows = lanes(&self.batch_in, width, self.batch_cap);
+        interleave::<AVX2>(&rows, width, &mut self.lanes_in);
+        #[cfg(target_arch = "x86_64")]
+        if AVX2 {
+            scan_all::<[std::arch::x86_64::__m256; 2]>(&self.lanes_in, self.hg, &mut self.lanes_out);
+        } else {
+            scan_all::<Lanes>(&self.lanes_in, self.hg, &mut self.lanes_out);
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        scan_all::<Lanes>(&self.lanes_in, self.hg, &mut self.lanes_out);
+        // The batch's rows go straight to their ring slots.
+        let (first, ring_rows) = (self.v1_rows_in, self.ring_rows);
+        let mut dst: [Option<&mut [f32]>; LANES] = Default::default();
+        for (slot, row) in self.ring.chunks_exact_mut(width).enumerate() {
+            let l = (slot + ring_rows - first % ring_rows) % ring_rows;
+            if l < n {
+                dst[l] = Some(row);
+            }
+        }
+        deinterleave::<AVX2>(&self.lanes_out, width, &mut dst);
+        for _ in 0..n {
+            self.v1_push::<AVX2>();
         }
         self.batch_in_rows = 0;
     }
 
-    /// Vertical pass #1, one input row (row `l` of `batch_h1`).
-    fn v1_push(&mut self, l: usize) {
+    /// Vertical pass #1, the next input row (already in its ring slot).
+    #[inline(always)]
+    fn v1_push<const AVX2: bool>(&mut self) {
         let width = self.width;
         let i = self.v1_rows_in;
         let slot = i % self.ring_rows;
         let BoxGeom { w, half, .. } = self.vg;
-        {
-            let (src, ring) = (&self.batch_h1[l * width..(l + 1) * width], &mut self.ring);
-            ring[slot * width..(slot + 1) * width].copy_from_slice(src);
-        }
         self.v1_rows_in += 1;
-        let row = &self.batch_h1[l * width..(l + 1) * width];
+        let row = &self.ring[slot * width..(slot + 1) * width];
         if i < half - 1 {
             for (s, &x) in self.v1_sum.iter_mut().zip(row) {
                 *s += x;
@@ -344,7 +666,7 @@ impl Filter {
                 *s += x;
                 *o = *s / count;
             }
-            self.v1_emitted();
+            self.v1_emitted::<AVX2>();
         } else {
             let count = w as f32;
             let old_slot = (i - w) % self.ring_rows;
@@ -356,7 +678,7 @@ impl Filter {
                 *s -= y;
                 *o = *s / count;
             }
-            self.v1_emitted();
+            self.v1_emitted::<AVX2>();
         }
     }
 
@@ -374,45 +696,38 @@ impl Filter {
                 *s -= y;
                 *o = *s / count;
             }
-            self.v1_emitted();
+            self.v1_emitted::<false>();
         }
     }
 
-    fn v1_emitted(&mut self) {
+    #[inline(always)]
+    fn v1_emitted<const AVX2: bool>(&mut self) {
         self.batch_v1_rows += 1;
         if self.batch_v1_rows == self.batch_cap {
-            self.flush_h2();
+            self.flush_h2::<AVX2>();
         }
     }
 
     /// Horizontal pass #2 on the pending vertical-pass rows, sampled at the 64 columns.
-    fn flush_h2(&mut self) {
+    #[inline(always)]
+    fn flush_h2<const AVX2: bool>(&mut self) {
         let n = self.batch_v1_rows;
         if n == 0 {
             return;
         }
         let width = self.width;
         let rows = lanes(&self.batch_v1, width, self.batch_cap);
-        let cols = &self.cols64;
-        let base = self.h2_rows;
-        let h2 = &mut self.h2;
-        // `cols` is non-decreasing (with repeats when the width is under 64).
-        let next = std::cell::Cell::new(0usize);
-        box_rows(
-            &rows,
-            self.hg,
-            |o| next.get() < 64 && cols[next.get()] == o,
-            |o, v| {
-                let mut k = next.get();
-                while k < 64 && cols[k] == o {
-                    for l in 0..n {
-                        h2[(base + l) * 64 + k] = v[l];
-                    }
-                    k += 1;
-                }
-                next.set(k);
-            },
-        );
+        interleave::<AVX2>(&rows, width, &mut self.lanes_in);
+        let batch = &mut self.h2[self.h2_rows / self.batch_cap * 64..][..64];
+        let emit = |k: usize, v: &Lanes| batch[k] = *v;
+        #[cfg(target_arch = "x86_64")]
+        if AVX2 {
+            scan_sampled::<[std::arch::x86_64::__m256; 2]>(&self.lanes_in, self.hg, &self.cols64, emit);
+        } else {
+            scan_sampled::<Lanes>(&self.lanes_in, self.hg, &self.cols64, emit);
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        scan_sampled::<Lanes>(&self.lanes_in, self.hg, &self.cols64, emit);
         self.h2_rows += n;
         self.batch_v1_rows = 0;
     }
@@ -420,7 +735,25 @@ impl Filter {
     /// Completes the filter. Rows not supplied count as zero luminance (callers supply them
     /// all; decoders report an error before getting here if the data ran out).
     pub(crate) fn finish(mut self) -> Option<Filtered> {
+        self.finish_and_reset()
+    }
+
+    /// [`Filter::finish`], leaving the filter ready for another image of the same size (its
+    /// buffers are reused).
+    pub(crate) fn finish_and_reset(&mut self) -> Option<Filtered> {
+        let out = self.complete();
+        self.rows_in = 0;
+        self.batch_in_rows = 0;
+        self.v1_rows_in = 0;
+        self.batch_v1_rows = 0;
+        self.h2_rows = 0;
+        self.v1_sum.fill(0.0);
+        out
+    }
+
+    fn complete(&mut self) -> Option<Filtered> {
         if self.tiny {
+            self.rows_in = self.height;
             return None;
         }
         while self.rows_in < self.height {
@@ -429,12 +762,20 @@ impl Filter {
         }
         self.flush_h1();
         self.v1_finish();
-        self.flush_h2();
+        self.flush_h2::<false>();
         debug_assert_eq!(self.h2_rows, self.height);
 
         // Vertical pass #2 over the 64 sampled columns, then keep the 64 sampled rows.
         let BoxGeom { n, w, half } = self.vg;
-        let h2 = &self.h2;
+        // The sampled columns row by row (`rows_h2[i * 64 + k]`).
+        let cap = self.batch_cap;
+        for (i, row) in self.rows_h2.chunks_exact_mut(64).enumerate() {
+            let batch = &self.h2[i / cap * 64..][..64];
+            for (d, s) in row.iter_mut().zip(batch) {
+                *d = s[i % cap];
+            }
+        }
+        let h2 = &self.rows_h2;
         let mut sum = [0f32; 64];
         let mut filtered = [[0f32; 64]; 64];
         let mut next = 0usize;
@@ -475,7 +816,7 @@ impl Filter {
             emit(o, &sum, (w - (o - (n - half + 1)) - 1) as f32);
         }
 
-        let raw64 = self.raw64.map(|raw| {
+        let raw64 = self.raw64.as_ref().map(|raw| {
             let mut b = Box::new([[0f32; 64]; 64]);
             for (i, r) in b.iter_mut().enumerate() {
                 r.copy_from_slice(&raw[i * 64..(i + 1) * 64]);
@@ -556,9 +897,12 @@ pub(crate) fn dct64_to_16(a: &[[f32; 64]; 64]) -> [[f32; 16]; 16] {
 /// The median the reference compares against: Torben's selection over 256 values returns the
 /// 128th smallest (the lower median).
 pub(crate) fn median(b: &[[f32; 16]; 16]) -> f32 {
-    let mut v: Vec<f32> = b.iter().flatten().copied().collect();
-    v.sort_unstable_by(f32::total_cmp);
-    v[127]
+    let mut v: [f32; 256] = [0.0; 256];
+    for (d, s) in v.iter_mut().zip(b.iter().flatten()) {
+        *d = *s;
+    }
+    // The 128th smallest in the total order: the same value a full sort puts at index 127.
+    *v.select_nth_unstable_by(127, f32::total_cmp).1
 }
 
 /// One bit per coefficient, set when it is above the median. Bit `16 i + j` is coefficient
@@ -697,23 +1041,33 @@ mod tests {
             (777, 6),
             (2000, 9),
             (5, 300),
+            (6, 7),
+            (8, 8),
+            (17, 8),
+            (480, 720),
+            (1080, 1080),
         ] {
             let luma = pseudo_luma(w, h, (w * 31 + h) as u32);
-            let mut f = Filter::new(w, h);
-            for r in 0..h {
-                f.push_row(&luma[r * w..(r + 1) * w]);
-            }
-            let got = f.finish().expect("hashable").filtered;
             let want = naive_64x64(&luma, w, h);
-            for i in 0..64 {
-                for j in 0..64 {
-                    assert_eq!(
-                        got[i][j].to_bits(),
-                        want[i][j].to_bits(),
-                        "{w}x{h} at ({i},{j}): {} vs {}",
-                        got[i][j],
-                        want[i][j]
-                    );
+            for kernels in [Kernels::Portable, Kernels::Avx2, Kernels::Avx512] {
+                // Twice through the same filter: a reused filter starts afresh.
+                let mut f = Filter::with_kernels(w, h, kernels);
+                for round in 0..2 {
+                    for r in 0..h {
+                        f.push_row(&luma[r * w..(r + 1) * w]);
+                    }
+                    let got = f.finish_and_reset().expect("hashable").filtered;
+                    for i in 0..64 {
+                        for j in 0..64 {
+                            assert_eq!(
+                                got[i][j].to_bits(),
+                                want[i][j].to_bits(),
+                                "{w}x{h} ({kernels:?}, round {round}) at ({i},{j}): {} vs {}",
+                                got[i][j],
+                                want[i][j]
+                            );
+                        }
+                    }
                 }
             }
         }

@@ -4,7 +4,7 @@
 use std::ffi::OsString;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -115,6 +115,8 @@ pub(crate) struct Deadlines {
 /// A running child with its stdout, a thread keeping the tail of its stderr and a watchdog.
 pub(crate) struct Running {
     child: Arc<Mutex<Child>>,
+    /// Open when the child was started with [`Running::spawn_with_input`].
+    stdin: Option<ChildStdin>,
     stdout: Option<ChildStdout>,
     stderr: Option<JoinHandle<Vec<u8>>>,
     watchdog: Option<(mpsc::Sender<()>, JoinHandle<()>)>,
@@ -126,15 +128,35 @@ pub(crate) struct Running {
 impl Running {
     /// Starts `program args`, stdin closed, stdout and stderr piped.
     pub(crate) fn spawn(program: &Path, args: &[OsString], deadlines: Deadlines) -> Result<Running, Error> {
+        Self::start(program, args, deadlines, false)
+    }
+
+    /// [`Running::spawn`] with a pipe to the child's standard input, for
+    /// [`Running::send_input`].
+    pub(crate) fn spawn_with_input(program: &Path, args: &[OsString], deadlines: Deadlines) -> Result<Running, Error> {
+        Self::start(program, args, deadlines, true)
+    }
+
+    /// Writes `data` to the child's standard input and closes it.
+    pub(crate) fn send_input(&mut self, data: &[u8]) -> io::Result<()> {
+        use std::io::Write as _;
+        let mut stdin = self.stdin.take().ok_or_else(|| io::Error::other("no input pipe"))?;
+        stdin.write_all(data)
+    }
+
+    fn start(program: &Path, args: &[OsString], deadlines: Deadlines, input: bool) -> Result<Running, Error> {
         let name = program.file_name().map_or_else(|| "ffmpeg".into(), |n| n.to_string_lossy().into_owned());
         let mut child = Command::new(program)
             .args(args)
-            .stdin(Stdio::null())
+            .stdin(if input { Stdio::piped() } else { Stdio::null() })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| not_found(&name, format!("{} could not be started: {e}", program.display())))?;
-        let stdout = child.stdout.take();
+        let (stdin, stdout) = (child.stdin.take(), child.stdout.take());
+        if let Some(out) = &stdout {
+            enlarge_pipe(out);
+        }
         let stderr = child.stderr.take().map(|mut err| {
             std::thread::spawn(move || {
                 // Keep only the tail, so a chatty child cannot fill memory.
@@ -198,7 +220,16 @@ impl Running {
                 }
             })
         };
-        Ok(Running { child, stdout, stderr, watchdog: Some((stop_tx, watchdog)), progress, timed_out, finished: false })
+        Ok(Running {
+            child,
+            stdin,
+            stdout,
+            stderr,
+            watchdog: Some((stop_tx, watchdog)),
+            progress,
+            timed_out,
+            finished: false,
+        })
     }
 
     /// Reads until `buf` is full. `Ok(0)`: the output ended before the first byte; `Ok(n)`
@@ -240,16 +271,22 @@ impl Running {
     /// timeout that stopped it.
     pub(crate) fn finish(mut self) -> Result<(ExitStatus, String), ErrorKind> {
         self.finished = true;
+        self.stdin = None;
         self.stdout = None; // a child still writing gets a broken pipe rather than blocking
         // Poll rather than block in `wait` with the lock held: the watchdog must still be able
         // to kill a child that does not exit.
+        // The child is normally exiting already: poll often at first, then back off.
+        let mut pause = Duration::from_micros(250);
         let status = loop {
             let polled = match self.child.lock() {
                 Ok(mut c) => c.try_wait(),
                 Err(_) => Err(io::Error::other("lock poisoned")),
             };
             match polled {
-                Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+                Ok(None) => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(5));
+                }
                 Ok(Some(s)) => break Ok(s),
                 Err(e) => break Err(e),
             }
@@ -303,3 +340,26 @@ pub(crate) fn summarize_stderr(stderr: &str, status: Option<ExitStatus>) -> Stri
         (true, None) => "no error message".to_string(),
     }
 }
+
+/// Raw frames are large (a 1080p 4:2:0 frame is 3 MB): a 1 MiB pipe (Linux's default limit
+/// for unprivileged processes) rather than 64 KiB lets ffmpeg write a frame in a few large
+/// chunks instead of dozens of small ones, each a context switch. Best effort: on failure the
+/// pipe keeps its size.
+#[cfg(target_os = "linux")]
+fn enlarge_pipe(out: &ChildStdout) {
+    use std::os::fd::AsRawFd;
+    unsafe extern "C" {
+        fn fcntl(fd: std::ffi::c_int, cmd: std::ffi::c_int, ...) -> std::ffi::c_int;
+    }
+    const F_SETPIPE_SZ: std::ffi::c_int = 1031;
+    for size in [1 << 20, 256 << 10] {
+        // SAFETY: F_SETPIPE_SZ on a pipe descriptor this process owns, with an int argument;
+        // it changes nothing but the pipe's capacity, or fails with -1.
+        if unsafe { fcntl(out.as_raw_fd(), F_SETPIPE_SZ, size as std::ffi::c_int) } >= 0 {
+            return;
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn enlarge_pipe(_: &ChildStdout) {}

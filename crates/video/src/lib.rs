@@ -47,7 +47,8 @@ pub use error::{Error, ErrorKind};
 pub use ffmpeg::Ffmpeg;
 
 use ffmpeg::{Deadlines, Running, summarize_stderr};
-use yuv::Yuv420ToRgb;
+use vigie_hash::LumaHasher;
+use yuv::{ChromaRow, Yuv420ToRgb};
 
 /// Resource limits for one video.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -169,11 +170,7 @@ pub struct VideoHash {
 /// Reads what the hashing needs from a video's header with `ffprobe`, and checks it against
 /// `limits` (file size first, then resolution, duration and frame count).
 pub fn probe(path: &Path, ffmpeg: &Ffmpeg, limits: &VideoLimits) -> Result<VideoInfo, Error> {
-    let meta = std::fs::metadata(path).map_err(|e| Error::at(path, ErrorKind::Io { message: e.to_string() }))?;
-    if !meta.is_file() {
-        return Err(Error::at(path, ErrorKind::Io { message: "not a file".into() }));
-    }
-    limits.check_bytes(meta.len()).map_err(|k| Error::at(path, k))?;
+    check_file(path, limits)?;
     let args: Vec<OsString> = [
         "-v",
         "error",
@@ -199,6 +196,15 @@ pub fn probe(path: &Path, ffmpeg: &Ffmpeg, limits: &VideoLimits) -> Result<Video
     let info = parse_probe(&String::from_utf8_lossy(&out)).map_err(|k| Error::at(path, k))?;
     check_info(&info, limits).map_err(|k| Error::at(path, k))?;
     Ok(info)
+}
+
+/// The checks before any program runs: a file, not too large.
+fn check_file(path: &Path, limits: &VideoLimits) -> Result<(), Error> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::at(path, ErrorKind::Io { message: e.to_string() }))?;
+    if !meta.is_file() {
+        return Err(Error::at(path, ErrorKind::Io { message: "not a file".into() }));
+    }
+    limits.check_bytes(meta.len()).map_err(|k| Error::at(path, k))
 }
 
 /// ffmpeg reads `-i x` as an option when `x` starts with `-`: make such paths relative.
@@ -358,19 +364,15 @@ impl FramePlan {
         }
     }
 
-    /// The arguments that make ffmpeg write the kept frames of `input` to `output` (`pipe:1`
-    /// for Vigie; benchmarks time ffmpeg alone with `/dev/null`):
+    /// The filter graph that makes the frames of the pipe from the decoded ones (what depends
+    /// on the probe):
     ///
-    /// * `-xerror`: stop at the first decoding error (corrupt or truncated data), as the
-    ///   reference, which gives up when the decoder refuses a packet;
-    /// * `-noautorotate`: the reference ignores rotation metadata;
-    /// * `-map 0:v:0`: the first video stream, as the reference;
-    /// * `-vsync passthrough`: every decoded frame once (the reference counts decoded frames);
     /// * `select` (when `step > 1`): keep frames whose number is a multiple of `step`, before
     ///   any conversion;
-    /// * `scale=W:H`: a fixed output size, so that every frame in the pipe has the same size;
-    /// * `-max_pixels`: the decoder refuses larger frames even if the stream changes size.
-    pub fn ffmpeg_args(&self, input: &Path, output: &str, max_pixels: u64) -> Vec<OsString> {
+    /// * `scale=W:H`: a fixed output size, so that every frame in the pipe has the same size
+    ///   (`area`, or `lanczos` when resizing; a no-op at the video's own size and format);
+    /// * `format`: the pipe's pixel format.
+    pub fn filters(&self) -> String {
         let mut filters = String::new();
         if self.step > 1 {
             filters.push_str(&format!("select=not(mod(n\\,{})),", self.step));
@@ -381,29 +383,49 @@ impl FramePlan {
             PipeFormat::Yuv420 { full_range: false } => ("area", "yuv420p"),
             PipeFormat::Yuv420 { full_range: true } => ("area", "yuvj420p"),
         };
-        filters.push_str(&format!("scale={}:{}:flags={flags}", self.width, self.height));
-        let max_pixels = max_pixels.min(i32::MAX as u64).to_string();
-        let mut args: Vec<OsString> = [
-            "-nostdin",
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-xerror",
-            "-noautorotate",
-            "-max_pixels",
-            &max_pixels,
-            "-i",
-        ]
-        .iter()
-        .map(OsString::from)
-        .collect();
-        args.push(input_arg(input));
-        let tail =
-            ["-map", "0:v:0", "-an", "-sn", "-dn", "-vsync", "passthrough", "-vf", &filters, "-pix_fmt", pix_fmt];
-        args.extend(tail.iter().map(OsString::from));
-        args.extend(["-f", "rawvideo", "-y", output].iter().map(OsString::from));
-        args
+        filters.push_str(&format!("scale={}:{}:flags={flags},format={pix_fmt}", self.width, self.height));
+        filters
     }
+
+    /// The arguments that make ffmpeg write the kept frames of `input` to `output`, with
+    /// [`FramePlan::filters`] inline (`-vf`). Vigie itself runs [`ffmpeg_args_filter_stdin`]
+    /// with the same filters on ffmpeg's standard input, which is equivalent.
+    pub fn ffmpeg_args(&self, input: &Path, output: &str, max_pixels: u64) -> Vec<OsString> {
+        ffmpeg_args_with(input, output, max_pixels, ["-vf".into(), self.filters().into()])
+    }
+}
+
+/// The arguments that make ffmpeg write the kept frames of `input` to `output` (`pipe:1` for
+/// Vigie; benchmarks time ffmpeg alone with `/dev/null`), reading the filter graph
+/// ([`FramePlan::filters`]) from its standard input.
+///
+/// They do not depend on the video, so Vigie starts ffmpeg at once and runs ffprobe meanwhile:
+/// ffmpeg loads its libraries and opens the input, then waits for the graph, which depends on
+/// what ffprobe says. The two start-ups overlap instead of adding up.
+///
+/// * `-xerror`: stop at the first decoding error (corrupt or truncated data), as the
+///   reference, which gives up when the decoder refuses a packet;
+/// * `-noautorotate`: the reference ignores rotation metadata;
+/// * `-max_pixels`: the decoder refuses larger frames even if the stream changes size;
+/// * `-map 0:v:0`: the first video stream, as the reference;
+/// * `-vsync passthrough`: every decoded frame once (the reference counts decoded frames);
+/// * `-filter_script:v pipe:0`: the filter graph, from standard input;
+/// * `-avioflags direct`: each frame goes out in one write, not copied through ffmpeg's
+///   32 KiB output buffer (the same bytes, fewer copies and system calls).
+pub fn ffmpeg_args_filter_stdin(input: &Path, output: &str, max_pixels: u64) -> Vec<OsString> {
+    ffmpeg_args_with(input, output, max_pixels, ["-filter_script:v".into(), "pipe:0".into()])
+}
+
+fn ffmpeg_args_with(input: &Path, output: &str, max_pixels: u64, filters: [OsString; 2]) -> Vec<OsString> {
+    let max_pixels = max_pixels.min(i32::MAX as u64).to_string();
+    let head =
+        ["-nostdin", "-hide_banner", "-loglevel", "error", "-xerror", "-noautorotate", "-max_pixels", &max_pixels];
+    let mut args: Vec<OsString> = head.iter().map(OsString::from).collect();
+    args.extend(["-i".into(), input_arg(input)]);
+    args.extend(["-map", "0:v:0", "-an", "-sn", "-dn", "-vsync", "passthrough"].iter().map(OsString::from));
+    args.extend(filters);
+    args.extend(["-f", "rawvideo", "-avioflags", "direct", "-y", output].iter().map(OsString::from));
+    args
 }
 
 /// Turns frames from the pipe into packed RGB. Cheap to clone; usable from several threads.
@@ -437,6 +459,48 @@ impl FrameConverter {
     }
 }
 
+/// Hashes frames from the pipe, reusing its buffers from one frame to the next (one per
+/// thread). For 4:2:0 frames, the colour conversion feeds the PDQ filter row by row: no RGB
+/// frame is made, and the hashes are those of [`FrameConverter::to_rgb`]'s pixels.
+#[derive(Debug)]
+pub struct FrameHasher {
+    plan: FramePlan,
+    frame_rate: f64,
+    converter: FrameConverter,
+    /// The luminance path (4:2:0 frames).
+    luma: Option<(LumaHasher, ChromaRow)>,
+    /// The RGB path (RGB frames).
+    rgb: Vec<u8>,
+}
+
+impl FrameHasher {
+    /// A hasher for the frames of a plan; `frame_rate` gives the timestamps.
+    pub fn new(plan: &FramePlan, frame_rate: f64) -> FrameHasher {
+        let converter = FrameConverter::new(plan);
+        let limits = vigie_hash::Limits { max_pixels: u64::MAX, ..vigie_hash::Limits::default() };
+        let luma = match converter.yuv {
+            Some(_) => LumaHasher::new(plan.width, plan.height, &limits).ok().map(|h| (h, ChromaRow::default())),
+            None => None,
+        };
+        FrameHasher { plan: *plan, frame_rate, converter, luma, rgb: Vec::new() }
+    }
+
+    /// The vPDQ frame of a frame from the pipe ([`FramePlan::pipe_frame_size`] bytes) with
+    /// its number.
+    pub fn hash(&mut self, frame_number: u64, raw: &[u8]) -> Result<VpdqFrame, vigie_hash::Error> {
+        let timestamp = vpdq::frame_timestamp(frame_number, self.frame_rate);
+        if let (Some(yuv), Some((hasher, chroma))) = (&self.converter.yuv, &mut self.luma)
+            && raw.len() == self.plan.pipe_frame_size()
+        {
+            yuv.hash_luma(raw, hasher, chroma);
+            let (pdq, quality) = hasher.finish_hash();
+            return Ok(VpdqFrame { frame_number, quality, pdq, timestamp_seconds: timestamp });
+        }
+        let rgb = self.converter.to_rgb(raw, &mut self.rgb);
+        vpdq::hash_frame_rgb(frame_number, timestamp, self.plan.width, self.plan.height, rgb)
+    }
+}
+
 /// The kept frames of a video as ffmpeg writes them to its pipe, one at a time.
 ///
 /// Each frame is [`FramePlan::pipe_frame_size`] bytes; [`FrameConverter::to_rgb`] turns it into
@@ -448,19 +512,57 @@ pub struct FrameStream {
     plan: FramePlan,
     limits: VideoLimits,
     next_index: u64,
+    deadlines: Deadlines,
+    ffmpeg_path: std::path::PathBuf,
+    /// ffmpeg reads its filter graph from standard input (`-filter_script:v`).
+    graph_on_stdin: bool,
 }
 
 impl FrameStream {
     /// Probes the video ([`probe`]), checks the options and limits, and starts ffmpeg.
+    ///
+    /// ffmpeg starts before ffprobe answers (see [`ffmpeg_args_filter_stdin`]) and gets its
+    /// filter graph once the video is known; an ffmpeg that cannot read the graph that way
+    /// is started again with the graph on its command line.
     pub fn open(path: &Path, ffmpeg: &Ffmpeg, options: &HashOptions) -> Result<FrameStream, Error> {
         check_options(options).map_err(|k| Error::at(path, k))?;
         let limits = options.limits;
-        let info = probe(path, ffmpeg, &limits)?;
-        let plan = FramePlan::new(&info, options);
-        let args = plan.ffmpeg_args(path, "pipe:1", limits.max_pixels);
+        check_file(path, &limits)?;
         let deadlines = Deadlines { stall: limits.stall_timeout, total: limits.max_wall_time };
-        let child = Running::spawn(ffmpeg.ffmpeg_path(), &args, deadlines).map_err(|e| relocate(e, path))?;
-        Ok(FrameStream { child: Some(child), path: path.to_path_buf(), info, plan, limits, next_index: 0 })
+        let early_args = ffmpeg_args_filter_stdin(path, "pipe:1", limits.max_pixels);
+        // Any failure here shows again, with its proper message, below.
+        let early = Running::spawn_with_input(ffmpeg.ffmpeg_path(), &early_args, deadlines).ok();
+        let info = probe(path, ffmpeg, &limits)?; // on error, dropping `early` kills it
+        let plan = FramePlan::new(&info, options);
+        let mut stream = FrameStream {
+            child: None,
+            path: path.to_path_buf(),
+            info,
+            plan,
+            limits,
+            next_index: 0,
+            deadlines,
+            ffmpeg_path: ffmpeg.ffmpeg_path().to_path_buf(),
+            graph_on_stdin: false,
+        };
+        if let Some(mut child) = early
+            && child.send_input(plan.filters().as_bytes()).is_ok()
+        {
+            stream.child = Some(child);
+            stream.graph_on_stdin = true;
+        } else {
+            stream.spawn_inline()?;
+        }
+        Ok(stream)
+    }
+
+    /// Starts ffmpeg with the filter graph on its command line.
+    fn spawn_inline(&mut self) -> Result<(), Error> {
+        let args = self.plan.ffmpeg_args(&self.path, "pipe:1", self.limits.max_pixels);
+        let child = Running::spawn(&self.ffmpeg_path, &args, self.deadlines).map_err(|e| relocate(e, &self.path))?;
+        self.child = Some(child);
+        self.graph_on_stdin = false;
+        Ok(())
     }
 
     /// The video's properties.
@@ -499,6 +601,16 @@ impl FrameStream {
         // End of output: see how ffmpeg ended.
         let Some(child) = self.child.take() else { return Ok(None) };
         let (status, stderr) = child.finish().map_err(|k| Error::at(&self.path, k))?;
+        if !status.success()
+            && self.graph_on_stdin
+            && self.next_index == 0
+            && n == 0
+            && stderr.contains("filter_script")
+        {
+            // An ffmpeg without `-filter_script`: the usual command line instead.
+            self.spawn_inline()?;
+            return self.next_frame(buf);
+        }
         if !status.success() {
             return Err(Error::at(&self.path, ErrorKind::Decode { message: summarize_stderr(&stderr, Some(status)) }));
         }
@@ -541,7 +653,8 @@ fn check_options(options: &HashOptions) -> Result<(), ErrorKind> {
 ///
 /// Frames are converted and hashed on [`HashOptions::threads`] worker threads while the
 /// calling thread reads the next ones from ffmpeg; at most `threads + 2` frames from the pipe
-/// (plus one RGB frame per worker) are in memory at once. The result is in frame order.
+/// (plus, per worker, the PDQ filter's few dozen rows) are in memory at once. The result is in
+/// frame order.
 pub fn hash_video(path: &Path, ffmpeg: &Ffmpeg, options: &HashOptions) -> Result<VideoHash, Error> {
     let mut stream = FrameStream::open(path, ffmpeg, options)?;
     let threads = match options.threads {
@@ -550,7 +663,6 @@ pub fn hash_video(path: &Path, ffmpeg: &Ffmpeg, options: &HashOptions) -> Result
     };
     let info = stream.info().clone();
     let plan = *stream.plan();
-    let converter = FrameConverter::new(&plan);
     let frame_rate = info.frame_rate;
 
     let (work_tx, work_rx) = mpsc::sync_channel::<(u64, Vec<u8>)>(threads);
@@ -561,19 +673,16 @@ pub fn hash_video(path: &Path, ffmpeg: &Ffmpeg, options: &HashOptions) -> Result
 
     let read_result = std::thread::scope(|scope| {
         for _ in 0..threads {
-            let (work_rx, free_tx, done_tx, converter) =
-                (work_rx.clone(), free_tx.clone(), done_tx.clone(), &converter);
+            let (work_rx, free_tx, done_tx) = (work_rx.clone(), free_tx.clone(), done_tx.clone());
             scope.spawn(move || {
-                let mut scratch = Vec::new();
+                let mut hasher = FrameHasher::new(&plan, frame_rate);
                 loop {
                     let job = match work_rx.lock() {
                         Ok(rx) => rx.recv(),
                         Err(_) => return,
                     };
                     let Ok((frame_number, buf)) = job else { return };
-                    let timestamp = vpdq::frame_timestamp(frame_number, frame_rate);
-                    let rgb = converter.to_rgb(&buf, &mut scratch);
-                    let hashed = vpdq::hash_frame_rgb(frame_number, timestamp, plan.width, plan.height, rgb);
+                    let hashed = hasher.hash(frame_number, &buf);
                     let _ = free_tx.send(buf);
                     if done_tx.send(hashed).is_err() {
                         return;

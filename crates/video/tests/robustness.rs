@@ -120,3 +120,30 @@ fn a_stalled_ffmpeg_is_killed() {
     assert!(matches!(e.kind(), ErrorKind::Timeout { stalled: true, .. }), "{e}");
     assert!(e.to_string().contains("doorknob-hd-no-bar.mp4"), "{e}");
 }
+
+/// Vigie starts ffmpeg before ffprobe answers, with the filter graph on standard input
+/// (`-filter_script:v`); an ffmpeg without that option is run again with the graph on its
+/// command line, with the same result.
+#[cfg(unix)]
+#[test]
+fn an_ffmpeg_without_filter_scripts_still_works() {
+    use std::os::unix::fs::PermissionsExt;
+    let real = ffmpeg();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let wrapper = dir.path().join("ffmpeg");
+    let script = format!(
+        "#!/bin/sh\nfor a in \"$@\"; do\n  if [ \"$a\" = -filter_script:v ]; then\n    \
+         echo \"Unrecognized option 'filter_script:v'.\" >&2\n    exit 1\n  fi\ndone\nexec '{}' \"$@\"\n",
+        real.ffmpeg_path().display()
+    );
+    std::fs::write(&wrapper, script).expect("write");
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let old = Ffmpeg::with_paths(&wrapper, real.ffprobe_path());
+    let video = sample("doorknob-hd-no-bar.mp4");
+    for seconds_per_hash in [0.0, 1.0] {
+        let options = HashOptions { seconds_per_hash, ..HashOptions::default() };
+        let want = hash_video(&video, &real, &options).expect("hash");
+        let got = hash_video(&video, &old, &options).expect("hash without filter scripts");
+        assert_eq!(got, want);
+    }
+}
