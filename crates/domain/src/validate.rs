@@ -98,6 +98,24 @@ pub fn bounded_text(text: &str, min: usize, max: usize) -> Result<String, String
     Ok(trimmed.to_owned())
 }
 
+/// Like [`bounded_text`], for free text that may run over several lines (explanations,
+/// statements of reasons, comments): line breaks and tabs are kept (`\r\n` becomes `\n`), other
+/// control characters are refused.
+pub fn bounded_paragraphs(text: &str, min: usize, max: usize) -> Result<String, String> {
+    let normalised = text.trim().replace("\r\n", "\n");
+    let length = normalised.chars().count();
+    if length < min {
+        return Err(if min == 1 { "must not be empty".into() } else { format!("must be at least {min} characters") });
+    }
+    if length > max {
+        return Err(format!("must be at most {max} characters"));
+    }
+    if normalised.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err("must not contain control characters other than line breaks and tabs".into());
+    }
+    Ok(normalised)
+}
+
 /// An email address, trimmed and lower-cased. Deliberately permissive (one `@`, a dot in the
 /// domain, no spaces): the only real check of an address is a message that reaches it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -145,5 +163,8 @@ mod tests {
         assert!(bounded_text("a\u{0}b", 1, 3).is_err());
         // Length counts characters, not bytes.
         assert!(bounded_text("ééé", 1, 3).is_ok());
+        assert_eq!(bounded_paragraphs(" a\r\nb\tc ", 1, 10).unwrap(), "a\nb\tc");
+        assert!(bounded_paragraphs("a\u{7}b", 1, 10).is_err());
+        assert!(bounded_paragraphs("", 1, 10).is_err());
     }
 }

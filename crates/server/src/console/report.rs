@@ -553,14 +553,8 @@ impl FormValues {
                     |time| time.and_utc().to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
                 )
         });
-        let comment = present(&self.comment).map(|comment| {
-            comment
-                .lines()
-                .map(|line| line.trim_end().replace('\t', " "))
-                .filter(|line| !line.trim().is_empty())
-                .collect::<Vec<_>>()
-                .join(" / ")
-        });
+        // Line breaks are kept: the comment is free text over several lines.
+        let comment = present(&self.comment);
         UserReportRequest {
             category: present(&self.category),
             url,
@@ -1078,7 +1072,8 @@ mod tests {
         let request = values.request(Lang::Fr);
         assert_eq!(request.url.as_deref(), Some("https://example.org/page"));
         assert_eq!(request.seen_at.as_deref(), Some("2026-11-30T21:15:00Z"));
-        assert_eq!(request.comment.as_deref(), Some("first line / second line"));
+        // Kept as typed; the intake check normalises line endings.
+        assert_eq!(request.comment.as_deref(), Some("first line\r\n\r\nsecond\tline\r\n"));
         assert_eq!(request.language.as_deref(), Some("fr"));
         assert_eq!(request.category, None);
         assert_eq!(request.contact_email, None);

@@ -8,7 +8,7 @@ use vigie_domain::country::CountryCode;
 use vigie_domain::intake::{
     ContentKey, Deconfliction, ReportCategory, SeenWhere, SubmissionKind, TerroristContentGround,
 };
-use vigie_domain::validate::{Checker, Email, ValidationError, bounded_text};
+use vigie_domain::validate::{Checker, Email, ValidationError, bounded_paragraphs, bounded_text};
 
 use super::wire::{
     FlaggedSignal, NoticeRequest, PartnerFlagRequest, ReferralRequest, RemovalOrderRequest, SubmissionRequest,
@@ -150,6 +150,25 @@ fn optional_text(checker: &mut Checker, field: &str, value: &Option<String>, max
     }
 }
 
+/// Free text over several lines (explanations, reasons, comments).
+fn required_paragraphs(checker: &mut Checker, field: &str, value: &Option<String>, max: usize) -> Option<String> {
+    let text = required(checker, field, value)?;
+    checker.check(field, bounded_paragraphs(text, 1, max))
+}
+
+fn optional_paragraphs(
+    checker: &mut Checker,
+    field: &str,
+    value: &Option<String>,
+    max: usize,
+) -> Option<Option<String>> {
+    match value {
+        None => Some(None),
+        Some(text) if text.trim().is_empty() => Some(None),
+        Some(text) => checker.check(field, bounded_paragraphs(text, 1, max)).map(Some),
+    }
+}
+
 fn optional_email(checker: &mut Checker, field: &str, value: &Option<String>) -> Option<Option<String>> {
     match value {
         None => Some(None),
@@ -243,9 +262,10 @@ fn check_removal_order(
         .and_then(|text| timestamp(checker, "issued_at", text))
         .and_then(|time| not_in_future(checker, "issued_at", time, now));
     let urls = required(checker, "urls", &order.urls).and_then(|list| urls(checker, "urls", list, 1));
-    let additional_information = optional_text(checker, "additional_information", &order.additional_information, 2000);
+    let additional_information =
+        optional_paragraphs(checker, "additional_information", &order.additional_information, 2000);
     let grounds = required(checker, "grounds", &order.grounds).and_then(|list| grounds(checker, "grounds", list, 1));
-    let statement_of_reasons = required_text(checker, "statement_of_reasons", &order.statement_of_reasons, 5000);
+    let statement_of_reasons = required_paragraphs(checker, "statement_of_reasons", &order.statement_of_reasons, 5000);
     let cross_border = *required(checker, "cross_border", &order.cross_border).unwrap_or(&false);
     let non_disclosure_until = match &order.non_disclosure_until {
         None => Some(None),
@@ -265,7 +285,7 @@ fn check_removal_order(
             }
         }),
     };
-    let redress = required_text(checker, "redress", &order.redress, 2000);
+    let redress = required_paragraphs(checker, "redress", &order.redress, 2000);
     let contact_email = optional_email(checker, "contact_email", &order.contact_email);
     let grounds = grounds?;
     let urls = urls?;
@@ -300,7 +320,7 @@ fn check_removal_order(
 fn check_referral(referral: &ReferralRequest, checker: &mut Checker) -> Option<CheckedSubmission> {
     let reference = optional_text(checker, "reference", &referral.reference, 100);
     let urls = required(checker, "urls", &referral.urls).and_then(|list| urls(checker, "urls", list, 1));
-    let explanation = required_text(checker, "explanation", &referral.explanation, 5000);
+    let explanation = required_paragraphs(checker, "explanation", &referral.explanation, 5000);
     let policy = optional_text(checker, "policy", &referral.policy, 200);
     let grounds = match &referral.grounds {
         None => Some(Vec::new()),
@@ -309,7 +329,7 @@ fn check_referral(referral: &ReferralRequest, checker: &mut Checker) -> Option<C
     let deconfliction = required(checker, "deconfliction", &referral.deconfliction)
         .and_then(|text| checker.check("deconfliction", Deconfliction::parse(text)));
     let additional_information =
-        optional_text(checker, "additional_information", &referral.additional_information, 2000);
+        optional_paragraphs(checker, "additional_information", &referral.additional_information, 2000);
     let urls = urls?;
     let grounds = grounds?;
     let reference = reference?;
@@ -337,7 +357,7 @@ fn check_referral(referral: &ReferralRequest, checker: &mut Checker) -> Option<C
 
 fn check_notice(notice: &NoticeRequest, checker: &mut Checker) -> Option<CheckedSubmission> {
     let urls = required(checker, "urls", &notice.urls).and_then(|list| urls(checker, "urls", list, 1));
-    let explanation = required_text(checker, "explanation", &notice.explanation, 5000);
+    let explanation = required_paragraphs(checker, "explanation", &notice.explanation, 5000);
     let legal_ground = optional_text(checker, "legal_ground", &notice.legal_ground, 500);
     let notifier_name = required_text(checker, "notifier_name", &notice.notifier_name, 200);
     let notifier_email = required(checker, "notifier_email", &notice.notifier_email)
@@ -350,7 +370,8 @@ fn check_notice(notice: &NoticeRequest, checker: &mut Checker) -> Option<Checked
             None
         }
     });
-    let additional_information = optional_text(checker, "additional_information", &notice.additional_information, 2000);
+    let additional_information =
+        optional_paragraphs(checker, "additional_information", &notice.additional_information, 2000);
     let reference = optional_text(checker, "reference", &notice.reference, 100);
     let urls = urls?;
     let notifier_email = notifier_email?.as_str().to_owned();
@@ -399,7 +420,7 @@ fn check_user_report(
         Some(text) if text.trim().is_empty() => Some(None),
         Some(text) => checker.check("seen_where", SeenWhere::parse(text)).map(Some),
     };
-    let comment = optional_text(checker, "comment", &report.comment, 2000);
+    let comment = optional_paragraphs(checker, "comment", &report.comment, 2000);
     let contact_name = optional_text(checker, "contact_name", &report.contact_name, 200);
     let contact_email = optional_email(checker, "contact_email", &report.contact_email);
     let language = match report.language.as_deref().map(str::trim) {
@@ -457,7 +478,7 @@ fn check_partner_flag(
         None => Some(Vec::new()),
         Some(list) => checker.check("labels", parse_labels(list)),
     };
-    let explanation = optional_text(checker, "explanation", &flag.explanation, 5000);
+    let explanation = optional_paragraphs(checker, "explanation", &flag.explanation, 5000);
     let urls = urls?;
     let signals = signals?;
     if urls.is_empty() && signals.is_empty() && media_count == 0 {
@@ -612,6 +633,19 @@ mod tests {
             let named = fields(value);
             assert!(named.iter().any(|named| named == field), "{field}: {named:?}");
         }
+    }
+
+    #[test]
+    fn free_text_keeps_its_line_breaks() {
+        let report = serde_json::json!({"kind": "user_report", "category": "propaganda",
+            "url": "https://x.example/1", "comment": "First line.\r\nSecond line."});
+        let checked = check_submission(&parse_submission(report).unwrap(), 0, now()).unwrap();
+        let details: serde_json::Value = serde_json::from_str(&checked.details_json()).unwrap();
+        assert_eq!(details["comment"], "First line.\nSecond line.");
+        // Names and references stay on one line.
+        let notice = serde_json::json!({"kind": "notice", "urls": ["https://x.example/1"], "explanation": "a\nb",
+            "notifier_name": "Ana\nB", "notifier_email": "ana@example.org", "good_faith": true});
+        assert_eq!(fields(notice), ["notifier_name"]);
     }
 
     #[test]

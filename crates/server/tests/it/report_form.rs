@@ -265,7 +265,7 @@ backend_test!(a_valid_report_is_stored_and_acknowledged, |app| async move {
     assert_eq!(details["url"], "https://forum.example.org/t/88");
     assert_eq!(details["seen_at"], "2026-01-10T21:15:00Z");
     assert_eq!(details["seen_where"], "forum");
-    assert_eq!(details["comment"], "Annonce d'une attaque. / Deuxième ligne.");
+    assert_eq!(details["comment"], "Annonce d'une attaque.\nDeuxième ligne.", "line breaks are kept");
     assert_eq!(details["contact_email"], "temoin@example.org");
     assert_eq!(details["language"], "fr");
     assert!(details.get("contact_name").is_none());
