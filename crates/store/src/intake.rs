@@ -1066,25 +1066,30 @@ impl Store {
         self.get_submission(id).await
     }
 
-    /// Stores a media row (once per content: the same bytes sent twice share it).
+    /// Stores a media row (once per content: the same bytes sent twice share it). `pdq`: an
+    /// image's hash and quality when already computed (it stays `pending`: the worker still
+    /// records its matches and groups it).
     pub async fn insert_media(
         &self,
         sha256: &str,
         md5: &str,
         byte_size: u64,
         media_type: &str,
+        pdq: Option<(&str, u32)>,
     ) -> StoreResult<MediaRecord> {
         let now = self.now();
         let select = format!("select {MEDIA_COLUMNS} from media where sha256 = $1");
         on_pool!(self, pool => {
             sqlx::query(
-                "insert into media (sha256, md5, byte_size, media_type, created_at, updated_at) \
-                 values ($1, $2, $3, $4, $5, $5) on conflict (sha256) do nothing",
+                "insert into media (sha256, md5, byte_size, media_type, pdq, pdq_quality, created_at, updated_at) \
+                 values ($1, $2, $3, $4, $5, $6, $7, $7) on conflict (sha256) do nothing",
             )
             .bind(sha256)
             .bind(md5)
             .bind(i64::try_from(byte_size).unwrap_or(i64::MAX))
             .bind(media_type)
+            .bind(pdq.map(|(hash, _)| hash))
+            .bind(pdq.map(|(_, quality)| quality as i32))
             .bind(now)
             .execute(pool)
             .await?;

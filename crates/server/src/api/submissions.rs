@@ -199,9 +199,12 @@ async fn receive_file(
         incoming.write(&chunk).map_err(|error| receive_error(&name, error))?;
     }
     let limits = state.settings.image_limits;
-    tokio::task::spawn_blocking(move || incoming.finish(&limits))
+    let file = tokio::task::spawn_blocking(move || incoming.finish(&limits))
         .await
         .map_err(|error| ApiError::Internal(anyhow::anyhow!("media task failed: {error}")))?
+        .map_err(|error| receive_error(&name, error))?;
+    intake::vet_media(&state.store, &state.intake, &state.hashing_permits, limits, file)
+        .await
         .map_err(|error| receive_error(&name, error))
 }
 

@@ -1038,7 +1038,11 @@ async fn receive_file(
     let finished = tokio::task::spawn_blocking(move || incoming.finish(&limits))
         .await
         .map_err(|error| Unread::Failed(anyhow::anyhow!("media task failed: {error}")))?;
-    match finished {
+    let vetted = match finished {
+        Ok(file) => intake::vet_media(&state.store, &state.intake, &state.hashing_permits, limits, file).await,
+        Err(error) => Err(error),
+    };
+    match vetted {
         Ok(file) => Ok(Ok(file)),
         Err(ReceiveError::TooLarge { .. }) => Ok(Err(FileProblem::TooLarge)),
         Err(ReceiveError::Empty) => Ok(Err(FileProblem::Empty)),

@@ -52,6 +52,9 @@ pub struct StoredFile {
     pub byte_size: u64,
     /// What it is.
     pub media_type: MediaType,
+    /// An image's PDQ hash and quality, when it was small enough to hash while received
+    /// ([`super::vet_media`]); the media worker then records it without decoding again.
+    pub pdq: Option<(String, u32)>,
 }
 
 /// Why a file was refused.
@@ -162,7 +165,7 @@ impl Incoming {
             // The rename is durable only once its directory is.
             std::fs::File::open(&parent)?.sync_all()?;
         }
-        Ok(StoredFile { sha256, md5, byte_size: self.size, media_type })
+        Ok(StoredFile { sha256, md5, byte_size: self.size, media_type, pdq: None })
     }
 }
 

@@ -407,9 +407,48 @@ pub async fn discard_unrecorded(store: &Store, intake: &Intake, files: &[StoredF
     }
 }
 
+/// Images up to this size are decoded while received: a corrupt one is refused at once (400,
+/// nothing stored) and its hash is kept for the worker. Larger files and videos are only checked
+/// from their header and hashed in the background, so the receipt never waits for them.
+pub const INLINE_IMAGE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Decodes and hashes a small received image (see [`INLINE_IMAGE_BYTES`]), waiting for a
+/// hashing permit. A file that cannot be decoded is deleted unless stored media already hold
+/// the same bytes, and refused.
+pub async fn vet_media(
+    store: &Store,
+    intake: &Intake,
+    permits: &tokio::sync::Semaphore,
+    limits: vigie_hash::Limits,
+    mut file: StoredFile,
+) -> Result<StoredFile, media::ReceiveError> {
+    if file.media_type != media::MediaType::Image || file.byte_size > INLINE_IMAGE_BYTES {
+        return Ok(file);
+    }
+    let _permit =
+        permits.acquire().await.map_err(|error| media::ReceiveError::Io(std::io::Error::other(error.to_string())))?;
+    let path = intake.media.path_of(&file.sha256);
+    let hashed = tokio::task::spawn_blocking(move || {
+        std::fs::read(&path).map(|bytes| vigie_hash::hash_image_bytes(&bytes, &limits))
+    })
+    .await
+    .map_err(|error| media::ReceiveError::Io(std::io::Error::other(error.to_string())))??;
+    match hashed {
+        Ok(hashes) => {
+            file.pdq = Some((hashes.pdq.to_hex(), u32::from(hashes.quality)));
+            Ok(file)
+        }
+        Err(error) => {
+            discard_unrecorded(store, intake, std::slice::from_ref(&file)).await;
+            Err(media::ReceiveError::BadImage(format!("is an image that cannot be decoded: {error}")))
+        }
+    }
+}
+
 /// Records a received file as media (once per content).
 pub async fn store_media(store: &Store, file: &StoredFile) -> Result<MediaRecord, StoreError> {
-    store.insert_media(&file.sha256, &file.md5, file.byte_size, file.media_type.as_str()).await
+    let pdq = file.pdq.as_ref().map(|(hash, quality)| (hash.as_str(), *quality));
+    store.insert_media(&file.sha256, &file.md5, file.byte_size, file.media_type.as_str(), pdq).await
 }
 
 /// Image hashes of stored media, searchable by PDQ distance: the near-duplicate side of case
@@ -494,9 +533,15 @@ pub async fn identify_media(
 ) -> Result<Identification, AppError> {
     let path = intake.media.path_of(&media.sha256);
     let media_type = media.media_type.clone();
-    let hashes = tokio::task::spawn_blocking(move || hash_file(&path, &media_type, &image_limits))
-        .await
-        .map_err(|error| AppError::Other(anyhow::anyhow!("media hashing task failed: {error}")))?;
+    let hashes = match (&media.pdq, media.pdq_quality) {
+        // Hashed while received (a small image).
+        (Some(pdq), Some(quality)) if media_type == "image" => {
+            MediaHashes::Image { pdq: pdq.clone(), quality: u32::try_from(quality).unwrap_or(0) }
+        }
+        _ => tokio::task::spawn_blocking(move || hash_file(&path, &media_type, &image_limits))
+            .await
+            .map_err(|error| AppError::Other(anyhow::anyhow!("media hashing task failed: {error}")))?,
+    };
     let mut queries = Vec::new();
     let mut near_duplicates = Vec::new();
     match &hashes {

@@ -579,10 +579,14 @@ backend_test!(bad_submissions_store_nothing, |app| async move {
     let small_token = small.token(small.organisation("PHAROS", "referral_unit").await.id, &[Role::Referrer]).await;
     let report = user_report("https://img.example/1");
     let big = vec![7_u8; 20_000];
+    // A real image cut short: its header is fine, its pixels are not.
+    let whole = picture(2, 0);
+    let truncated = whole[..whole.len().min(6000) / 2].to_vec();
     let uploads: Vec<(Vec<u8>, u16, &str)> = vec![
         (multipart(Some(&report), &[("big.bin", &big)]), 413, ""),
         (multipart(Some(&report), &[("broken.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR")]), 400, "media[0]"),
         (multipart(Some(&report), &[("empty.png", b"")]), 400, "media[0]"),
+        (multipart(Some(&report), &[("cut.png", &truncated)]), 400, "media[0]"),
         (multipart(None, &[("a.png", &picture(0, 0))]), 400, "media"),
         (multipart(Some(&json!({"kind": "user_report"})), &[("a.png", &picture(0, 0))]), 400, "category"),
     ];
@@ -618,6 +622,8 @@ backend_test!(bad_submissions_store_nothing, |app| async move {
         assert_eq!(listed.as_array().unwrap().len(), 0);
     }
     assert!(small.store.find_media(&vigie_hash::sha256_hex(&picture(0, 0))).await.unwrap().is_none());
+    let cut = small.state.intake.media.path_of(&vigie_hash::sha256_hex(&truncated));
+    assert!(!cut.exists(), "a refused image stays on disk");
     let leftover = small.state.intake.media.path_of(&vigie_hash::sha256_hex(&picture(0, 0)));
     assert!(!leftover.exists(), "an upload of a refused submission stays on disk");
 });
