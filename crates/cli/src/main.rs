@@ -5,6 +5,7 @@ mod admin;
 mod banks;
 mod commands;
 mod config;
+mod import;
 mod serve;
 
 use std::process::ExitCode;
@@ -55,6 +56,9 @@ enum Command {
     /// Read and verify the audit trail.
     #[command(subcommand)]
     Audit(admin::AuditCommand),
+    /// Import records in bulk: `vigie import submissions FILE`.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
     /// Configuration helpers.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -109,6 +113,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     Command::Audit(command) => admin::audit(&settings, command).await,
                     Command::Bank(command) => return banks::bank(&settings, command).await,
                     Command::Match(args) => return banks::run_match(&settings, args).await,
+                    Command::Import(import::ImportCommand::Submissions(args)) => {
+                        return import::run(settings, args).await;
+                    }
                     Command::Hash(_) | Command::Config(_) => unreachable!("handled above"),
                 };
                 done.map(|()| ExitCode::SUCCESS)
