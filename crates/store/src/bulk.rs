@@ -146,8 +146,12 @@ impl Bulk for sqlx::SqliteConnection {
                 ResendLookup::Reference(kind) => ("reference", Some(kind)),
                 ResendLookup::IdempotencyKey => ("idempotency_key", None),
             };
+            // The kind condition is written out, not `($2 is null or kind = $2)`: the latter
+            // keeps SQLite from using the (submitter_id, kind, reference) index past its first
+            // column, which turned each lookup into a scan of the sender's submissions.
+            let kind_condition = if kind.is_some() { "kind = $2" } else { "$2 is null" };
             let sql = format!(
-                "select {columns} from submissions where submitter_id = $1 and ($2 is null or kind = $2) \
+                "select {columns} from submissions where submitter_id = $1 and {kind_condition} \
                  and {column} in ({list})"
             );
             let mut query = sqlx::query_as(&sql).bind(submitter).bind(kind);
@@ -259,7 +263,7 @@ impl Bulk for sqlx::PgConnection {
         // Probed key by key through the primary key (see `find_submissions` for why).
         sqlx::query_as(
             "select k.key, k.case_id from unnest($2::text[]) as wanted (key) cross join lateral \
-             (select key, case_id from case_keys where platform_id = $1 and key = wanted.key) k",
+             (select key, case_id from case_keys where platform_id = $1 and key = wanted.key limit 1) k",
         )
         .bind(platform)
         .bind(keys)
@@ -283,6 +287,8 @@ impl Bulk for sqlx::PgConnection {
         // One equality probe per value (a lateral join), so that every column of the unique
         // index is an index condition whatever the planner's statistics say; `= any(...)` on
         // the last column was planned as a filter over all the sender's rows on a young table.
+        // `limit 1` (the index is unique) keeps PostgreSQL from flattening the lateral join into
+        // a hash join over those same rows.
         let column = lookup.column();
         let kind = match lookup {
             ResendLookup::Reference(kind) => Some(kind),
@@ -292,7 +298,8 @@ impl Bulk for sqlx::PgConnection {
         let columns: Vec<String> = columns.split(',').map(|column| format!("s.{}", column.trim())).collect();
         let sql = format!(
             "select {} from unnest($2::text[]) as wanted (value) cross join lateral \
-             (select * from submissions s where s.submitter_id = $1 {kind_condition} and s.{column} = wanted.value) s",
+             (select * from submissions s where s.submitter_id = $1 {kind_condition} and s.{column} = wanted.value \
+             limit 1) s",
             columns.join(", ")
         );
         sqlx::query_as(&sql).bind(submitter).bind(values).bind(kind).fetch_all(&mut *self).await
