@@ -5,7 +5,7 @@ use std::io::Cursor;
 
 use image::{DynamicImage, ImageDecoder};
 
-use crate::pdq::{Filter, Filtered, luma_row_gray, luma_row_rgb};
+use crate::pdq::{Filter, Filtered, Luminance, luma_row_gray, luma_row_rgb};
 use crate::{Error, ErrorKind, Limits};
 
 /// Image formats Vigie decodes.
@@ -143,7 +143,7 @@ fn narrow16(format: Format) -> fn(u16) -> u8 {
 
 fn filter_image(format: Format, img: &DynamicImage) -> Option<Filtered> {
     let (w, h) = (img.width() as usize, img.height() as usize);
-    let mut filter = Filter::new(w, h);
+    let mut filter = Filter::new(w, h, Luminance::OfPixels);
     // Feeds rows of 8-bit pixels with `c` channels; grey when `c < 3`. Alpha is ignored, as the
     // reference (which reads the first three channels) and Pillow's convert("RGB") do.
     fn feed8(filter: &mut Filter, data: &[u8], w: usize, c: usize) {

@@ -16,7 +16,7 @@
 
 use std::ffi::{CStr, c_char, c_int, c_uint, c_ulong};
 
-use crate::pdq::{Filter, Filtered, luma_row_gray, luma_row_rgb};
+use crate::pdq::{Filter, Filtered, Luminance, luma_row_gray, luma_row_rgb};
 use crate::{Error, ErrorKind, Format, Limits};
 
 // Link libjpeg itself: the shim refers to its symbols, Rust code does not.
@@ -215,7 +215,7 @@ const LINES: usize = 16;
 pub(crate) fn decode(data: &[u8], limits: &Limits) -> Result<(u32, u32, Option<Filtered>), Error> {
     let mut reader = Reader::open(data, limits)?;
     let (w, h) = (reader.width(), reader.height());
-    let mut filter = Filter::new(w as usize, h as usize);
+    let mut filter = Filter::new(w as usize, h as usize, Luminance::OfPixels);
     let mut buf = reader.row_buffer();
     while reader.read_rows(&mut buf, |row| {
         let out = filter.next_row_mut();

@@ -220,7 +220,7 @@ pub fn hash_gray(width: u32, height: u32, gray: &[u8]) -> Result<PdqOutput, Erro
 pub fn hash_luma(width: u32, height: u32, luma: &[f32]) -> Result<PdqOutput, Error> {
     let (w, h) = (width as usize, height as usize);
     check_len(w, h, 1, luma.len())?;
-    let mut filter = pdq::Filter::new(w, h);
+    let mut filter = pdq::Filter::new(w, h, pdq::Luminance::Any);
     if w > 0 {
         for row in luma.chunks_exact(w) {
             filter.next_row_mut().copy_from_slice(row);
@@ -279,7 +279,19 @@ impl LumaHasher {
     pub fn new(width: u32, height: u32, limits: &Limits) -> Result<LumaHasher, Error> {
         limits.check_pixels(u64::from(width), u64::from(height))?;
         let (w, h) = (width as usize, height as usize);
-        Ok(LumaHasher { filter: pdq::Filter::new(w, h), width: w })
+        Ok(LumaHasher { filter: pdq::Filter::new(w, h, pdq::Luminance::Any), width: w })
+    }
+
+    /// [`LumaHasher::new`] for rows of the luminance of 8-bit pixels, [`rgb_luma`]'s values
+    /// (0..=255), as decoders of images and videos give. It skips a check that the input
+    /// allows the filter's fastest division, which [`LumaHasher::new`] makes for every batch of
+    /// rows so as to give the reference's bits for any `f32` (debug builds still check). Other
+    /// values (infinities, NaN, magnitudes beyond 2^40 or below 2^-20) may then give hashes
+    /// the reference would not.
+    pub fn for_pixels(width: u32, height: u32, limits: &Limits) -> Result<LumaHasher, Error> {
+        limits.check_pixels(u64::from(width), u64::from(height))?;
+        let (w, h) = (width as usize, height as usize);
+        Ok(LumaHasher { filter: pdq::Filter::new(w, h, pdq::Luminance::OfPixels), width: w })
     }
 
     /// The buffer for the next row's luminance (`width` values, normally 0..=255, e.g. from
@@ -330,7 +342,7 @@ fn check_len(w: usize, h: usize, c: usize, len: usize) -> Result<(), Error> {
 fn hash_packed(width: u32, height: u32, data: &[u8], c: usize) -> Result<PdqOutput, Error> {
     let (w, h) = (width as usize, height as usize);
     check_len(w, h, c, data.len())?;
-    let mut filter = pdq::Filter::new(w, h);
+    let mut filter = pdq::Filter::new(w, h, pdq::Luminance::OfPixels);
     if w > 0 {
         for row in data.chunks_exact(w * c) {
             let out = filter.next_row_mut();

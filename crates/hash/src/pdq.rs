@@ -13,24 +13,32 @@
 //!
 //! 1. horizontal box #1 on each row, `LANES` (16) rows at a time: the batch is transposed so
 //!    that each column of 16 rows is one vector, and the 16 independent running sums advance
-//!    together, lane by lane;
+//!    together, lane by lane; a block of 64 columns at a time is transposed, filtered and
+//!    transposed back, so that it stays in the first-level cache;
 //! 2. vertical box #1 as running sums across the whole row width (contiguous, vectorisable),
 //!    keeping only the last `window + 17` filtered rows in a ring;
 //! 3. horizontal box #2, transposed the same way: its running sums must still visit every
 //!    pixel (up to the last sampled column), but its quotients are only needed at the 64
 //!    columns that decimation samples;
-//! 4. vertical box #2 on those 64 columns only, at the end.
+//! 4. vertical box #2 on those 64 columns, as their rows come (a ring of `window + 17` rows
+//!    of 64), divided only at the 64 sampled rows.
 //!
 //! Vectorising across rows or columns never mixes lanes: each lane performs exactly the
-//! reference's `f32` operations on its own row or column, in the reference's order (no fused
-//! multiply-add, no reassociation), so the portable, AVX2 and AVX-512 kernels (chosen at run
-//! time, see [`Kernels`]) give the same bits, which the tests check against a direct
-//! transcription of the reference.
+//! reference's `f32` operations on its own row or column, in the reference's order (no
+//! reassociation), so the portable, AVX2 and AVX-512 kernels (chosen at run time, see
+//! [`Kernels`]) give the same bits, which the tests check against a direct transcription of
+//! the reference. One operation is computed differently with the same result: the vector
+//! kernels divide the running sums of passes #1 by multiplying with the reciprocal and
+//! correcting with two fused multiply-adds ([`quotient`]), which gives the correctly rounded
+//! quotient, the same as `/`, for every divisor used (checked exhaustively) and every input
+//! the filter can see from pixels ([`reciprocal_safe`]; other inputs are checked and divide).
 //!
 //! Memory is `O(window x width)` instead of three full-size copies of the image.
 
 // Index loops mirror the reference's (row, column, lane) arithmetic, which is the point here.
 #![allow(clippy::needless_range_loop)]
+
+use std::ops::Range;
 
 /// Images with a side below this give the all-zero hash and quality 0, as in the reference.
 pub(crate) const MIN_HASHABLE_DIM: usize = 5;
@@ -109,7 +117,8 @@ impl BoxGeom {
 type Lanes = [f32; LANES];
 
 /// The lane-wise `f32` operations of the horizontal running sums: each is one IEEE operation
-/// per lane (no fused or reordered arithmetic), so every implementation gives the same bits.
+/// per lane (no reordered arithmetic; the one fused computation, [`quotient`], is exact), so
+/// every implementation gives the same bits.
 trait Simd: Copy {
     fn zero() -> Self;
     fn load(x: &Lanes) -> Self;
@@ -117,6 +126,58 @@ trait Simd: Copy {
     fn add(self, o: Self) -> Self;
     fn sub(self, o: Self) -> Self;
     fn div(self, c: f32) -> Self;
+    /// `self / c` given `reciprocal = 1 / c`, with the same result as [`Simd::div`] (see
+    /// [`quotient`]); only called when [`exact_reciprocal_division`] holds for `c`.
+    fn div_by_reciprocal(self, c: f32, reciprocal: f32) -> Self {
+        let _ = reciprocal;
+        self.div(c)
+    }
+}
+
+/// The largest window for which the filter divides by multiplying with the reciprocal:
+/// [`quotient`] is checked against `/` for every divisor up to this and every `f32` mantissa
+/// (`exact_reciprocal_division_for_every_window_divisor`). Windows are `ceil(side / 128)`, so
+/// this covers images up to 65,000 pixels on a side; larger ones divide.
+pub(crate) const RECIPROCAL_DIVISION_MAX_WINDOW: usize = 512;
+
+/// Whether the filter may divide through [`quotient`] for an image whose luminance includes
+/// `row`: every value 0 or of magnitude within `2^-20..=2^40` (luminance from 8-bit pixels is
+/// 0 or at least 0.114, at most 255.0001).
+///
+/// [`quotient`] is exact for normal numbers (not for infinities, NaN or subnormal results).
+/// With such inputs, every running sum of pass #1 is a multiple of `2^-43`, so its quotients
+/// (by at most [`RECIPROCAL_DIVISION_MAX_WINDOW`]) are 0 or above `2^-52`; the sums of those
+/// in the vertical pass are multiples of `2^-75`, their quotients 0 or above `2^-84`, and
+/// every remainder a multiple of `2^-107`: all normal, all finite. Other images (possible
+/// only through [`crate::hash_luma`] and [`crate::LumaHasher`], which take any `f32`)
+/// divide from the first row that is not.
+#[inline]
+fn reciprocal_safe(row: &[f32]) -> bool {
+    const SMALLEST: f32 = 1.0 / (1u32 << 20) as f32;
+    const LARGEST: f32 = (1u64 << 40) as f32;
+    // On the bits of the magnitudes, as integers (same order as the numbers, NaN above
+    // infinity): the largest must be at most LARGEST's; and 0 becomes the largest integer once
+    // 1 is subtracted, so the smallest of those is below SMALLEST's only if a value is. Two
+    // reductions, which vectorise (unlike `all`, which stops early).
+    let (mut largest, mut smallest_nonzero) = (0u32, u32::MAX);
+    for &v in row {
+        let bits = v.to_bits() & 0x7fff_ffff;
+        largest = largest.max(bits);
+        smallest_nonzero = smallest_nonzero.min(bits.wrapping_sub(1));
+    }
+    largest <= LARGEST.to_bits() && smallest_nonzero >= SMALLEST.to_bits() - 1
+}
+
+/// `s / c`, correctly rounded, from `reciprocal = 1 / c` (rounded) with two fused
+/// multiply-adds: the remainder `s - q c` of the first guess `q = s * reciprocal` is exact in a
+/// fused multiply-add, and one correction step gives the correctly rounded quotient
+/// (Markstein's method). A vector division costs about four times as much as the three
+/// multiply-adds, and the filter divides twice per pixel. Compiled with FMA only.
+#[inline(always)]
+fn quotient(s: f32, c: f32, reciprocal: f32) -> f32 {
+    let q = s * reciprocal;
+    let remainder = (-q).mul_add(c, s);
+    remainder.mul_add(reciprocal, q)
 }
 
 /// The portable implementation (the compiler may or may not vectorise it).
@@ -156,13 +217,14 @@ impl Simd for Lanes {
     }
 }
 
-/// Interleaves `LANES` rows of `n` samples: `t[x][l] = rows[l][x]`, so that the horizontal
+/// Interleaves columns `cols` of `LANES` rows: `t[x][l] = rows[l][x]`, so that the horizontal
 /// running sums of the `LANES` rows advance together, one vector per column.
 #[inline(always)]
-fn interleave<const AVX2: bool>(rows: &[&[f32]; LANES], n: usize, t: &mut [Lanes]) {
+fn interleave<const AVX2: bool>(rows: &[&[f32]; LANES], cols: Range<usize>, t: &mut [Lanes]) {
+    let n = cols.end;
     let t = &mut t[..n];
     #[allow(unused_mut)]
-    let mut x = 0;
+    let mut x = cols.start;
     #[cfg(target_arch = "x86_64")]
     if AVX2 {
         while x + 8 <= n {
@@ -181,16 +243,21 @@ fn interleave<const AVX2: bool>(rows: &[&[f32]; LANES], n: usize, t: &mut [Lanes
     }
 }
 
-/// The inverse of [`interleave`]: each row given gets its lane, `row[x] = t[x][l]` (rows of
-/// `n` samples; lanes without a row are dropped).
+/// The inverse of [`interleave`] for columns `cols`: each row given gets its lane,
+/// `row[x] = t[x][l]` (lanes without a row are dropped).
 #[inline(always)]
-fn deinterleave<const AVX2: bool>(t: &[Lanes], n: usize, rows: &mut [Option<&mut [f32]>; LANES]) {
+fn deinterleave<const AVX2: bool>(t: &[Lanes], cols: Range<usize>, rows: &mut [Option<&mut [f32]>; LANES]) {
+    let n = cols.end;
     let t = &t[..n];
     #[allow(unused_mut)]
-    let mut x = 0;
+    let mut x = cols.start;
     #[cfg(target_arch = "x86_64")]
     if AVX2 && rows.iter().all(Option::is_some) {
-        let mut out: [&mut [f32]; LANES] = rows.each_mut().map(|r| r.as_deref_mut().unwrap_or_default());
+        // A loop rather than `map`, which the compiler does not always inline here.
+        let mut out: [&mut [f32]; LANES] = Default::default();
+        for (o, r) in out.iter_mut().zip(rows.iter_mut()) {
+            *o = r.as_deref_mut().unwrap_or_default();
+        }
         while x + 8 <= n {
             for (g, group) in out.chunks_exact_mut(8).enumerate() {
                 // SAFETY: as in `interleave`.
@@ -201,7 +268,7 @@ fn deinterleave<const AVX2: bool>(t: &[Lanes], n: usize, rows: &mut [Option<&mut
     }
     for (l, row) in rows.iter_mut().enumerate() {
         if let Some(row) = row {
-            for (o, v) in row[..n].iter_mut().zip(t).skip(x) {
+            for (o, v) in row[x..n].iter_mut().zip(&t[x..]) {
                 *o = v[l];
             }
         }
@@ -209,37 +276,55 @@ fn deinterleave<const AVX2: bool>(t: &[Lanes], n: usize, rows: &mut [Option<&mut
 }
 
 /// The box filter of geometry `g` along interleaved rows (`t[i]` holds input `i` of every
-/// lane), every output: `out[o][l] = window sum / count`.
+/// lane), outputs `outs` (`out[o][l] = window sum / count`), continuing the running sums in
+/// `sum` from the previous call (which computed the outputs just before `outs.start`). Output
+/// `o` reads inputs up to `o + half - 1`; the caller interleaves them first, a block at a time,
+/// so that each block is filtered while it is still in the cache.
 ///
 /// Per lane, this is the reference's running sum: `sum += in[i + half - 1]`, then
-/// `sum -= in[i + half - 1 - w]`, then `out = sum / count`, in that order.
+/// `sum -= in[i + half - 1 - w]`, then `out = sum / count`, in that order. With `RECIPROCAL`,
+/// the quotients are computed by [`Simd::div_by_reciprocal`] (same bits).
 #[inline(always)]
-fn scan_all<S: Simd>(t: &[Lanes], g: BoxGeom, out: &mut [Lanes]) {
+fn scan_outputs<S: Simd, const RECIPROCAL: bool>(
+    t: &[Lanes],
+    g: BoxGeom,
+    out: &mut [Lanes],
+    sum: &mut S,
+    outs: Range<usize>,
+) {
     let BoxGeom { n, w, half } = g;
-    let (t, out) = (&t[..n], &mut out[..n]);
-    let mut sum = S::zero();
-    for x in &t[..half - 1] {
-        sum = sum.add(S::load(x));
+    let div = |sum: S, count: usize| {
+        let c = count as f32;
+        if RECIPROCAL { sum.div_by_reciprocal(c, 1.0 / c) } else { sum.div(c) }
+    };
+    if outs.start == 0 {
+        *sum = S::zero();
+        for x in &t[..half - 1] {
+            *sum = sum.add(S::load(x));
+        }
     }
-    // Growing window: output `o` has seen inputs `0..=o + half - 1`.
-    for (o, (x, d)) in t[half - 1..w].iter().zip(&mut out[..=w - half]).enumerate() {
-        sum = sum.add(S::load(x));
-        sum.div((o + half) as f32).store(d);
+    // Output `o` is in the growing phase up to `w - half`, the full one up to `n - half`.
+    let (grow_end, full_end) = (w - half + 1, n - half + 1);
+    let grow = outs.start..outs.end.min(grow_end);
+    for o in grow.clone() {
+        *sum = sum.add(S::load(&t[o + half - 1]));
+        div(*sum, o + half).store(&mut out[o]);
     }
-    // Full window.
-    let count = w as f32;
-    for ((x, y), d) in t[w..].iter().zip(&t[..n - w]).zip(&mut out[w - half + 1..=n - half]) {
-        sum = sum.add(S::load(x)).sub(S::load(y));
-        sum.div(count).store(d);
+    let full = outs.start.max(grow.end)..outs.end.min(full_end);
+    let (count, reciprocal) = (w as f32, 1.0 / w as f32);
+    for o in full.clone() {
+        let i = o + half - 1;
+        *sum = sum.add(S::load(&t[i])).sub(S::load(&t[i - w]));
+        let q = if RECIPROCAL { sum.div_by_reciprocal(count, reciprocal) } else { sum.div(count) };
+        q.store(&mut out[o]);
     }
-    // Shrinking window.
-    for (k, (y, d)) in t[n - w..n - w + half - 1].iter().zip(&mut out[n - half + 1..]).enumerate() {
-        sum = sum.sub(S::load(y));
-        sum.div((w - 1 - k) as f32).store(d);
+    for o in outs.start.max(full.end)..outs.end {
+        *sum = sum.sub(S::load(&t[o + half - 1 - w]));
+        div(*sum, w - 1 - (o - full_end)).store(&mut out[o]);
     }
 }
 
-/// The same running sums as [`scan_all`], divided only at the output indices in `cols`
+/// The same running sums as [`scan_outputs`], divided only at the output indices in `cols`
 /// (non-decreasing, repeats allowed): `emit(k, sums / count)` for each `k`. Outputs after the
 /// last sampled one are not needed, so their sums are not computed.
 #[inline(always)]
@@ -293,13 +378,46 @@ fn scan_sampled<S: Simd>(t: &[Lanes], g: BoxGeom, cols: &[usize; 64], mut emit: 
     }
 }
 
+/// Columns per block of [`h1_blocks`]: a block's interleaved input and output (8 KiB) stay in
+/// the first-level cache between the three steps.
+const BLOCK: usize = 64;
+
+/// Horizontal pass #1 on a batch of rows, every output, into the rows `dst`: block by block of
+/// output columns, interleave the inputs the block needs, filter, deinterleave. Going through
+/// the whole width at each step instead reads and writes each intermediate from the
+/// second-level cache, which costs more than the arithmetic.
+#[inline(always)]
+fn h1_blocks<S: Simd, const AVX2: bool, const RECIPROCAL: bool>(
+    rows: &[&[f32]; LANES],
+    t: &mut [Lanes],
+    out: &mut [Lanes],
+    g: BoxGeom,
+    dst: &mut [Option<&mut [f32]>; LANES],
+) {
+    let mut sum = S::zero();
+    let mut interleaved = 0;
+    let mut o = 0;
+    while o < g.n {
+        let end = (o + BLOCK).min(g.n);
+        let needed = (end + g.half - 1).min(g.n);
+        interleave::<AVX2>(rows, interleaved..needed, t);
+        interleaved = needed;
+        scan_outputs::<S, RECIPROCAL>(t, g, out, &mut sum, o..end);
+        deinterleave::<AVX2>(out, o..end, dst);
+        o = end;
+    }
+}
+
 /// The `LANES` rows of a batch buffer holding `cap` rows; lanes past `cap` repeat row 0 (their
 /// results are discarded).
+#[inline(always)]
 fn lanes(buf: &[f32], width: usize, cap: usize) -> [&[f32]; LANES] {
-    std::array::from_fn(|l| {
+    let mut rows: [&[f32]; LANES] = [&[]; LANES];
+    for (l, row) in rows.iter_mut().enumerate() {
         let l = if l < cap { l } else { 0 };
-        &buf[l * width..(l + 1) * width]
-    })
+        *row = &buf[l * width..(l + 1) * width];
+    }
+    rows
 }
 
 /// AVX2 kernels: 8x8 transposes between row-major rows and interleaved lanes. The arithmetic
@@ -383,6 +501,18 @@ mod x86 {
                 [_mm256_div_ps(self[0], c), _mm256_div_ps(self[1], c)]
             }
         }
+        #[inline(always)]
+        fn div_by_reciprocal(self, c: f32, reciprocal: f32) -> Self {
+            // SAFETY: see the impl (the AVX2 kernels are compiled with FMA and run only on
+            // CPUs that have it, see `Kernels::detect`).
+            unsafe {
+                // `super::quotient`, lane by lane.
+                let (c, r) = (_mm256_set1_ps(c), _mm256_set1_ps(reciprocal));
+                let q = [_mm256_mul_ps(self[0], r), _mm256_mul_ps(self[1], r)];
+                let remainder = [_mm256_fnmadd_ps(q[0], c, self[0]), _mm256_fnmadd_ps(q[1], c, self[1])];
+                [_mm256_fmadd_ps(remainder[0], r, q[0]), _mm256_fmadd_ps(remainder[1], r, q[1])]
+            }
+        }
     }
 
     /// `t[j][off + i] = rows[i][x + j]` for `i`, `j` in `0..8`.
@@ -425,7 +555,7 @@ mod x86 {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Kernels {
     Portable,
-    /// AVX2 transposes and running sums.
+    /// AVX2 transposes and running sums, FMA for the quotients.
     Avx2,
     /// The same, with the vectorised loops compiled for AVX-512 (twice the lanes).
     Avx512,
@@ -436,10 +566,11 @@ impl Kernels {
     pub(crate) fn detect() -> Kernels {
         #[cfg(target_arch = "x86_64")]
         {
-            if std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("avx2") {
+            let avx2 = std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma");
+            if avx2 && std::arch::is_x86_feature_detected!("avx512f") {
                 return Kernels::Avx512;
             }
-            if std::arch::is_x86_feature_detected!("avx2") {
+            if avx2 {
                 return Kernels::Avx2;
             }
         }
@@ -454,6 +585,12 @@ pub(crate) struct Filter {
     tiny: bool,
     /// The code to run (never better than the CPU supports).
     kernels: Kernels,
+    /// The vector kernels divide by multiplying with reciprocals ([`quotient`]) in the
+    /// horizontal pass #1 and the vertical pass #1 (where windows allow).
+    reciprocal_h: bool,
+    reciprocal_v: bool,
+    /// Whether the input needs checking for the reciprocal division.
+    luminance: Luminance,
     /// Horizontal geometry (window from the width) and vertical geometry (from the height).
     hg: BoxGeom,
     vg: BoxGeom,
@@ -480,13 +617,19 @@ pub(crate) struct Filter {
     /// Vertical pass #1 output rows waiting for horizontal pass #2 (`batch_cap x width`).
     batch_v1: Vec<f32>,
     batch_v1_rows: usize,
-    /// Horizontal pass #2 sampled at the 64 decimation columns, as emitted: for each batch
-    /// of `batch_cap` rows, 64 columns of lanes (row `i`, column `k` is
-    /// `h2[(i / batch_cap) * 64 + k][i % batch_cap]`).
+    /// Horizontal pass #2 of the current batch, sampled at the 64 decimation columns (column
+    /// `k` of the batch's row `l` is `h2[k][l]`); rows of it so far.
     h2: Vec<Lanes>,
-    /// The same, row-major (`height x 64`), for the vertical pass #2.
-    rows_h2: Vec<f32>,
     h2_rows: usize,
+    /// Ring of the last rows of horizontal pass #2 (64 values each, row `i` in slot
+    /// `i % v2_ring_rows`), for vertical pass #2, which sums the 64 columns as rows come.
+    v2_ring: Vec<f32>,
+    v2_ring_rows: usize,
+    v2_sum: [f32; 64],
+    v2_rows_in: usize,
+    /// The 64x64 result: the sampled rows of vertical pass #2, `filtered_rows` of them so far.
+    filtered: Box<[[f32; 64]; 64]>,
+    filtered_rows: usize,
     /// The unfiltered luminance when the image is exactly 64x64 (see [`Filtered`]).
     raw64: Option<Vec<f32>>,
     /// Where rows that are not kept (tiny images, surplus rows) are written.
@@ -503,19 +646,31 @@ pub(crate) struct Filtered {
     pub(crate) raw64: Option<Box<[[f32; 64]; 64]>>,
 }
 
+/// What the filter is fed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Luminance {
+    /// The luminance of 8-bit pixels ([`luma`]): 0..=255, so the reciprocal division is exact
+    /// (see [`reciprocal_safe`]; checked in debug builds only).
+    OfPixels,
+    /// Any `f32`: each batch of rows is checked before the reciprocal division is used.
+    Any,
+}
+
 impl Filter {
     /// A filter for an image of `width x height` pixels. Allocates `O(window x width)` floats;
     /// the caller has checked the dimensions against its limits.
-    pub(crate) fn new(width: usize, height: usize) -> Self {
-        Self::with_kernels(width, height, Kernels::detect())
+    pub(crate) fn new(width: usize, height: usize, luminance: Luminance) -> Self {
+        Self::with_kernels(width, height, luminance, Kernels::detect())
     }
 
     /// [`Filter::new`] choosing the kernels (at most what the CPU supports).
-    pub(crate) fn with_kernels(width: usize, height: usize, kernels: Kernels) -> Self {
+    pub(crate) fn with_kernels(width: usize, height: usize, luminance: Luminance, kernels: Kernels) -> Self {
         let tiny = width < MIN_HASHABLE_DIM || height < MIN_HASHABLE_DIM;
         let (w, h) = if tiny { (MIN_HASHABLE_DIM, MIN_HASHABLE_DIM) } else { (width, height) };
         let hg = BoxGeom::new(w, jarosz_window(w, 64));
         let vg = BoxGeom::new(h, jarosz_window(h, 64));
+        let kernels = kernels.min(Kernels::detect());
+        let reciprocal = |g: BoxGeom| kernels >= Kernels::Avx2 && g.w <= RECIPROCAL_DIVISION_MAX_WINDOW;
         let batch_cap = LANES.min(h);
         // The ring must keep `window + 1` rows beyond a batch; an image shorter than that fits
         // whole (no slot is ever reused).
@@ -526,7 +681,10 @@ impl Filter {
             width,
             height,
             tiny,
-            kernels: kernels.min(Kernels::detect()),
+            kernels,
+            luminance,
+            reciprocal_h: reciprocal(hg),
+            reciprocal_v: reciprocal(vg),
             hg,
             vg,
             cols64: decimation_indices(w),
@@ -543,9 +701,14 @@ impl Filter {
             v1_rows_in: 0,
             batch_v1: alloc(batch_cap * w),
             batch_v1_rows: 0,
-            h2: if tiny { Vec::new() } else { vec![[0f32; LANES]; h.div_ceil(batch_cap) * 64] },
-            rows_h2: alloc(h * 64),
+            h2: if tiny { Vec::new() } else { vec![[0f32; LANES]; 64] },
             h2_rows: 0,
+            v2_ring: alloc(ring_rows * 64),
+            v2_ring_rows: ring_rows,
+            v2_sum: [0.0; 64],
+            v2_rows_in: 0,
+            filtered: Box::new([[0.0; 64]; 64]),
+            filtered_rows: 0,
             raw64: (width == 64 && height == 64).then(|| vec![0f32; 64 * 64]),
             scratch: Vec::new(),
         }
@@ -601,13 +764,13 @@ impl Filter {
     }
 
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
+    #[target_feature(enable = "avx2,fma")]
     fn flush_h1_avx2(&mut self) {
         self.flush_h1_with::<true>();
     }
 
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f,avx2")]
+    #[target_feature(enable = "avx512f,avx2,fma")]
     fn flush_h1_avx512(&mut self) {
         self.flush_h1_with::<true>();
     }
@@ -619,16 +782,14 @@ impl Filter {
             return;
         }
         let width = self.width;
-        let rows = lanes(&self.batch_in, width, self.batch_cap);
-        interleave::<AVX2>(&rows, width, &mut self.lanes_in);
-        #[cfg(target_arch = "x86_64")]
-        if AVX2 {
-            scan_all::<[std::arch::x86_64::__m256; 2]>(&self.lanes_in, self.hg, &mut self.lanes_out);
-        } else {
-            scan_all::<Lanes>(&self.lanes_in, self.hg, &mut self.lanes_out);
+        if self.reciprocal_h || self.reciprocal_v {
+            let batch = &self.batch_in[..n * width];
+            if self.luminance == Luminance::Any && !reciprocal_safe(batch) {
+                (self.reciprocal_h, self.reciprocal_v) = (false, false);
+            }
+            debug_assert!(reciprocal_safe(batch) || self.luminance == Luminance::Any, "not the luminance of pixels");
         }
-        #[cfg(not(target_arch = "x86_64"))]
-        scan_all::<Lanes>(&self.lanes_in, self.hg, &mut self.lanes_out);
+        let rows = lanes(&self.batch_in, width, self.batch_cap);
         // The batch's rows go straight to their ring slots.
         let (first, ring_rows) = (self.v1_rows_in, self.ring_rows);
         let mut dst: [Option<&mut [f32]>; LANES] = Default::default();
@@ -638,7 +799,15 @@ impl Filter {
                 dst[l] = Some(row);
             }
         }
-        deinterleave::<AVX2>(&self.lanes_out, width, &mut dst);
+        let (t, out, g) = (&mut self.lanes_in, &mut self.lanes_out, self.hg);
+        #[cfg(target_arch = "x86_64")]
+        match (AVX2, self.reciprocal_h) {
+            (true, true) => h1_blocks::<[std::arch::x86_64::__m256; 2], AVX2, true>(&rows, t, out, g, &mut dst),
+            (true, false) => h1_blocks::<[std::arch::x86_64::__m256; 2], AVX2, false>(&rows, t, out, g, &mut dst),
+            (false, _) => h1_blocks::<Lanes, AVX2, false>(&rows, t, out, g, &mut dst),
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        h1_blocks::<Lanes, AVX2, false>(&rows, t, out, g, &mut dst);
         for _ in 0..n {
             self.v1_push::<AVX2>();
         }
@@ -668,22 +837,34 @@ impl Filter {
             }
             self.v1_emitted::<AVX2>();
         } else {
-            let count = w as f32;
+            let (count, reciprocal) = (w as f32, 1.0 / w as f32);
             let old_slot = (i - w) % self.ring_rows;
             let old = &self.ring[old_slot * width..(old_slot + 1) * width];
             let off = self.batch_v1_rows * width;
             let out = &mut self.batch_v1[off..off + width];
-            for (((s, &x), &y), o) in self.v1_sum.iter_mut().zip(row).zip(old).zip(out) {
-                *s += x;
-                *s -= y;
-                *o = *s / count;
+            let sums = self.v1_sum.iter_mut().zip(row).zip(old).zip(out);
+            // Two loops, so that each vectorises without a branch inside; FMA only where the
+            // code is compiled with it.
+            if AVX2 && self.reciprocal_v {
+                for (((s, &x), &y), o) in sums {
+                    *s += x;
+                    *s -= y;
+                    *o = quotient(*s, count, reciprocal);
+                }
+            } else {
+                for (((s, &x), &y), o) in sums {
+                    *s += x;
+                    *s -= y;
+                    *o = *s / count;
+                }
             }
             self.v1_emitted::<AVX2>();
         }
     }
 
     /// Vertical pass #1, the shrinking window after the last input row.
-    fn v1_finish(&mut self) {
+    #[inline(always)]
+    fn v1_finish<const AVX2: bool>(&mut self) {
         let width = self.width;
         let BoxGeom { n, w, half } = self.vg;
         for k in 0..half - 1 {
@@ -696,7 +877,7 @@ impl Filter {
                 *s -= y;
                 *o = *s / count;
             }
-            self.v1_emitted::<false>();
+            self.v1_emitted::<AVX2>();
         }
     }
 
@@ -717,9 +898,8 @@ impl Filter {
         }
         let width = self.width;
         let rows = lanes(&self.batch_v1, width, self.batch_cap);
-        interleave::<AVX2>(&rows, width, &mut self.lanes_in);
-        let batch = &mut self.h2[self.h2_rows / self.batch_cap * 64..][..64];
-        let emit = |k: usize, v: &Lanes| batch[k] = *v;
+        interleave::<AVX2>(&rows, 0..width, &mut self.lanes_in);
+        let emit = |k: usize, v: &Lanes| self.h2[k] = *v;
         #[cfg(target_arch = "x86_64")]
         if AVX2 {
             scan_sampled::<[std::arch::x86_64::__m256; 2]>(&self.lanes_in, self.hg, &self.cols64, emit);
@@ -728,8 +908,78 @@ impl Filter {
         }
         #[cfg(not(target_arch = "x86_64"))]
         scan_sampled::<Lanes>(&self.lanes_in, self.hg, &self.cols64, emit);
+        // The batch's rows to their ring slots, then into the vertical sums.
+        let (first, ring_rows) = (self.h2_rows, self.v2_ring_rows);
+        let mut dst: [Option<&mut [f32]>; LANES] = Default::default();
+        for (slot, row) in self.v2_ring.chunks_exact_mut(64).enumerate() {
+            let l = (slot + ring_rows - first % ring_rows) % ring_rows;
+            if l < n {
+                dst[l] = Some(row);
+            }
+        }
+        deinterleave::<AVX2>(&self.h2, 0..64, &mut dst);
+        for _ in 0..n {
+            self.v2_push();
+        }
         self.h2_rows += n;
         self.batch_v1_rows = 0;
+    }
+
+    /// Vertical pass #2 on the 64 sampled columns, the next input row (already in its ring
+    /// slot): the running sums of [`scan_outputs`], divided only at the 64 sampled rows.
+    #[inline(always)]
+    fn v2_push(&mut self) {
+        let i = self.v2_rows_in;
+        self.v2_rows_in += 1;
+        let BoxGeom { w, half, .. } = self.vg;
+        let row = |i: usize| -> &[f32; 64] {
+            let slot = i % self.v2_ring_rows;
+            self.v2_ring[slot * 64..(slot + 1) * 64].try_into().expect("64 columns")
+        };
+        let (x, sum) = (row(i), &mut self.v2_sum);
+        if i < half - 1 {
+            for (s, x) in sum.iter_mut().zip(x) {
+                *s += *x;
+            }
+        } else if i < w {
+            for (s, x) in sum.iter_mut().zip(x) {
+                *s += *x;
+            }
+            self.v2_emit(i + 1 - half, i + 1);
+        } else {
+            let y = row(i - w);
+            for ((s, x), y) in sum.iter_mut().zip(x).zip(y) {
+                *s += *x;
+                *s -= *y;
+            }
+            self.v2_emit(i + 1 - half, w);
+        }
+    }
+
+    /// Vertical pass #2, the shrinking window after the last row.
+    #[inline(always)]
+    fn v2_finish(&mut self) {
+        let BoxGeom { n, w, half } = self.vg;
+        for k in 0..half - 1 {
+            let slot = (n - w + k) % self.v2_ring_rows;
+            let y = &self.v2_ring[slot * 64..(slot + 1) * 64];
+            for (s, y) in self.v2_sum.iter_mut().zip(y) {
+                *s -= *y;
+            }
+            self.v2_emit(n - half + 1 + k, w - 1 - k);
+        }
+    }
+
+    /// Output row `o` of vertical pass #2 (the sums over `count` rows): kept if sampled.
+    #[inline(always)]
+    fn v2_emit(&mut self, o: usize, count: usize) {
+        let count = count as f32;
+        while self.filtered_rows < 64 && self.rows64[self.filtered_rows] == o {
+            for (d, s) in self.filtered[self.filtered_rows].iter_mut().zip(&self.v2_sum) {
+                *d = *s / count;
+            }
+            self.filtered_rows += 1;
+        }
     }
 
     /// Completes the filter. Rows not supplied count as zero luminance (callers supply them
@@ -747,11 +997,39 @@ impl Filter {
         self.v1_rows_in = 0;
         self.batch_v1_rows = 0;
         self.h2_rows = 0;
+        self.v2_rows_in = 0;
+        self.v2_sum = [0.0; 64];
+        self.filtered_rows = 0;
         self.v1_sum.fill(0.0);
         out
     }
 
     fn complete(&mut self) -> Option<Filtered> {
+        match self.kernels {
+            // SAFETY: `kernels` is never more than the CPU supports (see `with_kernels`).
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx512 => unsafe { self.complete_avx512() },
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx2 => unsafe { self.complete_avx2() },
+            _ => self.complete_with::<false>(),
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    fn complete_avx2(&mut self) -> Option<Filtered> {
+        self.complete_with::<true>()
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    fn complete_avx512(&mut self) -> Option<Filtered> {
+        self.complete_with::<true>()
+    }
+
+    #[inline(always)]
+    fn complete_with<const AVX2: bool>(&mut self) -> Option<Filtered> {
         if self.tiny {
             self.rows_in = self.height;
             return None;
@@ -760,61 +1038,14 @@ impl Filter {
             self.next_row_mut().fill(0.0);
             self.commit_row();
         }
-        self.flush_h1();
-        self.v1_finish();
-        self.flush_h2::<false>();
+        self.flush_h1_with::<AVX2>();
+        self.v1_finish::<AVX2>();
+        self.flush_h2::<AVX2>();
         debug_assert_eq!(self.h2_rows, self.height);
 
-        // Vertical pass #2 over the 64 sampled columns, then keep the 64 sampled rows.
-        let BoxGeom { n, w, half } = self.vg;
-        // The sampled columns row by row (`rows_h2[i * 64 + k]`).
-        let cap = self.batch_cap;
-        for (i, row) in self.rows_h2.chunks_exact_mut(64).enumerate() {
-            let batch = &self.h2[i / cap * 64..][..64];
-            for (d, s) in row.iter_mut().zip(batch) {
-                *d = s[i % cap];
-            }
-        }
-        let h2 = &self.rows_h2;
-        let mut sum = [0f32; 64];
-        let mut filtered = [[0f32; 64]; 64];
-        let mut next = 0usize;
-        let rows64 = self.rows64;
-        let mut emit = |o: usize, sum: &[f32; 64], count: f32| {
-            while next < 64 && rows64[next] == o {
-                for (d, s) in filtered[next].iter_mut().zip(sum) {
-                    *d = *s / count;
-                }
-                next += 1;
-            }
-        };
-        let row = |i: usize| -> &[f32] { &h2[i * 64..(i + 1) * 64] };
-        for i in 0..half - 1 {
-            for (s, x) in sum.iter_mut().zip(row(i)) {
-                *s += *x;
-            }
-        }
-        for o in 0..=(w - half) {
-            let i = o + half - 1;
-            for (s, x) in sum.iter_mut().zip(row(i)) {
-                *s += *x;
-            }
-            emit(o, &sum, (i + 1) as f32);
-        }
-        for o in (w - half + 1)..=(n - half) {
-            let add = o + half - 1;
-            for ((s, x), y) in sum.iter_mut().zip(row(add)).zip(row(add - w)) {
-                *s += *x;
-                *s -= *y;
-            }
-            emit(o, &sum, w as f32);
-        }
-        for o in (n - half + 1)..n {
-            for (s, y) in sum.iter_mut().zip(row(o + half - 1 - w)) {
-                *s -= *y;
-            }
-            emit(o, &sum, (w - (o - (n - half + 1)) - 1) as f32);
-        }
+        self.v2_finish();
+        debug_assert_eq!(self.filtered_rows, 64);
+        let filtered = *self.filtered;
 
         let raw64 = self.raw64.as_ref().map(|raw| {
             let mut b = Box::new([[0f32; 64]; 64]);
@@ -830,22 +1061,62 @@ impl Filter {
 /// The reference's quality metric: the sum of quantised neighbour differences of the 64x64
 /// buffer, scaled to 0..=100.
 pub(crate) fn quality(buf: &[[f32; 64]; 64]) -> u8 {
-    let step = |u: f32, v: f32| -> i64 {
-        // `int d = ((u - v) * 100) / 255;` in f32, truncated toward zero.
-        let d = ((u - v) * 100.0f32) / 255.0f32;
-        (d as i32).unsigned_abs() as i64
+    match Kernels::detect() {
+        // SAFETY: the CPU has what the kernels need.
+        #[cfg(target_arch = "x86_64")]
+        Kernels::Avx2 | Kernels::Avx512 => unsafe { quality_avx2(buf) },
+        _ => quality_with::<false>(buf),
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn quality_avx2(buf: &[[f32; 64]; 64]) -> u8 {
+    quality_with::<true>(buf)
+}
+
+/// [`quality`]; with `FMA`, dividing by multiplying with the reciprocal ([`quotient`], same
+/// bits), which vectorises better.
+///
+/// The reference truncates each quantised difference to an `int` and sums them. Here each is
+/// truncated in `f32` and summed per column, in `f32`: both vectorise, unlike Rust's
+/// saturating `as`. The magnitudes are non-negative, so when every column's sum is below 2^24
+/// every partial sum was an integer below 2^24, exact in `f32`, and each term was the `int` the
+/// reference takes ([`quotient`] is exact for finite numbers of magnitude 1 or more, and
+/// smaller ones truncate to 0 either way). For luminance (`0..=255`) a sum is at most
+/// 64 x 101; anything else (a sum that large, infinite or NaN) is counted again the
+/// reference's way.
+#[inline(always)]
+fn quality_with<const FMA: bool>(buf: &[[f32; 64]; 64]) -> u8 {
+    let quantised = |u: f32, v: f32| -> f32 {
+        // `int d = ((u - v) * 100) / 255;` in f32.
+        let x = (u - v) * 100.0f32;
+        if FMA { quotient(x, 255.0, 1.0 / 255.0) } else { x / 255.0f32 }
     };
-    let mut gradient_sum: i64 = 0;
+    let mut vertical = [0f32; 64];
     for i in 0..63 {
         for j in 0..64 {
-            gradient_sum += step(buf[i][j], buf[i + 1][j]);
+            vertical[j] += quantised(buf[i][j], buf[i + 1][j]).trunc().abs();
         }
     }
+    let mut horizontal = [0f32; 63];
     for row in buf.iter() {
         for j in 0..63 {
-            gradient_sum += step(row[j], row[j + 1]);
+            horizontal[j] += quantised(row[j], row[j + 1]).trunc().abs();
         }
     }
+    const EXACT: f32 = (1 << 24) as f32;
+    let sums = vertical.iter().chain(&horizontal);
+    let gradient_sum: i64 = if sums.clone().all(|&s| s < EXACT) {
+        sums.map(|&s| s as i64).sum()
+    } else {
+        // The quotient by `/`: `quotient` is not exact for infinities and NaN.
+        let step = |u: f32, v: f32| ((((u - v) * 100.0f32) / 255.0f32) as i32).unsigned_abs() as i64;
+        let vertical: i64 =
+            (0..63).flat_map(|i| (0..64).map(move |j| (i, j))).map(|(i, j)| step(buf[i][j], buf[i + 1][j])).sum();
+        let horizontal: i64 = buf.iter().flat_map(|row| (0..63).map(|j| step(row[j], row[j + 1]))).sum();
+        vertical + horizontal
+    };
     (gradient_sum / 90).min(100) as u8
 }
 
@@ -870,6 +1141,24 @@ fn dct_matrix() -> &'static [[f32; 64]; 16] {
 /// `B = D A D^T`, keeping the 16x16 low-frequency block (the DC term excluded). Each output is
 /// a sequential `f32` dot product over k = 0..63, the reference's summation order.
 pub(crate) fn dct64_to_16(a: &[[f32; 64]; 64]) -> [[f32; 16]; 16] {
+    match Kernels::detect() {
+        // SAFETY: the CPU has what the kernels need.
+        #[cfg(target_arch = "x86_64")]
+        Kernels::Avx2 | Kernels::Avx512 => unsafe { dct64_to_16_avx2(a) },
+        _ => dct64_to_16_with(a),
+    }
+}
+
+/// [`dct64_to_16`] compiled for AVX2: wider vectors, the same separate multiplications and
+/// additions (Rust never fuses them on its own).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn dct64_to_16_avx2(a: &[[f32; 64]; 64]) -> [[f32; 16]; 16] {
+    dct64_to_16_with(a)
+}
+
+#[inline(always)]
+fn dct64_to_16_with(a: &[[f32; 64]; 64]) -> [[f32; 16]; 16] {
     let d = dct_matrix();
     // T = D A (16 x 64). Accumulating row by row keeps each T[i][j]'s sum in k order.
     let mut t = [[0f32; 64]; 16];
@@ -1046,12 +1335,14 @@ mod tests {
             (17, 8),
             (480, 720),
             (1080, 1080),
+            // A window above RECIPROCAL_DIVISION_MAX_WINDOW: the vector kernels divide.
+            (66_000, 6),
         ] {
             let luma = pseudo_luma(w, h, (w * 31 + h) as u32);
             let want = naive_64x64(&luma, w, h);
             for kernels in [Kernels::Portable, Kernels::Avx2, Kernels::Avx512] {
                 // Twice through the same filter: a reused filter starts afresh.
-                let mut f = Filter::with_kernels(w, h, kernels);
+                let mut f = Filter::with_kernels(w, h, Luminance::Any, kernels);
                 for round in 0..2 {
                     for r in 0..h {
                         f.push_row(&luma[r * w..(r + 1) * w]);
@@ -1070,6 +1361,140 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// Luminance that is not from pixels (any `f32` through the public API): huge and tiny
+    /// values, where the reciprocal division would not be exact, still give the reference's
+    /// bits.
+    #[test]
+    fn streaming_filter_is_exact_for_any_luminance() {
+        let cases: [(usize, usize, f32, f32); 5] = [
+            // (width, height, scale of every value, value put here and there)
+            (300, 200, 1.0, 1e30),
+            (300, 200, 1.0, f32::INFINITY),
+            (300, 200, 1.0, -7e12),
+            (100, 160, 1e-41, 3e-44),
+            (100, 160, 1e-30, 1e-40),
+        ];
+        for (w, h, scale, odd) in cases {
+            let mut luma = pseudo_luma(w, h, 7);
+            // From row 40 on, so that the filter switches while running.
+            for (i, v) in luma.iter_mut().enumerate() {
+                *v *= scale;
+                if i >= 40 * w && i % 37 == 0 {
+                    *v = odd;
+                }
+            }
+            let want = naive_64x64(&luma, w, h);
+            for kernels in [Kernels::Portable, Kernels::Avx2, Kernels::Avx512] {
+                let mut f = Filter::with_kernels(w, h, Luminance::Any, kernels);
+                for r in 0..h {
+                    f.push_row(&luma[r * w..(r + 1) * w]);
+                }
+                let got = f.finish().expect("hashable").filtered;
+                for i in 0..64 {
+                    for j in 0..64 {
+                        assert_eq!(got[i][j].to_bits(), want[i][j].to_bits(), "{odd} {kernels:?} ({i},{j})");
+                    }
+                }
+            }
+        }
+    }
+
+    /// [`quotient`] is `/` for every divisor the filter hands it (window counts up to
+    /// [`RECIPROCAL_DIVISION_MAX_WINDOW`], and 255 for the quality) and every dividend. Scaling
+    /// a dividend or a divisor by a power of two scales every step exactly (normal numbers),
+    /// so odd divisors and dividends in `[1, 2)` cover all: 2^23 mantissas each.
+    #[test]
+    fn exact_reciprocal_division_for_every_window_divisor() {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if Kernels::detect() < Kernels::Avx2 {
+                eprintln!("no FMA on this CPU: the filter divides, nothing to check");
+                return;
+            }
+            #[target_feature(enable = "fma")]
+            fn mismatches(c: u32) -> u32 {
+                let (c, r) = (c as f32, 1.0 / c as f32);
+                let mut bad = 0;
+                for m in 0..1u32 << 23 {
+                    let s = f32::from_bits(0x3f80_0000 | m);
+                    bad += u32::from(quotient(s, c, r).to_bits() != (s / c).to_bits());
+                }
+                bad
+            }
+            let divisors: Vec<u32> = (1..=RECIPROCAL_DIVISION_MAX_WINDOW as u32).step_by(2).chain([255]).collect();
+            let halves = divisors.split_at(divisors.len() / 2);
+            std::thread::scope(|scope| {
+                for part in [halves.0, halves.1] {
+                    scope.spawn(move || {
+                        for &c in part {
+                            // SAFETY: the CPU has FMA (checked above).
+                            assert_eq!(unsafe { mismatches(c) }, 0, "divisor {c}");
+                        }
+                    });
+                }
+            });
+            // Zero and signs.
+            for (s, c) in [(0.0f32, 7u32), (-1.5, 3), (-0.0, 5)] {
+                let (c, r) = (c as f32, 1.0 / c as f32);
+                assert_eq!(quotient(s, c, r), s / c);
+            }
+        }
+    }
+
+    /// The reference's quality, as it is written: an `int` per difference.
+    fn quality_reference(buf: &[[f32; 64]; 64]) -> u8 {
+        let step = |u: f32, v: f32| (((u - v) * 100.0f32) / 255.0f32) as i32;
+        let mut sum: i64 = 0;
+        for i in 0..63 {
+            for j in 0..64 {
+                sum += i64::from(step(buf[i][j], buf[i + 1][j]).unsigned_abs());
+            }
+        }
+        for row in buf {
+            for j in 0..63 {
+                sum += i64::from(step(row[j], row[j + 1]).unsigned_abs());
+            }
+        }
+        (sum / 90).min(100) as u8
+    }
+
+    #[test]
+    fn quality_is_the_references_for_any_input() {
+        let mut cases: Vec<[[f32; 64]; 64]> = Vec::new();
+        for seed in 0..20 {
+            let luma = pseudo_luma(64, 64, seed);
+            let mut b = [[0f32; 64]; 64];
+            for (i, row) in b.iter_mut().enumerate() {
+                row.copy_from_slice(&luma[i * 64..(i + 1) * 64]);
+            }
+            // Smooth versions too, so that qualities other than 100 are covered.
+            let mut smooth = b;
+            for (i, row) in smooth.iter_mut().enumerate() {
+                for (j, v) in row.iter_mut().enumerate() {
+                    *v = ((i * j) as f32 * 0.01 * seed as f32).min(255.0) + b[i][j] * 0.001;
+                }
+            }
+            cases.extend([b, smooth]);
+        }
+        // Not luminance: sums beyond f32's integers, saturating casts, NaN.
+        let mut huge = [[0f32; 64]; 64];
+        for (i, row) in huge.iter_mut().enumerate() {
+            for (j, v) in row.iter_mut().enumerate() {
+                *v = if (i + j) % 2 == 0 { 1e12 } else { -3e7 };
+            }
+        }
+        let mut nan = cases[0];
+        nan[3][5] = f32::NAN;
+        let mut infinite = cases[1];
+        infinite[60][1] = f32::INFINITY;
+        cases.extend([huge, nan, infinite]);
+        for (n, buf) in cases.iter().enumerate() {
+            let want = quality_reference(buf);
+            assert_eq!(quality(buf), want, "case {n}");
+            assert_eq!(quality_with::<false>(buf), want, "case {n}");
         }
     }
 }

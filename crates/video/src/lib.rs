@@ -479,7 +479,7 @@ impl FrameHasher {
         let converter = FrameConverter::new(plan);
         let limits = vigie_hash::Limits { max_pixels: u64::MAX, ..vigie_hash::Limits::default() };
         let luma = match converter.yuv {
-            Some(_) => LumaHasher::new(plan.width, plan.height, &limits).ok().map(|h| (h, ChromaRow::default())),
+            Some(_) => LumaHasher::for_pixels(plan.width, plan.height, &limits).ok().map(|h| (h, ChromaRow::default())),
             None => None,
         };
         FrameHasher { plan: *plan, frame_rate, converter, luma, rgb: Vec::new() }
