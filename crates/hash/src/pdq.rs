@@ -808,10 +808,78 @@ impl Filter {
         }
         #[cfg(not(target_arch = "x86_64"))]
         h1_blocks::<Lanes, AVX2, false>(&rows, t, out, g, &mut dst);
-        for _ in 0..n {
+        // Vertical pass #1: rows still in the growing window one at a time, then the others
+        // as many at a time as fit in the pending batch of pass #2.
+        let end = self.v1_rows_in + n;
+        while self.v1_rows_in < end && self.v1_rows_in < self.vg.w {
             self.v1_push::<AVX2>();
         }
+        while self.v1_rows_in < end {
+            let rows = (self.batch_cap - self.batch_v1_rows).min(end - self.v1_rows_in);
+            if AVX2 && self.reciprocal_v {
+                self.v1_full_rows::<true>(rows);
+            } else {
+                self.v1_full_rows::<false>(rows);
+            }
+            self.v1_rows_in += rows;
+            self.batch_v1_rows += rows;
+            if self.batch_v1_rows == self.batch_cap {
+                self.flush_h2::<AVX2>();
+            }
+        }
         self.batch_in_rows = 0;
+    }
+
+    /// Vertical pass #1 on the next `rows` input rows (all past the growing window; their
+    /// outputs fit in the pending batch of pass #2), 64 columns at a time: the 64 column sums
+    /// stay in registers across the rows instead of going through memory at each row.
+    /// `RECIPROCAL`: divide with [`quotient`] (only where compiled with FMA).
+    #[inline(always)]
+    fn v1_full_rows<const RECIPROCAL: bool>(&mut self, rows: usize) {
+        const CHUNK: usize = 64;
+        let (width, ring_rows, first) = (self.width, self.ring_rows, self.v1_rows_in);
+        let w = self.vg.w;
+        let (count, reciprocal) = (w as f32, 1.0 / w as f32);
+        let out_first = self.batch_v1_rows;
+        #[inline(always)]
+        fn step<const N: usize, const RECIPROCAL: bool>(
+            sums: &mut [f32; N],
+            row: &[f32],
+            old: &[f32],
+            out: &mut [f32],
+            count: f32,
+            reciprocal: f32,
+        ) {
+            let (row, old, out) = (&row[..N], &old[..N], &mut out[..N]);
+            for j in 0..N {
+                sums[j] += row[j];
+                sums[j] -= old[j];
+                out[j] = if RECIPROCAL { quotient(sums[j], count, reciprocal) } else { sums[j] / count };
+            }
+        }
+        let mut c = 0;
+        while c < width {
+            let len = (width - c).min(CHUNK);
+            let mut sums = [0f32; CHUNK];
+            sums[..len].copy_from_slice(&self.v1_sum[c..c + len]);
+            for k in 0..rows {
+                let i = first + k;
+                let row = &self.ring[(i % ring_rows) * width + c..][..len];
+                let old = &self.ring[((i - w) % ring_rows) * width + c..][..len];
+                let out = &mut self.batch_v1[(out_first + k) * width + c..][..len];
+                if len == CHUNK {
+                    step::<CHUNK, RECIPROCAL>(&mut sums, row, old, out, count, reciprocal);
+                } else {
+                    for j in 0..len {
+                        sums[j] += row[j];
+                        sums[j] -= old[j];
+                        out[j] = if RECIPROCAL { quotient(sums[j], count, reciprocal) } else { sums[j] / count };
+                    }
+                }
+            }
+            self.v1_sum[c..c + len].copy_from_slice(&sums[..len]);
+            c += len;
+        }
     }
 
     /// Vertical pass #1, the next input row (already in its ring slot).
