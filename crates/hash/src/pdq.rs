@@ -15,7 +15,8 @@
 //!    that each column of 16 rows is one vector, and the 16 independent running sums advance
 //!    together, lane by lane; a block of 64 columns at a time is transposed, filtered and
 //!    transposed back, so that it stays in the first-level cache;
-//! 2. vertical box #1 as running sums across the whole row width (contiguous, vectorisable),
+//! 2. vertical box #1 as running sums across the row width (contiguous, vectorisable), 64
+//!    columns at a time over the rows of a batch so that their sums stay in registers,
 //!    keeping only the last `window + 17` filtered rows in a ring;
 //! 3. horizontal box #2, transposed the same way: its running sums must still visit every
 //!    pixel (up to the last sampled column), but its quotients are only needed at the 64
