@@ -308,6 +308,13 @@ impl LumaHasher {
         self.filter.commit_row();
     }
 
+    /// Adds a row equal to the previous one, instead of [`LumaHasher::row`] and
+    /// [`LumaHasher::commit_row`]: cheaper, for callers that see repeated rows in their pixels
+    /// (flat bands, padding). Before any row, a row of zero luminance.
+    pub fn repeat_row(&mut self) {
+        self.filter.repeat_row();
+    }
+
     /// The hashes of the image (rows not supplied count as zero luminance), and a fresh start
     /// for the next image.
     pub fn finish(&mut self) -> PdqOutput {

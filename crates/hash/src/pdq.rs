@@ -34,6 +34,10 @@
 //! quotient, the same as `/`, for every divisor used (checked exhaustively) and every input
 //! the filter can see from pixels ([`reciprocal_safe`]; other inputs are checked and divide).
 //!
+//! Flat bands (a batch of rows each equal to the one before, as padding and letterboxing give)
+//! skip the horizontal passes: they are functions of the row alone, so the previous row's
+//! output is copied.
+//!
 //! Memory is `O(window x width)` instead of three full-size copies of the image.
 
 // Index loops mirror the reference's (row, column, lane) arithmetic, which is the point here.
@@ -167,6 +171,20 @@ fn reciprocal_safe(row: &[f32]) -> bool {
         smallest_nonzero = smallest_nonzero.min(bits.wrapping_sub(1));
     }
     largest <= LARGEST.to_bits() && smallest_nonzero >= SMALLEST.to_bits() - 1
+}
+
+/// Whether every row of `batch` (rows of `width`) is bit for bit the row before it, the first
+/// being compared with `previous`. Compared as bytes (`memcmp`, vectorised): equal rows are
+/// read whole, and rows that differ usually do so at once.
+fn rows_repeat(previous: &[f32], batch: &[f32], width: usize) -> bool {
+    let mut last: &[u8] = bytemuck::cast_slice(previous);
+    for row in batch.chunks_exact(width).map(bytemuck::cast_slice::<f32, u8>) {
+        if last != row {
+            return false;
+        }
+        last = row;
+    }
+    true
 }
 
 /// `s / c`, correctly rounded, from `reciprocal = 1 / c` (rounded) with two fused
@@ -605,6 +623,8 @@ pub(crate) struct Filter {
     /// Luminance rows waiting for horizontal pass #1 (`batch_cap x width`).
     batch_in: Vec<f32>,
     batch_in_rows: usize,
+    /// The last row of the previous batch, to see whether a batch repeats it.
+    last_in: Vec<f32>,
     /// A batch interleaved (`width` columns of `LANES` lanes), and the horizontal pass's output.
     lanes_in: Vec<Lanes>,
     lanes_out: Vec<Lanes>,
@@ -618,6 +638,9 @@ pub(crate) struct Filter {
     /// Vertical pass #1 output rows waiting for horizontal pass #2 (`batch_cap x width`).
     batch_v1: Vec<f32>,
     batch_v1_rows: usize,
+    /// The same for horizontal pass #2: its previous input row, and that row's lane in `h2`.
+    last_v1: Vec<f32>,
+    h2_last_lane: usize,
     /// Horizontal pass #2 of the current batch, sampled at the 64 decimation columns (column
     /// `k` of the batch's row `l` is `h2[k][l]`); rows of it so far.
     h2: Vec<Lanes>,
@@ -694,6 +717,7 @@ impl Filter {
             batch_cap,
             batch_in: alloc(batch_cap * w),
             batch_in_rows: 0,
+            last_in: alloc(w),
             lanes_in: alloc_lanes(),
             lanes_out: alloc_lanes(),
             ring: alloc(ring_rows * w),
@@ -702,6 +726,8 @@ impl Filter {
             v1_rows_in: 0,
             batch_v1: alloc(batch_cap * w),
             batch_v1_rows: 0,
+            last_v1: alloc(w),
+            h2_last_lane: 0,
             h2: if tiny { Vec::new() } else { vec![[0f32; LANES]; 64] },
             h2_rows: 0,
             v2_ring: alloc(ring_rows * 64),
@@ -742,6 +768,24 @@ impl Filter {
         if self.batch_in_rows == self.batch_cap {
             self.flush_h1();
         }
+    }
+
+    /// Adds a row equal to the previous one (the caller saw that its pixels are the same):
+    /// copied from where the filter still holds it, with nothing to compute. The first row
+    /// has no previous one: zero luminance.
+    pub(crate) fn repeat_row(&mut self) {
+        if !self.tiny && self.rows_in > 0 && self.rows_in < self.height {
+            let width = self.width;
+            let to = self.batch_in_rows * width;
+            if self.batch_in_rows > 0 {
+                self.batch_in.copy_within(to - width..to, to);
+            } else {
+                self.batch_in[..width].copy_from_slice(&self.last_in);
+            }
+        } else {
+            self.next_row_mut().fill(0.0);
+        }
+        self.commit_row();
     }
 
     /// Adds the next row of luminance (length `width`).
@@ -790,25 +834,36 @@ impl Filter {
             }
             debug_assert!(reciprocal_safe(batch) || self.luminance == Luminance::Any, "not the luminance of pixels");
         }
-        let rows = lanes(&self.batch_in, width, self.batch_cap);
-        // The batch's rows go straight to their ring slots.
         let (first, ring_rows) = (self.v1_rows_in, self.ring_rows);
-        let mut dst: [Option<&mut [f32]>; LANES] = Default::default();
-        for (slot, row) in self.ring.chunks_exact_mut(width).enumerate() {
-            let l = (slot + ring_rows - first % ring_rows) % ring_rows;
-            if l < n {
-                dst[l] = Some(row);
+        if first > 0 && rows_repeat(&self.last_in, &self.batch_in[..n * width], width) {
+            // Every row equals the one before (a flat band: padding, letterboxing). Pass #1 is
+            // a function of the row alone, so each output is the previous row's, still in the
+            // ring.
+            let previous = (first - 1) % ring_rows * width;
+            for i in first..first + n {
+                self.ring.copy_within(previous..previous + width, i % ring_rows * width);
             }
+        } else {
+            let rows = lanes(&self.batch_in, width, self.batch_cap);
+            // The batch's rows go straight to their ring slots.
+            let mut dst: [Option<&mut [f32]>; LANES] = Default::default();
+            for (slot, row) in self.ring.chunks_exact_mut(width).enumerate() {
+                let l = (slot + ring_rows - first % ring_rows) % ring_rows;
+                if l < n {
+                    dst[l] = Some(row);
+                }
+            }
+            let (t, out, g) = (&mut self.lanes_in, &mut self.lanes_out, self.hg);
+            #[cfg(target_arch = "x86_64")]
+            match (AVX2, self.reciprocal_h) {
+                (true, true) => h1_blocks::<[std::arch::x86_64::__m256; 2], AVX2, true>(&rows, t, out, g, &mut dst),
+                (true, false) => h1_blocks::<[std::arch::x86_64::__m256; 2], AVX2, false>(&rows, t, out, g, &mut dst),
+                (false, _) => h1_blocks::<Lanes, AVX2, false>(&rows, t, out, g, &mut dst),
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            h1_blocks::<Lanes, AVX2, false>(&rows, t, out, g, &mut dst);
         }
-        let (t, out, g) = (&mut self.lanes_in, &mut self.lanes_out, self.hg);
-        #[cfg(target_arch = "x86_64")]
-        match (AVX2, self.reciprocal_h) {
-            (true, true) => h1_blocks::<[std::arch::x86_64::__m256; 2], AVX2, true>(&rows, t, out, g, &mut dst),
-            (true, false) => h1_blocks::<[std::arch::x86_64::__m256; 2], AVX2, false>(&rows, t, out, g, &mut dst),
-            (false, _) => h1_blocks::<Lanes, AVX2, false>(&rows, t, out, g, &mut dst),
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        h1_blocks::<Lanes, AVX2, false>(&rows, t, out, g, &mut dst);
+        self.last_in.copy_from_slice(&self.batch_in[(n - 1) * width..n * width]);
         // Vertical pass #1: rows still in the growing window one at a time, then the others
         // as many at a time as fit in the pending batch of pass #2.
         let end = self.v1_rows_in + n;
@@ -966,17 +1021,27 @@ impl Filter {
             return;
         }
         let width = self.width;
-        let rows = lanes(&self.batch_v1, width, self.batch_cap);
-        interleave::<AVX2>(&rows, 0..width, &mut self.lanes_in);
-        let emit = |k: usize, v: &Lanes| self.h2[k] = *v;
-        #[cfg(target_arch = "x86_64")]
-        if AVX2 {
-            scan_sampled::<[std::arch::x86_64::__m256; 2]>(&self.lanes_in, self.hg, &self.cols64, emit);
+        if self.h2_rows > 0 && rows_repeat(&self.last_v1, &self.batch_v1[..n * width], width) {
+            // As in pass #1: every row is the previous row's output again.
+            let last = self.h2_last_lane;
+            for column in self.h2.iter_mut() {
+                *column = [column[last]; LANES];
+            }
         } else {
+            let rows = lanes(&self.batch_v1, width, self.batch_cap);
+            interleave::<AVX2>(&rows, 0..width, &mut self.lanes_in);
+            let emit = |k: usize, v: &Lanes| self.h2[k] = *v;
+            #[cfg(target_arch = "x86_64")]
+            if AVX2 {
+                scan_sampled::<[std::arch::x86_64::__m256; 2]>(&self.lanes_in, self.hg, &self.cols64, emit);
+            } else {
+                scan_sampled::<Lanes>(&self.lanes_in, self.hg, &self.cols64, emit);
+            }
+            #[cfg(not(target_arch = "x86_64"))]
             scan_sampled::<Lanes>(&self.lanes_in, self.hg, &self.cols64, emit);
         }
-        #[cfg(not(target_arch = "x86_64"))]
-        scan_sampled::<Lanes>(&self.lanes_in, self.hg, &self.cols64, emit);
+        self.h2_last_lane = n - 1;
+        self.last_v1.copy_from_slice(&self.batch_v1[(n - 1) * width..n * width]);
         // The batch's rows to their ring slots, then into the vertical sums.
         let (first, ring_rows) = (self.h2_rows, self.v2_ring_rows);
         let mut dst: [Option<&mut [f32]>; LANES] = Default::default();
@@ -1465,6 +1530,44 @@ mod tests {
                 for i in 0..64 {
                     for j in 0..64 {
                         assert_eq!(got[i][j].to_bits(), want[i][j].to_bits(), "{odd} {kernels:?} ({i},{j})");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Flat bands (rows equal to the row before, as padding and letterboxing give) reuse the
+    /// previous row's horizontal passes: the same bits as filtering every row.
+    #[test]
+    fn flat_bands_give_the_same_bits() {
+        for (w, h, bands) in [
+            (300, 200, [(0, 70), (120, 200)]),
+            (1080, 1080, [(0, 300), (780, 1080)]),
+            (64, 64, [(0, 40), (40, 64)]),
+            (100, 33, [(1, 33), (0, 0)]),
+        ] {
+            let mut luma = pseudo_luma(w, h, 3);
+            for (start, end) in bands {
+                for r in start + 1..end {
+                    luma.copy_within(start * w..(start + 1) * w, r * w);
+                }
+            }
+            let want = naive_64x64(&luma, w, h);
+            for kernels in [Kernels::Portable, Kernels::Avx2, Kernels::Avx512] {
+                let mut f = Filter::with_kernels(w, h, Luminance::Any, kernels);
+                for round in 0..2 {
+                    for r in 0..h {
+                        f.push_row(&luma[r * w..(r + 1) * w]);
+                    }
+                    let got = f.finish_and_reset().expect("hashable").filtered;
+                    for i in 0..64 {
+                        for j in 0..64 {
+                            assert_eq!(
+                                got[i][j].to_bits(),
+                                want[i][j].to_bits(),
+                                "{w}x{h} {kernels:?} {round} ({i},{j})"
+                            );
+                        }
                     }
                 }
             }

@@ -40,6 +40,43 @@ fn rows_of_luminance_hash_like_the_rgb_image() {
 }
 
 #[test]
+fn repeated_rows_hash_like_the_rgb_image() {
+    // Bands of repeated rows, across batches of 16 and at a batch's first row; the first
+    // row repeated means zero luminance; rows past the height are ignored.
+    for (w, h) in [(5, 5), (64, 64), (100, 37), (480, 720)] {
+        let mut rgb = pseudo_rgb(w, h, 7);
+        let row_bytes = w as usize * 3;
+        let repeated = |r: usize| (r % 50 > 3 && r % 50 < 40) || r == 16 || r == 32;
+        for r in 1..h as usize {
+            if repeated(r) {
+                rgb.copy_within((r - 1) * row_bytes..r * row_bytes, r * row_bytes);
+            }
+        }
+        let want = hash_rgb(w, h, &rgb).expect("hash");
+        let mut hasher = LumaHasher::for_pixels(w, h, &Limits::default()).expect("within limits");
+        for round in 0..2 {
+            for (r, row) in rgb.chunks_exact(row_bytes).enumerate() {
+                if r > 0 && repeated(r) {
+                    hasher.repeat_row();
+                } else {
+                    for (o, px) in hasher.row().iter_mut().zip(row.chunks_exact(3)) {
+                        *o = rgb_luma(px[0], px[1], px[2]);
+                    }
+                    hasher.commit_row();
+                }
+            }
+            hasher.repeat_row(); // past the height
+            assert_eq!(hasher.finish(), want, "{w}x{h} round {round}");
+        }
+    }
+    let mut hasher = LumaHasher::new(8, 8, &Limits::default()).expect("within limits");
+    for _ in 0..8 {
+        hasher.repeat_row();
+    }
+    assert_eq!(hasher.finish(), hash_rgb(8, 8, &[0; 8 * 8 * 3]).expect("hash"));
+}
+
+#[test]
 fn missing_rows_are_black_and_extra_rows_ignored() {
     let (w, h) = (40u32, 30u32);
     let mut hasher = LumaHasher::new(w, h, &Limits::default()).expect("within limits");

@@ -73,6 +73,8 @@ pub(crate) trait LumaRows {
     fn row(&mut self) -> &mut [f32];
     /// The row is filled.
     fn commit_row(&mut self);
+    /// The next row is the same as the previous one.
+    fn repeat_row(&mut self);
 }
 
 impl LumaRows for LumaHasher {
@@ -81,6 +83,9 @@ impl LumaRows for LumaHasher {
     }
     fn commit_row(&mut self) {
         LumaHasher::commit_row(self);
+    }
+    fn repeat_row(&mut self) {
+        LumaHasher::repeat_row(self);
     }
 }
 
@@ -222,18 +227,29 @@ impl Yuv420ToRgb {
         let (y_plane, rest) = yuv.split_at(w * h);
         let (u_plane, v_plane) = rest.split_at(cw * (h.div_ceil(2)));
         let ChromaRow { r, g, b } = chroma;
+        fn chroma_row(plane: &[u8], cw: usize, crow: usize) -> &[u8] {
+            &plane[crow * cw..(crow + 1) * cw]
+        }
+        let mut previous: &[u8] = &[];
         for (row, luma) in y_plane.chunks_exact(w).enumerate() {
+            // A row whose pixels (luma and the chroma it uses) are those of the row before has
+            // its luminance too: flat bands, padding. Compared as bytes, which stops at the
+            // first difference.
+            let crow = row / 2;
+            let same_chroma = row % 2 == 1
+                || (row > 0
+                    && chroma_row(u_plane, cw, crow) == chroma_row(u_plane, cw, crow - 1)
+                    && chroma_row(v_plane, cw, crow) == chroma_row(v_plane, cw, crow - 1));
             if row % 2 == 0 {
-                let crow = row / 2;
-                chroma_terms(
-                    &self.arith,
-                    &u_plane[crow * cw..(crow + 1) * cw],
-                    &v_plane[crow * cw..(crow + 1) * cw],
-                    [r, g, b],
-                );
+                chroma_terms(&self.arith, chroma_row(u_plane, cw, crow), chroma_row(v_plane, cw, crow), [r, g, b]);
             }
-            luma_row(luma, r, g, b, self.arith.cy, rows.row());
-            rows.commit_row();
+            if row > 0 && luma == previous && same_chroma {
+                rows.repeat_row();
+            } else {
+                luma_row(luma, r, g, b, self.arith.cy, rows.row());
+                rows.commit_row();
+            }
+            previous = luma;
         }
     }
 }
@@ -286,6 +302,7 @@ mod tests {
     struct Collect {
         width: usize,
         rows: Vec<f32>,
+        repeats: usize,
     }
 
     impl LumaRows for Collect {
@@ -295,6 +312,45 @@ mod tests {
             &mut self.rows[n..]
         }
         fn commit_row(&mut self) {}
+        fn repeat_row(&mut self) {
+            self.repeats += 1;
+            let n = self.rows.len();
+            self.rows.extend_from_within(n - self.width..);
+        }
+    }
+
+    /// Repeated rows (flat bands) are repeated, not recomputed, only when their chroma is the
+    /// same too: the luminance is still that of the RGB frame.
+    #[test]
+    fn repeated_rows_keep_the_luminance_of_the_rgb_frame() {
+        let (w, h) = (64usize, 48usize);
+        let conv = Yuv420ToRgb::new(w, h, false);
+        let mut yuv: Vec<u8> = (0..conv.input_size()).map(|i| (i * 7 % 251) as u8).collect();
+        // Luma rows 10..30 equal row 10, chroma rows 5..15 equal row 5: rows 10..30 repeat.
+        // Luma rows 31..40 equal row 31 but chroma rows differ: no repeat past row 31 on even
+        // rows.
+        for r in 11..30 {
+            yuv.copy_within(10 * w..11 * w, r * w);
+        }
+        for r in 32..40 {
+            yuv.copy_within(31 * w..32 * w, r * w);
+        }
+        let (cw, ch) = (w / 2, h / 2);
+        for plane in [w * h, w * h + cw * ch] {
+            for cr in 6..15 {
+                yuv.copy_within(plane + 5 * cw..plane + 6 * cw, plane + cr * cw);
+            }
+        }
+        let mut got = Collect { width: w, rows: Vec::new(), repeats: 0 };
+        conv.hash_luma(&yuv, &mut got, &mut ChromaRow::default());
+        let mut rgb = Vec::new();
+        conv.convert(&yuv, &mut rgb);
+        assert_eq!(got.rows.len(), w * h);
+        for (i, px) in rgb.chunks_exact(3).enumerate() {
+            assert_eq!(got.rows[i].to_bits(), vigie_hash::rgb_luma(px[0], px[1], px[2]).to_bits(), "pixel {i}");
+        }
+        // Rows 11..30, and the odd rows 33..40 (which share their chroma with the row before).
+        assert_eq!(got.repeats, 19 + 4);
     }
 
     /// Every (y, u, v) in both ranges: the luminance fed to the hasher is the reference's
@@ -319,9 +375,9 @@ mod tests {
                     u[i] = (i % (w / 2)) as u8;
                     v[i] = (i / (w / 2)) as u8;
                 }
-                let mut got = Collect { width: w, rows: Vec::new() };
+                let mut got = Collect { width: w, rows: Vec::new(), repeats: 0 };
                 conv.hash_luma(&yuv, &mut got, &mut chroma);
-                let mut portable = Collect { width: w, rows: Vec::new() };
+                let mut portable = Collect { width: w, rows: Vec::new(), repeats: 0 };
                 conv.hash_luma_with(&yuv, &mut portable, &mut chroma);
                 conv.convert(&yuv, &mut rgb);
                 assert_eq!(got.rows.len(), w * h);
