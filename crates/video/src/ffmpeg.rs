@@ -288,10 +288,14 @@ impl Running {
         self.finished = true;
         self.stdin = None;
         self.stdout = None; // a child still writing gets a broken pipe (EPIPE) rather than blocking
+        // The child closes its error output as it exits: waiting for that (the watchdog can
+        // still kill a child that does not exit) ends when the child does, where polling
+        // `try_wait` with pauses would notice it up to a pause late.
+        let stderr = self.stderr.take().and_then(|h| h.join().ok()).unwrap_or_default();
         // Poll rather than block in `wait` with the lock held: the watchdog must still be able
-        // to kill a child that does not exit.
-        // The child is normally exiting already: poll often at first, then back off.
-        let mut pause = Duration::from_micros(250);
+        // to kill a child that closed its error output but does not exit. The child is normally
+        // gone already: poll often at first, then back off.
+        let mut pause = Duration::from_micros(50);
         let status = loop {
             let polled = match self.child.lock() {
                 Ok(mut c) => c.try_wait(),
@@ -307,7 +311,6 @@ impl Running {
             }
         };
         self.stop_watchdog();
-        let stderr = self.stderr.take().and_then(|h| h.join().ok()).unwrap_or_default();
         if let Some(why) = self.timed_out.lock().ok().and_then(|mut t| t.take()) {
             return Err(why);
         }
