@@ -172,6 +172,12 @@ pub struct VideoHash {
 /// `limits` (file size first, then resolution, duration and frame count).
 pub fn probe(path: &Path, ffmpeg: &Ffmpeg, limits: &VideoLimits) -> Result<VideoInfo, Error> {
     check_file(path, limits)?;
+    let ffprobe = start_probe(path, ffmpeg, limits)?;
+    finish_probe(ffprobe, path, limits)
+}
+
+/// Starts ffprobe on the video ([`probe`] without the file check, in two steps).
+fn start_probe(path: &Path, ffmpeg: &Ffmpeg, limits: &VideoLimits) -> Result<Running, Error> {
     let args: Vec<OsString> = [
         "-v",
         "error",
@@ -187,9 +193,13 @@ pub fn probe(path: &Path, ffmpeg: &Ffmpeg, limits: &VideoLimits) -> Result<Video
     .chain([input_arg(path)])
     .collect();
     let deadlines = Deadlines { stall: limits.stall_timeout, total: limits.max_wall_time };
-    let mut child = Running::spawn(ffmpeg.ffprobe_path(), &args, deadlines).map_err(|e| relocate(e, path))?;
-    let out = child.read_all(1 << 20);
-    let (status, stderr) = child.finish().map_err(|k| Error::at(path, k))?;
+    Running::spawn(ffmpeg.ffprobe_path(), &args, deadlines).map_err(|e| relocate(e, path))
+}
+
+/// Reads ffprobe's answer and checks it against `limits`.
+fn finish_probe(mut ffprobe: Running, path: &Path, limits: &VideoLimits) -> Result<VideoInfo, Error> {
+    let out = ffprobe.read_all(1 << 20);
+    let (status, stderr) = ffprobe.finish().map_err(|k| Error::at(path, k))?;
     let out = out.map_err(|e| Error::at(path, ErrorKind::Unreadable { message: format!("reading ffprobe: {e}") }))?;
     if !status.success() {
         return Err(Error::at(path, ErrorKind::Unreadable { message: summarize_stderr(&stderr, Some(status)) }));
@@ -530,10 +540,12 @@ impl FrameStream {
         let limits = options.limits;
         check_file(path, &limits)?;
         let deadlines = Deadlines { stall: limits.stall_timeout, total: limits.max_wall_time };
+        // ffprobe first: ffmpeg's start-up ends waiting for it (see `ffmpeg_args_filter_stdin`).
+        let ffprobe = start_probe(path, ffmpeg, &limits)?;
         let early_args = ffmpeg_args_filter_stdin(path, "pipe:1", limits.max_pixels);
         // Any failure here shows again, with its proper message, below.
         let early = Running::spawn_with_input(ffmpeg.ffmpeg_path(), &early_args, deadlines).ok();
-        let info = probe(path, ffmpeg, &limits)?; // on error, dropping `early` kills it
+        let info = finish_probe(ffprobe, path, &limits)?; // on error, dropping `early` kills it
         let plan = FramePlan::new(&info, options);
         let mut stream = FrameStream {
             child: None,
