@@ -373,10 +373,10 @@ type Output = std::process::ChildStdout;
 /// 3 MB at 1080p) and a pipe serialises its two ends: one lock covers the pipe, and ffmpeg's
 /// write (a whole frame in one call, see `-avioflags direct`) holds it while it copies, so the
 /// reader waits, spinning, and the copies in and out take turns. A Unix stream socket queues
-/// buffers instead: ffmpeg copies frame n+1 in while this process copies frame n out. Its send
-/// buffer is asked to hold several frames ([`SEND_BUFFER`]), so ffmpeg keeps decoding while a
-/// frame is hashed. Measured on 2 cores, reading the frames of the 1080x1080 sample without
-/// hashing them: +38 % of ffmpeg's decoding time through a 1 MiB pipe, +22 % through the socket.
+/// buffers instead: ffmpeg copies frame n+1 in while this process copies frame n out. Measured
+/// on 2 cores: reading the frames of the 1080x1080 sample without hashing them took 38 % more
+/// than decoding alone through a 1 MiB pipe, 22 % through the socket; hashing the 10 sample
+/// videos, 33.7 % and 28.4 % (same run).
 #[cfg(unix)]
 fn output_channel() -> io::Result<(Option<Output>, Stdio, usize)> {
     let (ours, theirs) = std::os::unix::net::UnixStream::pair()?;
@@ -395,7 +395,9 @@ fn output_channel() -> io::Result<(Option<Output>, Stdio, usize)> {
 
 /// The send buffer asked for ffmpeg's end of the output socket: 4 MiB, which Linux doubles for
 /// its bookkeeping (8 MiB: 16 frames of 480x720, 2 of 1080p). Memory is taken only as frames
-/// wait in it. The kernel caps it at twice `net.core.wmem_max` (208 KiB by default): on 2 cores
-/// the sample videos took 8-12 % longer with that default than with `wmem_max` at 4 MiB.
+/// wait in it. The kernel caps it at twice `net.core.wmem_max` (208 KiB by default); with the
+/// hashing threads below the decoder's priority (see `hash_video`) that made no measurable
+/// difference on the sample videos, but it lets a single thread read and hash (see
+/// `INLINE_MIN_FRAMES_AHEAD`).
 #[cfg(unix)]
 const SEND_BUFFER: usize = 4 << 20;
