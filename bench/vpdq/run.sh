@@ -10,9 +10,10 @@
 #             the raw frames the vPDQ reference decodes to and hashes, what hashing the
 #             reference's way would have to decode (Vigie converts in Rust instead, because
 #             swscale's x86 code rounds differently from the reference's files)
-#   vigie   = vigie-video's hash_video (the code behind `vigie hash`: ffmpeg started at once
-#             while ffprobe reads the header, then given its filter graph; frames through a
-#             pipe, hashed on worker threads), through the `vpdq_hash` example, to /dev/null
+#   vigie   = vigie-video's hash_video (the code behind `vigie hash`: ffprobe and ffmpeg
+#             started at once, ffmpeg given its filter graph when ffprobe answers; frames
+#             through a Unix socket, hashed on worker threads at a lower priority), through
+#             the `vpdq_hash` example, to /dev/null
 #   probe   = the ffprobe call Vigie makes, run alone (in vigie it overlaps ffmpeg's start-up)
 # Each is run RUNS times (default 5) alternately; the table shows the medians of wall time
 # (date, nanoseconds) and of CPU time (user + system, children included, from GNU time, in
