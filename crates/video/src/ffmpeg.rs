@@ -372,11 +372,10 @@ type Output = std::process::ChildStdout;
 /// On Unix, a socket pair rather than a pipe. Raw frames are large (518 KB for 480x720 4:2:0,
 /// 3 MB at 1080p) and a pipe serialises its two ends: one lock covers the pipe, and each of
 /// ffmpeg's writes holds it while it copies, so the reader waits, spinning, and the copies in
-/// and out take turns. A Unix stream socket queues
-/// buffers instead: ffmpeg copies frame n+1 in while this process copies frame n out. Measured
-/// on 2 cores: reading the frames of the 1080x1080 sample without hashing them took 38 % more
-/// than decoding alone through a 1 MiB pipe, 22 % through the socket; hashing the 10 sample
-/// videos, 33.7 % and 28.4 % (same run).
+/// and out take turns. A Unix stream socket queues buffers instead: ffmpeg copies frame n+1 in
+/// while this process copies frame n out. Measured on 2 cores: reading the frames of the
+/// 1080x1080 sample without hashing them took 38 % more than decoding alone through a 1 MiB
+/// pipe, 22 % through the socket; hashing the 10 sample videos, 33.7 % and 28.4 % (same run).
 #[cfg(unix)]
 fn output_channel() -> io::Result<(Option<Output>, Stdio, usize)> {
     let (ours, theirs) = std::os::unix::net::UnixStream::pair()?;
