@@ -5,8 +5,11 @@ mod support;
 
 mod bad_input;
 mod banks;
+mod connections;
 mod console;
+mod durability;
 mod intake;
+mod media_files;
 mod organisations;
 mod report_form;
 mod roles;
