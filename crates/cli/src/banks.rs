@@ -8,8 +8,9 @@ use anyhow::{Context, anyhow, bail};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
-use vigie_domain::access::Actor;
-use vigie_domain::bank::{Bank, BankDraft, SignalType};
+use vigie_domain::access::{Actor, Principal, Role, RoleSet};
+use vigie_domain::bank::{Bank, BankDraft, BankVisibility, SignalType};
+use vigie_domain::ids::OrganisationId;
 use vigie_domain::import::{ImportFormat, parse_signals};
 use vigie_server::app;
 use vigie_server::matching::{MatchEngine, Query};
@@ -41,8 +42,22 @@ pub enum BankCommand {
         /// What the bank holds.
         #[arg(long, default_value = "")]
         description: String,
+        /// Who beyond its organisation may learn of it: private (no one), match (others learn
+        /// that and where a query matched: bank name, labels, distance) or shared (others may
+        /// also read and export its signals).
+        #[arg(long, default_value = "private")]
+        visibility: String,
     },
-    /// List banks, one tab-separated line each.
+    /// Change who beyond its organisation may learn of a bank (audited; a running server
+    /// applies it within about a second).
+    SetVisibility {
+        /// The bank.
+        name: String,
+        /// private, match or shared.
+        visibility: String,
+    },
+    /// List banks, one tab-separated line each: id, name, type, signals, threshold, state,
+    /// visibility.
     List,
     /// Import signals from FILE (or `-` for standard input): one value per line, CSV
     /// `value,quality,label...`, or `signal_type value` lines (python-threatexchange, HMA).
@@ -92,6 +107,11 @@ pub struct MatchArgs {
     /// Only this bank (repeat for several; default: every enabled bank).
     #[arg(long = "bank")]
     banks: Vec<String>,
+    /// Answer as this organisation's reviewers would be answered (banks they may not see are
+    /// not searched; `match` banks show no value or id). Default: everything, as the operator's
+    /// admins see it.
+    #[arg(long = "as-org")]
+    as_org: Option<String>,
     /// Image or video files (videos need ffmpeg), PDQ/MD5/SHA-256 hashes in hex, or URLs.
     #[arg(required = true)]
     queries: Vec<String>,
@@ -122,7 +142,16 @@ fn progress_bar(total: u64, what: &str) -> ProgressBar {
 pub async fn bank(settings: &Settings, command: BankCommand) -> anyhow::Result<ExitCode> {
     let store = open(settings).await?;
     match command {
-        BankCommand::Create { name, signal_type, org, threshold, min_quality, auto_action, description } => {
+        BankCommand::Create {
+            name,
+            signal_type,
+            org,
+            threshold,
+            min_quality,
+            auto_action,
+            description,
+            visibility,
+        } => {
             let owner = match org {
                 Some(org) => store
                     .find_organisation_by_name(&org)
@@ -140,27 +169,36 @@ pub async fn bank(settings: &Settings, command: BankCommand) -> anyhow::Result<E
                 match_threshold: threshold,
                 min_quality,
                 auto_action: Some(auto_action),
+                visibility: Some(&visibility),
             };
             let bank = store.insert_bank(&draft.validate()?, Actor::Cli).await.map_err(|error| match error {
                 vigie_store::StoreError::Conflict { .. } => anyhow!("a bank named {name:?} already exists"),
                 other => other.into(),
             })?;
             eprintln!(
-                "created {} bank {:?} owned by {:?} (threshold {}, auto-action {})",
-                bank.signal_type, bank.name, owner.name, bank.match_threshold, bank.auto_action
+                "created {} bank {:?} owned by {:?} (threshold {}, auto-action {}, visibility {})",
+                bank.signal_type, bank.name, owner.name, bank.match_threshold, bank.auto_action, bank.visibility
             );
             println!("{}", bank.id);
+        }
+        BankCommand::SetVisibility { name, visibility } => {
+            let bank = bank_named(&store, &name).await?;
+            let visibility = BankVisibility::parse(&visibility).map_err(|message| anyhow!("visibility {message}"))?;
+            let change = vigie_store::BankChange { visibility: Some(visibility), ..Default::default() };
+            let bank = store.update_bank(bank.id, &change, Actor::Cli).await?;
+            eprintln!("bank {:?} is now {}", bank.name, bank.visibility);
         }
         BankCommand::List => {
             for (bank, _) in store.list_banks().await? {
                 println!(
-                    "{}\t{}\t{}\t{}\tthreshold={}\t{}",
+                    "{}\t{}\t{}\t{}\tthreshold={}\t{}\t{}",
                     bank.id,
                     bank.name,
                     bank.signal_type,
                     bank.signal_count,
                     bank.match_threshold,
-                    if bank.enabled { "enabled" } else { "disabled" }
+                    if bank.enabled { "enabled" } else { "disabled" },
+                    bank.visibility
                 );
             }
         }
@@ -300,13 +338,33 @@ fn queries_of(argument: &str) -> anyhow::Result<Vec<Query>> {
     }
 }
 
+/// Whom `vigie match` answers as: the named organisation's reviewers, or by default the
+/// operator's admins (who see every bank: the command line has the whole database anyway).
+async fn match_asker(store: &Store, as_org: Option<&str>) -> anyhow::Result<Principal> {
+    if let Some(name) = as_org {
+        let organisation =
+            store.find_organisation_by_name(name).await?.ok_or_else(|| anyhow!("no organisation is named {name:?}"))?;
+        return Ok(Principal::reviewer_of(organisation.id, organisation.is_operator));
+    }
+    // Before the first start there is no operator yet: a fresh id, which no bank names, will
+    // do, since an instance admin's view does not depend on its organisation.
+    let operator = store.find_operator_organisation().await?.map_or_else(OrganisationId::new_v7, |found| found.id);
+    Ok(Principal {
+        actor: Actor::Cli,
+        organisation_id: operator,
+        organisation_is_operator: true,
+        roles: RoleSet::of(&[Role::Admin]),
+    })
+}
+
 pub async fn run_match(settings: &Settings, args: MatchArgs) -> anyhow::Result<ExitCode> {
     let store = open(settings).await?;
+    let asker = match_asker(&store, args.as_org.as_deref()).await?;
     let engine = MatchEngine::load(store.clone()).await?;
     let only = if args.banks.is_empty() {
         None
     } else {
-        Some(engine.bank_ids_by_name(&args.banks).map_err(|name| anyhow!("no bank is named {name:?}"))?)
+        Some(engine.bank_ids_by_name(&args.banks, &asker).map_err(|name| anyhow!("no bank is named {name:?}"))?)
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -320,32 +378,28 @@ pub async fn run_match(settings: &Settings, args: MatchArgs) -> anyhow::Result<E
                 continue;
             }
         };
-        let mut hits = Vec::new();
+        let mut matches = Vec::new();
         let mut warnings = Vec::new();
-        for query in &queries {
-            let outcome = engine.search(query, only.as_deref());
-            hits.extend(outcome.hits);
+        for outcome in engine.lookup(&queries, &asker, only.as_deref()).await? {
             // A query type with no bank is expected when one argument expands to several types.
             warnings.extend(outcome.warnings.into_iter().filter(|warning| !warning.starts_with("no enabled")));
-        }
-        let ids: Vec<i64> = hits.iter().map(|hit| hit.signal_id).collect();
-        let signals = store.get_signals(&ids).await?;
-        let matches: Vec<_> = hits
-            .iter()
-            .filter_map(|hit| {
-                let signal = signals.iter().find(|signal| signal.id == hit.signal_id)?;
-                let labels: Vec<&str> = signal.labels.split(',').filter(|label| !label.is_empty()).collect();
-                let mut found = json!({"bank": hit.bank_name, "signal_id": hit.signal_id, "signal": signal.value,
-                                       "distance": hit.distance, "labels": labels});
+            for hit in outcome.hits {
+                let mut found = json!({"bank": hit.bank_name, "distance": hit.distance, "labels": hit.labels});
+                if let Some(signal) = &hit.signal {
+                    found["signal_id"] = json!(signal.id);
+                    found["signal"] = json!(signal.value);
+                }
                 if let Some(video) = hit.video {
                     // The stored value of a video is long; the score says more.
-                    found["signal"] = json!(signal.external_id.clone().unwrap_or_default());
+                    if let Some(signal) = &hit.signal {
+                        found["signal"] = json!(signal.external_id.clone().unwrap_or_default());
+                    }
                     found["query_matched_percent"] = json!(video.query_matched_percent);
                     found["candidate_matched_percent"] = json!(video.candidate_matched_percent);
                 }
-                Some(found)
-            })
-            .collect();
+                matches.push(found);
+            }
+        }
         let mut line = json!({"query": argument, "matches": matches});
         if !warnings.is_empty() {
             line["warnings"] = json!(warnings);

@@ -85,3 +85,59 @@ fn create_import_export_and_match() {
     let listed = text(&vigie(data, &["bank", "list"], None).stdout);
     assert!(listed.contains("known\tpdq\t2\tthreshold=31\tenabled"), "{listed}");
 }
+
+#[test]
+fn visibility_from_the_command_line() {
+    let directory = tempfile::tempdir().unwrap();
+    let data = directory.path();
+    for (name, kind) in [("Analysts", "ngo"), ("Platform", "platform")] {
+        let org = vigie(data, &["org", "create", name, "--kind", kind, "--country", "DE"], None);
+        assert!(org.status.success(), "{}", text(&org.stderr));
+    }
+    let refused = vigie(data, &["bank", "create", "x", "--org", "Analysts", "--visibility", "public"], None);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(text(&refused.stderr).contains("visibility"), "{}", text(&refused.stderr));
+    let created =
+        vigie(data, &["bank", "create", "known", "--type", "pdq", "--org", "Analysts", "--visibility", "match"], None);
+    assert!(created.status.success(), "{}", text(&created.stderr));
+    let imported = vigie(data, &["bank", "import", "known", "-"], Some(&format!("{SEED},100,content:execution\n")));
+    assert!(imported.status.success(), "{}", text(&imported.stderr));
+    let listed = text(&vigie(data, &["bank", "list"], None).stdout);
+    assert!(listed.contains("known\tpdq\t1\tthreshold=31\tenabled\tmatch"), "{listed}");
+
+    let as_platform = |extra: &[&str]| {
+        let mut args = vec!["match", "--as-org", "Platform"];
+        args.extend(extra);
+        args.push(SEED);
+        let output = vigie(data, &args, None);
+        let line: Option<serde_json::Value> =
+            text(&output.stdout).lines().next().map(|line| serde_json::from_str(line).unwrap());
+        (output, line)
+    };
+    // `match`: another organisation learns that and where, not what.
+    let (_, line) = as_platform(&[]);
+    let found = &line.unwrap()["matches"][0];
+    assert_eq!(found, &serde_json::json!({"bank": "known", "distance": 0, "labels": ["content:execution"]}));
+    // The command line's own view (the operator's admins') holds everything.
+    let everything = text(&vigie(data, &["match", SEED], None).stdout);
+    assert!(
+        everything.contains("\"signal_id\"") && everything.contains(&format!("\"signal\":\"{SEED}\"")),
+        "{everything}"
+    );
+
+    let private = vigie(data, &["bank", "set-visibility", "known", "private"], None);
+    assert!(private.status.success(), "{}", text(&private.stderr));
+    let (_, line) = as_platform(&[]);
+    assert_eq!(line.unwrap()["matches"], serde_json::json!([]));
+    let (named, _) = as_platform(&["--bank", "known"]);
+    assert_eq!(named.status.code(), Some(2));
+    assert!(text(&named.stderr).contains("no bank is named \"known\""), "{}", text(&named.stderr));
+
+    let shared = vigie(data, &["bank", "set-visibility", "known", "shared"], None);
+    assert!(text(&shared.stderr).contains("is now shared"), "{}", text(&shared.stderr));
+    let (_, line) = as_platform(&[]);
+    assert_eq!(line.unwrap()["matches"][0]["signal"], SEED);
+    let bad = vigie(data, &["bank", "set-visibility", "known", "everyone"], None);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("private, match, shared"), "{}", text(&bad.stderr));
+}

@@ -5,6 +5,7 @@
 
 use std::fmt;
 
+use crate::bank::BankVisibility;
 use crate::ids::{OrganisationId, TokenId, UserId};
 
 /// A role held by a user or granted to an API token.
@@ -169,11 +170,26 @@ pub enum Permission {
     ManageMembers(OrganisationId),
     /// Read the audit trail of this organisation, or of everything when `None`.
     ReadAudit(Option<OrganisationId>),
-    /// Create banks owned by this organisation, change them, add and disable their signals.
+    /// Create banks owned by this organisation, change them (visibility included), add and
+    /// disable their signals.
     ManageBanks(OrganisationId),
-    /// Read (export) the signals of banks owned by this organisation.
-    ReadBankSignals(OrganisationId),
-    /// Match hashes and media against the banks (a read-only question).
+    /// Know that a bank exists: see it listed, read its settings, name it in a match request,
+    /// and learn that and where a query matched it (its name, the signal's labels, the distance).
+    SeeBank {
+        /// The organisation that owns it.
+        owner: OrganisationId,
+        /// Its visibility.
+        visibility: BankVisibility,
+    },
+    /// Read a bank's signals: export them, and see a matched signal's value and ids.
+    ReadBankSignals {
+        /// The organisation that owns it.
+        owner: OrganisationId,
+        /// Its visibility.
+        visibility: BankVisibility,
+    },
+    /// Match hashes and media against the banks (a read-only question); what each bank tells
+    /// is decided by [`Permission::SeeBank`] and [`Permission::ReadBankSignals`].
     Match,
     /// Send submissions (removal orders, referrals, notices, reports, flags) for this
     /// principal's organisation.
@@ -192,7 +208,41 @@ pub enum Permission {
     HandleCases(OrganisationId),
 }
 
+/// How much a principal may learn of one bank: [`Principal::bank_access`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BankAccess {
+    /// Nothing, not even that it exists.
+    Hidden,
+    /// That it exists, and that and where a query matched it (bank name, labels, distance).
+    MatchOnly,
+    /// Everything, its signals' values and ids included.
+    Signals,
+}
+
 impl Principal {
+    /// A reviewer of `organisation`, acting for no one in particular: what a platform's case
+    /// handlers may learn. Intake matches a submission to a platform as this principal, so that
+    /// the case holds nothing from a bank the platform's reviewers may not see.
+    pub fn reviewer_of(organisation: OrganisationId, organisation_is_operator: bool) -> Self {
+        Self {
+            actor: Actor::System,
+            organisation_id: organisation,
+            organisation_is_operator,
+            roles: RoleSet::of(&[Role::Reviewer]),
+        }
+    }
+
+    /// The two bank permissions as one answer, for code that filters many banks.
+    pub fn bank_access(&self, owner: OrganisationId, visibility: BankVisibility) -> BankAccess {
+        if self.may(Permission::ReadBankSignals { owner, visibility }) {
+            BankAccess::Signals
+        } else if self.may(Permission::SeeBank { owner, visibility }) {
+            BankAccess::MatchOnly
+        } else {
+            BankAccess::Hidden
+        }
+    }
+
     fn is_instance_admin(&self) -> bool {
         self.organisation_is_operator && self.roles.contains(Role::Admin)
     }
@@ -219,14 +269,20 @@ impl Principal {
                     || (self.organisation_id == owner
                         && (self.roles.contains(Role::Admin) || self.roles.contains(Role::SeniorReviewer)))
             }
-            Permission::ReadBankSignals(owner) => {
-                let operator_reader = self.organisation_is_operator
-                    && (self.roles.contains(Role::Admin) || self.roles.contains(Role::Auditor));
+            // Whoever may administer a bank knows it; others only when its owner opened it.
+            Permission::SeeBank { owner, visibility } => {
+                !self.roles.is_empty()
+                    && (self.organisation_id == owner
+                        || self.is_instance_admin()
+                        || matches!(visibility, BankVisibility::Match | BankVisibility::Shared))
+            }
+            Permission::ReadBankSignals { owner, visibility } => {
                 let member_reader = self.organisation_id == owner
                     && [Role::Admin, Role::SeniorReviewer, Role::Reviewer, Role::Auditor]
                         .into_iter()
                         .any(|role| self.roles.contains(role));
-                operator_reader || member_reader
+                let shared = visibility == BankVisibility::Shared && !self.roles.is_empty();
+                member_reader || self.is_instance_admin() || shared
             }
             Permission::Match => !self.roles.is_empty(),
             Permission::Submit => self.roles.contains(Role::Referrer) || self.roles.contains(Role::Admin),
@@ -275,6 +331,7 @@ mod tests {
     fn permission_table() {
         let own = OrganisationId(uuid::Uuid::from_u128(1));
         let other = OrganisationId(uuid::Uuid::from_u128(2));
+        use BankVisibility::{Private, Shared};
         use Permission::*;
         use Role::*;
         // (operator?, roles, permission, expected)
@@ -301,10 +358,23 @@ mod tests {
             (false, vec![Reviewer], ManageBanks(own), false),
             (false, vec![Admin], ManageBanks(other), false),
             (true, vec![Admin], ManageBanks(other), true),
-            (false, vec![Reviewer], ReadBankSignals(own), true),
-            (false, vec![Viewer], ReadBankSignals(own), false),
-            (false, vec![Reviewer], ReadBankSignals(other), false),
-            (true, vec![Auditor], ReadBankSignals(other), true),
+            (false, vec![Reviewer], ReadBankSignals { owner: own, visibility: Private }, true),
+            (false, vec![Viewer], ReadBankSignals { owner: own, visibility: Private }, false),
+            (false, vec![Viewer], ReadBankSignals { owner: own, visibility: Shared }, true),
+            (false, vec![Reviewer], ReadBankSignals { owner: other, visibility: Private }, false),
+            (false, vec![Admin], ReadBankSignals { owner: other, visibility: BankVisibility::Match }, false),
+            (false, vec![Viewer], ReadBankSignals { owner: other, visibility: Shared }, true),
+            (false, vec![], ReadBankSignals { owner: other, visibility: Shared }, false),
+            (true, vec![Admin], ReadBankSignals { owner: other, visibility: Private }, true),
+            // The operator's auditors audit the trail, not other organisations' hash lists.
+            (true, vec![Auditor], ReadBankSignals { owner: other, visibility: Private }, false),
+            (true, vec![Auditor], ReadBankSignals { owner: other, visibility: BankVisibility::Match }, false),
+            (false, vec![Viewer], SeeBank { owner: own, visibility: Private }, true),
+            (false, vec![Admin], SeeBank { owner: other, visibility: Private }, false),
+            (true, vec![Auditor], SeeBank { owner: other, visibility: Private }, false),
+            (true, vec![Admin], SeeBank { owner: other, visibility: Private }, true),
+            (false, vec![Viewer], SeeBank { owner: other, visibility: BankVisibility::Match }, true),
+            (false, vec![], SeeBank { owner: other, visibility: BankVisibility::Match }, false),
             (false, vec![Viewer], Match, true),
             (false, vec![], Match, false),
             (false, vec![Referrer], Submit, true),
@@ -330,6 +400,38 @@ mod tests {
                 "operator={operator} roles={roles:?} {permission:?}"
             );
         }
+    }
+
+    #[test]
+    fn bank_access_is_ordered() {
+        let owner = OrganisationId(uuid::Uuid::from_u128(2));
+        let operators = [false, true];
+        let role_sets: Vec<Vec<Role>> =
+            std::iter::once(Vec::new()).chain(Role::ALL.into_iter().map(|role| vec![role])).collect();
+        for operator in operators {
+            for roles in &role_sets {
+                for own in [false, true] {
+                    let mut asker = principal(operator, roles);
+                    if own {
+                        asker.organisation_id = owner;
+                    }
+                    // Opening a bank never hides anything more, and reading implies seeing.
+                    let levels = BankVisibility::ALL.map(|visibility| asker.bank_access(owner, visibility));
+                    assert!(levels.is_sorted(), "{operator} {roles:?} own={own}: {levels:?}");
+                    for visibility in BankVisibility::ALL {
+                        if asker.may(Permission::ReadBankSignals { owner, visibility }) {
+                            assert!(asker.may(Permission::SeeBank { owner, visibility }));
+                        }
+                    }
+                }
+            }
+        }
+        let reviewers = Principal::reviewer_of(owner, false);
+        assert_eq!(reviewers.bank_access(owner, BankVisibility::Private), BankAccess::Signals);
+        let other = OrganisationId(uuid::Uuid::from_u128(3));
+        assert_eq!(reviewers.bank_access(other, BankVisibility::Private), BankAccess::Hidden);
+        assert_eq!(reviewers.bank_access(other, BankVisibility::Match), BankAccess::MatchOnly);
+        assert_eq!(reviewers.bank_access(other, BankVisibility::Shared), BankAccess::Signals);
     }
 
     #[test]

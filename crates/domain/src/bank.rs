@@ -67,6 +67,52 @@ impl fmt::Display for SignalType {
     }
 }
 
+/// Who, beyond the owner organisation and the instance's admins, may learn of a bank and its
+/// signals; in the manner of ThreatExchange's privacy groups, set by the owner and changeable at
+/// any time. The rules that apply it are [`crate::access::Permission::SeeBank`] and
+/// [`crate::access::Permission::ReadBankSignals`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BankVisibility {
+    /// Only the owner organisation (and the instance's admins) know the bank exists. The
+    /// default: a bank is shared by deciding to, never by forgetting not to.
+    #[default]
+    Private,
+    /// Others may match against it and learn that, and where, a query matched: the bank's name,
+    /// the signal's labels, the distance. Never the stored value or any id.
+    Match,
+    /// Others may also read its signals: values, ids, provenance, export.
+    Shared,
+}
+
+impl BankVisibility {
+    /// Every level, from least to most open.
+    pub const ALL: [Self; 3] = [Self::Private, Self::Match, Self::Shared];
+
+    /// The stable text used in the API, the CLI and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Private => "private",
+            Self::Match => "match",
+            Self::Shared => "shared",
+        }
+    }
+
+    /// Parses the text form.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim().to_ascii_lowercase();
+        Self::ALL
+            .into_iter()
+            .find(|level| level.as_str() == text)
+            .ok_or_else(|| format!("must be one of: {}", Self::ALL.map(Self::as_str).join(", ")))
+    }
+}
+
+impl fmt::Display for BankVisibility {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A stored bank.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Bank {
@@ -88,6 +134,8 @@ pub struct Bank {
     pub auto_action: bool,
     /// Disabled banks match nothing.
     pub enabled: bool,
+    /// Who else may learn of it and its signals.
+    pub visibility: BankVisibility,
     /// How many signals it holds (enabled or not).
     pub signal_count: i64,
     /// When it was created.
@@ -111,6 +159,8 @@ pub struct NewBank {
     pub min_quality: u32,
     /// Automatic action allowed.
     pub auto_action: bool,
+    /// Who else may learn of it.
+    pub visibility: BankVisibility,
 }
 
 /// Unvalidated bank fields.
@@ -130,6 +180,8 @@ pub struct BankDraft<'a> {
     pub min_quality: Option<u32>,
     /// Automatic action; off when absent.
     pub auto_action: Option<bool>,
+    /// Visibility text; private when absent.
+    pub visibility: Option<&'a str>,
 }
 
 /// The quality below which PDQ hashes are usually not used for matching.
@@ -158,8 +210,14 @@ impl BankDraft<'_> {
         if min_quality > 100 {
             checker.push("min_quality", "must be between 0 and 100");
         }
-        match (name, description, signal_type, threshold) {
-            (Some(name), Some(description), Some(signal_type), Some(match_threshold)) if checker.is_clean() => {
+        let visibility = match self.visibility {
+            Some(text) => checker.check("visibility", BankVisibility::parse(text)),
+            None => Some(BankVisibility::default()),
+        };
+        match (name, description, signal_type, threshold, visibility) {
+            (Some(name), Some(description), Some(signal_type), Some(match_threshold), Some(visibility))
+                if checker.is_clean() =>
+            {
                 Ok(NewBank {
                     organisation_id: self.organisation_id,
                     name,
@@ -168,6 +226,7 @@ impl BankDraft<'_> {
                     match_threshold,
                     min_quality,
                     auto_action: self.auto_action.unwrap_or(false),
+                    visibility,
                 })
             }
             _ => Err(checker.into_error()),
@@ -337,9 +396,17 @@ mod tests {
             match_threshold: threshold,
             min_quality: None,
             auto_action: None,
+            visibility: None,
         };
         let bank = draft("pdq", None).validate().unwrap();
         assert_eq!((bank.match_threshold, bank.min_quality, bank.auto_action), (31, 50, false));
+        assert_eq!(bank.visibility, BankVisibility::Private, "private unless the owner decides otherwise");
+        let shared = BankDraft { visibility: Some(" Shared "), ..draft("pdq", None) };
+        assert_eq!(shared.validate().unwrap().visibility, BankVisibility::Shared);
+        let unknown = BankDraft { visibility: Some("public"), ..draft("pdq", None) };
+        let issue = &unknown.validate().unwrap_err().issues[0];
+        assert_eq!(issue.field, "visibility");
+        assert!(issue.message.contains("private, match, shared"), "{}", issue.message);
         assert_eq!(draft("md5", None).validate().unwrap().match_threshold, 0);
         assert!(draft("md5", Some(3)).validate().is_err());
         assert!(draft("pdq", Some(200)).validate().is_err());

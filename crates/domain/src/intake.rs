@@ -495,8 +495,9 @@ impl ContentKey {
 pub struct CaseMatch {
     /// The bank's name, as it was at match time.
     pub bank: String,
-    /// The matched signal's id.
-    pub signal_id: i64,
+    /// The matched signal's id; `None` when the case's platform may see the bank but not read
+    /// its signals (its `match` visibility).
+    pub signal_id: Option<i64>,
     /// What matched: `url`, `md5`, `sha256`, `pdq`, `vpdq`.
     pub signal_type: String,
     /// Hamming distance for PDQ (0 for exact types), or the vPDQ query match percentage.

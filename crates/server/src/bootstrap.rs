@@ -178,10 +178,12 @@ pub async fn seed_demo(store: &Store) -> Result<Vec<String>, AppError> {
 pub const DEMO_BANK: &str = "demo-known-pdq";
 
 /// A PDQ bank owned by the demo platform, holding synthetic hashes (pseudo-random bits from a
-/// fixed seed, not hashes of any real picture) so that matching has something to find.
+/// fixed seed, not hashes of any real picture) so that matching has something to find. Its
+/// visibility is `match`: the other demo organisations learn that and where their queries
+/// matched it, Videoshare's own reviewers see the values too.
 async fn seed_demo_bank(store: &Store) -> Result<(), AppError> {
     use sha2::{Digest, Sha256};
-    use vigie_domain::bank::{BankDraft, Label};
+    use vigie_domain::bank::{BankDraft, BankVisibility, Label};
     use vigie_domain::import::{ParsedImport, ParsedSignal};
 
     if store.find_bank_by_name(DEMO_BANK).await?.is_some() {
@@ -196,6 +198,7 @@ async fn seed_demo_bank(store: &Store) -> Result<(), AppError> {
         match_threshold: None,
         min_quality: None,
         auto_action: None,
+        visibility: Some(BankVisibility::Match.as_str()),
     };
     let bank = store.insert_bank(&draft.validate()?, Actor::System).await?;
     let labels = ["content:propaganda_image", "content:propaganda_video", "content:insignia"];

@@ -9,13 +9,21 @@
 //! Freshness: every change to a bank's signals bumps that bank's version in the same
 //! transaction; [`MatchEngine::sync`] fetches exactly the signals changed since the versions it
 //! has seen. The node that wrote calls it right after committing; a worker calls it every
-//! second on every node, so other nodes sharing PostgreSQL follow within about a second.
+//! second on every node, so other nodes sharing PostgreSQL follow within about a second. Bank
+//! settings (visibility included) are re-read by every sync.
+//!
+//! Visibility: every lookup names who asks (a [`Principal`]), and the engine applies the banks'
+//! visibility before anything leaves it ([`MatchEngine::lookup`]): banks the asker may not see
+//! are not searched at all (no hit, no warning naming them), and a hit on a bank the asker may
+//! see but not read carries its name, labels and distance only. The API, the CLI and intake
+//! all go through it, so none can forget the rule.
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use sha2::{Digest, Sha256};
 use tokio::sync::Mutex;
+use vigie_domain::access::{BankAccess, Principal};
 use vigie_domain::bank::{Bank, SignalType};
 use vigie_domain::ids::BankId;
 use vigie_match::{DigestIndex, EntryId, PdqIndex};
@@ -78,21 +86,46 @@ impl Query {
     }
 }
 
-/// One hit.
+/// One hit inside the engine, before the asker's view of its bank is applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct RawHit {
+    bank_id: BankId,
+    bank_name: String,
+    auto_action: bool,
+    access: BankAccess,
+    signal_id: i64,
+    distance: u32,
+    video: Option<VideoScore>,
+}
+
+/// One match, as the asker may see it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Hit {
-    /// The bank.
-    pub bank_id: BankId,
-    /// Its name.
+    /// The bank's name.
     pub bank_name: String,
     /// Whether the bank allows automatic action on its matches.
     pub auto_action: bool,
-    /// The signal's row id.
-    pub signal_id: i64,
     /// Hamming distance (0 for exact types; for videos, the nearest frame pair's).
     pub distance: u32,
     /// For videos: the shares of frames matched both ways.
     pub video: Option<VideoScore>,
+    /// The signal's labels.
+    pub labels: Vec<String>,
+    /// The signal itself, only for an asker who may read the bank's signals.
+    pub signal: Option<MatchedSignal>,
+}
+
+/// What an asker who may read a bank's signals learns of a matched one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MatchedSignal {
+    /// The bank's id.
+    pub bank_id: BankId,
+    /// The signal's row id.
+    pub id: i64,
+    /// Its value (hash, URL, vPDQ frames).
+    pub value: String,
+    /// Its id at its source.
+    pub external_id: Option<String>,
 }
 
 /// How much of two videos matched, by the vPDQ rule.
@@ -163,6 +196,13 @@ pub struct Outcome {
     pub warnings: Vec<String>,
 }
 
+/// Raw hits of one query, inside the engine.
+#[derive(Default)]
+struct RawOutcome {
+    hits: Vec<RawHit>,
+    warnings: Vec<String>,
+}
+
 /// Sizes, for `/metrics` and the banks API.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct EngineStats {
@@ -194,16 +234,15 @@ pub struct MatchEngine {
     /// lookups never write to the database.
     pending_hits: std::sync::Mutex<HashMap<i64, u64>>,
     /// Values and labels of recently matched signals (they never change once stored).
-    details: RwLock<HashMap<i64, std::sync::Arc<SignalDetails>>>,
+    details: RwLock<HashMap<i64, Arc<SignalDetails>>>,
 }
 
-/// What a match response shows of a signal.
+/// What a hit may show of a signal, cached by signal id.
 #[derive(Debug)]
-pub struct SignalDetails {
-    /// The signal's value.
-    pub value: String,
-    /// Its labels.
-    pub labels: Vec<String>,
+struct SignalDetails {
+    value: String,
+    external_id: Option<String>,
+    labels: Vec<String>,
 }
 
 /// Signal details kept at most; past this the cache starts afresh, bounding memory (a few MB).
@@ -365,19 +404,93 @@ impl MatchEngine {
         Ok(applied)
     }
 
-    /// Matches one query against the enabled banks (all of them, or those named in `only`).
-    pub fn search(&self, query: &Query, only: Option<&[BankId]>) -> Outcome {
+    /// Matches each query against the enabled banks `asker` may see (all of them, or those of
+    /// them named in `only`), and describes each hit as `asker` may see it: the signal's value
+    /// and ids only from banks whose signals `asker` may read. One outcome per query, in order.
+    pub async fn lookup(
+        &self,
+        queries: &[Query],
+        asker: &Principal,
+        only: Option<&[BankId]>,
+    ) -> StoreResult<Vec<Outcome>> {
+        let raw: Vec<RawOutcome> = queries.iter().map(|query| self.search(query, asker, only)).collect();
+        let ids: Vec<i64> = raw.iter().flat_map(|outcome| outcome.hits.iter().map(|hit| hit.signal_id)).collect();
+        let details = self.details_of(&ids).await?;
+        Ok(raw
+            .into_iter()
+            .map(|outcome| Outcome {
+                hits: outcome
+                    .hits
+                    .into_iter()
+                    .filter_map(|hit| {
+                        let details = details.get(&hit.signal_id)?;
+                        let signal = (hit.access == BankAccess::Signals).then(|| MatchedSignal {
+                            bank_id: hit.bank_id,
+                            id: hit.signal_id,
+                            value: details.value.clone(),
+                            external_id: details.external_id.clone(),
+                        });
+                        Some(Hit {
+                            bank_name: hit.bank_name,
+                            auto_action: hit.auto_action,
+                            distance: hit.distance,
+                            video: hit.video,
+                            labels: details.labels.clone(),
+                            signal,
+                        })
+                    })
+                    .collect(),
+                warnings: outcome.warnings,
+            })
+            .collect())
+    }
+
+    /// The details of these signals: from the cache (values and labels never change once
+    /// stored, so a repeat hit costs no database round trip), the rest from the store.
+    async fn details_of(&self, ids: &[i64]) -> StoreResult<HashMap<i64, Arc<SignalDetails>>> {
+        let mut found = HashMap::new();
+        let mut missing = Vec::new();
+        {
+            let cache = self.details.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+            for &id in ids {
+                match cache.get(&id) {
+                    Some(details) => {
+                        found.insert(id, details.clone());
+                    }
+                    None => missing.push(id),
+                }
+            }
+        }
+        if !missing.is_empty() {
+            missing.sort_unstable();
+            missing.dedup();
+            for signal in self.store.get_signals(&missing).await? {
+                let labels = signal.labels.split(',').filter(|label| !label.is_empty()).map(str::to_owned).collect();
+                let details = Arc::new(SignalDetails { value: signal.value, external_id: signal.external_id, labels });
+                self.cache_details(signal.id, details.clone());
+                found.insert(signal.id, details);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Matches one query against the enabled banks `asker` may see (all of them, or those
+    /// named in `only`).
+    fn search(&self, query: &Query, asker: &Principal, only: Option<&[BankId]>) -> RawOutcome {
         let registry = self.registry.read().unwrap_or_else(|poisoned| poisoned.into_inner());
         let signal_type = query.signal_type();
-        let banks: Vec<(u32, &Bank)> = registry
+        let banks: Vec<(u32, &Bank, BankAccess)> = registry
             .slots
             .iter()
             .enumerate()
             .filter(|(_, slot)| slot.bank.signal_type == signal_type && slot.bank.enabled)
             .filter(|(_, slot)| only.is_none_or(|only| only.contains(&slot.bank.id)))
-            .map(|(index, slot)| (index as u32, &slot.bank))
+            .map(|(index, slot)| {
+                (index as u32, &slot.bank, asker.bank_access(slot.bank.organisation_id, slot.bank.visibility))
+            })
+            .filter(|(_, _, access)| *access != BankAccess::Hidden)
             .collect();
-        let mut outcome = Outcome::default();
+        let mut outcome = RawOutcome::default();
         if banks.is_empty() {
             outcome.warnings.push(format!("no enabled {signal_type} bank to match against"));
             return outcome;
@@ -385,7 +498,7 @@ impl MatchEngine {
         let raw: Vec<(EntryId, u32)> = match query {
             Query::Pdq { hash, quality } => {
                 if let Some(quality) = quality {
-                    for (_, bank) in &banks {
+                    for (_, bank, _) in &banks {
                         if *quality < bank.min_quality {
                             outcome.warnings.push(format!(
                                 "quality {quality} is below bank {}'s minimum of {}: matches may be unreliable",
@@ -394,7 +507,7 @@ impl MatchEngine {
                         }
                     }
                 }
-                let radius = banks.iter().map(|(_, bank)| bank.match_threshold).max().unwrap_or(0);
+                let radius = banks.iter().map(|(_, bank, _)| bank.match_threshold).max().unwrap_or(0);
                 self.pdq.search(hash, radius).into_iter().map(|hit| (hit.id, hit.distance)).collect()
             }
             Query::Md5(digest) => self.md5.get(digest).into_iter().map(|id| (id, 0)).collect(),
@@ -409,12 +522,13 @@ impl MatchEngine {
         };
         for (entry, distance) in raw {
             let (slot, signal_id) = split_entry(entry);
-            let Some((_, bank)) = banks.iter().find(|(index, _)| *index == slot) else { continue };
+            let Some((_, bank, access)) = banks.iter().find(|(index, _, _)| *index == slot) else { continue };
             if distance <= bank.match_threshold {
-                outcome.hits.push(Hit {
+                outcome.hits.push(RawHit {
                     bank_id: bank.id,
                     bank_name: bank.name.clone(),
                     auto_action: bank.auto_action,
+                    access: *access,
                     signal_id,
                     distance,
                     video: None,
@@ -427,7 +541,7 @@ impl MatchEngine {
         outcome
     }
 
-    fn count_hits(&self, outcome: &Outcome) {
+    fn count_hits(&self, outcome: &RawOutcome) {
         if !outcome.hits.is_empty() {
             let mut pending = self.pending_hits.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             for hit in &outcome.hits {
@@ -439,14 +553,14 @@ impl MatchEngine {
     /// vPDQ against the video banks: each unique good query frame is range-searched, frame hits
     /// are grouped per video, and each video is judged by `match_from_hits`, which gives the
     /// same answer as comparing the two videos pairwise.
-    fn search_video(&self, frames: &[(u8, [u8; 32])], banks: &[(u32, &Bank)]) -> Vec<Hit> {
+    fn search_video(&self, frames: &[(u8, [u8; 32])], banks: &[(u32, &Bank, BankAccess)]) -> Vec<RawHit> {
         let query = unique_video_frames(frames);
-        let radius = banks.iter().map(|(_, bank)| bank.match_threshold).max().unwrap_or(0);
+        let radius = banks.iter().map(|(_, bank, _)| bank.match_threshold).max().unwrap_or(0);
         let mut per_video: HashMap<(u32, i64), FrameHits> = HashMap::new();
         for (query_position, hash) in query.iter().enumerate() {
             for hit in self.vpdq.search(hash, radius) {
                 let (slot, signal_id, position) = split_video_entry(hit.id);
-                let Some((_, bank)) = banks.iter().find(|(index, _)| *index == slot) else { continue };
+                let Some((_, bank, _)) = banks.iter().find(|(index, _, _)| *index == slot) else { continue };
                 if hit.distance <= bank.match_threshold {
                     let entry = per_video.entry((slot, signal_id)).or_default();
                     entry.pairs.push((query_position, position));
@@ -457,7 +571,7 @@ impl MatchEngine {
         let counts = self.video_frames.read().unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut hits = Vec::new();
         for ((slot, signal_id), FrameHits { pairs, nearest }) in per_video {
-            let Some((_, bank)) = banks.iter().find(|(index, _)| *index == slot) else { continue };
+            let Some((_, bank, access)) = banks.iter().find(|(index, _, _)| *index == slot) else { continue };
             let candidate_unique = counts.get(&signal_id).copied().unwrap_or(0);
             let thresholds = vigie_hash::vpdq::MatchThresholds {
                 distance: bank.match_threshold,
@@ -465,10 +579,11 @@ impl MatchEngine {
             };
             let verdict = vigie_hash::vpdq::match_from_hits(query.len(), candidate_unique, pairs, &thresholds);
             if verdict.is_match {
-                hits.push(Hit {
+                hits.push(RawHit {
                     bank_id: bank.id,
                     bank_name: bank.name.clone(),
                     auto_action: bank.auto_action,
+                    access: *access,
                     signal_id,
                     distance: nearest,
                     video: Some(VideoScore {
@@ -479,7 +594,7 @@ impl MatchEngine {
             }
         }
         hits.sort_by(|a, b| {
-            let score = |hit: &Hit| hit.video.map_or(0.0, |video| video.query_matched_percent);
+            let score = |hit: &RawHit| hit.video.map_or(0.0, |video| video.query_matched_percent);
             score(b).total_cmp(&score(a)).then(a.signal_id.cmp(&b.signal_id))
         });
         hits
@@ -497,8 +612,9 @@ impl MatchEngine {
         Ok(pending.len())
     }
 
-    /// The ids of the banks with these names, or the first unknown name.
-    pub fn bank_ids_by_name(&self, names: &[String]) -> Result<Vec<BankId>, String> {
+    /// The ids of the banks with these names, or the first name of a bank that does not exist
+    /// or that `asker` may not see (the two are told apart by no one).
+    pub fn bank_ids_by_name(&self, names: &[String], asker: &Principal) -> Result<Vec<BankId>, String> {
         let registry = self.registry.read().unwrap_or_else(|poisoned| poisoned.into_inner());
         names
             .iter()
@@ -506,7 +622,10 @@ impl MatchEngine {
                 registry
                     .slots
                     .iter()
-                    .find(|slot| slot.bank.name == *name)
+                    .find(|slot| {
+                        slot.bank.name == *name
+                            && asker.bank_access(slot.bank.organisation_id, slot.bank.visibility) != BankAccess::Hidden
+                    })
                     .map(|slot| slot.bank.id)
                     .ok_or_else(|| name.clone())
             })
@@ -524,13 +643,8 @@ impl MatchEngine {
         }
     }
 
-    /// A matched signal's details, if cached.
-    pub fn cached_details(&self, signal_id: i64) -> Option<std::sync::Arc<SignalDetails>> {
-        self.details.read().unwrap_or_else(|poisoned| poisoned.into_inner()).get(&signal_id).cloned()
-    }
-
     /// Remembers a matched signal's details.
-    pub fn cache_details(&self, signal_id: i64, details: std::sync::Arc<SignalDetails>) {
+    fn cache_details(&self, signal_id: i64, details: Arc<SignalDetails>) {
         let mut cache = self.details.write().unwrap_or_else(|poisoned| poisoned.into_inner());
         if cache.len() >= DETAILS_CAPACITY {
             cache.clear();

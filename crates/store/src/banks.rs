@@ -5,7 +5,7 @@ use futures_util::TryStreamExt;
 use uuid::Uuid;
 use vigie_domain::access::Actor;
 use vigie_domain::audit::AuditRecord;
-use vigie_domain::bank::{Bank, NewBank, SignalType};
+use vigie_domain::bank::{Bank, BankVisibility, NewBank, SignalType};
 use vigie_domain::ids::{BankId, OrganisationId};
 
 use crate::audit::append_audit;
@@ -23,6 +23,7 @@ struct BankRow {
     min_quality: i32,
     auto_action: bool,
     enabled: bool,
+    visibility: String,
     signal_count: i64,
     signals_version: i64,
     created_at: DateTime<Utc>,
@@ -37,6 +38,7 @@ impl BankRow {
             signal_type: SignalType::parse(&self.signal_type).map_err(bad)?,
             match_threshold: u32::try_from(self.match_threshold).map_err(|error| bad(error.to_string()))?,
             min_quality: u32::try_from(self.min_quality).map_err(|error| bad(error.to_string()))?,
+            visibility: BankVisibility::parse(&self.visibility).map_err(bad)?,
             name: self.name,
             description: self.description,
             auto_action: self.auto_action,
@@ -49,7 +51,7 @@ impl BankRow {
 }
 
 const BANK_COLUMNS: &str = "id, organisation_id, name, description, signal_type, match_threshold, min_quality, \
-                            auto_action, enabled, signal_count, signals_version, created_at";
+                            auto_action, enabled, visibility, signal_count, signals_version, created_at";
 
 /// A signal to add to a bank, already validated and canonical.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -124,6 +126,8 @@ pub struct BankChange {
     pub auto_action: Option<bool>,
     /// New description.
     pub description: Option<String>,
+    /// Who else may learn of the bank and its signals.
+    pub visibility: Option<BankVisibility>,
 }
 
 /// Rows per multi-row insert: 9 parameters each, well under both databases' limits.
@@ -141,8 +145,8 @@ impl Store {
             subject_type: "bank".into(),
             subject_id: id.to_string(),
             details: format!(
-                r#"{{"signal_type":"{}","match_threshold":{},"auto_action":{}}}"#,
-                bank.signal_type, bank.match_threshold, bank.auto_action
+                r#"{{"signal_type":"{}","match_threshold":{},"auto_action":{},"visibility":"{}"}}"#,
+                bank.signal_type, bank.match_threshold, bank.auto_action, bank.visibility
             ),
         };
         on_pool!(self, pool => {
@@ -150,7 +154,7 @@ impl Store {
             append_audit!(tx, &record, now);
             sqlx::query(
                 "insert into banks (id, organisation_id, name, description, signal_type, match_threshold, min_quality, \
-                 auto_action, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+                 auto_action, visibility, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
             )
             .bind(id.0)
             .bind(bank.organisation_id.0)
@@ -160,6 +164,7 @@ impl Store {
             .bind(bank.match_threshold as i32)
             .bind(bank.min_quality as i32)
             .bind(bank.auto_action)
+            .bind(bank.visibility.as_str())
             .bind(now)
             .execute(&mut *tx)
             .await?;
@@ -207,6 +212,10 @@ impl Store {
         if let Some(auto_action) = change.auto_action {
             facts.push(format!(r#""auto_action":{auto_action}"#));
         }
+        if let Some(visibility) = change.visibility {
+            // Who could see what, and since when, must be answerable from the trail alone.
+            facts.push(format!(r#""visibility":"{visibility}","previous_visibility":"{}""#, bank.visibility));
+        }
         let record = AuditRecord {
             actor,
             organisation_id: Some(bank.organisation_id),
@@ -221,7 +230,8 @@ impl Store {
             sqlx::query(
                 "update banks set enabled = coalesce($2, enabled), match_threshold = coalesce($3, match_threshold), \
                  min_quality = coalesce($4, min_quality), auto_action = coalesce($5, auto_action), \
-                 description = coalesce($6, description), updated_at = $7 where id = $1",
+                 description = coalesce($6, description), visibility = coalesce($7, visibility), updated_at = $8 \
+                 where id = $1",
             )
             .bind(id.0)
             .bind(change.enabled)
@@ -229,6 +239,7 @@ impl Store {
             .bind(change.min_quality.map(|value| value as i32))
             .bind(change.auto_action)
             .bind(change.description.as_deref())
+            .bind(change.visibility.map(BankVisibility::as_str))
             .bind(now)
             .execute(&mut *tx)
             .await?;
@@ -446,5 +457,112 @@ impl Store {
             tx.commit().await?;
         });
         self.get_signal(id).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use sqlx::migrate::Migrator;
+    use vigie_domain::ids::CaseId;
+    use vigie_domain::organisation::OrganisationDraft;
+
+    use super::*;
+    use crate::testing::{TestDatabase, backends};
+
+    /// The migrations before `version`: a database as an older release left it.
+    fn migrations_before(all: Migrator, version: i64) -> Migrator {
+        let older = all.migrations.iter().filter(|migration| migration.version < version).cloned().collect();
+        Migrator { migrations: Cow::Owned(older), ..all }
+    }
+
+    /// Migration 0004 on a database that already holds banks and case matches: nothing becomes
+    /// more visible than it was, and old cases stop showing signal ids their platform may not read.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn existing_banks_become_no_more_visible_than_they_were() {
+        for backend in backends() {
+            let database = TestDatabase::create(backend).await.unwrap();
+            let store = Store::connect(&database.url).await.unwrap();
+            match &store.pool {
+                crate::Pool::Sqlite(pool) => {
+                    migrations_before(sqlx::migrate!("./migrations/sqlite"), 4).run(pool).await.unwrap()
+                }
+                crate::Pool::Postgres(pool) => {
+                    migrations_before(sqlx::migrate!("./migrations/postgres"), 4).run(pool).await.unwrap()
+                }
+            }
+            let organisation = |name| {
+                OrganisationDraft { name, kind: "platform", country: "FR", contact_email: "" }.validate().unwrap()
+            };
+            let operator = store.insert_organisation(&organisation("Operator"), true, Actor::System).await.unwrap();
+            let platform = store.insert_organisation(&organisation("Platform"), false, Actor::System).await.unwrap();
+            let now = store.now();
+            let (operator_bank, platform_bank, case) = (BankId::new_v7(), BankId::new_v7(), CaseId::new_v7());
+            let mut signals = Vec::new();
+            on_pool!(store, pool => {
+                for (bank, owner, name) in [(operator_bank, operator.id, "operator-bank"), (platform_bank, platform.id, "platform-bank")] {
+                    sqlx::query(
+                        "insert into banks (id, organisation_id, name, signal_type, match_threshold, min_quality, \
+                         created_at, updated_at) values ($1, $2, $3, 'md5', 0, 50, $4, $4)",
+                    )
+                    .bind(bank.0)
+                    .bind(owner.0)
+                    .bind(name)
+                    .bind(now)
+                    .execute(pool)
+                    .await
+                    .unwrap();
+                    let (signal,): (i64,) = sqlx::query_as(
+                        "insert into signals (bank_id, value, value_key, version, created_at, updated_at) \
+                         values ($1, $2, $2, 1, $3, $3) returning id",
+                    )
+                    .bind(bank.0)
+                    .bind("ab".repeat(16))
+                    .bind(now)
+                    .fetch_one(pool)
+                    .await
+                    .unwrap();
+                    signals.push((name, signal));
+                }
+                sqlx::query("insert into cases (id, platform_id, priority, created_at, updated_at) values ($1, $2, 2, $3, $3)")
+                    .bind(case.0)
+                    .bind(platform.id.0)
+                    .bind(now)
+                    .execute(pool)
+                    .await
+                    .unwrap();
+                for (name, signal) in &signals {
+                    sqlx::query(
+                        "insert into case_matches (case_id, bank, signal_id, signal_type, distance, created_at) \
+                         values ($1, $2, $3, 'md5', 0, $4)",
+                    )
+                    .bind(case.0)
+                    .bind(*name)
+                    .bind(*signal)
+                    .bind(now)
+                    .execute(pool)
+                    .await
+                    .unwrap();
+                }
+            });
+
+            store.migrate().await.unwrap();
+            assert_eq!(store.get_bank(operator_bank).await.unwrap().0.visibility, BankVisibility::Match);
+            assert_eq!(store.get_bank(platform_bank).await.unwrap().0.visibility, BankVisibility::Private);
+            let shown: Vec<(String, Option<i64>)> = store
+                .list_case_matches(case)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|record| (record.found.bank, record.found.signal_id))
+                .collect();
+            assert_eq!(
+                shown,
+                [("operator-bank".to_owned(), None), ("platform-bank".to_owned(), Some(signals[1].1))],
+                "{backend:?}"
+            );
+            store.close().await;
+        }
     }
 }

@@ -5,7 +5,7 @@
 //! It takes the audit-head lock first, so looking up which case holds a URL or a digest and
 //! then inserting is serialised across every node writing to the same database.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -783,7 +783,7 @@ struct CaseMatchRow {
     submission_id: Option<Uuid>,
     media_sha256: Option<String>,
     bank: String,
-    signal_id: i64,
+    signal_id: Option<i64>,
     signal_type: String,
     distance: i32,
     labels: String,
@@ -1225,14 +1225,30 @@ impl Store {
         Ok(())
     }
 
-    /// Records a media's hashes and the bank matches found for them on every case holding it,
-    /// and merges those cases with the cases holding `near_duplicates` (media ids whose PDQ is
-    /// within the grouping threshold), per platform, into the oldest.
+    /// The platforms whose cases hold this media (those it must be matched for).
+    pub async fn media_platforms(&self, media_id: i64) -> StoreResult<Vec<OrganisationId>> {
+        let rows: Vec<(Uuid,)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "select distinct s.platform_id from submission_media m join submissions s on s.id = m.submission_id \
+                 where m.media_id = $1 order by s.platform_id",
+            )
+            .bind(media_id)
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows.into_iter().map(|(id,)| OrganisationId(id)).collect())
+    }
+
+    /// Records a media's hashes, and on every case holding it the bank matches found for its
+    /// platform (`matches`, per platform: each platform's cases hold only what its reviewers may
+    /// learn; a platform absent from it gets none), and merges those cases with the cases holding
+    /// `near_duplicates` (media ids whose PDQ is within the grouping threshold), per platform,
+    /// into the oldest.
     pub async fn record_media_hashes(
         &self,
         media_id: i64,
         hashes: &MediaHashes,
-        matches: &[CaseMatch],
+        matches: &BTreeMap<OrganisationId, Vec<CaseMatch>>,
         near_duplicates: &[i64],
     ) -> StoreResult<MediaIdentified> {
         let now = self.now();
@@ -1269,8 +1285,8 @@ impl Store {
             };
             let mut own: Vec<(Uuid, Uuid)> = sqlx::query_as(&holders(vec![media_id])).bind(media_id).fetch_all(&mut *tx).await?;
             own.sort();
-            for (case, _) in &own {
-                for found in matches {
+            for (case, platform) in &own {
+                for found in matches.get(&OrganisationId(*platform)).into_iter().flatten() {
                     sqlx::query(
                         "insert into case_matches (case_id, media_sha256, bank, signal_id, signal_type, distance, \
                          labels, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -1304,7 +1320,11 @@ impl Store {
                 action: "media.identify".into(),
                 subject_type: "media".into(),
                 subject_id: sha256.clone(),
-                details: format!(r#"{{"status":"{status}","matches":{},"cases":{}}}"#, matches.len(), own.len()),
+                details: format!(
+                    r#"{{"status":"{status}","matches":{},"cases":{}}}"#,
+                    matches.values().map(Vec::len).sum::<usize>(),
+                    own.len()
+                ),
             }];
             let platforms: BTreeSet<Uuid> = own.iter().map(|(_, platform)| *platform).collect();
             let mut touched: BTreeSet<CaseId> = outcome.cases.iter().copied().collect();

@@ -11,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 use vigie_domain::access::{Permission, Principal};
-use vigie_domain::bank::{Bank, BankDraft, canonical_value, parse_labels, value_key};
+use vigie_domain::bank::{Bank, BankDraft, BankVisibility, canonical_value, parse_labels, value_key};
 use vigie_domain::ids::{BankId, OrganisationId};
 use vigie_domain::import::{ImportFormat, LineIssue, ParsedImport, ParsedSignal, parse_signals};
 use vigie_store::{BankChange, Signal};
@@ -60,6 +60,10 @@ pub struct BankResponse {
     pub auto_action: bool,
     /// Disabled banks match nothing.
     pub enabled: bool,
+    /// Who beyond its organisation may learn of it: `private` (no one), `match` (others learn
+    /// that and where a query matched: bank name, labels, distance), `shared` (others may also
+    /// read and export its signals).
+    pub visibility: String,
     /// Signals held.
     pub signal_count: i64,
     /// When it was created.
@@ -78,6 +82,7 @@ impl From<Bank> for BankResponse {
             min_quality: bank.min_quality,
             auto_action: bank.auto_action,
             enabled: bank.enabled,
+            visibility: bank.visibility.as_str().into(),
             signal_count: bank.signal_count,
             created_at: bank.created_at,
         }
@@ -105,6 +110,8 @@ pub struct CreateBankRequest {
     pub min_quality: Option<u32>,
     /// Allow automatic action on matches (default false).
     pub auto_action: Option<bool>,
+    /// `private` (default), `match` or `shared`: who beyond its organisation may learn of it.
+    pub visibility: Option<String>,
 }
 
 /// Changes to a bank.
@@ -121,6 +128,9 @@ pub struct UpdateBankRequest {
     pub auto_action: Option<bool>,
     /// New description.
     pub description: Option<String>,
+    /// `private`, `match` or `shared`; applies to the next lookup on this node, and within
+    /// about a second on the others.
+    pub visibility: Option<String>,
 }
 
 /// One signal to add.
@@ -286,15 +296,34 @@ pub struct UpdateSignalRequest {
     pub enabled: bool,
 }
 
-async fn load_bank(state: &AppState, id: Uuid) -> ApiResult<Bank> {
-    Ok(state.store.get_bank(BankId(id)).await?.0)
+/// The bank, if the caller may know it exists; 404 otherwise, like a bank that does not.
+async fn load_bank(state: &AppState, principal: &Principal, id: Uuid) -> ApiResult<Bank> {
+    let bank = state.store.get_bank(BankId(id)).await?.0;
+    if principal.may(Permission::SeeBank { owner: bank.organisation_id, visibility: bank.visibility }) {
+        Ok(bank)
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
+/// A signal and its bank, if the caller may read that bank's signals; 404 otherwise (signal
+/// ids of a bank one may only match against must not be enumerable).
+async fn load_signal(state: &AppState, principal: &Principal, id: i64) -> ApiResult<(Signal, Bank)> {
+    let signal = state.store.get_signal(id).await?;
+    let bank = state.store.get_bank(BankId(signal.bank_id)).await?.0;
+    if principal.may(Permission::ReadBankSignals { owner: bank.organisation_id, visibility: bank.visibility }) {
+        Ok((signal, bank))
+    } else {
+        Err(ApiError::NotFound)
+    }
 }
 
 fn require_bank_manager(principal: &Principal, bank: &Bank) -> ApiResult<()> {
     require(principal, Permission::ManageBanks(bank.organisation_id))
 }
 
-/// List banks (every participant may see which banks exist).
+/// List the banks the caller may see: its organisation's, and others' with `match` or `shared`
+/// visibility (all of them for the operator's admins).
 #[utoipa::path(get, path = "/v1/banks", tag = "banks",
     responses((status = 200, body = [BankResponse]), (status = 401, body = Problem)))]
 async fn list(
@@ -303,7 +332,16 @@ async fn list(
 ) -> ApiResult<Json<Vec<BankResponse>>> {
     require(&principal, Permission::Match)?;
     let banks = state.store.list_banks().await?;
-    Ok(Json(banks.into_iter().map(|(bank, _)| bank.into()).collect()))
+    Ok(Json(
+        banks
+            .into_iter()
+            .map(|(bank, _)| bank)
+            .filter(|bank| {
+                principal.may(Permission::SeeBank { owner: bank.organisation_id, visibility: bank.visibility })
+            })
+            .map(Into::into)
+            .collect(),
+    ))
 }
 
 /// Create a bank (admins and senior reviewers of its organisation).
@@ -325,13 +363,14 @@ async fn create(
         match_threshold: request.match_threshold,
         min_quality: request.min_quality,
         auto_action: request.auto_action,
+        visibility: request.visibility.as_deref(),
     };
     let bank = state.store.insert_bank(&draft.validate()?, principal.actor).await?;
     state.engine.sync().await?;
     Ok((StatusCode::CREATED, Json(bank.into())))
 }
 
-/// One bank.
+/// One bank (404 if the caller may not see it).
 #[utoipa::path(get, path = "/v1/banks/{id}", tag = "banks", params(("id" = Uuid, Path, description = "Bank id")),
     responses((status = 200, body = BankResponse), (status = 404, body = Problem)))]
 async fn show(
@@ -340,21 +379,29 @@ async fn show(
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<BankResponse>> {
     require(&principal, Permission::Match)?;
-    Ok(Json(load_bank(&state, id).await?.into()))
+    Ok(Json(load_bank(&state, &principal, id).await?.into()))
 }
 
-/// Change a bank's settings.
+/// Change a bank's settings, its visibility included (admins and senior reviewers of its
+/// organisation, and the operator's admins; audited).
 #[utoipa::path(patch, path = "/v1/banks/{id}", tag = "banks", request_body = UpdateBankRequest,
     params(("id" = Uuid, Path, description = "Bank id")),
-    responses((status = 200, body = BankResponse), (status = 400, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, body = BankResponse), (status = 400, body = Problem), (status = 403, body = Problem),
+              (status = 404, body = Problem)))]
 async fn update(
     State(state): State<AppState>,
     ApiPrincipal(principal): ApiPrincipal,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(request): ApiJson<UpdateBankRequest>,
 ) -> ApiResult<Json<BankResponse>> {
-    let bank = load_bank(&state, id).await?;
+    let bank = load_bank(&state, &principal, id).await?;
     require_bank_manager(&principal, &bank)?;
+    let visibility = request
+        .visibility
+        .as_deref()
+        .map(BankVisibility::parse)
+        .transpose()
+        .map_err(|message| ApiError::field("visibility", message))?;
     if let Some(threshold) = request.match_threshold {
         if !bank.signal_type.is_perceptual() && threshold != 0 {
             return Err(ApiError::field("match_threshold", "must be 0: this signal type matches exactly"));
@@ -375,6 +422,7 @@ async fn update(
         min_quality: request.min_quality,
         auto_action: request.auto_action,
         description: request.description,
+        visibility,
     };
     let bank = state.store.update_bank(bank.id, &change, principal.actor).await?;
     state.engine.sync().await?;
@@ -383,15 +431,16 @@ async fn update(
 
 /// A page of a bank's signals (export).
 #[utoipa::path(get, path = "/v1/banks/{id}/signals", tag = "banks", params(("id" = Uuid, Path, description = "Bank id"), SignalPaging),
-    responses((status = 200, body = SignalPageResponse), (status = 403, body = Problem)))]
+    responses((status = 200, body = SignalPageResponse), (status = 403, body = Problem),
+              (status = 404, body = Problem)))]
 async fn list_signals(
     State(state): State<AppState>,
     ApiPrincipal(principal): ApiPrincipal,
     ApiPath(id): ApiPath<Uuid>,
     ApiQuery(paging): ApiQuery<SignalPaging>,
 ) -> ApiResult<Json<SignalPageResponse>> {
-    let bank = load_bank(&state, id).await?;
-    require(&principal, Permission::ReadBankSignals(bank.organisation_id))?;
+    let bank = load_bank(&state, &principal, id).await?;
+    require(&principal, Permission::ReadBankSignals { owner: bank.organisation_id, visibility: bank.visibility })?;
     let limit = paging.limit.unwrap_or(1000);
     if !(1..=10_000).contains(&limit) {
         return Err(ApiError::field("limit", "must be between 1 and 10000"));
@@ -405,14 +454,15 @@ async fn list_signals(
 #[utoipa::path(post, path = "/v1/banks/{id}/signals", tag = "banks", request_body = AddSignalsRequest,
     params(("id" = Uuid, Path, description = "Bank id")),
     responses((status = 200, body = ImportResponse, description = "`applied` says whether anything was written"),
-              (status = 400, body = Problem), (status = 403, body = Problem)))]
+              (status = 400, body = Problem), (status = 403, body = Problem),
+              (status = 404, body = Problem)))]
 async fn add_signals(
     State(state): State<AppState>,
     ApiPrincipal(principal): ApiPrincipal,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(request): ApiJson<AddSignalsRequest>,
 ) -> ApiResult<(StatusCode, Json<ImportResponse>)> {
-    let bank = load_bank(&state, id).await?;
+    let bank = load_bank(&state, &principal, id).await?;
     require_bank_manager(&principal, &bank)?;
     if request.signals.is_empty() || request.signals.len() > MAX_SIGNALS_PER_REQUEST {
         return Err(ApiError::field("signals", format!("must hold 1 to {MAX_SIGNALS_PER_REQUEST} signals")));
@@ -474,7 +524,8 @@ async fn add_signals(
     params(("id" = Uuid, Path, description = "Bank id"), ImportOptions),
     request_body(content = String, content_type = "text/plain"),
     responses((status = 200, body = ImportResponse), (status = 422, body = ImportResponse, description = "invalid lines, nothing written"),
-              (status = 400, body = Problem), (status = 403, body = Problem)))]
+              (status = 400, body = Problem), (status = 403, body = Problem),
+              (status = 404, body = Problem)))]
 async fn import(
     State(state): State<AppState>,
     ApiPrincipal(principal): ApiPrincipal,
@@ -482,7 +533,7 @@ async fn import(
     ApiQuery(options): ApiQuery<ImportOptions>,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<ImportResponse>)> {
-    let bank = load_bank(&state, id).await?;
+    let bank = load_bank(&state, &principal, id).await?;
     require_bank_manager(&principal, &bank)?;
     let format = ImportFormat::parse(options.format.as_deref().unwrap_or("auto"))
         .map_err(|message| ApiError::field("format", message))?;
@@ -523,8 +574,7 @@ async fn update_signal(
     ApiPath(id): ApiPath<i64>,
     ApiJson(request): ApiJson<UpdateSignalRequest>,
 ) -> ApiResult<Json<SignalResponse>> {
-    let signal = state.store.get_signal(id).await?;
-    let bank = load_bank(&state, signal.bank_id).await?;
+    let (_, bank) = load_signal(&state, &principal, id).await?;
     require_bank_manager(&principal, &bank)?;
     let signal = state.store.set_signal_enabled(id, request.enabled, principal.actor).await?;
     state.engine.sync().await?;
@@ -539,11 +589,12 @@ pub struct SignalFeedbackRequest {
     pub verdict: String,
 }
 
-/// Record feedback on a signal (reviewers of the bank's organisation): the counters help curators
-/// find signals that over-match.
+/// Record feedback on a signal (reviewers who may read it: the bank's organisation's, and
+/// others' when the bank is shared): the counters help curators find signals that over-match.
 #[utoipa::path(post, path = "/v1/signals/{id}/feedback", tag = "banks", request_body = SignalFeedbackRequest,
     params(("id" = i64, Path, description = "Signal id")),
-    responses((status = 200, body = SignalResponse), (status = 400, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, body = SignalResponse), (status = 400, body = Problem), (status = 403, body = Problem),
+              (status = 404, body = Problem)))]
 async fn signal_feedback(
     State(state): State<AppState>,
     ApiPrincipal(principal): ApiPrincipal,
@@ -555,8 +606,9 @@ async fn signal_feedback(
         "false_positive" => false,
         _ => return Err(ApiError::field("verdict", "must be confirmed or false_positive")),
     };
-    let signal = state.store.get_signal(id).await?;
-    let bank = load_bank(&state, signal.bank_id).await?;
+    // Anyone who may read the signal and reviews: its bank's organisation, and others when
+    // the bank is shared (their verdicts help its curators too).
+    load_signal(&state, &principal, id).await?;
     let reviews = [
         vigie_domain::access::Role::Reviewer,
         vigie_domain::access::Role::SeniorReviewer,
@@ -564,7 +616,7 @@ async fn signal_feedback(
     ]
     .into_iter()
     .any(|role| principal.roles.contains(role));
-    if !reviews || !principal.may(Permission::ReadBankSignals(bank.organisation_id)) {
+    if !reviews {
         return Err(ApiError::Forbidden);
     }
     Ok(Json(state.store.record_signal_feedback(id, confirmed, principal.actor).await?.into()))

@@ -1,7 +1,5 @@
 //! `/v1/match`: which known signals does this hash, URL or file match?
 
-use std::collections::HashMap;
-
 use axum::Json;
 use axum::extract::{Multipart, State};
 use serde::{Deserialize, Serialize};
@@ -9,16 +7,15 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
-use vigie_domain::access::Permission;
+use vigie_domain::access::{Permission, Principal};
 use vigie_domain::bank::{SignalType, canonical_value};
 use vigie_domain::ids::BankId;
 
-use super::banks::split_labels;
 use super::require;
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPrincipal};
-use crate::matching::{Outcome, Query, SignalDetails};
+use crate::matching::{Outcome, Query};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(match_signals))
@@ -53,21 +50,26 @@ pub struct MatchQuery {
 pub struct MatchRequest {
     /// Up to 1000 queries.
     pub queries: Vec<MatchQuery>,
-    /// Only these banks (names); all enabled banks when absent.
+    /// Only these banks (names); all enabled banks the caller may see when absent.
     pub banks: Option<Vec<String>>,
 }
 
-/// One matching signal.
+/// One matching signal. `bank_id`, `signal_id` and `signal` are present only when the caller may
+/// read the bank's signals (its own organisation's readers, or anyone when the bank is `shared`);
+/// a bank with `match` visibility tells others its name, the labels and the distance only.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MatchResponseItem {
     /// The bank's name.
     pub bank: String,
     /// The bank's id.
-    pub bank_id: Uuid,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bank_id: Option<Uuid>,
     /// The signal's id.
-    pub signal_id: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signal_id: Option<i64>,
     /// The signal's value.
-    pub signal: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signal: Option<String>,
     /// Hamming distance (0 for exact types).
     pub distance: u32,
     /// The signal's labels.
@@ -161,64 +163,42 @@ fn parse_query(index: usize, query: &MatchQuery) -> ApiResult<(Query, String)> {
     Ok((parsed, value))
 }
 
-fn bank_filter(state: &AppState, names: Option<&[String]>) -> ApiResult<Option<Vec<BankId>>> {
+fn bank_filter(state: &AppState, names: Option<&[String]>, asker: &Principal) -> ApiResult<Option<Vec<BankId>>> {
     let Some(names) = names else { return Ok(None) };
     let ids = state
         .engine
-        .bank_ids_by_name(names)
+        .bank_ids_by_name(names, asker)
         .map_err(|unknown| ApiError::field("banks", format!("no bank is named {unknown:?}")))?;
     Ok(Some(ids))
 }
 
-/// Turns engine outcomes into wire results. Signal values and labels never change once stored,
-/// so those of recent hits are cached and a repeat hit costs no database round trip.
-async fn decorate(state: &AppState, answers: Vec<(Query, String, Outcome)>) -> ApiResult<Vec<QueryResult>> {
-    let ids: Vec<i64> =
-        answers.iter().flat_map(|(_, _, outcome)| outcome.hits.iter().map(|hit| hit.signal_id)).collect();
-    let mut details: HashMap<i64, std::sync::Arc<SignalDetails>> = HashMap::new();
-    let mut missing = Vec::new();
-    for id in ids {
-        match state.engine.cached_details(id) {
-            Some(found) => {
-                details.insert(id, found);
-            }
-            None => missing.push(id),
-        }
-    }
-    if !missing.is_empty() {
-        for signal in state.store.get_signals(&missing).await? {
-            let found =
-                std::sync::Arc::new(SignalDetails { value: signal.value, labels: split_labels(&signal.labels) });
-            state.engine.cache_details(signal.id, found.clone());
-            details.insert(signal.id, found);
-        }
-    }
-    Ok(answers
-        .into_iter()
-        .map(|(query, value, outcome)| QueryResult {
+/// Engine outcomes as wire results, beside their queries and the queries' canonical text.
+fn results(queries: &[Query], values: Vec<String>, outcomes: Vec<Outcome>) -> Vec<QueryResult> {
+    queries
+        .iter()
+        .zip(values)
+        .zip(outcomes)
+        .map(|((query, value), outcome)| QueryResult {
             signal_type: query.signal_type().as_str().into(),
             value,
             matches: outcome
                 .hits
                 .into_iter()
-                .filter_map(|hit| {
-                    let signal = details.get(&hit.signal_id)?;
-                    Some(MatchResponseItem {
-                        bank: hit.bank_name,
-                        bank_id: hit.bank_id.0,
-                        signal_id: hit.signal_id,
-                        signal: signal.value.clone(),
-                        distance: hit.distance,
-                        labels: signal.labels.clone(),
-                        auto_action: hit.auto_action,
-                        query_matched_percent: hit.video.map(|video| video.query_matched_percent),
-                        candidate_matched_percent: hit.video.map(|video| video.candidate_matched_percent),
-                    })
+                .map(|hit| MatchResponseItem {
+                    bank: hit.bank_name,
+                    bank_id: hit.signal.as_ref().map(|signal| signal.bank_id.0),
+                    signal_id: hit.signal.as_ref().map(|signal| signal.id),
+                    signal: hit.signal.map(|signal| signal.value),
+                    distance: hit.distance,
+                    labels: hit.labels,
+                    auto_action: hit.auto_action,
+                    query_matched_percent: hit.video.map(|video| video.query_matched_percent),
+                    candidate_matched_percent: hit.video.map(|video| video.candidate_matched_percent),
                 })
                 .collect(),
             warnings: outcome.warnings,
         })
-        .collect())
+        .collect()
 }
 
 /// Match hashes and URLs against the banks.
@@ -233,14 +213,17 @@ async fn match_signals(
     if request.queries.is_empty() || request.queries.len() > MAX_QUERIES {
         return Err(ApiError::field("queries", format!("must hold 1 to {MAX_QUERIES} queries")));
     }
-    let only = bank_filter(&state, request.banks.as_deref())?;
-    let mut answers = Vec::with_capacity(request.queries.len());
-    for (index, query) in request.queries.iter().enumerate() {
-        let (parsed, value) = parse_query(index, query)?;
-        let outcome = state.engine.search(&parsed, only.as_deref());
-        answers.push((parsed, value, outcome));
-    }
-    Ok(Json(MatchResponse { results: decorate(&state, answers).await? }))
+    let only = bank_filter(&state, request.banks.as_deref(), &principal)?;
+    let (queries, values): (Vec<Query>, Vec<String>) = request
+        .queries
+        .iter()
+        .enumerate()
+        .map(|(index, query)| parse_query(index, query))
+        .collect::<ApiResult<Vec<_>>>()?
+        .into_iter()
+        .unzip();
+    let outcomes = state.engine.lookup(&queries, &principal, only.as_deref()).await?;
+    Ok(Json(MatchResponse { results: results(&queries, values, outcomes) }))
 }
 
 /// Upload an image (multipart field `file`); Vigie hashes it (PDQ, MD5, SHA-256) and matches the
@@ -282,13 +265,17 @@ async fn match_media(
         MatchQuery { signal_type: "md5".into(), value: md5.clone(), quality: None },
         MatchQuery { signal_type: "sha256".into(), value: sha256.clone(), quality: None },
     ];
-    let mut answers = Vec::with_capacity(3);
-    for (index, query) in queries.iter().enumerate() {
-        let (parsed, value) = parse_query(index, query)?;
-        let mut outcome = state.engine.search(&parsed, None);
+    let (lookups, values): (Vec<Query>, Vec<String>) = queries
+        .iter()
+        .enumerate()
+        .map(|(index, query)| parse_query(index, query))
+        .collect::<ApiResult<Vec<_>>>()?
+        .into_iter()
+        .unzip();
+    let mut outcomes = state.engine.lookup(&lookups, &principal, None).await?;
+    for outcome in &mut outcomes {
         // An upload asks "is this known?": a missing bank type is not worth a warning.
         outcome.warnings.retain(|warning| !warning.starts_with("no enabled"));
-        answers.push((parsed, value, outcome));
     }
     let media = MediaHashes {
         pdq,
@@ -298,7 +285,7 @@ async fn match_media(
         width: hashes.width,
         height: hashes.height,
     };
-    Ok(Json(MediaMatchResponse { media, results: decorate(&state, answers).await? }))
+    Ok(Json(MediaMatchResponse { media, results: results(&lookups, values, outcomes) }))
 }
 
 fn multipart_error(error: axum::extract::multipart::MultipartError) -> ApiError {

@@ -9,13 +9,13 @@ pub mod validate;
 pub mod wire;
 pub mod writer;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use sha2::{Digest, Sha256};
-use vigie_domain::access::Actor;
+use vigie_domain::access::{Actor, Principal};
 use vigie_domain::bank::SignalType;
 use vigie_domain::ids::{OrganisationId, SubmissionId};
 use vigie_domain::intake::{
@@ -113,6 +113,12 @@ impl Directory {
             entries.insert(id, entry);
         }
         Ok(Some(entry))
+    }
+
+    /// Whom a submission to `platform` is matched as: its reviewers, who will read the case.
+    async fn reviewers_of(&self, store: &Store, platform: OrganisationId) -> Result<Principal, StoreError> {
+        let is_operator = self.entry(store, platform).await?.is_some_and(|entry| entry.is_operator);
+        Ok(Principal::reviewer_of(platform, is_operator))
     }
 
     async fn operator(&self, store: &Store) -> Result<Option<OrganisationId>, StoreError> {
@@ -319,7 +325,8 @@ async fn prepare(
         queries.extend(signal_query(SignalType::Sha256, &file.sha256));
         queries.extend(signal_query(SignalType::Md5, &file.md5));
     }
-    let matches = bank_matches(engine, store, &queries).await?;
+    let reviewers = intake.directory.reviewers_of(store, platform_id).await?;
+    let matches = bank_matches(engine, &reviewers, &queries).await?;
     let priority = priority_with_matches(
         initial_priority(PrioritySignals { kind: checked.kind, trusted_sender, threat: checked.threat }),
         !matches.is_empty(),
@@ -357,43 +364,29 @@ fn signal_query(signal_type: SignalType, value: &str) -> Option<Query> {
     }
 }
 
-/// Searches the banks and describes each hit for the case (labels from the signal).
-async fn bank_matches(engine: &MatchEngine, store: &Store, queries: &[Query]) -> Result<Vec<CaseMatch>, StoreError> {
-    let mut hits = Vec::new();
-    for query in queries {
-        for hit in engine.search(query, None).hits {
-            hits.push((query.signal_type(), hit));
-        }
-    }
-    if hits.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut labels: HashMap<i64, String> = HashMap::new();
-    let mut missing = Vec::new();
-    for (_, hit) in &hits {
-        match engine.cached_details(hit.signal_id) {
-            Some(details) => {
-                labels.insert(hit.signal_id, details.labels.join(","));
-            }
-            None => missing.push(hit.signal_id),
-        }
-    }
-    if !missing.is_empty() {
-        for signal in store.get_signals(&missing).await? {
-            labels.insert(signal.id, signal.labels);
-        }
-    }
-    Ok(hits
-        .into_iter()
-        .map(|(signal_type, hit)| CaseMatch {
-            bank: hit.bank_name,
-            signal_id: hit.signal_id,
-            signal_type: signal_type.as_str().into(),
-            distance: match hit.video {
-                Some(video) => video.query_matched_percent.round() as u32,
-                None => hit.distance,
-            },
-            labels: labels.remove(&hit.signal_id).unwrap_or_default(),
+/// Searches the banks as `reviewers` (the platform's, who will read the case) may, and
+/// describes each hit for the case: nothing from banks they may not see, no signal id from
+/// banks they may see but not read.
+async fn bank_matches(
+    engine: &MatchEngine,
+    reviewers: &Principal,
+    queries: &[Query],
+) -> Result<Vec<CaseMatch>, StoreError> {
+    let outcomes = engine.lookup(queries, reviewers, None).await?;
+    Ok(queries
+        .iter()
+        .zip(outcomes)
+        .flat_map(|(query, outcome)| {
+            outcome.hits.into_iter().map(move |hit| CaseMatch {
+                bank: hit.bank_name,
+                signal_id: hit.signal.map(|signal| signal.id),
+                signal_type: query.signal_type().as_str().into(),
+                distance: match hit.video {
+                    Some(video) => video.query_matched_percent.round() as u32,
+                    None => hit.distance,
+                },
+                labels: hit.labels.join(","),
+            })
         })
         .collect())
 }
@@ -518,7 +511,7 @@ impl SimilarMedia {
 pub struct Identification {
     /// The hashes recorded.
     pub hashes: MediaHashes,
-    /// Bank matches found.
+    /// Bank matches found (summed over the platforms holding the media).
     pub matches: usize,
     /// Cases merged because of a near-duplicate image.
     pub merges: usize,
@@ -558,14 +551,21 @@ pub async fn identify_media(
         MediaHashes::Video { vpdq } => queries.push(Query::Vpdq(vpdq_frames(vpdq))),
         MediaHashes::Unsupported { .. } | MediaHashes::Failed { .. } => {}
     }
-    let matches = bank_matches(engine, store, &queries).await?;
+    // Each platform holding the media gets the matches its own reviewers may see.
+    let mut matches = BTreeMap::new();
+    if !queries.is_empty() {
+        for platform in store.media_platforms(media.id).await? {
+            let reviewers = intake.directory.reviewers_of(store, platform).await?;
+            matches.insert(platform, bank_matches(engine, &reviewers, &queries).await?);
+        }
+    }
     let recorded = store.record_media_hashes(media.id, &hashes, &matches, &near_duplicates).await?;
     if let (MediaHashes::Image { pdq, .. }, Ok(id)) = (&hashes, u64::try_from(media.id))
         && let Some(hash) = vigie_match::parse_pdq_hex(pdq)
     {
         intake.similar.index.insert(id, hash);
     }
-    Ok(Identification { hashes, matches: matches.len(), merges: recorded.merges.len() })
+    Ok(Identification { hashes, matches: matches.values().map(Vec::len).sum(), merges: recorded.merges.len() })
 }
 
 /// vPDQ text (`frame,quality,hash,seconds` lines) as index queries: `(quality, hash)`.

@@ -298,8 +298,10 @@ pub struct SubmissionView {
 pub struct CaseMatchView {
     /// The bank.
     pub bank: String,
-    /// The signal.
-    pub signal_id: i64,
+    /// The signal; absent when the bank lets the platform know it matched but not read its
+    /// signals (`match` visibility).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signal_id: Option<i64>,
     /// `url`, `md5`, `sha256`, `pdq` or `vpdq`.
     pub signal_type: String,
     /// Hamming distance (PDQ) or 0.

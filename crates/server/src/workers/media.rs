@@ -69,7 +69,7 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<Outcome> {
              it is not tried again",
             media.interruptions
         );
-        state.store.record_media_hashes(media.id, &MediaHashes::Failed { reason }, &[], &[]).await?;
+        state.store.record_media_hashes(media.id, &MediaHashes::Failed { reason }, &Default::default(), &[]).await?;
         return Ok(Outcome::Processed);
     }
     if media.interruptions > 0 {
@@ -100,7 +100,10 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<Outcome> {
         }
         Err(error) if media.attempts >= MAX_ATTEMPTS => {
             let reason = "identification failed repeatedly; see the server log".to_owned();
-            state.store.record_media_hashes(media.id, &MediaHashes::Failed { reason }, &[], &[]).await?;
+            state
+                .store
+                .record_media_hashes(media.id, &MediaHashes::Failed { reason }, &Default::default(), &[])
+                .await?;
             Err(anyhow::anyhow!("media {} given up after {} attempts: {error}", media.id, media.attempts))
         }
         Err(error) => {

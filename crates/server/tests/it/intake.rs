@@ -98,7 +98,7 @@ pub(crate) fn multipart(submission: Option<&Value>, files: &[(&str, &[u8])]) -> 
     body
 }
 
-async fn post_multipart(app: &TestApp, path: &str, token: &str, body: Vec<u8>) -> Reply {
+pub(crate) async fn post_multipart(app: &TestApp, path: &str, token: &str, body: Vec<u8>) -> Reply {
     let request = Request::builder()
         .method(Method::POST)
         .uri(path)
@@ -109,7 +109,7 @@ async fn post_multipart(app: &TestApp, path: &str, token: &str, body: Vec<u8>) -
     app.send(request).await
 }
 
-async fn drain_media(app: &TestApp) -> usize {
+pub(crate) async fn drain_media(app: &TestApp) -> usize {
     let mut processed = 0;
     while run_once(&app.state).await.expect("media worker pass") == Outcome::Processed {
         processed += 1;

@@ -14,3 +14,4 @@ mod organisations;
 mod report_form;
 mod roles;
 mod system;
+mod visibility;

@@ -149,6 +149,38 @@ backend_test!(every_route_against_every_role, |app| async move {
     assert_eq!(signal.status, 200, "{}", signal.text);
     let signal =
         app.store.list_signals(bank.parse().map(vigie_domain::ids::BankId).unwrap(), 0, 1).await.unwrap()[0].id;
+    // Banks of another organisation, one per visibility, each with a signal: every caller but the
+    // operator's admins is an outsider to them.
+    let elsewhere = app.organisation("Platform B", "platform").await;
+    let elsewhere_admin = app.token(elsewhere.id, &[Role::Admin]).await;
+    let mut elsewhere_banks = std::collections::HashMap::new();
+    for visibility in ["private", "match", "shared"] {
+        let created = app
+            .call(
+                Method::POST,
+                "/v1/banks",
+                Some(&elsewhere_admin),
+                Some(json!({"name": format!("b-{visibility}"), "signal_type": "md5", "visibility": visibility})),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{}", created.text);
+        let id = created.json()["id"].as_str().unwrap().to_owned();
+        let added = app
+            .call(
+                Method::POST,
+                &format!("/v1/banks/{id}/signals"),
+                Some(&elsewhere_admin),
+                Some(json!({"signals": [{"value": "ef".repeat(16)}]})),
+            )
+            .await;
+        assert_eq!(added.status, 200, "{}", added.text);
+        let signal =
+            app.store.list_signals(id.parse().map(vigie_domain::ids::BankId).unwrap(), 0, 1).await.unwrap()[0].id;
+        elsewhere_banks.insert(visibility, (id, signal));
+    }
+    let (b_private, b_private_signal) = elsewhere_banks["private"].clone();
+    let (b_match, b_match_signal) = elsewhere_banks["match"].clone();
+    let (b_shared, b_shared_signal) = elsewhere_banks["shared"].clone();
     // A token of A's that is not one of the callers, to read and revoke.
     app.token(platform.id, &[Role::Viewer]).await;
     let spare_token = app.store.list_tokens(Some(platform.id)).await.unwrap().last().unwrap().id;
@@ -278,7 +310,7 @@ backend_test!(every_route_against_every_role, |app| async move {
         Route {
             method: Method::GET,
             path: format!("/v1/banks/{bank}"),
-            allowed: &AUTHENTICATED,
+            allowed: &[OperatorAdmin, Admin, SeniorReviewer, Reviewer, Referrer, Auditor, Viewer],
             body: |_| None,
             raw: NO_RAW,
         },
@@ -292,7 +324,7 @@ backend_test!(every_route_against_every_role, |app| async move {
         Route {
             method: Method::GET,
             path: format!("/v1/banks/{bank}/signals"),
-            allowed: &[OperatorAdmin, OperatorAuditor, Admin, SeniorReviewer, Reviewer, Auditor],
+            allowed: &[OperatorAdmin, Admin, SeniorReviewer, Reviewer, Auditor],
             body: |_| None,
             raw: NO_RAW,
         },
@@ -408,6 +440,90 @@ backend_test!(every_route_against_every_role, |app| async move {
             raw: Some(("multipart/form-data; boundary=rolematrixboundary", multipart_media)),
         },
         Route {
+            method: Method::PATCH,
+            path: format!("/v1/banks/{bank}"),
+            allowed: &[OperatorAdmin, Admin, SeniorReviewer],
+            body: |_| Some(json!({"visibility": "private"})),
+            raw: NO_RAW,
+        },
+        Route {
+            method: Method::GET,
+            path: format!("/v1/banks/{b_private}"),
+            allowed: &[OperatorAdmin],
+            body: |_| None,
+            raw: NO_RAW,
+        },
+        Route {
+            method: Method::GET,
+            path: format!("/v1/banks/{b_private}/signals"),
+            allowed: &[OperatorAdmin],
+            body: |_| None,
+            raw: NO_RAW,
+        },
+        Route {
+            method: Method::PATCH,
+            path: format!("/v1/banks/{b_private}"),
+            allowed: &[OperatorAdmin],
+            body: |_| Some(json!({"visibility": "private"})),
+            raw: NO_RAW,
+        },
+        Route {
+            method: Method::POST,
+            path: format!("/v1/signals/{b_private_signal}/feedback"),
+            allowed: &[OperatorAdmin],
+            body: |_| Some(json!({"verdict": "confirmed"})),
+            raw: NO_RAW,
+        },
+        Route {
+            method: Method::GET,
+            path: format!("/v1/banks/{b_match}"),
+            allowed: &AUTHENTICATED,
+            body: |_| None,
+            raw: NO_RAW,
+        },
+        Route {
+            method: Method::GET,
+            path: format!("/v1/banks/{b_match}/signals"),
+            allowed: &[OperatorAdmin],
+            body: |_| None,
+            raw: NO_RAW,
+        },
+        Route {
+            method: Method::PATCH,
+            path: format!("/v1/banks/{b_match}"),
+            allowed: &[OperatorAdmin],
+            body: |_| Some(json!({"visibility": "match"})),
+            raw: NO_RAW,
+        },
+        Route {
+            method: Method::PATCH,
+            path: format!("/v1/signals/{b_match_signal}"),
+            allowed: &[OperatorAdmin],
+            body: |_| Some(json!({"enabled": true})),
+            raw: NO_RAW,
+        },
+        Route {
+            method: Method::GET,
+            path: format!("/v1/banks/{b_shared}/signals"),
+            allowed: &AUTHENTICATED,
+            body: |_| None,
+            raw: NO_RAW,
+        },
+        Route {
+            method: Method::PATCH,
+            path: format!("/v1/signals/{b_shared_signal}"),
+            allowed: &[OperatorAdmin],
+            body: |_| Some(json!({"enabled": true})),
+            raw: NO_RAW,
+        },
+        Route {
+            method: Method::POST,
+            path: format!("/v1/signals/{b_shared_signal}/feedback"),
+            allowed: &[OperatorAdmin, Admin, SeniorReviewer, Reviewer],
+            body: |_| Some(json!({"verdict": "confirmed"})),
+            raw: NO_RAW,
+        },
+        Route {
             method: Method::GET,
             path: "/v1/cases".into(),
             allowed: &[OperatorAdmin, OperatorAuditor, Admin, SeniorReviewer, Reviewer, Auditor],
@@ -422,6 +538,38 @@ backend_test!(every_route_against_every_role, |app| async move {
             raw: NO_RAW,
         },
     ];
+
+    // Callers to whom a route's bank or signal does not exist: 404, not 403. Platform A's bank
+    // is private, so the operator's auditors do not see it, and its signals exist only for those
+    // who may read them.
+    let a_bank_routes = [
+        (Method::GET, format!("/v1/banks/{bank}")),
+        (Method::PATCH, format!("/v1/banks/{bank}")),
+        (Method::GET, format!("/v1/banks/{bank}/signals")),
+        (Method::POST, format!("/v1/banks/{bank}/signals")),
+        (Method::POST, format!("/v1/banks/{bank}/import")),
+    ];
+    let a_signal_routes =
+        [(Method::PATCH, format!("/v1/signals/{signal}")), (Method::POST, format!("/v1/signals/{signal}/feedback"))];
+    let b_hidden_routes = [
+        (Method::GET, format!("/v1/banks/{b_private}")),
+        (Method::GET, format!("/v1/banks/{b_private}/signals")),
+        (Method::PATCH, format!("/v1/banks/{b_private}")),
+        (Method::PATCH, format!("/v1/signals/{b_match_signal}")),
+        (Method::POST, format!("/v1/signals/{b_private_signal}/feedback")),
+    ];
+    let hidden_from = |method: &Method, path: &str| -> &'static [Caller] {
+        let on = |routes: &[(Method, String)]| routes.iter().any(|(m, p)| m == method && p == path);
+        if on(&a_bank_routes) {
+            &[OperatorAuditor]
+        } else if on(&a_signal_routes) {
+            &[OperatorAuditor, Referrer, Viewer]
+        } else if on(&b_hidden_routes) {
+            &[OperatorAuditor, Admin, SeniorReviewer, Reviewer, Referrer, Auditor, Viewer]
+        } else {
+            &[]
+        }
+    };
 
     let mut failures = Vec::new();
     let mut counter = 0;
@@ -447,6 +595,8 @@ backend_test!(every_route_against_every_role, |app| async move {
                 "401"
             } else if route.allowed.contains(&caller) {
                 "2xx"
+            } else if hidden_from(&route.method, &route.path).contains(&caller) {
+                "404"
             } else {
                 "403"
             };
