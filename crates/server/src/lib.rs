@@ -13,6 +13,7 @@
 
 pub mod api;
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod bootstrap;
 pub mod console;
@@ -98,6 +99,8 @@ pub struct AppState {
     pub hashing_permits: Arc<tokio::sync::Semaphore>,
     /// Submissions, media and their identification.
     pub intake: Arc<intake::Intake>,
+    /// The key that signs audit checkpoints and the public keys trusted to verify them.
+    pub audit_keys: Arc<audit::AuditKeys>,
 }
 
 impl AppState {
@@ -120,7 +123,14 @@ impl AppState {
             token_cache,
             hashing_permits,
             intake,
+            audit_keys: Arc::new(audit::AuditKeys::none()),
         })
+    }
+
+    /// The same state signing and checking audit checkpoints with `keys`.
+    pub fn with_audit_keys(mut self, keys: audit::AuditKeys) -> Self {
+        self.audit_keys = Arc::new(keys);
+        self
     }
 }
 
