@@ -121,7 +121,7 @@ impl ChainBreak {
     pub fn new(sequence: i64, kind: BreakKind) -> Self {
         let reason = match kind {
             BreakKind::Missing => "event is missing",
-            BreakKind::Unreadable => "event cannot be read",
+            BreakKind::Unreadable => "cannot be read",
             BreakKind::Unlinked => "does not chain to the event before it",
             BreakKind::Altered => "content does not match its hash",
             BreakKind::HeadMismatch => "the chain's recorded end does not match its events",
@@ -131,7 +131,7 @@ impl ChainBreak {
 
     /// A row at `sequence` that cannot be read, and why.
     pub fn unreadable(sequence: i64, problem: impl std::fmt::Display) -> Self {
-        Self { sequence, kind: BreakKind::Unreadable, reason: format!("event cannot be read: {problem}") }
+        Self { sequence, kind: BreakKind::Unreadable, reason: format!("cannot be read: {problem}") }
     }
 }
 

@@ -261,7 +261,7 @@ impl CheckpointKey {
         }
         let text = checkpoint.text()?;
         let mut note = Note::new(text.as_bytes(), &[]).map_err(|error| malformed(error.to_string()))?;
-        note.add_sigs(&[self]).map_err(|error| malformed(error.to_string()))?;
+        note.add_sigs(&[self as &dyn signed_note::Signer]).map_err(|error| malformed(error.to_string()))?;
         String::from_utf8(note.to_bytes()).map_err(|_| malformed("not UTF-8"))
     }
 }
@@ -433,7 +433,7 @@ mod tests {
         // Signing is Go's to the byte (Ed25519 is deterministic).
         let text = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n";
         let mut note = Note::new(text.as_bytes(), &[]).unwrap();
-        note.add_sigs(&[&key]).unwrap();
+        note.add_sigs(&[&key as &dyn signed_note::Signer]).unwrap();
         assert_eq!(String::from_utf8(note.to_bytes()).unwrap(), format!("{text}\n{GO_SIGNATURE}"));
         assert!(!format!("{key:?}").contains("AYEK"), "Debug shows the secret");
     }
@@ -477,12 +477,12 @@ mod tests {
         }
         // A well-signed note that is not a checkpoint.
         let mut note = Note::new(b"vigie.example/audit\n12\n", &[]).unwrap();
-        note.add_sigs(&[&key]).unwrap();
+        note.add_sigs(&[&key as &dyn signed_note::Signer]).unwrap();
         let text = String::from_utf8(note.to_bytes()).unwrap();
         assert!(matches!(open(&text, &trusted), Err(CheckpointError::Malformed(_))));
         // The origin must be the signer's name.
         let mut note = Note::new(checkpoint("elsewhere").text().unwrap().as_bytes(), &[]).unwrap();
-        note.add_sigs(&[&key]).unwrap();
+        note.add_sigs(&[&key as &dyn signed_note::Signer]).unwrap();
         let text = String::from_utf8(note.to_bytes()).unwrap();
         assert!(matches!(open(&text, &trusted), Err(CheckpointError::Malformed(_))));
         assert!(key.sign(&checkpoint("elsewhere")).is_err());

@@ -194,7 +194,7 @@ async fn issue_9_an_undecodable_row_is_named_not_a_500() {
         assert!(refused.text.contains("event 3"), "{}", refused.text);
 
         app.tamper("delete from audit_events where sequence = 3").await;
-        app.tamper(r#"update audit_events set actor_kind = 'user' where sequence = 2"#).await;
+        app.tamper("update audit_events set actor_kind = 'user', actor_id = null where sequence = 2").await;
         let report = app.verify(None).await;
         assert_eq!(report["first_break_sequence"], 2, "{backend:?}: {report}");
         assert!(report["first_break_reason"].as_str().unwrap().contains("actor_id"), "{report}");
