@@ -444,17 +444,14 @@ pub async fn audit(settings: &Settings, command: AuditCommand) -> anyhow::Result
         }
         AuditCommand::Checkpoint { out } => {
             let keys = audit_keys(settings)?;
-            let stored = vigie_server::audit::make_checkpoint(
-                &store,
-                &keys,
-                vigie_server::audit::CheckpointMode::Always,
-            )
-            .await?
-            .context("the checkpoint was not stored")?;
+            let stored =
+                vigie_server::audit::make_checkpoint(&store, &keys, vigie_server::audit::CheckpointMode::Always)
+                    .await?
+                    .context("the checkpoint was not stored")?;
             match out {
                 Some(path) => {
-                    let mut file = std::fs::File::create(&path)
-                        .with_context(|| format!("cannot create {}", path.display()))?;
+                    let mut file =
+                        std::fs::File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
                     file.write_all(stored.note.as_bytes())
                         .and_then(|()| file.sync_all())
                         .with_context(|| format!("cannot write {}", path.display()))?;

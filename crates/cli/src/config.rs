@@ -102,11 +102,8 @@ fn audit_settings(
     serve: Option<&ServeArgs>,
     data_dir: &Path,
 ) -> anyhow::Result<AuditSettings> {
-    let key_file = database
-        .audit_key_file
-        .clone()
-        .or(file.key_file)
-        .unwrap_or_else(|| data_dir.join("audit-checkpoint.key"));
+    let key_file =
+        database.audit_key_file.clone().or(file.key_file).unwrap_or_else(|| data_dir.join("audit-checkpoint.key"));
     if let Some(origin) = &file.origin
         && !vigie_domain::audit::checkpoint::valid_key_name(origin)
     {

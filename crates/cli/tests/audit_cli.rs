@@ -97,7 +97,8 @@ fn issue_9_a_kept_checkpoint_file_catches_a_truncation() {
         // Another instance's key does not vouch for this trail; an edited file is refused.
         let other = data.join("other.key");
         let other_public = succeeded(&vigie(&database, data, &other, &["audit", "public-key"])).trim().to_owned();
-        let foreign = auditor(&["audit", "verify", "--checkpoint", kept.to_str().unwrap(), "--public-key", &other_public]);
+        let foreign =
+            auditor(&["audit", "verify", "--checkpoint", kept.to_str().unwrap(), "--public-key", &other_public]);
         failed_with(&foreign, "not signed by a trusted key");
         let altered = data.join("altered.txt");
         std::fs::write(&altered, note.replacen("\n3\n", "\n2\n", 1)).unwrap();

@@ -210,10 +210,7 @@ mod tests {
 
         let mut deleted = chain(5);
         deleted.remove(1);
-        assert_eq!(
-            verify_chain(GENESIS_HASH, &deleted).unwrap_err(),
-            ChainBreak::new(2, BreakKind::Missing)
-        );
+        assert_eq!(verify_chain(GENESIS_HASH, &deleted).unwrap_err(), ChainBreak::new(2, BreakKind::Missing));
 
         let mut retimed = chain(5);
         retimed[4].recorded_at += chrono::Duration::seconds(1);

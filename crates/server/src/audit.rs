@@ -482,7 +482,10 @@ mod tests {
         // A configured name that is not the key's is a mistake worth stopping for.
         assert!(load_or_create_key_file(&path, Some("other/log")).is_err());
         let named = directory.path().join("named.key");
-        assert_eq!(load_or_create_key_file(&named, Some("vigie.example/audit")).unwrap().0.name(), "vigie.example/audit");
+        assert_eq!(
+            load_or_create_key_file(&named, Some("vigie.example/audit")).unwrap().0.name(),
+            "vigie.example/audit"
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

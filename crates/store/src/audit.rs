@@ -191,9 +191,8 @@ macro_rules! read_event_row {
             let actor_id: Option<Uuid> =
                 row.try_get("actor_id").map_err(|_| unreadable("actor_id is not a UUID (16 bytes)"))?;
             let actor = actor_from(&actor_kind, actor_id).map_err(|problem| unreadable(&problem))?;
-            let organisation_id: Option<Uuid> = row
-                .try_get("organisation_id")
-                .map_err(|_| unreadable("organisation_id is not a UUID (16 bytes)"))?;
+            let organisation_id: Option<Uuid> =
+                row.try_get("organisation_id").map_err(|_| unreadable("organisation_id is not a UUID (16 bytes)"))?;
             let text = |column: &'static str| -> Result<String, UnreadableEvent> {
                 row.try_get(column).map_err(|_| unreadable(&format!("{column} is not text")))
             };

@@ -141,11 +141,11 @@ impl Checkpoint {
         if !valid_key_name(origin) {
             return Err(malformed("line 1: the origin must be non-empty, without spaces or `+`"));
         }
-        let sequence: i64 = size
-            .parse()
-            .ok()
-            .filter(|sequence: &i64| *sequence >= 0 && sequence.to_string() == size)
-            .ok_or_else(|| malformed("line 2: the sequence must be a decimal number without leading zeros"))?;
+        let sequence: i64 =
+            size.parse()
+                .ok()
+                .filter(|sequence: &i64| *sequence >= 0 && sequence.to_string() == size)
+                .ok_or_else(|| malformed("line 2: the sequence must be a decimal number without leading zeros"))?;
         let hash_bytes = BASE64
             .decode(hash)
             .ok()
@@ -431,7 +431,8 @@ mod tests {
         assert_eq!(key.label(), "PeterNeumann+c74f20a3");
         assert_eq!(key.private_key_text().trim_end(), GO_PRIVATE_KEY);
         // Signing is Go's to the byte (Ed25519 is deterministic).
-        let text = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n";
+        let text =
+            "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n";
         let mut note = Note::new(text.as_bytes(), &[]).unwrap();
         note.add_sigs(&[&key as &dyn signed_note::Signer]).unwrap();
         assert_eq!(String::from_utf8(note.to_bytes()).unwrap(), format!("{text}\n{GO_SIGNATURE}"));
@@ -469,7 +470,8 @@ mod tests {
 
         // A signature moved onto another text.
         let signature = &note[note.rfind("\n\n").unwrap()..];
-        let moved = format!("vigie.example/audit\n1\n{}\ntime 2026-05-28T20:26:40Z\n{signature}", BASE64.encode([1; 32]));
+        let moved =
+            format!("vigie.example/audit\n1\n{}\ntime 2026-05-28T20:26:40Z\n{signature}", BASE64.encode([1; 32]));
         assert!(matches!(open(&moved, &trusted), Err(CheckpointError::BadSignature { .. })));
 
         for garbage in ["", "hello\n", "a\n\n— b c\n", &"x".repeat(MAX_CHECKPOINT_BYTES + 1)] {

@@ -53,18 +53,11 @@ impl AuditApp {
             .with_audit_keys(AuditKeys::new(Some(signer), TrustedKeys::default()));
         let router = vigie_server::router(state.clone());
         let roles = vec![Role::Auditor.as_str().to_owned()];
-        let request = app::TokenRequest { organisation_id: operator.id, name: "audit", roles: &roles, expires_at: None };
+        let request =
+            app::TokenRequest { organisation_id: operator.id, name: "audit", roles: &roles, expires_at: None };
         let (_, secret) = app::create_token(&store, Actor::System, request).await.unwrap();
-        let app = Self {
-            backend,
-            database,
-            store,
-            state,
-            router,
-            auditor: secret.expose().to_owned(),
-            key,
-            _media: media,
-        };
+        let app =
+            Self { backend, database, store, state, router, auditor: secret.expose().to_owned(), key, _media: media };
         for index in 0..4 {
             app.organisation(&format!("Org {index}")).await;
         }
@@ -77,8 +70,10 @@ impl AuditApp {
     }
 
     async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
-        let builder =
-            Request::builder().method(method).uri(path).header(header::AUTHORIZATION, format!("Bearer {}", self.auditor));
+        let builder = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {}", self.auditor));
         let request = match body {
             Some(body) => builder
                 .header(header::CONTENT_TYPE, "application/json")
@@ -271,9 +266,8 @@ async fn issue_9_forged_altered_and_foreign_checkpoints_are_refused() {
         assert!(report["first_break_reason"].as_str().unwrap().contains(&stranger.label()));
 
         assert_eq!(problem_kinds(&app.verify(Some("not a checkpoint")).await), ["malformed-checkpoint"]);
-        let oversized = app
-            .call(Method::POST, "/v1/audit/verify", Some(json!({ "checkpoint": "x".repeat(20_000) })))
-            .await;
+        let oversized =
+            app.call(Method::POST, "/v1/audit/verify", Some(json!({ "checkpoint": "x".repeat(20_000) }))).await;
         assert_eq!(oversized.status, StatusCode::BAD_REQUEST, "{}", oversized.text);
 
         // A checkpoint forged into the database is caught too.
