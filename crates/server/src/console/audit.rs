@@ -136,7 +136,7 @@ pub(super) async fn page(
         hash_short: String::new(),
         unreadable: Some(bad.problem),
     }));
-    events.sort_by(|a, b| b.sequence.cmp(&a.sequence));
+    events.sort_by_key(|event| std::cmp::Reverse(event.sequence));
     let can_sign = can_verify && state.audit_keys.signer().is_some();
     Ok(render(&AuditPage {
         nav: session.nav(),
