@@ -107,6 +107,49 @@ impl AuditApp {
         note
     }
 
+    /// A browser request with `cookies`; returns the reply and the cookies it sets.
+    async fn browse(&self, method: Method, path: &str, cookies: &str, form: Option<String>) -> (Reply, Vec<String>) {
+        let mut request = Request::builder().method(method).uri(path).header(header::COOKIE, cookies);
+        if form.is_some() {
+            request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        }
+        let response = self.router.clone().oneshot(request.body(form.map(Body::from).unwrap_or_default()).unwrap());
+        let response = response.await.unwrap();
+        let set: Vec<String> = response
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|value| value.to_str().unwrap().split(';').next().unwrap().to_owned())
+            .collect();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (Reply { status, headers, text: String::from_utf8_lossy(&bytes).into_owned() }, set)
+    }
+
+    /// Logs the operator's admin into the console: the session's cookies and CSRF token.
+    async fn console_login(&self) -> (String, String) {
+        let csrf_of = |html: &str| {
+            let marker = "name=\"csrf\" value=\"";
+            let start = html.find(marker).expect("a CSRF field") + marker.len();
+            html[start..start + 64].to_owned()
+        };
+        let (page, cookies) = self.browse(Method::GET, "/console/login", "", None).await;
+        let cookies = cookies.join("; ");
+        let form = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([
+                ("csrf", csrf_of(&page.text).as_str()),
+                ("email", "admin@operator.example"),
+                ("password", "operator admin password"),
+            ])
+            .finish();
+        let (reply, session) = self.browse(Method::POST, "/console/login", &cookies, Some(form)).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
+        let cookies = session.join("; ");
+        let (page, _) = self.browse(Method::GET, "/console/audit", &cookies, None).await;
+        (cookies, csrf_of(&page.text))
+    }
+
     /// Runs SQL as someone with direct access to the database.
     async fn tamper(&self, sql: &str) {
         use sqlx::Connection;
@@ -183,6 +226,12 @@ async fn issue_9_an_undecodable_row_is_named_not_a_500() {
         let listed = app.call(Method::GET, "/v1/audit?organisation_id=all", None).await;
         assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
         assert_eq!(listed.json()["unreadable"][0]["sequence"], 3);
+        // So does the console.
+        let (cookies, _) = app.console_login().await;
+        let (page, _) = app.browse(Method::GET, "/console/audit?verify=1", &cookies, None).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        assert!(page.text.contains("does not verify"), "{}", page.text);
+        assert!(page.text.contains("This row cannot be read: recorded_at"), "{}", page.text);
         // No checkpoint of a damaged chain is signed.
         let refused = app.call(Method::POST, "/v1/audit/checkpoints", None).await;
         assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text);
@@ -315,6 +364,28 @@ async fn issue_9_periodic_checkpoints_only_when_the_head_moved() {
             .body(Body::empty())
             .unwrap();
         assert_eq!(keyless.oneshot(request).await.unwrap().status(), StatusCode::CONFLICT);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_9_the_console_signs_and_hands_out_checkpoints() {
+    for backend in vigie_store::testing::backends() {
+        let app = AuditApp::spawn(backend).await;
+        let (cookies, csrf) = app.console_login().await;
+        let (page, _) = app.browse(Method::GET, "/console/audit", &cookies, None).await;
+        assert!(page.text.contains("No checkpoint has been signed yet"), "{backend:?}: {}", page.text);
+        let form = format!("csrf={csrf}");
+        let (signed, _) = app.browse(Method::POST, "/console/audit/checkpoints", &cookies, Some(form)).await;
+        assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.text);
+        let (forged, _) = app.browse(Method::POST, "/console/audit/checkpoints", &cookies, Some("csrf=x".into())).await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+        let (download, _) = app.browse(Method::GET, "/console/audit/checkpoint.txt", &cookies, None).await;
+        assert_eq!(download.status, StatusCode::OK);
+        assert!(download.headers[header::CONTENT_DISPOSITION].to_str().unwrap().starts_with("attachment"));
+        let report = app.verify(Some(&download.text)).await;
+        assert_eq!(report["intact"], true, "{report}");
+        let (page, _) = app.browse(Method::GET, "/console/audit?verify=1", &cookies, None).await;
+        assert!(page.text.contains("1 of 1 stored checkpoints hold"), "{}", page.text);
     }
 }
 
