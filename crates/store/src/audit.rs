@@ -467,26 +467,27 @@ impl Store {
         Ok(report)
     }
 
-    /// Stores a signed checkpoint of the head `sequence`. With `only_if_newer`, stores nothing
-    /// (and returns `None`) when a checkpoint of this sequence or a later one exists already:
-    /// taking the audit-head lock first makes that check and the insert one step across nodes,
-    /// so periodic checkpoints from several nodes do not repeat each other.
+    /// Stores a signed checkpoint of the head `sequence`. With `only_if_new`, stores nothing
+    /// (and returns `None`) when a checkpoint of this sequence exists already: taking the
+    /// audit-head lock first makes that check and the insert one step across nodes, so periodic
+    /// checkpoints from several nodes do not repeat each other. (Only this sequence: a forged row
+    /// far ahead must not silence checkpoints; verification reports such a row.)
     pub async fn insert_audit_checkpoint(
         &self,
         sequence: i64,
         signed_at: DateTime<Utc>,
         note: &str,
-        only_if_newer: bool,
+        only_if_new: bool,
     ) -> StoreResult<Option<StoredCheckpoint>> {
         let id = Uuid::now_v7();
         let inserted = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let _head = lock_audit_head!(tx);
-            let (newer,): (i64,) = sqlx::query_as("select count(*) from audit_checkpoints where sequence >= $1")
+            let (existing,): (i64,) = sqlx::query_as("select count(*) from audit_checkpoints where sequence = $1")
                 .bind(sequence)
                 .fetch_one(&mut *tx)
                 .await?;
-            if only_if_newer && newer > 0 {
+            if only_if_new && existing > 0 {
                 tx.rollback().await?;
                 false
             } else {

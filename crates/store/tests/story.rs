@@ -303,7 +303,7 @@ async fn issue_9_checkpoints_are_stored_once_per_head() {
         assert_eq!(stored.len(), 1, "{backend:?}: both nodes stored a periodic checkpoint");
         // On demand, one is always stored.
         assert!(store.insert_audit_checkpoint(5, now, "note c\n", false).await.unwrap().is_some());
-        assert!(store.insert_audit_checkpoint(3, now, "note d\n", true).await.unwrap().is_none());
+        assert!(store.insert_audit_checkpoint(5, now, "note d\n", true).await.unwrap().is_none());
         let listed = store.list_audit_checkpoints(None, 10).await.unwrap();
         assert_eq!(listed.len(), 2);
         assert!(listed.iter().all(|row| row.as_ref().unwrap().sequence == 5));
