@@ -221,9 +221,10 @@ group_pdq_distance = 31                    # images this close (PDQ bits) are gr
 public_reports_per_hour = 20               # per address, on the public /report form
 
 [audit]                                    # signed checkpoints of the audit chain's head
-key_file = "./vigie-data/audit-checkpoint.key"  # Ed25519 key, created (mode 0600) at first use; keep it
-                                           # out of the database's backups; on several nodes, give
-                                           # each the same file (or list the others' public keys below)
+# key_file = "/etc/vigie/audit.key"        # default: audit-checkpoint.key in data_dir. An Ed25519 key,
+                                           # created (mode 0600) at first use; back it up apart from
+                                           # the database. On several nodes, give each the same file
+                                           # (or list the others' public keys in trusted_keys)
 # origin = "vigie.example.org/audit"       # the log's name in checkpoints, given to a new key;
                                            # default: vigie/ and 16 hex digits of its public key
 checkpoint_minutes = 15                    # a checkpoint when the chain grew; 0 turns them off
