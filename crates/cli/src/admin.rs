@@ -2,7 +2,8 @@
 //! the database as the `cli` actor (whoever can run them can read the database anyway), and
 //! work while a server runs on the same database.
 
-use std::io::Read;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow, bail};
 use clap::Subcommand;
@@ -14,6 +15,9 @@ use vigie_server::app::{self, InitialPassword, TokenRequest};
 use vigie_store::Store;
 
 use crate::config::Settings;
+
+/// Largest file read as a kept checkpoint or a public key, in bytes.
+const MAX_CHECKPOINT_FILE_BYTES: u64 = vigie_domain::audit::checkpoint::MAX_CHECKPOINT_BYTES as u64;
 
 #[derive(Subcommand, Debug)]
 pub enum OrgCommand {
@@ -114,14 +118,40 @@ pub enum TokenCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum AuditCommand {
-    /// Re-compute the whole hash chain; exits 2 if it is broken.
-    Verify,
+    /// Re-compute the whole hash chain and check the stored checkpoints against it, and the
+    /// kept ones given; exits 2 naming the first problem if anything does not verify.
+    Verify {
+        /// A checkpoint kept outside the database (from `vigie audit checkpoint --out`); repeat
+        /// for several. Fails if the trail was rewritten or truncated since it was signed.
+        #[arg(long = "checkpoint", value_name = "FILE")]
+        checkpoints: Vec<PathBuf>,
+        /// Trust this public key (`name+id+base64`, or a file holding such lines) instead of
+        /// the signing key file's; repeat for several.
+        #[arg(long = "public-key", value_name = "KEY|FILE")]
+        public_keys: Vec<String>,
+    },
     /// Print recent events, newest first, one JSON-ish line each.
     List {
         /// How many.
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
+    /// Sign a checkpoint of the chain's head now (after verifying the chain since the last
+    /// one) and print it, or write it to --out: keep it outside Vigie's machines.
+    Checkpoint {
+        /// Write the checkpoint to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// List stored checkpoints, latest first: sequence, time, key, head hash.
+    Checkpoints {
+        /// How many.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// Print the public key that verifies this instance's checkpoints (creating the signing
+    /// key if there is none yet), to publish or give to auditors.
+    PublicKey,
 }
 
 async fn open(settings: &Settings) -> anyhow::Result<Store> {
@@ -313,20 +343,155 @@ pub async fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result
     Ok(())
 }
 
+/// Reads a small text file, refusing one over `limit` bytes.
+fn read_small_file(path: &Path, limit: u64, what: &str) -> anyhow::Result<String> {
+    let file = std::fs::File::open(path).with_context(|| format!("cannot open {what} {}", path.display()))?;
+    let mut text = String::new();
+    file.take(limit + 1)
+        .read_to_string(&mut text)
+        .with_context(|| format!("cannot read {what} {} as text", path.display()))?;
+    if text.len() as u64 > limit {
+        bail!("{what} {} is larger than {limit} bytes", path.display());
+    }
+    Ok(text)
+}
+
+/// The keys to verify checkpoints with: `--public-key` values if given, else the signing key
+/// file's public key (not created if absent); plus `audit.trusted_keys`.
+fn verifying_keys(
+    settings: &Settings,
+    public_keys: &[String],
+) -> anyhow::Result<vigie_domain::audit::checkpoint::TrustedKeys> {
+    let mut trusted = settings.audit.trusted_keys.clone();
+    if public_keys.is_empty() {
+        let key = vigie_server::audit::read_key_file(&settings.audit.key_file)
+            .context("give the public key with --public-key instead")?;
+        if let Some(key) = key {
+            trusted.add(&key.verifier_key())?;
+        }
+        return Ok(trusted);
+    }
+    for given in public_keys {
+        let path = Path::new(given);
+        if path.is_file() {
+            let text = read_small_file(path, MAX_CHECKPOINT_FILE_BYTES, "the public key file")?;
+            for (number, line) in text.lines().enumerate().filter(|(_, line)| !line.trim().is_empty()) {
+                trusted.add(line).with_context(|| format!("{}:{}", path.display(), number + 1))?;
+            }
+        } else {
+            trusted.add(given).context("--public-key (neither a public key nor a file)")?;
+        }
+    }
+    Ok(trusted)
+}
+
+fn audit_keys(settings: &Settings) -> anyhow::Result<vigie_server::audit::AuditKeys> {
+    let (key, created) =
+        vigie_server::audit::load_or_create_key_file(&settings.audit.key_file, settings.audit.origin.as_deref())?;
+    if created {
+        eprintln!(
+            "created the audit signing key {} ({}); keep it safe and out of database backups",
+            settings.audit.key_file.display(),
+            key.label()
+        );
+    }
+    Ok(vigie_server::audit::AuditKeys::new(Some(key), settings.audit.trusted_keys.clone()))
+}
+
 pub async fn audit(settings: &Settings, command: AuditCommand) -> anyhow::Result<()> {
     let store = open(settings).await?;
     match command {
-        AuditCommand::Verify => {
-            let report = store.verify_audit_chain().await?;
-            match report.first_break {
-                None => println!("audit chain intact: {} events, head {}", report.events_checked, report.head_hash),
-                Some(chain_break) => {
-                    bail!("audit chain broken at event {}: {}", chain_break.sequence, chain_break.reason)
+        AuditCommand::Verify { checkpoints, public_keys } => {
+            let trusted = verifying_keys(settings, &public_keys)?;
+            let mut kept = Vec::with_capacity(checkpoints.len());
+            for path in &checkpoints {
+                let note = read_small_file(path, MAX_CHECKPOINT_FILE_BYTES, "the checkpoint")?;
+                kept.push(vigie_server::audit::KeptCheckpoint { source: path.display().to_string(), note });
+            }
+            let report = vigie_server::audit::verify(&store, &trusted, &kept).await?;
+            if report.signatures_unchecked && report.stored_total > 0 {
+                eprintln!(
+                    "warning: no public key at hand ({} absent): stored checkpoints were compared with the chain, \
+                     their signatures not checked; give --public-key",
+                    settings.audit.key_file.display()
+                );
+            }
+            if !report.intact() {
+                for problem in &report.problems {
+                    eprintln!("problem: {}", problem.message);
                 }
+                if report.problems_omitted > 0 {
+                    eprintln!("problem: and {} more", report.problems_omitted);
+                }
+                let first = report.problems.first().map_or_else(String::new, |problem| problem.message.clone());
+                bail!("the audit trail does not verify: {first}");
+            }
+            println!(
+                "audit chain intact: {} events, head {} {}",
+                report.chain.events_checked, report.chain.head_sequence, report.chain.head_hash
+            );
+            println!("stored checkpoints: {} of {} hold", report.stored_held, report.stored_total);
+            for held in &report.kept_held {
+                println!(
+                    "checkpoint {} holds: event {} ({}), signed {} by {}",
+                    held.source,
+                    held.checkpoint.sequence,
+                    held.checkpoint.head_hash,
+                    held.checkpoint.signed_at.to_rfc3339(),
+                    held.key
+                );
+            }
+        }
+        AuditCommand::Checkpoint { out } => {
+            let keys = audit_keys(settings)?;
+            let stored =
+                vigie_server::audit::make_checkpoint(&store, &keys, vigie_server::audit::CheckpointMode::Always)
+                    .await?
+                    .context("the checkpoint was not stored")?;
+            match out {
+                Some(path) => {
+                    let mut file =
+                        std::fs::File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+                    file.write_all(stored.note.as_bytes())
+                        .and_then(|()| file.sync_all())
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    eprintln!("checkpoint of event {} written to {}", stored.sequence, path.display());
+                }
+                None => print!("{}", stored.note),
+            }
+        }
+        AuditCommand::Checkpoints { limit } => {
+            for row in store.list_audit_checkpoints(None, limit).await? {
+                match row {
+                    Ok(stored) => match vigie_domain::audit::checkpoint::read_unverified(&stored.note) {
+                        Ok((checkpoint, signers)) => println!(
+                            "{}\t{}\t{}\t{}",
+                            checkpoint.sequence,
+                            checkpoint.signed_at.to_rfc3339(),
+                            signers.join(","),
+                            checkpoint.head_hash
+                        ),
+                        Err(error) => println!("{}\t-\t-\t({error})", stored.sequence),
+                    },
+                    Err(bad) => println!(
+                        "{}\t-\t-\t(unreadable: {})",
+                        bad.sequence.map_or_else(|| "?".to_owned(), |sequence| sequence.to_string()),
+                        bad.problem
+                    ),
+                }
+            }
+        }
+        AuditCommand::PublicKey => {
+            let keys = audit_keys(settings)?;
+            if let Some(key) = keys.signer() {
+                println!("{}", key.verifier_key());
             }
         }
         AuditCommand::List { limit } => {
             let page = store.list_audit_events(None, None, limit).await?;
+            for bad in &page.unreadable {
+                eprintln!("event {} cannot be read: {} (see `vigie audit verify`)", bad.sequence, bad.problem);
+            }
             for event in page.events {
                 println!(
                     "{}\t{}\t{}\t{}\t{} {}\t{}",

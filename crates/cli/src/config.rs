@@ -24,6 +24,11 @@ pub struct DatabaseArgs {
     /// TOML configuration file; values there apply where no flag or variable is given.
     #[arg(long, env = "VIGIE_CONFIG", global = true)]
     pub config: Option<PathBuf>,
+
+    /// The key that signs audit checkpoints (created, mode 0600, at first use). Default:
+    /// `audit-checkpoint.key` in the data directory.
+    #[arg(long, env = "VIGIE_AUDIT_KEY_FILE", global = true)]
+    pub audit_key_file: Option<PathBuf>,
 }
 
 /// Flags of `vigie serve`.
@@ -40,6 +45,10 @@ pub struct ServeArgs {
     /// Mark cookies Secure: set this when users reach Vigie over HTTPS.
     #[arg(long, env = "VIGIE_SECURE_COOKIES")]
     pub secure_cookies: bool,
+
+    /// Minutes between signed checkpoints of the audit chain (taken only when it grew); 0: none.
+    #[arg(long, env = "VIGIE_AUDIT_CHECKPOINT_MINUTES")]
+    pub audit_checkpoint_minutes: Option<u64>,
 }
 
 /// The TOML file's shape. Every key is optional.
@@ -57,6 +66,62 @@ pub struct FileSettings {
     limits: LimitsFile,
     #[serde(default)]
     intake: IntakeFile,
+    #[serde(default)]
+    audit: AuditFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuditFile {
+    key_file: Option<PathBuf>,
+    origin: Option<String>,
+    checkpoint_minutes: Option<u64>,
+    #[serde(default)]
+    trusted_keys: Vec<String>,
+}
+
+/// Audit checkpoints: the signing key, its log's name, how often, and other trusted keys.
+#[derive(Debug)]
+pub struct AuditSettings {
+    /// The signing key's file.
+    pub key_file: PathBuf,
+    /// The log's name, given to a new key; `None`: named after the key.
+    pub origin: Option<String>,
+    /// Public keys of other nodes (or former keys) whose checkpoints are accepted.
+    pub trusted_keys: vigie_domain::audit::checkpoint::TrustedKeys,
+    /// Time between periodic checkpoints; `None`: none.
+    pub checkpoint_interval: Option<std::time::Duration>,
+}
+
+/// Default minutes between periodic audit checkpoints.
+const DEFAULT_CHECKPOINT_MINUTES: u64 = 15;
+
+fn audit_settings(
+    file: AuditFile,
+    database: &DatabaseArgs,
+    serve: Option<&ServeArgs>,
+    data_dir: &Path,
+) -> anyhow::Result<AuditSettings> {
+    let key_file =
+        database.audit_key_file.clone().or(file.key_file).unwrap_or_else(|| data_dir.join("audit-checkpoint.key"));
+    if let Some(origin) = &file.origin
+        && !vigie_domain::audit::checkpoint::valid_key_name(origin)
+    {
+        bail!("audit.origin must be non-empty, without spaces or `+` (such as vigie.example.org/audit)");
+    }
+    let mut trusted_keys = vigie_domain::audit::checkpoint::TrustedKeys::default();
+    for (index, key) in file.trusted_keys.iter().enumerate() {
+        trusted_keys.add(key).with_context(|| format!("audit.trusted_keys[{index}]"))?;
+    }
+    let minutes = serve
+        .and_then(|serve| serve.audit_checkpoint_minutes)
+        .or(file.checkpoint_minutes)
+        .unwrap_or(DEFAULT_CHECKPOINT_MINUTES);
+    if minutes > 525_600 {
+        bail!("audit.checkpoint_minutes must be at most 525600 (a year); 0 turns periodic checkpoints off");
+    }
+    let checkpoint_interval = (minutes > 0).then(|| std::time::Duration::from_secs(minutes * 60));
+    Ok(AuditSettings { key_file, origin: file.origin, trusted_keys, checkpoint_interval })
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -158,6 +223,16 @@ user_report_hours = 72
 partner_flag_hours = 72
 group_pdq_distance = 31                    # images this close (PDQ bits) are grouped into one case
 public_reports_per_hour = 20               # per address, on the public /report form
+
+[audit]                                    # signed checkpoints of the audit chain's head
+# key_file = "/etc/vigie/audit.key"        # default: audit-checkpoint.key in data_dir. An Ed25519 key,
+                                           # created (mode 0600) at first use; back it up apart from
+                                           # the database. On several nodes, give each the same file
+                                           # (or list the others' public keys in trusted_keys)
+# origin = "vigie.example.org/audit"       # the log's name in checkpoints, given to a new key;
+                                           # default: vigie/ and 16 hex digits of its public key
+checkpoint_minutes = 15                    # a checkpoint when the chain grew; 0 turns them off
+trusted_keys = []                          # other keys' public keys (vigie audit public-key), accepted too
 "#;
 
 /// Everything resolved.
@@ -175,6 +250,8 @@ pub struct Settings {
     pub server: vigie_server::ServerSettings,
     /// Operator and first admin.
     pub operator: vigie_server::bootstrap::OperatorSettings,
+    /// Audit checkpoints.
+    pub audit: AuditSettings,
 }
 
 /// How logs are written.
@@ -220,6 +297,7 @@ pub fn resolve(
         Some("json") => LogFormat::Json,
         Some(other) => bail!("log format must be `text` or `json`, not {other:?}"),
     };
+    let audit = audit_settings(file.audit, database, serve, &data_dir)?;
     let defaults = vigie_server::ServerSettings::default();
     let limits = file.limits;
     let server = vigie_server::ServerSettings {
@@ -261,7 +339,7 @@ pub fn resolve(
             .unwrap_or(operator_defaults.admin_email),
         admin_password: std::env::var("VIGIE_ADMIN_PASSWORD").ok().filter(|password| !password.is_empty()),
     };
-    Ok(Settings { database_url, data_dir, listen, log_format, server, operator })
+    Ok(Settings { database_url, data_dir, listen, log_format, server, operator, audit })
 }
 
 #[cfg(test)]
@@ -273,6 +351,23 @@ mod tests {
         let file: FileSettings = toml::from_str(EXAMPLE).unwrap();
         assert_eq!(file.operator.kind.as_deref(), Some("platform"));
         assert_eq!(file.limits.json_body_bytes, Some(1_048_576));
+        assert_eq!(file.audit.checkpoint_minutes, Some(DEFAULT_CHECKPOINT_MINUTES));
+    }
+
+    #[test]
+    fn audit_settings_are_checked() {
+        let database = DatabaseArgs { db: None, data_dir: None, config: None, audit_key_file: None };
+        let parse = |text: &str| {
+            let file: FileSettings = toml::from_str(text).unwrap();
+            audit_settings(file.audit, &database, None, Path::new("/data"))
+        };
+        let defaults = parse("").unwrap();
+        assert_eq!(defaults.key_file, Path::new("/data/audit-checkpoint.key"));
+        assert_eq!(defaults.checkpoint_interval, Some(std::time::Duration::from_secs(15 * 60)));
+        assert_eq!(parse("[audit]\ncheckpoint_minutes = 0").unwrap().checkpoint_interval, None);
+        assert!(parse("[audit]\norigin = \"two words\"").is_err());
+        let error = parse("[audit]\ntrusted_keys = [\"not-a-key\"]").unwrap_err();
+        assert!(format!("{error:#}").contains("audit.trusted_keys[0]"), "{error:#}");
     }
 
     #[test]

@@ -125,6 +125,17 @@ pub async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
     let address = listener.local_addr()?;
+    let (audit_key, created) =
+        vigie_server::audit::load_or_create_key_file(&settings.audit.key_file, settings.audit.origin.as_deref())
+            .context("the audit signing key")?;
+    tracing::info!(
+        key_file = %settings.audit.key_file.display(),
+        created,
+        public_key = %audit_key.verifier_key(),
+        "audit checkpoints are signed with this key"
+    );
+    let audit_keys = vigie_server::audit::AuditKeys::new(Some(audit_key), settings.audit.trusted_keys.clone());
+    let checkpoint_interval = settings.audit.checkpoint_interval;
     let request_timeout = settings.server.request_timeout;
     let mut connection_limits = settings.server.connections;
     let open_files = raise_open_file_limit();
@@ -143,7 +154,10 @@ pub async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
     }
     let sync_interval = settings.server.index_sync_interval;
     let loading = std::time::Instant::now();
-    let state = AppState::load(store.clone(), settings.server).await.context("loading the hash banks failed")?;
+    let state = AppState::load(store.clone(), settings.server)
+        .await
+        .context("loading the hash banks failed")?
+        .with_audit_keys(audit_keys);
     let stats = state.engine.stats();
     tracing::info!(
         pdq_entries = stats.pdq_entries,
@@ -157,6 +171,7 @@ pub async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
     let worker_state = state.clone();
     let media_state = state.clone();
     let collector_state = state.clone();
+    let checkpoint_state = state.clone();
     let router = vigie_server::router(state);
     tracing::info!(%address, "listening; console at http://{address}/console, API docs at http://{address}/docs");
     let shutdown = CancellationToken::new();
@@ -165,6 +180,9 @@ pub async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
     let media = tokio::spawn(vigie_server::workers::media::run(media_state, shutdown.clone()));
     let collector = tokio::spawn(vigie_server::workers::media_collector::run(collector_state, shutdown.clone()));
     let trim = tokio::spawn(return_freed_memory(shutdown.clone()));
+    let checkpoints = checkpoint_interval.map(|interval| {
+        tokio::spawn(vigie_server::workers::audit_checkpoints::run(checkpoint_state, interval, shutdown.clone()))
+    });
     shutdown_signal().await;
     tracing::info!("shutting down: finishing requests in flight");
     shutdown.cancel();
@@ -179,6 +197,9 @@ pub async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
     let _ = media.await;
     let _ = collector.await;
     let _ = trim.await;
+    if let Some(checkpoints) = checkpoints {
+        let _ = checkpoints.await;
+    }
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -11,6 +11,8 @@ use sha2::{Digest, Sha256};
 use crate::access::Actor;
 use crate::ids::OrganisationId;
 
+pub mod checkpoint;
+
 /// The hash that the first event chains to.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -75,13 +77,68 @@ impl AuditRecord {
     }
 }
 
+/// Why an event does not verify.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BreakKind {
+    /// The event at this sequence number is not there.
+    Missing,
+    /// The row exists but a column cannot be read as its type (a time, a UUID, an actor).
+    Unreadable,
+    /// Its `previous_hash` is not the hash of the event before it.
+    Unlinked,
+    /// Its content does not give its hash: it was edited after it was written.
+    Altered,
+    /// The recorded end of the chain (`audit_head`) is not its last event.
+    HeadMismatch,
+}
+
+impl BreakKind {
+    /// Stable slug for the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Missing => "missing",
+            Self::Unreadable => "unreadable",
+            Self::Unlinked => "unlinked",
+            Self::Altered => "altered",
+            Self::HeadMismatch => "head-mismatch",
+        }
+    }
+}
+
 /// Where a chain stops being consistent.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChainBreak {
     /// Sequence number of the first event that does not verify.
     pub sequence: i64,
-    /// What is wrong with it.
-    pub reason: &'static str,
+    /// What kind of inconsistency.
+    pub kind: BreakKind,
+    /// What is wrong with it, in words (never a value from the row).
+    pub reason: String,
+}
+
+impl ChainBreak {
+    /// A break of `kind` at `sequence`, with the kind's usual wording.
+    pub fn new(sequence: i64, kind: BreakKind) -> Self {
+        let reason = match kind {
+            BreakKind::Missing => "event is missing",
+            BreakKind::Unreadable => "cannot be read",
+            BreakKind::Unlinked => "does not chain to the event before it",
+            BreakKind::Altered => "content does not match its hash",
+            BreakKind::HeadMismatch => "the chain's recorded end does not match its events",
+        };
+        Self { sequence, kind, reason: reason.to_owned() }
+    }
+
+    /// A row at `sequence` that cannot be read, and why.
+    pub fn unreadable(sequence: i64, problem: impl std::fmt::Display) -> Self {
+        Self { sequence, kind: BreakKind::Unreadable, reason: format!("cannot be read: {problem}") }
+    }
+}
+
+impl std::fmt::Display for ChainBreak {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "event {}: {}", self.sequence, self.reason)
+    }
 }
 
 /// Checks a run of consecutive events. `previous_hash` is the hash before the first of them
@@ -95,14 +152,14 @@ pub fn verify_chain<'a>(
     let mut expected_sequence: Option<i64> = None;
     for event in events {
         if let Some(expected) = expected_sequence.filter(|sequence| *sequence != event.sequence) {
-            return Err(ChainBreak { sequence: expected, reason: "event is missing" });
+            return Err(ChainBreak::new(expected, BreakKind::Missing));
         }
         if event.previous_hash != expected_previous {
-            return Err(ChainBreak { sequence: event.sequence, reason: "does not chain to the event before it" });
+            return Err(ChainBreak::new(event.sequence, BreakKind::Unlinked));
         }
         let recomputed = event.record.chain_hash(event.sequence, event.recorded_at, &event.previous_hash);
         if recomputed != event.hash {
-            return Err(ChainBreak { sequence: event.sequence, reason: "content does not match its hash" });
+            return Err(ChainBreak::new(event.sequence, BreakKind::Altered));
         }
         expected_previous = event.hash.clone();
         expected_sequence = Some(event.sequence + 1);
@@ -153,10 +210,7 @@ mod tests {
 
         let mut deleted = chain(5);
         deleted.remove(1);
-        assert_eq!(
-            verify_chain(GENESIS_HASH, &deleted).unwrap_err(),
-            ChainBreak { sequence: 2, reason: "event is missing" }
-        );
+        assert_eq!(verify_chain(GENESIS_HASH, &deleted).unwrap_err(), ChainBreak::new(2, BreakKind::Missing));
 
         let mut retimed = chain(5);
         retimed[4].recorded_at += chrono::Duration::seconds(1);

@@ -13,6 +13,7 @@
 
 pub mod api;
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod bootstrap;
 pub mod console;
@@ -103,6 +104,8 @@ pub struct AppState {
     pub intake: Arc<intake::Intake>,
     /// The last write check behind `/readyz`.
     pub readiness: Arc<api::system::Readiness>,
+    /// The key that signs audit checkpoints and the public keys trusted to verify them.
+    pub audit_keys: Arc<audit::AuditKeys>,
 }
 
 impl AppState {
@@ -126,7 +129,14 @@ impl AppState {
             hashing_permits,
             intake,
             readiness: Arc::default(),
+            audit_keys: Arc::new(audit::AuditKeys::none()),
         })
+    }
+
+    /// The same state signing and checking audit checkpoints with `keys`.
+    pub fn with_audit_keys(mut self, keys: audit::AuditKeys) -> Self {
+        self.audit_keys = Arc::new(keys);
+        self
     }
 }
 

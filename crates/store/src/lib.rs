@@ -38,7 +38,9 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
-pub use audit::{AuditPage, ChainReport};
+pub use audit::{
+    AuditPage, ChainPoint, ChainReport, CheckpointRow, StoredCheckpoint, UnreadableCheckpoint, UnreadableEvent,
+};
 pub use banks::{BankChange, ImportOutcome, NewSignal, Signal};
 pub use error::{StoreError, StoreResult};
 pub use intake::{

@@ -39,7 +39,8 @@ impl WriteDialect for Postgres {
 /// connection, so queries run on `&mut *tx`.
 pub(crate) struct WriteTx<DB: sqlx::Database> {
     connection: PoolConnection<DB>,
-    committed: bool,
+    /// Committed, or rolled back on purpose: the connection is known to be outside a transaction.
+    ended: bool,
 }
 
 impl<DB> WriteTx<DB>
@@ -54,14 +55,22 @@ where
             connection.close_on_drop();
             return Err(error);
         }
-        Ok(Self { connection, committed: false })
+        Ok(Self { connection, ended: false })
     }
 
     /// Commits. Returns only once the database says the commit is durable; on any error the
     /// connection is closed, not reused.
     pub(crate) async fn commit(mut self) -> Result<(), sqlx::Error> {
         self.connection.execute("COMMIT").await?;
-        self.committed = true;
+        self.ended = true;
+        Ok(())
+    }
+
+    /// Rolls back on purpose (nothing to write after all). On any error the connection is
+    /// closed, not reused.
+    pub(crate) async fn rollback(mut self) -> Result<(), sqlx::Error> {
+        self.connection.execute("ROLLBACK").await?;
+        self.ended = true;
         Ok(())
     }
 }
@@ -82,7 +91,7 @@ impl<DB: sqlx::Database> DerefMut for WriteTx<DB> {
 
 impl<DB: sqlx::Database> Drop for WriteTx<DB> {
     fn drop(&mut self) {
-        if !self.committed {
+        if !self.ended {
             // Closing ends the transaction on the database's side (SQLite rolls back on close,
             // PostgreSQL when the session ends), whatever state the connection was left in.
             self.connection.close_on_drop();

@@ -199,3 +199,125 @@ async fn submission_batches_are_all_or_nothing() {
         other_node.close().await;
     }
 }
+
+/// A store with five audit events; the third is a user's (so it has an actor id).
+async fn five_events(backend: Backend) -> (vigie_store::testing::TestDatabase, Store) {
+    let (database, store) = TestDatabase::store(backend).await.unwrap();
+    for index in 0..5 {
+        let actor = if index == 2 { Actor::User(vigie_domain::ids::UserId(uuid::Uuid::now_v7())) } else { Actor::Cli };
+        store.insert_organisation(&organisation(&format!("Org {index}")), false, actor).await.unwrap();
+    }
+    assert_eq!(store.verify_audit_chain().await.unwrap().first_break, None);
+    (database, store)
+}
+
+/// Issue 9: a row that cannot be decoded is reported by its sequence number, by verification
+/// and by listing, instead of failing them (or, on PostgreSQL, panicking in the driver).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_9_damaged_rows_are_named_not_fatal() {
+    use vigie_domain::audit::BreakKind;
+    for backend in backends() {
+        // PostgreSQL's typed columns cannot hold text in a timestamp or 3 bytes in a UUID: the
+        // nearest damage there is a time chrono cannot represent, and a user's event without
+        // its user id.
+        let damages = [
+            (
+                "recorded_at",
+                match backend {
+                    Backend::Sqlite => "update audit_events set recorded_at = 'garbage' where sequence = 3",
+                    Backend::Postgres => "update audit_events set recorded_at = 'infinity' where sequence = 3",
+                },
+            ),
+            (
+                "actor_id",
+                match backend {
+                    Backend::Sqlite => "update audit_events set actor_id = x'010203' where sequence = 3",
+                    Backend::Postgres => "update audit_events set actor_id = null where sequence = 3",
+                },
+            ),
+        ];
+        for (column, damage) in damages {
+            let (database, store) = five_events(backend).await;
+            execute_raw(database.url.expose(), backend, damage).await;
+            let report = store.verify_audit_chain().await.unwrap();
+            let chain_break = report.first_break.expect("damage found");
+            assert_eq!((chain_break.sequence, chain_break.kind), (3, BreakKind::Unreadable), "{backend:?} {column}");
+            assert!(chain_break.reason.contains(column), "{backend:?}: {}", chain_break.reason);
+            assert_eq!(report.events_checked, 2);
+            let page = store.list_audit_events(None, None, 50).await.unwrap();
+            assert_eq!(page.events.len(), 4, "{backend:?} {column}");
+            assert_eq!(page.unreadable.len(), 1);
+            assert_eq!(page.unreadable[0].sequence, 3);
+            assert!(page.unreadable[0].problem.contains(column));
+        }
+
+        // An edited detail.
+        let (database, store) = five_events(backend).await;
+        execute_raw(
+            database.url.expose(),
+            backend,
+            r#"update audit_events set details = '{"kind":"ngo"}' where sequence = 3"#,
+        )
+        .await;
+        let chain_break = store.verify_audit_chain().await.unwrap().first_break.unwrap();
+        assert_eq!((chain_break.sequence, chain_break.kind), (3, BreakKind::Altered), "{backend:?}");
+
+        // A deleted middle row.
+        let (database, store) = five_events(backend).await;
+        execute_raw(database.url.expose(), backend, "delete from audit_events where sequence = 2").await;
+        let chain_break = store.verify_audit_chain().await.unwrap().first_break.unwrap();
+        assert_eq!((chain_break.sequence, chain_break.kind), (2, BreakKind::Missing), "{backend:?}");
+
+        // The last row deleted and `audit_head` moved back: the chain alone cannot tell (the
+        // signed checkpoints exist for this), but a walk from a checkpoint of event 5 can.
+        let (database, store) = five_events(backend).await;
+        let head = store.audit_head().await.unwrap();
+        assert_eq!(head.sequence, 5);
+        execute_raw(database.url.expose(), backend, "delete from audit_events where sequence = 5").await;
+        execute_raw(
+            database.url.expose(),
+            backend,
+            "update audit_head set last_sequence = 4, \
+             last_hash = (select hash from audit_events where sequence = 4) where id = 1",
+        )
+        .await;
+        assert_eq!(store.verify_audit_chain().await.unwrap().first_break, None, "{backend:?}");
+        let walk = store.walk_audit_chain(&head, None, &Default::default()).await.unwrap();
+        assert_eq!(walk.first_break.map(|b| (b.sequence, b.kind)), Some((5, BreakKind::Missing)), "{backend:?}");
+    }
+}
+
+/// Issue 9: checkpoints are stored, listed latest first, and a periodic one is not stored
+/// twice for the same head (nodes racing for it store one).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn issue_9_checkpoints_are_stored_once_per_head() {
+    for backend in backends() {
+        let (database, store) = five_events(backend).await;
+        let other_node = Store::connect(&database.url).await.unwrap();
+        let now = store.now();
+        let (first, second) = tokio::join!(
+            store.insert_audit_checkpoint(5, now, "note a\n", true),
+            other_node.insert_audit_checkpoint(5, now, "note b\n", true),
+        );
+        let stored: Vec<_> = [first.unwrap(), second.unwrap()].into_iter().flatten().collect();
+        assert_eq!(stored.len(), 1, "{backend:?}: both nodes stored a periodic checkpoint");
+        // On demand, one is always stored.
+        assert!(store.insert_audit_checkpoint(5, now, "note c\n", false).await.unwrap().is_some());
+        assert!(store.insert_audit_checkpoint(5, now, "note d\n", true).await.unwrap().is_none());
+        let listed = store.list_audit_checkpoints(None, 10).await.unwrap();
+        assert_eq!(listed.len(), 2);
+        assert!(listed.iter().all(|row| row.as_ref().unwrap().sequence == 5));
+        assert_eq!(store.audit_checkpoint_sequences().await.unwrap().into_iter().collect::<Vec<_>>(), vec![5]);
+        // A damaged checkpoint row is named, not fatal.
+        let damage = match backend {
+            Backend::Sqlite => "update audit_checkpoints set signed_at = 'garbage' where note like 'note c%'",
+            Backend::Postgres => "update audit_checkpoints set signed_at = '-infinity' where note like 'note c%'",
+        };
+        execute_raw(database.url.expose(), backend, damage).await;
+        let rows = store.audit_checkpoints_page(0, 10).await.unwrap();
+        assert_eq!(rows.iter().filter(|row| row.is_err()).count(), 1, "{backend:?}");
+        // Checkpoints are not audit events: the chain did not move.
+        assert_eq!(store.audit_head().await.unwrap().sequence, 5);
+        other_node.close().await;
+    }
+}

@@ -44,6 +44,8 @@ pub fn router() -> Router<AppState> {
         .route("/users/{id}/{action}", post(organisations::set_user_state))
         .route("/tokens/{id}/revoke", post(organisations::revoke_token))
         .route("/audit", get(audit::page))
+        .route("/audit/checkpoints", post(audit::sign_checkpoint))
+        .route("/audit/checkpoint.txt", get(audit::download_checkpoint))
         .route("/static/vigie.css", get(stylesheet))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
