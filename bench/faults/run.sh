@@ -10,7 +10,7 @@
 # what /readyz said, and at the end: acknowledged, stored, missing (the target is 0 missing,
 # and 201s again after the fault without restarting the server).
 #
-# disk-full needs root (it mounts a 20 MiB tmpfs). database-down stops and restarts the local
+# disk-full needs root (it mounts a 64 MiB tmpfs). database-down stops and restarts the local
 # PostgreSQL cluster (pg_ctlcluster): do not run it while something else uses that server.
 # Results: stdout and bench/out/faults/.
 set -euo pipefail
@@ -81,11 +81,12 @@ disk_full() {
   [ "$(id -u)" = 0 ] || { echo "disk-full needs root (to mount a tmpfs)" >&2; return 1; }
   local disk phase_file ids token
   disk="$(mktemp -d)"
-  mount -t tmpfs -o size=20m tmpfs "$disk"
+  # Large enough that the space given back is not eaten again within the last phase.
+  mount -t tmpfs -o size=64m tmpfs "$disk"
   phase_file="$out/phase"
   ids="$out/disk-full-acknowledged.txt"
   : >"$ids"
-  echo "== disk-full: SQLite on a 20 MiB tmpfs, filled to ${free_kb} KB free, then freed" | tee -a "$report"
+  echo "== disk-full: SQLite on a 64 MiB tmpfs, filled to ${free_kb} KB free, then freed" | tee -a "$report"
   "$vigie" --data-dir "$disk" org create "Fault Unit" --kind referral_unit --country FR >/dev/null 2>&1
   token=$("$vigie" --data-dir "$disk" token create --org "Fault Unit" --role referrer --expires 1d 2>/dev/null)
   start_server "$disk" server-disk-full.log

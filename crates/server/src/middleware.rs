@@ -34,6 +34,9 @@ async fn observe(State(state): State<AppState>, request: Request, next: Next) ->
     let response = next.run(request).await;
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
+    if status == 503 && route != "/readyz" {
+        state.readiness.note_unavailable();
+    }
     state.metrics.observe_request(method.as_str(), &route, status, elapsed);
     if let Some(InternalErrorLogged(cause)) = response.extensions().get::<InternalErrorLogged>() {
         tracing::error!(request_id, %method, route, status, error = %cause, "request failed");

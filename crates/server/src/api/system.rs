@@ -42,15 +42,36 @@ pub const READINESS_TIMEOUT: Duration = Duration::from_secs(1);
 /// write a second, not one each.
 const READINESS_REUSE: Duration = Duration::from_secs(1);
 
-/// The last write check, shared by concurrent probes.
+/// How long a request answered "unavailable" keeps the node not ready. A disk that is nearly
+/// full takes the probe's one-page write while a batch of submissions fails: the requests'
+/// failures count too, and a load balancer should send work elsewhere until they stop.
+pub const NOT_READY_AFTER_FAILURE: Duration = Duration::from_secs(5);
+
+/// The last write check, shared by concurrent probes, and the last request that found the
+/// database unavailable.
 #[derive(Default)]
 pub struct Readiness {
     last: tokio::sync::Mutex<Option<(Instant, Result<(), &'static str>)>>,
+    last_unavailable: std::sync::Mutex<Option<Instant>>,
 }
 
 impl Readiness {
-    /// Checks that a write commits, reusing a check younger than [`READINESS_REUSE`].
+    /// Records a request answered 503 because the database or the disk was unavailable.
+    pub fn note_unavailable(&self) {
+        *self.last_unavailable.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Instant::now());
+    }
+
+    /// Checks that a write commits, reusing a check younger than [`READINESS_REUSE`], and that
+    /// no request found the database unavailable within [`NOT_READY_AFTER_FAILURE`].
     pub async fn check(&self, store: &vigie_store::Store) -> Result<(), &'static str> {
+        let recently_failed = self
+            .last_unavailable
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .is_some_and(|at| at.elapsed() < NOT_READY_AFTER_FAILURE);
+        if recently_failed {
+            return Err("requests found the database unavailable in the last seconds\n");
+        }
         let mut last = self.last.lock().await;
         if let Some((at, result)) = *last
             && at.elapsed() < READINESS_REUSE
