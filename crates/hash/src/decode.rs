@@ -188,8 +188,8 @@ fn open_bmp<R: BufRead + Seek>(
 }
 
 /// Opens a TIFF and plans its decoding: the tag values the `tiff` crate reads (counted from
-/// the directory before it reads them, see [`tiff_ifd`]), the whole image twice (as read, in
-/// the file's sample format, and as output), and one compressed strip or tile at a time.
+/// the directory before it reads them, see [`tiff_ifd`]), and the whole image twice (as read,
+/// in the file's sample format, and as output).
 fn open_tiff<R: BufRead + Seek>(
     mut r: R,
     len: u64,
@@ -211,11 +211,12 @@ fn open_tiff<R: BufRead + Seek>(
     let as_read =
         (u64::from(w) * u64::from(h)).saturating_mul(u64::from(original.bits_per_pixel()).div_ceil(8).max(1));
     budget.take(as_read, || format!("a {w}x{h} TIFF, held whole as read ({original:?})"))?;
-    // A compressed strip or tile is read whole; none is larger than the file.
-    let strip = len.min(budget.left());
-    budget.take(strip, String::new)?;
+    // Strips and tiles are decompressed as they are read (LZW, Deflate, PackBits, Fax), through
+    // buffers of at most 32 KiB; the crate's "intermediate buffer" limit only checks a chunk's
+    // compressed size, which no file exceeds.
+    budget.take(256 << 10, || format!("the TIFF decompressor's buffers for {w}x{h} pixels"))?;
     let mut image_limits = image::Limits::default();
-    image_limits.max_alloc = Some(as_read + strip);
+    image_limits.max_alloc = Some(as_read.saturating_add(len));
     decoder.set_limits(image_limits).map_err(|e| map_image_error(Format::Tiff, e, budget))?;
     Ok(decoder)
 }

@@ -40,7 +40,7 @@ pub enum ErrorKind {
     /// (`needed` is then known), or as soon as a decoder reaches the limit.
     MemoryLimit {
         /// What needs the memory, with the image's dimensions when known, e.g. `"a
-        /// 9999x9999 interlaced PNG held whole (8-bit RGB)"`.
+        /// 9999x9999 interlaced PNG, held whole as 8-bit RGB"`.
         what: String,
         /// Bytes needed, when known before decoding.
         needed: Option<u64>,
@@ -104,15 +104,14 @@ impl fmt::Display for Error {
             ),
             ErrorKind::MemoryLimit { what, needed: Some(needed), max_memory_bytes } => write!(
                 f,
-                "image needs too much memory to decode: {what} takes {needed} bytes ({}), the limit is \
+                "image needs too much memory to decode ({what}): {needed} bytes in all ({}), the limit is \
                  {max_memory_bytes} bytes ({})",
                 mib(*needed),
                 mib(*max_memory_bytes)
             ),
             ErrorKind::MemoryLimit { what, needed: None, max_memory_bytes } => write!(
                 f,
-                "image needs too much memory to decode: {what} goes over the limit of {max_memory_bytes} \
-                 bytes ({})",
+                "image needs too much memory to decode ({what}): over the limit of {max_memory_bytes} bytes ({})",
                 mib(*max_memory_bytes)
             ),
             ErrorKind::Read { message } => write!(f, "cannot read the image: {message}"),

@@ -254,7 +254,7 @@ impl<'a> Header<'a> {
         let coefficients = u64::from(self.info.coefficient_bytes);
         if self.info.progressive != 0 {
             budget.take(coefficients, || {
-                format!("a {w}x{h} progressive JPEG, whose coefficients libjpeg holds for the whole image")
+                format!("the coefficients of a {w}x{h} progressive JPEG, held whole by libjpeg")
             })?;
         }
         let working = libjpeg_working_bytes(w, self.info.num_components);

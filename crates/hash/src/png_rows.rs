@@ -85,11 +85,11 @@ pub(crate) fn decode<R: BufRead + Seek>(r: R, limits: &Limits) -> Result<(u32, u
     let (mut decoder, layout) = decoder(r, limits)?;
     let mut budget = Budget::new(limits);
     layout.plan(&mut budget)?;
-    // What the png crate keeps from the chunks before the image data (in practice an eXIf
-    // chunk, which it cannot skip) counts against the limit it is given, and is then copied
-    // once more into its `Info`: half of what is left each.
-    let keep = usize::try_from(budget.left() / 2).unwrap_or(usize::MAX);
-    decoder.set_limits(png::Limits { bytes: keep });
+    // The png crate counts against the limit it is given the row it hands over (planned above)
+    // and what it keeps from the chunks before the image data: in practice an eXIf chunk,
+    // which it cannot skip, and then copies once more into its `Info`: half of what is left.
+    let keep = layout.row_bytes.saturating_add(budget.left() / 2);
+    decoder.set_limits(png::Limits { bytes: usize::try_from(keep).unwrap_or(usize::MAX) });
     let mut reader = decoder.read_info().map_err(|e| map_error(e, Some(&budget)))?;
     let (color, depth) = reader.output_color_type();
     let channels = color.samples();
