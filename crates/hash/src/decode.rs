@@ -15,7 +15,7 @@ use image::{DynamicImage, ImageDecoder};
 
 use crate::budget::Budget;
 use crate::pdq::{Filter, Filtered, Luminance, luma_row_gray, luma_row_rgb};
-use crate::{Error, ErrorKind, Limits, gif_rows, jpeg, png_rows, tiff_ifd};
+use crate::{Error, ErrorKind, Limits, gif_rows, jpeg, png_rows, tiff_ifd, webp_lossless};
 
 /// Image formats Vigie decodes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -140,34 +140,40 @@ pub(crate) fn probe_stream<R: BufRead + Seek>(
 }
 
 /// Opens a WebP and plans its decoding: the output (RGB, or RGBA with alpha), the decoder's
-/// own buffers, and a copy of the compressed data (`image-webp` reads a lossy frame's
-/// partitions whole). Returns the decoder, the dimensions and the output's channels.
+/// planes and canvases, what its lossless streams keep (counted by reading them up to their
+/// pixels, see [`webp_lossless`]), and a copy of the compressed data (`image-webp` reads a
+/// lossy frame's partitions whole). Returns the decoder, the dimensions and the output's
+/// channels.
 fn open_webp<R: BufRead + Seek>(
-    r: R,
+    mut r: R,
     len: u64,
     limits: &Limits,
     budget: &mut Budget,
 ) -> Result<(image_webp::WebPDecoder<R>, u32, u32, usize), Error> {
+    let lossless = webp_lossless::working_bytes(&mut r, len)?;
     let mut decoder = image_webp::WebPDecoder::new(r).map_err(|e| map_webp_error(e, budget))?;
     let (w, h) = decoder.dimensions();
     limits.check_pixels(u64::from(w), u64::from(h))?;
-    let channels = if decoder.has_alpha() { 4 } else { 3 };
+    let alpha = decoder.has_alpha();
+    let channels = if alpha { 4 } else { 3 };
     budget.take_filter(w, h)?;
     let pixels = u64::from(w) * u64::from(h);
-    let kind = if decoder.has_alpha() { "RGBA" } else { "RGB" };
+    let kind = if alpha { "RGBA" } else { "RGB" };
     budget.take(pixels * channels as u64, || format!("a {w}x{h} WebP, held whole as 8-bit {kind}"))?;
-    // Tenths of a byte a pixel besides the output: YUV planes in 16x16 macroblocks (1.5+), an
-    // alpha plane and its lossless decoding (5); a lossless image decoded in RGBA (4) with its
-    // transforms' sub-images; an animation's canvas and frame (4 + 4) on top of all that.
+    // Tenths of a byte a pixel besides the output: a lossy frame's YUV planes in 16x16
+    // macroblocks (1.5 and more) and an uncompressed alpha plane (1); a lossless image without
+    // alpha is decoded in RGBA (4) and then copied; an animation adds a canvas and a frame in
+    // RGBA (4 + 4).
     let (what, tenths) = if decoder.is_animated() {
-        ("an animated WebP's canvas and frame", 150)
+        ("an animated WebP's canvas and first frame", 110)
     } else if decoder.is_lossy() {
-        ("the lossy WebP decoder's planes", if decoder.has_alpha() { 70 } else { 20 })
+        ("the lossy WebP decoder's planes", if alpha { 30 } else { 20 })
     } else {
-        ("the lossless WebP decoder's buffers", 55)
+        ("the lossless WebP decoder's buffers", if alpha { 0 } else { 40 })
     };
     let working = (pixels * tenths).div_ceil(10) + len + (256 << 10);
     budget.take(working, || format!("{what} for {w}x{h} pixels"))?;
+    budget.take(lossless, || format!("the Huffman tables and transforms of a {w}x{h} lossless WebP"))?;
     Ok((decoder, w, h, channels))
 }
 

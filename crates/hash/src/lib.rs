@@ -69,6 +69,7 @@ mod pdq;
 mod png_rows;
 mod tiff_ifd;
 pub mod vpdq;
+mod webp_lossless;
 
 pub use decode::{Format, detect_format};
 pub use digest::{md5_hex, sha256_hex};
