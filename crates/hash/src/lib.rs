@@ -219,9 +219,9 @@ pub fn hash_image_bytes(bytes: &[u8], limits: &Limits) -> Result<ImageHashes, Er
     Ok(image_hashes(format, width, height, filtered))
 }
 
-/// [`hash_image_bytes`] on an image read from `reader` (from its current position to its
-/// end), e.g. a buffered file: the file is read as the decoder goes (JPEG through a 64 KiB
-/// buffer), never held whole.
+/// [`hash_image_bytes`] on an image read from `reader`, e.g. a buffered file: the whole stream,
+/// from its start (offsets inside TIFF and WebP files count from there), read as the decoder
+/// goes (JPEG through a 64 KiB buffer), never held whole.
 ///
 /// ```
 /// use std::io::{BufReader, Cursor};
@@ -253,12 +253,14 @@ pub struct ImageInfo {
     pub height: u32,
 }
 
-/// Reads an image's header from `reader` and checks it against `limits` without decoding the
-/// pixels: the size, the dimensions, and the memory decoding will take as far as the header
-/// tells (whole-image buffers, a progressive JPEG's coefficients, the hashing filter). Cheap
-/// in memory whatever the input (no pixel buffer, no ICC profile or metadata is kept), so it
-/// suits checking uploads as they arrive; [`hash_image_reader`] may still refuse the image for
-/// what only decoding reveals (corrupt data, oversized metadata).
+/// Reads an image's header from `reader` (the whole stream, from its start) and checks it
+/// against `limits` without decoding the pixels: the size, the dimensions, and the memory
+/// decoding will take as far as the header tells (whole-image buffers, a progressive JPEG's
+/// coefficients, a lossless WebP's Huffman tables, the hashing filter). It allocates no pixel
+/// buffer and inflates nothing; only a GIF's XMP and ICC data and a TIFF's tag values are read
+/// into memory, within the limit. It suits checking uploads as they arrive;
+/// [`hash_image_reader`] may still refuse the image for what only decoding reveals (corrupt
+/// data, oversized metadata).
 ///
 /// ```
 /// use std::io::Cursor;
@@ -280,14 +282,11 @@ pub fn read_image_info<R: BufRead + Seek>(mut reader: R, limits: &Limits) -> Res
     Ok(ImageInfo { format, width, height })
 }
 
-/// Measures the stream from its current position, checks its size and recognises its format;
-/// leaves it where it was.
+/// Measures the stream, checks its size and recognises its format; leaves it at its start.
 fn open_stream<R: BufRead + Seek>(reader: &mut R, limits: &Limits) -> Result<(Format, u64), Error> {
     let io = |e: std::io::Error| Error::new(ErrorKind::Read { message: e.to_string() });
-    let start = reader.stream_position().map_err(io)?;
-    let end = reader.seek(SeekFrom::End(0)).map_err(io)?;
-    reader.seek(SeekFrom::Start(start)).map_err(io)?;
-    let len = end.saturating_sub(start);
+    let len = reader.seek(SeekFrom::End(0)).map_err(io)?;
+    reader.seek(SeekFrom::Start(0)).map_err(io)?;
     limits.check_bytes(len)?;
     let mut head = [0u8; 16];
     let mut got = 0;
@@ -299,7 +298,7 @@ fn open_stream<R: BufRead + Seek>(reader: &mut R, limits: &Limits) -> Result<(Fo
             Err(e) => return Err(io(e)),
         }
     }
-    reader.seek(SeekFrom::Start(start)).map_err(io)?;
+    reader.seek(SeekFrom::Start(0)).map_err(io)?;
     let format = detect_format(&head[..got]).ok_or_else(|| Error::new(ErrorKind::UnsupportedFormat))?;
     Ok((format, len))
 }

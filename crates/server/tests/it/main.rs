@@ -6,6 +6,7 @@ mod support;
 mod bad_input;
 mod banks;
 mod console;
+mod image_bombs;
 mod intake;
 mod organisations;
 mod report_form;
