@@ -183,8 +183,7 @@ fn open_bmp<R: BufRead + Seek>(
     limits: &Limits,
     budget: &mut Budget,
 ) -> Result<image::codecs::bmp::BmpDecoder<R>, Error> {
-    let decoder =
-        image::codecs::bmp::BmpDecoder::new(r).map_err(|e| map_image_error(Format::Bmp, e, budget))?;
+    let decoder = image::codecs::bmp::BmpDecoder::new(r).map_err(|e| map_image_error(Format::Bmp, e, budget))?;
     let (w, h) = decoder.dimensions();
     limits.check_pixels(u64::from(w), u64::from(h))?;
     budget.take_filter(w, h)?;
@@ -204,8 +203,7 @@ fn open_tiff<R: BufRead + Seek>(
 ) -> Result<image::codecs::tiff::TiffDecoder<R>, Error> {
     let directory = tiff_ifd::scan(&mut r, len)?;
     budget.take(directory.tag_bytes, || "the tag values of this TIFF (strip offsets and the like)".into())?;
-    let mut decoder =
-        image::codecs::tiff::TiffDecoder::new(r).map_err(|e| map_image_error(Format::Tiff, e, budget))?;
+    let mut decoder = image::codecs::tiff::TiffDecoder::new(r).map_err(|e| map_image_error(Format::Tiff, e, budget))?;
     let (w, h) = decoder.dimensions();
     limits.check_pixels(u64::from(w), u64::from(h))?;
     budget.take_filter(w, h)?;
@@ -214,8 +212,7 @@ fn open_tiff<R: BufRead + Seek>(
     budget.take(output, || format!("a {w}x{h} TIFF, held whole as {color:?}"))?;
     // What `image` reads the samples into first (CMYK takes 4 or 8 bytes a pixel).
     let original = decoder.original_color_type();
-    let as_read =
-        (u64::from(w) * u64::from(h)).saturating_mul(u64::from(original.bits_per_pixel()).div_ceil(8).max(1));
+    let as_read = (u64::from(w) * u64::from(h)).saturating_mul(u64::from(original.bits_per_pixel()).div_ceil(8).max(1));
     budget.take(as_read, || format!("a {w}x{h} TIFF, held whole as read ({original:?})"))?;
     // Strips and tiles are decompressed as they are read (LZW, Deflate, PackBits, Fax), through
     // buffers of at most 32 KiB; the crate's "intermediate buffer" limit only checks a chunk's
@@ -280,7 +277,11 @@ pub(crate) fn narrow16(format: Format) -> fn(u16) -> u8 {
 fn feed8(filter: &mut Filter, data: &[u8], w: usize, c: usize) {
     for row in data.chunks_exact(w * c) {
         let out = filter.next_row_mut();
-        if c >= 3 { luma_row_rgb(row, c, out) } else { luma_row_gray(row, c, out) }
+        if c >= 3 {
+            luma_row_rgb(row, c, out)
+        } else {
+            luma_row_gray(row, c, out)
+        }
         filter.commit_row();
     }
 }
@@ -304,7 +305,11 @@ fn filter_image(format: Format, img: &DynamicImage) -> Option<Filtered> {
                 *t = narrow(v);
             }
             let out = filter.next_row_mut();
-            if c >= 3 { luma_row_rgb(&tmp, c, out) } else { luma_row_gray(&tmp, c, out) }
+            if c >= 3 {
+                luma_row_rgb(&tmp, c, out)
+            } else {
+                luma_row_gray(&tmp, c, out)
+            }
             filter.commit_row();
         }
     }

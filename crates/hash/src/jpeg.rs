@@ -84,10 +84,12 @@ unsafe extern "C" fn read_source(ctx: *mut c_void, buf: *mut u8, len: usize) -> 
     }
     // SAFETY: libjpeg passes its own buffer of `len` bytes.
     let buf = unsafe { std::slice::from_raw_parts_mut(buf, len) };
-    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| loop {
-        match source.reader.read(buf) {
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            other => break other,
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        loop {
+            match source.reader.read(buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                other => break other,
+            }
         }
     }));
     match read {
@@ -203,8 +205,7 @@ impl<'a> Header<'a> {
         let mut source = None;
         let rc = match input {
             Input::Bytes(data) => {
-                let len =
-                    c_ulong::try_from(data.len()).map_err(|_| Error::decode(Format::Jpeg, "input too long"))?;
+                let len = c_ulong::try_from(data.len()).map_err(|_| Error::decode(Format::Jpeg, "input too long"))?;
                 // SAFETY: `data` outlives the Header (its lifetime `'a`), which owns `dec`; libjpeg
                 // only reads `len` bytes from it.
                 unsafe { vigie_jpeg_read_header(dec.0, data.as_ptr(), len, &mut info) }
@@ -287,15 +288,7 @@ impl<'a> Header<'a> {
         let stride = (width as usize)
             .checked_mul(expected_comps)
             .ok_or_else(|| Error::decode(Format::Jpeg, "image too wide"))?;
-        Ok(Reader {
-            header: self,
-            width,
-            height,
-            out_space,
-            stride,
-            rows_read: 0,
-            max_memory_bytes: budget.max(),
-        })
+        Ok(Reader { header: self, width, height, out_space, stride, rows_read: 0, max_memory_bytes: budget.max() })
     }
 }
 

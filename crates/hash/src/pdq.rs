@@ -703,10 +703,7 @@ impl Filter {
         let ring_rows = (vg.w + 1 + LANES).min(h);
         let rows = (2 * batch_cap + ring_rows + 3) as u64;
         let lanes = 2 * LANES as u64;
-        fixed
-            + f32s(w).saturating_mul(rows + lanes)
-            + f32s(ring_rows * 64)
-            + f32s(64 * LANES)
+        fixed + f32s(w).saturating_mul(rows + lanes) + f32s(ring_rows * 64) + f32s(64 * LANES)
     }
 
     /// [`Filter::new`] choosing the kernels (at most what the CPU supports).

@@ -125,7 +125,11 @@ pub(crate) fn decode<R: BufRead + Seek>(r: R, limits: &Limits) -> Result<(u32, u
         if w > 0 {
             for row in image.chunks_exact(w * kept) {
                 let out = filter.next_row_mut();
-                if kept == 3 { luma_row_rgb(row, 3, out) } else { luma_row_gray(row, 1, out) }
+                if kept == 3 {
+                    luma_row_rgb(row, 3, out)
+                } else {
+                    luma_row_gray(row, 1, out)
+                }
                 filter.commit_row();
             }
         }
@@ -142,7 +146,11 @@ pub(crate) fn decode<R: BufRead + Seek>(r: R, limits: &Limits) -> Result<(u32, u
                 data
             };
             let out = filter.next_row_mut();
-            if channels >= 3 { luma_row_rgb(pixels, channels, out) } else { luma_row_gray(pixels, channels, out) }
+            if channels >= 3 {
+                luma_row_rgb(pixels, channels, out)
+            } else {
+                luma_row_gray(pixels, channels, out)
+            }
             filter.commit_row();
             rows += 1;
         }

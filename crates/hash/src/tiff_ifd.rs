@@ -16,9 +16,8 @@ use crate::{Error, ErrorKind, Format};
 
 /// The tags `tiff` reads when it opens an image (`Image::from_reader` in tiff 0.11), and
 /// `image`'s TIFF decoder after it (SampleFormat).
-const READ_TAGS: [u16; 19] = [
-    256, 257, 258, 259, 262, 273, 277, 278, 279, 284, 317, 322, 323, 324, 325, 338, 339, 347, 530,
-];
+const READ_TAGS: [u16; 19] =
+    [256, 257, 258, 259, 262, 273, 277, 278, 279, 284, 317, 322, 323, 324, 325, 338, 339, 347, 530];
 const COMPRESSION: u16 = 259;
 /// Old-style and modern JPEG compression.
 const JPEG_COMPRESSIONS: [u16; 2] = [6, 7];

@@ -56,14 +56,15 @@ fn scan_file<R: BufRead + Seek>(r: &mut R, start: u64, len: u64) -> Result<u64, 
     if &header[..4] != b"RIFF" || &header[8..] != b"WEBP" {
         return Err(corrupt("not a RIFF WebP"));
     }
-    let end = len.min(12 + u64::from(u32::from_le_bytes([header[4], header[5], header[6], header[7]])));
+    let end = len.min(8 + u64::from(u32::from_le_bytes([header[4], header[5], header[6], header[7]])));
     let mut at = 12u64;
     let mut total = 0u64;
     let mut first = true;
     let (mut canvas, mut scanned_vp8l, mut scanned_alph) = ((0u16, 0u16), false, false);
     while at + 8 <= end {
         r.seek(SeekFrom::Start(start + at)).map_err(io)?;
-        let chunk: [u8; 8] = read_array(r)?;
+        // A chunk header cut short ends the walk, as it ends `image-webp`'s.
+        let Ok(chunk) = read_array::<8>(r) else { break };
         let size = u64::from(u32::from_le_bytes([chunk[4], chunk[5], chunk[6], chunk[7]]));
         let data = at + 8;
         match &chunk[..4] {

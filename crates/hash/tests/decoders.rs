@@ -10,7 +10,9 @@ use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
 
 use common::craft::*;
 use common::read;
-use vigie_hash::{ErrorKind, Limits, hash_gray, hash_image_bytes, hash_image_reader, hash_rgb, hash_rgba, read_image_info};
+use vigie_hash::{
+    ErrorKind, Limits, hash_gray, hash_image_bytes, hash_image_reader, hash_rgb, hash_rgba, read_image_info,
+};
 
 /// Hash of what `image` decodes from `bytes` (the decoders used before PNG and GIF streamed).
 fn hash_through_image(bytes: &[u8]) -> vigie_hash::PdqHash {
@@ -28,7 +30,16 @@ fn hash(bytes: &[u8]) -> vigie_hash::PdqHash {
 #[test]
 fn interlaced_png_hashes_like_the_same_pixels_not_interlaced() {
     // (colour type, bit depth, bytes per pixel), at sizes that leave Adam7 passes empty.
-    let modes = [(GREY, 8, 1), (GREY, 16, 2), (GREY_ALPHA, 8, 2), (GREY_ALPHA, 16, 4), (RGB, 8, 3), (RGB, 16, 6), (RGBA, 8, 4), (RGBA, 16, 8)];
+    let modes = [
+        (GREY, 8, 1),
+        (GREY, 16, 2),
+        (GREY_ALPHA, 8, 2),
+        (GREY_ALPHA, 16, 4),
+        (RGB, 8, 3),
+        (RGB, 16, 6),
+        (RGBA, 8, 4),
+        (RGBA, 16, 8),
+    ];
     for (w, h) in [(61u32, 47u32), (9, 1), (1, 9), (3, 2), (130, 66)] {
         for (color, depth, bpp) in modes {
             let pixels = noise(w as usize * h as usize * bpp, w * 31 + h + u32::from(color));
@@ -72,22 +83,23 @@ fn encode_gif(screen: (u16, u16), palette: &[u8], frame: gif::Frame<'_>) -> Vec<
 fn gif_first_frames_hash_as_image_drew_them() {
     let palette: Vec<u8> = noise(3 * 16, 5);
     let (sw, sh) = (120u16, 90u16);
-    let frame = |left: u16, top: u16, width: u16, height: u16, interlaced: bool, local: bool, transparent: Option<u8>| {
-        // Indices 0..16 plus a few past the palette (drawn as transparent black).
-        let buffer: Vec<u8> =
-            noise(usize::from(width) * usize::from(height), u32::from(left) + 7).iter().map(|v| v % 20).collect();
-        gif::Frame {
-            left,
-            top,
-            width,
-            height,
-            interlaced,
-            transparent,
-            palette: local.then(|| noise(3 * 16, 9)),
-            buffer: buffer.into(),
-            ..gif::Frame::default()
-        }
-    };
+    let frame =
+        |left: u16, top: u16, width: u16, height: u16, interlaced: bool, local: bool, transparent: Option<u8>| {
+            // Indices 0..16 plus a few past the palette (drawn as transparent black).
+            let buffer: Vec<u8> =
+                noise(usize::from(width) * usize::from(height), u32::from(left) + 7).iter().map(|v| v % 20).collect();
+            gif::Frame {
+                left,
+                top,
+                width,
+                height,
+                interlaced,
+                transparent,
+                palette: local.then(|| noise(3 * 16, 9)),
+                buffer: buffer.into(),
+                ..gif::Frame::default()
+            }
+        };
     let cases = [
         ("the whole screen", frame(0, 0, sw, sh, false, false, None)),
         ("interlaced", frame(0, 0, sw, sh, true, false, None)),
@@ -120,7 +132,8 @@ fn whole_image_formats_read_from_a_stream_hash_as_from_memory() {
     float.write_to(&mut Cursor::new(&mut tiff), image::ImageFormat::Tiff).unwrap();
     let converted = image::DynamicImage::ImageRgb32F(float).to_rgb8();
     assert_eq!(hash(&tiff), hash_rgb(83, 59, converted.as_raw()).unwrap().hash);
-    for name in ["pdq/data/misc-images/modes/PA.webp", "pdq/data/misc-images/modes/F.webp", "pdq/data/misc-images/small.jpg"]
+    for name in
+        ["pdq/data/misc-images/modes/PA.webp", "pdq/data/misc-images/modes/F.webp", "pdq/data/misc-images/small.jpg"]
     {
         let bytes = read(name);
         hash(&bytes);
@@ -154,21 +167,29 @@ impl Seek for FailingReader {
 fn read_errors_are_reported_as_such() {
     let pixels = noise(300 * 200 * 3, 4);
     let rgb = image::RgbImage::from_raw(300, 200, pixels).unwrap();
-    let mut files: Vec<(String, Vec<u8>)> = [image::ImageFormat::Png, image::ImageFormat::Bmp, image::ImageFormat::Tiff]
-        .into_iter()
-        .map(|format| {
-            let mut bytes = Vec::new();
-            rgb.write_to(&mut Cursor::new(&mut bytes), format).unwrap();
-            (format!("{format:?}"), bytes)
-        })
-        .collect();
+    let mut files: Vec<(String, Vec<u8>)> =
+        [image::ImageFormat::Png, image::ImageFormat::Bmp, image::ImageFormat::Tiff]
+            .into_iter()
+            .map(|format| {
+                let mut bytes = Vec::new();
+                rgb.write_to(&mut Cursor::new(&mut bytes), format).unwrap();
+                (format!("{format:?}"), bytes)
+            })
+            .collect();
     files.push(("JPEG".into(), read("pdq/data/bridge-mods/aaa-orig.jpg")));
-    files.push(("GIF".into(), encode_gif((64, 64), &noise(48, 1), gif::Frame {
-        width: 64,
-        height: 64,
-        buffer: noise(64 * 64, 2).iter().map(|v| v % 16).collect::<Vec<u8>>().into(),
-        ..gif::Frame::default()
-    })));
+    files.push((
+        "GIF".into(),
+        encode_gif(
+            (64, 64),
+            &noise(48, 1),
+            gif::Frame {
+                width: 64,
+                height: 64,
+                buffer: noise(64 * 64, 2).iter().map(|v| v % 16).collect::<Vec<u8>>().into(),
+                ..gif::Frame::default()
+            },
+        ),
+    ));
     for (name, bytes) in files {
         let good = bytes.len() as u64 / 2;
         let reader = BufReader::with_capacity(64, FailingReader { data: Cursor::new(bytes), good });
@@ -242,7 +263,8 @@ fn peak<T>(f: impl FnOnce() -> T) -> (T, u64) {
 /// The smallest memory limit under which the header check accepts `bytes`: what the decode
 /// plans to allocate.
 fn planned(bytes: &[u8]) -> u64 {
-    let accepts = |max| read_image_info(Cursor::new(bytes), &Limits { max_memory_bytes: max, ..Limits::default() }).is_ok();
+    let accepts =
+        |max| read_image_info(Cursor::new(bytes), &Limits { max_memory_bytes: max, ..Limits::default() }).is_ok();
     let (mut low, mut high) = (0u64, 1 << 32);
     assert!(accepts(high), "refused even under 4 GiB");
     while high - low > 1 {
@@ -264,7 +286,8 @@ fn the_memory_planned_from_the_header_covers_what_decoding_allocates() {
         ("RGB16", image::DynamicImage::ImageRgb8(rgb.clone()).to_rgb16().into()),
         ("RGB32F", image::DynamicImage::ImageRgb8(rgb.clone()).to_rgb32f().into()),
     ] {
-        for format in [image::ImageFormat::Png, image::ImageFormat::Bmp, image::ImageFormat::Tiff, image::ImageFormat::WebP]
+        for format in
+            [image::ImageFormat::Png, image::ImageFormat::Bmp, image::ImageFormat::Tiff, image::ImageFormat::WebP]
         {
             let mut bytes = Vec::new();
             if img.write_to(&mut Cursor::new(&mut bytes), format).is_ok() {
@@ -276,10 +299,20 @@ fn the_memory_planned_from_the_header_covers_what_decoding_allocates() {
     files.push(("interlaced PNG RGBA16".into(), interlaced_png(w, h, 16, RGBA, 8, &samples)));
     let indices: Vec<u8> = noise(w as usize * h as usize, 6).iter().map(|v| v % 16).collect();
     for interlaced in [false, true] {
-        let frame = gif::Frame { width: w as u16, height: h as u16, interlaced, buffer: indices.clone().into(), ..gif::Frame::default() };
+        let frame = gif::Frame {
+            width: w as u16,
+            height: h as u16,
+            interlaced,
+            buffer: indices.clone().into(),
+            ..gif::Frame::default()
+        };
         files.push((format!("GIF interlaced={interlaced}"), encode_gif((w as u16, h as u16), &noise(48, 2), frame)));
     }
-    for name in ["pdq/data/misc-images/modes/PA.webp", "pdq/data/misc-images/modes/F.webp", "pdq/data/misc-images/modes/HSV.webp"] {
+    for name in [
+        "pdq/data/misc-images/modes/PA.webp",
+        "pdq/data/misc-images/modes/F.webp",
+        "pdq/data/misc-images/modes/HSV.webp",
+    ] {
         files.push((name.into(), read(name)));
     }
     for (name, bytes) in files {

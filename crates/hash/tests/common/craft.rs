@@ -34,7 +34,15 @@ pub const GREY_ALPHA: u8 = 4;
 pub const RGBA: u8 = 6;
 
 /// A PNG: signature, IHDR, `chunks` (placed before the image data), IDAT, IEND.
-pub fn png(width: u32, height: u32, depth: u8, color: u8, interlaced: bool, chunks: &[Vec<u8>], idat: &[u8]) -> Vec<u8> {
+pub fn png(
+    width: u32,
+    height: u32,
+    depth: u8,
+    color: u8,
+    interlaced: bool,
+    chunks: &[Vec<u8>],
+    idat: &[u8],
+) -> Vec<u8> {
     let mut ihdr = width.to_be_bytes().to_vec();
     ihdr.extend_from_slice(&height.to_be_bytes());
     ihdr.extend_from_slice(&[depth, color, 0, 0, u8::from(interlaced)]);
@@ -162,7 +170,13 @@ pub fn jpeg_with_app_segments(jpeg: &[u8], count: usize) -> Vec<u8> {
 
 /// A GIF with a global palette of two colours and one frame of `frame_width x frame_height`
 /// at (`left`, `top`), whose image data is `lzw` (sub-blocks are made here).
-pub fn gif(screen: (u16, u16), frame: (u16, u16, u16, u16), interlaced: bool, extensions: &[Vec<u8>], lzw: &[u8]) -> Vec<u8> {
+pub fn gif(
+    screen: (u16, u16),
+    frame: (u16, u16, u16, u16),
+    interlaced: bool,
+    extensions: &[Vec<u8>],
+    lzw: &[u8],
+) -> Vec<u8> {
     let mut out = b"GIF89a".to_vec();
     out.extend_from_slice(&screen.0.to_le_bytes());
     out.extend_from_slice(&screen.1.to_le_bytes());

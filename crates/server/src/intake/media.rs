@@ -185,9 +185,7 @@ fn check_image_header(path: &Path, limits: &vigie_hash::Limits) -> Result<(), Re
                 Err(ReceiveError::BadImage(format!("is refused: {error}")))
             }
             vigie_hash::ErrorKind::UnsupportedFormat => Err(ReceiveError::BadImage("is not a readable image".into())),
-            _ => Err(ReceiveError::BadImage(
-                "is an image whose header cannot be read (truncated or corrupt)".into(),
-            )),
+            _ => Err(ReceiveError::BadImage("is an image whose header cannot be read (truncated or corrupt)".into())),
         },
     }
 }

@@ -429,8 +429,7 @@ pub async fn vet_media(
         permits.acquire().await.map_err(|error| media::ReceiveError::Io(std::io::Error::other(error.to_string())))?;
     let path = intake.media.path_of(&file.sha256);
     let hashed = tokio::task::spawn_blocking(move || {
-        std::fs::File::open(&path)
-            .map(|file| vigie_hash::hash_image_reader(std::io::BufReader::new(file), &limits))
+        std::fs::File::open(&path).map(|file| vigie_hash::hash_image_reader(std::io::BufReader::new(file), &limits))
     })
     .await
     .map_err(|error| media::ReceiveError::Io(std::io::Error::other(error.to_string())))??;

@@ -105,7 +105,9 @@ async fn report_with_file(app: &TestApp, name: &str, bytes: &[u8]) -> Reply {
     let boundary = "bomb-boundary";
     let mut body = Vec::new();
     for (field, value) in [("csrf", csrf.as_str()), ("category", "propaganda"), ("url", "https://v.example.net/bomb")] {
-        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"\r\n\r\n{value}\r\n").bytes());
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"\r\n\r\n{value}\r\n").bytes(),
+        );
     }
     body.extend(
         format!(
