@@ -308,6 +308,21 @@ fn the_memory_planned_from_the_header_covers_what_decoding_allocates() {
         };
         files.push((format!("GIF interlaced={interlaced}"), encode_gif((w as u16, h as u16), &noise(48, 2), frame)));
     }
+    // An animation of two lossless frames, and a lossy image with a lossless alpha plane.
+    let lossless = |seed: u32, width: u32, height: u32| {
+        let rgba =
+            image::RgbaImage::from_raw(width, height, noise(width as usize * height as usize * 4, seed)).unwrap();
+        let mut bytes = Vec::new();
+        rgba.write_to(&mut Cursor::new(&mut bytes), image::ImageFormat::WebP).unwrap();
+        webp_chunk(&bytes, b"VP8L")
+    };
+    files.push(("animated WebP".into(), webp_animated(w, h, &[lossless(1, w, h), lossless(2, w, h)])));
+    let lossy = read("pdq/data/misc-images/modes/F.webp");
+    let decoded = image::load_from_memory(&lossy).unwrap();
+    let (lw, lh) = (decoded.width(), decoded.height());
+    let with_alpha = webp_lossy_with_alpha(lw, lh, &webp_chunk(&lossy, b"VP8 "), &lossless(3, lw, lh));
+    assert!(hash_image_bytes(&with_alpha, &Limits::default()).is_ok(), "the crafted alpha plane decodes");
+    files.push(("lossy WebP with lossless alpha".into(), with_alpha));
     for name in [
         "pdq/data/misc-images/modes/PA.webp",
         "pdq/data/misc-images/modes/F.webp",

@@ -382,3 +382,73 @@ pub fn webp_huffman_group_bomb(groups: u32) -> Vec<u8> {
     }
     webp(b"VP8L", &w.finish())
 }
+
+/// The data of the first `fourcc` chunk of a RIFF WebP.
+pub fn webp_chunk(file: &[u8], fourcc: &[u8; 4]) -> Vec<u8> {
+    let mut at = 12;
+    while at + 8 <= file.len() {
+        let size = u32::from_le_bytes(file[at + 4..at + 8].try_into().unwrap()) as usize;
+        if &file[at..at + 4] == fourcc {
+            return file[at + 8..at + 8 + size].to_vec();
+        }
+        at += 8 + size + size % 2;
+    }
+    panic!("no {fourcc:?} chunk")
+}
+
+fn riff_chunk(fourcc: &[u8; 4], data: &[u8]) -> Vec<u8> {
+    let mut out = fourcc.to_vec();
+    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    out.extend_from_slice(data);
+    if data.len() % 2 == 1 {
+        out.push(0);
+    }
+    out
+}
+
+fn u24le(v: u32) -> [u8; 3] {
+    [v as u8, (v >> 8) as u8, (v >> 16) as u8]
+}
+
+/// An extended WebP (VP8X with `flags`, a `width x height` canvas) holding `chunks`.
+pub fn webp_extended(flags: u8, width: u32, height: u32, chunks: &[Vec<u8>]) -> Vec<u8> {
+    let mut vp8x = vec![flags, 0, 0, 0];
+    vp8x.extend_from_slice(&u24le(width - 1));
+    vp8x.extend_from_slice(&u24le(height - 1));
+    let mut body = b"WEBP".to_vec();
+    body.extend(riff_chunk(b"VP8X", &vp8x));
+    for chunk in chunks {
+        body.extend_from_slice(chunk);
+    }
+    let mut out = b"RIFF".to_vec();
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend(body);
+    out
+}
+
+/// An animated WebP of `frames` lossless frames covering the canvas (VP8L chunks, e.g. from
+/// `webp_chunk` of an encoded image).
+pub fn webp_animated(width: u32, height: u32, frames: &[Vec<u8>]) -> Vec<u8> {
+    let mut chunks = vec![riff_chunk(b"ANIM", &[0, 0, 0, 0, 0, 0])];
+    for vp8l in frames {
+        let mut anmf = Vec::new();
+        anmf.extend_from_slice(&u24le(0));
+        anmf.extend_from_slice(&u24le(0));
+        anmf.extend_from_slice(&u24le(width - 1));
+        anmf.extend_from_slice(&u24le(height - 1));
+        anmf.extend_from_slice(&u24le(100));
+        anmf.push(0);
+        anmf.extend(riff_chunk(b"VP8L", vp8l));
+        chunks.push(riff_chunk(b"ANMF", &anmf));
+    }
+    webp_extended(0x12, width, height, &chunks)
+}
+
+/// A lossy WebP with an alpha plane compressed losslessly: `vp8` (a VP8 chunk's data) and
+/// `alpha_vp8l` (a VP8L chunk's data whose green channel is the alpha; its 5-byte header is
+/// dropped, as the alpha stream has none).
+pub fn webp_lossy_with_alpha(width: u32, height: u32, vp8: &[u8], alpha_vp8l: &[u8]) -> Vec<u8> {
+    let mut alph = vec![1u8];
+    alph.extend_from_slice(&alpha_vp8l[5..]);
+    webp_extended(0x10, width, height, &[riff_chunk(b"ALPH", &alph), riff_chunk(b"VP8 ", vp8)])
+}
