@@ -252,7 +252,7 @@ impl<'a> Header<'a> {
     /// libjpeg may allocate.
     pub(crate) fn plan(&self, budget: &mut Budget) -> Result<u64, Error> {
         let (w, h) = (self.info.width, self.info.height);
-        let coefficients = u64::from(self.info.coefficient_bytes);
+        let coefficients = self.info.coefficient_bytes;
         if self.info.progressive != 0 {
             budget.take(coefficients, || {
                 format!("the coefficients of a {w}x{h} progressive JPEG, held whole by libjpeg")
