@@ -5,13 +5,14 @@
 # case, and prints the server's peak resident memory (VmHWM) for each, with the answer.
 #
 # usage: bench/faults/bombs.sh [PORT]      (default 18081; files go to bench/out/faults/)
-# Needs: curl, python3; builds target/release/vigie when it is missing.
+# Needs: curl, python3; builds target/release/vigie when it is missing (VIGIE=path/to/vigie
+# measures another build).
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
 port="${1:-18081}"
 out=bench/out/faults
-vigie=target/release/vigie
+vigie="${VIGIE:-target/release/vigie}"
 base="http://127.0.0.1:$port"
 work=$(mktemp -d /tmp/vigie-faults.XXXXXX)
 trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -75,10 +76,10 @@ via_api() {
 
 # What the answer says: the API's problem detail for the file, or the form's error.
 outcome() {
-    if grep -q '"errors"' "$work/answer"; then
+    if [ "$(head -c1 "$work/answer")" = "{" ] && grep -q '"errors"' "$work/answer"; then
         python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["errors"][0]; print(e["message"][:150])' "$work/answer"
     elif grep -q 'id="errors"' "$work/answer"; then
-        grep -o 'the image cannot be read[^<]*' "$work/answer" | head -1
+        grep -o 'the image cannot be read[^<]*' "$work/answer" | head -1 || echo "form error"
     else
         echo "accepted"
     fi
