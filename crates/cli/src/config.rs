@@ -121,6 +121,8 @@ struct LimitsFile {
     image_memory_bytes: Option<u64>,
     index_sync_seconds: Option<u64>,
     media_bytes: Option<u64>,
+    header_timeout_seconds: Option<u64>,
+    max_connections: Option<usize>,
 }
 
 /// An annotated example of the file, printed by `vigie config example`.
@@ -142,6 +144,8 @@ json_body_bytes = 1048576
 login_attempts_per_minute = 10
 session_hours = 12
 request_timeout_seconds = 30
+header_timeout_seconds = 15                # to send a request's headers; also the keep-alive idle time
+max_connections = 4096                     # at once; capped below the open-file limit
 upload_bytes = 67108864                    # media to match, signal files to import
 image_pixels = 100000000                   # decoded images larger than this are refused
 image_memory_bytes = 100663296             # memory one image decode may take (whole-image formats, metadata)
@@ -240,6 +244,14 @@ pub fn resolve(
         index_sync_interval: limits
             .index_sync_seconds
             .map_or(defaults.index_sync_interval, |seconds| std::time::Duration::from_secs(seconds.max(1))),
+        connections: vigie_server::ConnectionLimits {
+            header_read_timeout: limits
+                .header_timeout_seconds
+                .map_or(defaults.connections.header_read_timeout, |seconds| {
+                    std::time::Duration::from_secs(seconds.max(1))
+                }),
+            max_connections: limits.max_connections.unwrap_or(defaults.connections.max_connections).max(1),
+        },
     };
     let operator_defaults = vigie_server::bootstrap::OperatorSettings::default();
     let operator = vigie_server::bootstrap::OperatorSettings {

@@ -61,6 +61,36 @@ async fn return_freed_memory(shutdown: CancellationToken) {
     }
 }
 
+/// File descriptors kept beside client connections.
+const OPEN_FILES_RESERVED: u64 = 256;
+
+/// Raises this process's open-file limit to its hard limit (often 1,024 by default, far below
+/// what the hard limit allows) and returns the limit in force.
+fn raise_open_file_limit() -> Option<u64> {
+    #[cfg(unix)]
+    {
+        let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        // SAFETY: getrlimit and setrlimit only read and write the struct passed by pointer, which
+        // lives on this stack frame for the duration of each call.
+        unsafe {
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+                return None;
+            }
+            if limit.rlim_cur < limit.rlim_max {
+                let raised = libc::rlimit { rlim_cur: limit.rlim_max, rlim_max: limit.rlim_max };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                    limit = raised;
+                }
+            }
+        }
+        if limit.rlim_cur == libc::RLIM_INFINITY { None } else { Some(limit.rlim_cur) }
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
 pub async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
     init_logging(settings.log_format);
     tracing::info!(database = %settings.database_url, data_dir = %settings.data_dir.display(), "starting Vigie {}", env!("CARGO_PKG_VERSION"));
@@ -96,6 +126,21 @@ pub async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
     let address = listener.local_addr()?;
     let request_timeout = settings.server.request_timeout;
+    let mut connection_limits = settings.server.connections;
+    let open_files = raise_open_file_limit();
+    if let Some(open_files) = open_files {
+        // Room beside the connections for the database, media files, ffmpeg's pipes and logs.
+        let room = usize::try_from(open_files.saturating_sub(OPEN_FILES_RESERVED)).unwrap_or(usize::MAX).max(16);
+        if connection_limits.max_connections > room {
+            tracing::warn!(
+                configured = connection_limits.max_connections,
+                open_file_limit = open_files,
+                serving = room,
+                "fewer connections than configured: the open-file limit is too low (raise its hard limit)"
+            );
+            connection_limits.max_connections = room;
+        }
+    }
     let sync_interval = settings.server.index_sync_interval;
     let loading = std::time::Instant::now();
     let state = AppState::load(store.clone(), settings.server).await.context("loading the hash banks failed")?;
@@ -111,12 +156,14 @@ pub async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
     }
     let worker_state = state.clone();
     let media_state = state.clone();
+    let collector_state = state.clone();
     let router = vigie_server::router(state);
     tracing::info!(%address, "listening; console at http://{address}/console, API docs at http://{address}/docs");
     let shutdown = CancellationToken::new();
-    let server = tokio::spawn(vigie_server::serve(listener, router, shutdown.clone()));
+    let server = tokio::spawn(vigie_server::serve(listener, router, connection_limits, shutdown.clone()));
     let sync = tokio::spawn(vigie_server::workers::index_sync::run(worker_state, sync_interval, shutdown.clone()));
     let media = tokio::spawn(vigie_server::workers::media::run(media_state, shutdown.clone()));
+    let collector = tokio::spawn(vigie_server::workers::media_collector::run(collector_state, shutdown.clone()));
     let trim = tokio::spawn(return_freed_memory(shutdown.clone()));
     shutdown_signal().await;
     tracing::info!("shutting down: finishing requests in flight");
@@ -130,8 +177,25 @@ pub async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
     }
     let _ = sync.await;
     let _ = media.await;
+    let _ = collector.await;
     let _ = trim.await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(unix)]
+    #[test]
+    fn the_open_file_limit_is_raised_to_its_hard_limit() {
+        let in_force = super::raise_open_file_limit();
+        let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        // SAFETY: getrlimit writes the struct on this stack frame.
+        assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) }, 0);
+        assert_eq!(limit.rlim_cur, limit.rlim_max);
+        if limit.rlim_cur != libc::RLIM_INFINITY {
+            assert_eq!(in_force, Some(limit.rlim_cur));
+        }
+    }
 }

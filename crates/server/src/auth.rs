@@ -126,8 +126,23 @@ impl TokenCache {
     }
 }
 
+/// The key a client address counts under in rate limits: an IPv4 address as itself (also when
+/// it arrives IPv4-mapped), an IPv6 address by its /64, the block one subscriber usually holds,
+/// so that rotating addresses within it does not escape a limit.
+pub fn rate_limit_key(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6((u128::from(v6) & !((1_u128 << 64) - 1)).into()),
+        },
+        v4 => v4,
+    }
+}
+
 /// Limits login attempts per client address and per account, so that neither one address
-/// trying many accounts nor many addresses trying one account gets far.
+/// trying many accounts nor many addresses trying one account gets far. Accounts count under
+/// the normalised email the account lookup uses, so spellings of one address (case, padding)
+/// share one count.
 pub struct LoginLimiter {
     per_address: DefaultKeyedRateLimiter<IpAddr>,
     per_account: DefaultKeyedRateLimiter<String>,
@@ -141,10 +156,11 @@ impl LoginLimiter {
         Self { per_address: RateLimiter::keyed(quota), per_account: RateLimiter::keyed(quota) }
     }
 
-    /// Counts one attempt; `false` when over the limit.
-    pub fn allow(&self, address: IpAddr, account: &str) -> bool {
-        let address_ok = self.per_address.check_key(&address).is_ok();
-        let account_ok = self.per_account.check_key(&account.to_lowercase()).is_ok();
+    /// Counts one attempt at `account` (`None` when the text is no valid email, so no account
+    /// can match it: only the address counts); `false` when over the limit.
+    pub fn allow(&self, address: IpAddr, account: Option<&vigie_domain::validate::Email>) -> bool {
+        let address_ok = self.per_address.check_key(&rate_limit_key(address)).is_ok();
+        let account_ok = account.is_none_or(|email| self.per_account.check_key(&email.as_str().to_owned()).is_ok());
         self.per_address.retain_recent();
         self.per_account.retain_recent();
         address_ok && account_ok
@@ -172,14 +188,39 @@ mod tests {
         assert_ne!(password, generate_password());
     }
 
+    fn email(text: &str) -> vigie_domain::validate::Email {
+        vigie_domain::validate::Email::parse(text).unwrap()
+    }
+
     #[test]
     fn limiter_blocks_after_quota() {
         let limiter = LoginLimiter::new(3);
         let address: IpAddr = "192.0.2.1".parse().unwrap();
-        assert!((0..3).all(|_| limiter.allow(address, "a@example.org")));
-        assert!(!limiter.allow(address, "a@example.org"));
+        assert!((0..3).all(|_| limiter.allow(address, Some(&email("a@example.org")))));
+        assert!(!limiter.allow(address, Some(&email("a@example.org"))));
         // Another account from another address is not affected.
-        assert!(limiter.allow("192.0.2.2".parse().unwrap(), "b@example.org"));
+        assert!(limiter.allow("192.0.2.2".parse().unwrap(), Some(&email("b@example.org"))));
+    }
+
+    #[test]
+    fn spellings_of_one_account_share_its_count() {
+        let limiter = LoginLimiter::new(3);
+        let spellings = ["a@example.org", "  a@example.org", "A@Example.org\t", "\u{a0}a@EXAMPLE.ORG "];
+        for (index, spelling) in spellings.iter().enumerate() {
+            let address: IpAddr = format!("192.0.2.{}", 10 + index).parse().unwrap();
+            let allowed = limiter.allow(address, Some(&email(spelling)));
+            assert_eq!(allowed, index < 3, "attempt {index} with {spelling:?}");
+        }
+    }
+
+    #[test]
+    fn ipv6_addresses_count_per_64() {
+        let limiter = LoginLimiter::new(2);
+        let in_block = ["2001:db8:1:2::1", "2001:db8:1:2:ffff::9", "2001:db8:1:2::abcd"];
+        let outcomes: Vec<bool> = in_block.iter().map(|text| limiter.allow(text.parse().unwrap(), None)).collect();
+        assert_eq!(outcomes, [true, true, false]);
+        assert!(limiter.allow("2001:db8:1:3::1".parse().unwrap(), None));
+        assert_eq!(rate_limit_key("::ffff:192.0.2.7".parse().unwrap()), "192.0.2.7".parse::<IpAddr>().unwrap());
     }
 
     #[test]

@@ -55,7 +55,11 @@ pub enum ApiError {
     /// Too many attempts; retry later.
     #[error("too many requests")]
     TooManyRequests,
-    /// A bug or an unreachable database.
+    /// The database cannot take requests now (unreachable, out of disk, locked): nothing was
+    /// stored, and the same request may be sent again shortly.
+    #[error("service unavailable")]
+    Unavailable(anyhow::Error),
+    /// A bug.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -129,6 +133,7 @@ impl From<StoreError> for ApiError {
                 },
                 other => Self::Internal(anyhow::anyhow!("unexpected constraint violation: {other}")),
             },
+            StoreError::Unavailable(error) => Self::Unavailable(error),
             StoreError::Other(error) => Self::Internal(error),
         }
     }
@@ -157,7 +162,28 @@ impl ApiError {
             Self::IdempotencyKeyReused => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "idempotency-key-reused", "Idempotency key reused")
             }
+            Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
+        }
+    }
+
+    /// The cause to log, for the failures that are the server's and not the client's.
+    pub fn logged_cause(&self) -> Option<&anyhow::Error> {
+        match self {
+            Self::Internal(cause) | Self::Unavailable(cause) => Some(cause),
+            _ => None,
+        }
+    }
+
+    /// A failure of the disk under media or other files: a full or read-only disk is
+    /// [`ApiError::Unavailable`] (it passes), anything else is internal.
+    pub fn storage(context: &str, error: std::io::Error) -> Self {
+        let cause = anyhow::anyhow!("{context}: {error}");
+        match error.kind() {
+            std::io::ErrorKind::StorageFull
+            | std::io::ErrorKind::ReadOnlyFilesystem
+            | std::io::ErrorKind::QuotaExceeded => Self::Unavailable(cause),
+            _ => Self::Internal(cause),
         }
     }
 
@@ -195,6 +221,11 @@ impl ApiError {
                 });
                 "this Idempotency-Key was already used with a different request; use a new key".into()
             }
+            Self::Unavailable(_) => {
+                "the database cannot take requests right now; nothing was stored: send the same request again \
+                 shortly"
+                    .into()
+            }
             Self::Internal(_) => "an internal error occurred; it has been logged with this request's id".into(),
         };
         Problem { kind: format!("urn:vigie:problem:{slug}"), title, status: status.as_u16(), detail, errors }
@@ -204,6 +235,10 @@ impl ApiError {
 fn problem_field(issue: &FieldIssue) -> ProblemField {
     ProblemField { field: issue.field.clone(), message: issue.message.clone() }
 }
+
+/// `Retry-After` for a database that is unavailable: soon, since most outages seen (a restart,
+/// a failover, space freed) last seconds.
+pub const RETRY_UNAVAILABLE_SECONDS: &str = "2";
 
 /// Marks a response whose cause was an internal error, for the logging middleware.
 #[derive(Clone)]
@@ -222,8 +257,11 @@ impl IntoResponse for ApiError {
         if let Self::TooManyRequests = self {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
         }
-        if let Self::Internal(error) = self {
-            response.extensions_mut().insert(InternalErrorLogged(std::sync::Arc::new(format!("{error:#}"))));
+        if let Self::Unavailable(_) = self {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_UNAVAILABLE_SECONDS));
+        }
+        if let Some(cause) = self.logged_cause() {
+            response.extensions_mut().insert(InternalErrorLogged(std::sync::Arc::new(format!("{cause:#}"))));
         }
         response
     }

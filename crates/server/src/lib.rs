@@ -58,6 +58,8 @@ pub struct ServerSettings {
     pub intake: intake::IntakeSettings,
     /// Where reported media are stored (content-addressed); `<data dir>/media`.
     pub media_dir: std::path::PathBuf,
+    /// Header-read and idle timeout, and the cap on connections.
+    pub connections: ConnectionLimits,
 }
 
 impl Default for ServerSettings {
@@ -74,6 +76,7 @@ impl Default for ServerSettings {
             token_cache_ttl: Duration::from_secs(5),
             intake: intake::IntakeSettings::default(),
             media_dir: std::path::PathBuf::from("./vigie-data/media"),
+            connections: ConnectionLimits::default(),
         }
     }
 }
@@ -98,6 +101,8 @@ pub struct AppState {
     pub hashing_permits: Arc<tokio::sync::Semaphore>,
     /// Submissions, media and their identification.
     pub intake: Arc<intake::Intake>,
+    /// The last write check behind `/readyz`.
+    pub readiness: Arc<api::system::Readiness>,
 }
 
 impl AppState {
@@ -120,6 +125,7 @@ impl AppState {
             token_cache,
             hashing_permits,
             intake,
+            readiness: Arc::default(),
         })
     }
 }
@@ -138,10 +144,102 @@ pub fn router(state: AppState) -> Router {
     middleware::apply(routes, state.clone()).with_state(state)
 }
 
-/// Serves `router` on `listener` until `shutdown` is cancelled, then lets in-flight requests
-/// finish (each is bounded by the request timeout).
-pub async fn serve(listener: TcpListener, router: Router, shutdown: CancellationToken) -> std::io::Result<()> {
-    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(async move { shutdown.cancelled().await })
-        .await
+/// What one client connection may hold, and how many there may be.
+#[derive(Clone, Copy, Debug)]
+pub struct ConnectionLimits {
+    /// Time a connection has to send a complete request head: from when it opens, and again
+    /// while it sits idle between requests (keep-alive). A connection that trickles its headers
+    /// or sends nothing is closed after it. Bodies are bounded by the request timeout.
+    pub header_read_timeout: Duration,
+    /// Connections served at once; more wait in the listen backlog until one closes. Keeps the
+    /// process below its open-file limit, so a flood of idle connections cannot stop it from
+    /// opening its database, media files or new connections once the flood is gone.
+    pub max_connections: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self { header_read_timeout: Duration::from_secs(15), max_connections: 4096 }
+    }
+}
+
+/// Serves `router` on `listener` (HTTP/1.1) until `shutdown` is cancelled, then lets in-flight
+/// requests finish (each is bounded by the request timeout) and closes idle connections.
+///
+/// Written out rather than `axum::serve`, which sets neither a header-read nor an idle timeout
+/// and accepts connections without limit: an attacker holding idle connections could exhaust
+/// the open-file limit and stop the server answering anyone.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    limits: ConnectionLimits,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::Service as _;
+
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    let connections = tokio_util::task::TaskTracker::new();
+    let mut make_service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    loop {
+        let slot = tokio::select! {
+            () = shutdown.cancelled() => break,
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+        };
+        let (stream, address) = tokio::select! {
+            () = shutdown.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    if !is_connection_error(&error) {
+                        // Out of file descriptors or memory: wait for connections to close
+                        // rather than spin.
+                        tracing::warn!(error = %error, "cannot accept a connection; retrying shortly");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let Ok(service) = make_service.call(address).await;
+        let service = hyper_util::service::TowerToHyperService::new(service);
+        let builder = builder.clone();
+        let shutdown = shutdown.clone();
+        connections.spawn(async move {
+            let _slot = slot;
+            let connection = builder.serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(connection);
+            let result = tokio::select! {
+                result = connection.as_mut() => result,
+                () = shutdown.cancelled() => {
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(error) = result {
+                // Timeouts, resets and malformed requests: the client's doing, not an error here.
+                tracing::debug!(error = %error, "connection ended");
+            }
+        });
+    }
+    connections.close();
+    connections.wait().await;
+    Ok(())
+}
+
+/// Errors `accept` returns for one connection that went wrong before it was accepted; the
+/// listener itself is fine.
+fn is_connection_error(error: &std::io::Error) -> bool {
+    matches!(
+        error.kind(),
+        std::io::ErrorKind::ConnectionRefused
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::ConnectionReset
+    )
 }

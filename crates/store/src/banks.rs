@@ -146,7 +146,7 @@ impl Store {
             ),
         };
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::transaction::WriteTx::begin(pool).await?;
             append_audit!(tx, &record, now);
             sqlx::query(
                 "insert into banks (id, organisation_id, name, description, signal_type, match_threshold, min_quality, \
@@ -216,7 +216,7 @@ impl Store {
             details: format!("{{{}}}", facts.join(",")),
         };
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::transaction::WriteTx::begin(pool).await?;
             append_audit!(tx, &record, now);
             sqlx::query(
                 "update banks set enabled = coalesce($2, enabled), match_threshold = coalesce($3, match_threshold), \
@@ -259,7 +259,7 @@ impl Store {
             details: String::new(),
         };
         let outcome = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::transaction::WriteTx::begin(pool).await?;
             // Bumping the version first takes the bank's row lock: writers to a bank serialise,
             // so versions become visible in order (see the migration).
             let (version,): (i64,) = sqlx::query_as(
@@ -333,7 +333,7 @@ impl Store {
             details: format!(r#"{{"bank_id":"{}"}}"#, bank.id),
         };
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::transaction::WriteTx::begin(pool).await?;
             let (version,): (i64,) = sqlx::query_as(
                 "update banks set signals_version = signals_version + 1, updated_at = $2 where id = $1 \
                  returning signals_version",
@@ -411,7 +411,7 @@ impl Store {
     /// Adds matches to signals' `seen` counters (batched by the caller). Bookkeeping, not audited.
     pub async fn add_signal_hits(&self, hits: &[(i64, u64)]) -> StoreResult<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::transaction::WriteTx::begin(pool).await?;
             for (id, count) in hits {
                 sqlx::query("update signals set seen_count = seen_count + $2 where id = $1")
                     .bind(*id)
@@ -440,7 +440,7 @@ impl Store {
         let column = if confirmed { "confirmed_count" } else { "false_positive_count" };
         let sql = format!("update signals set {column} = {column} + 1, updated_at = $2 where id = $1");
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::transaction::WriteTx::begin(pool).await?;
             append_audit!(tx, &record, now);
             sqlx::query(&sql).bind(id).bind(now).execute(&mut *tx).await?;
             tx.commit().await?;

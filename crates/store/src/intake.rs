@@ -139,9 +139,12 @@ pub struct MediaRecord {
     pub error: Option<String>,
     /// Hashing attempts so far.
     pub attempts: i32,
+    /// Attempts that ended without an outcome or a release: the process died while hashing it.
+    pub interruptions: i32,
 }
 
-const MEDIA_COLUMNS: &str = "id, sha256, md5, byte_size, media_type, status, pdq, pdq_quality, vpdq, error, attempts";
+const MEDIA_COLUMNS: &str =
+    "id, sha256, md5, byte_size, media_type, status, pdq, pdq_quality, vpdq, error, attempts, interruptions";
 
 /// A pause or resume of a submission's clock.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -396,7 +399,7 @@ impl Store {
         }
         let now = self.now();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::transaction::WriteTx::begin(pool).await?;
             let (mut sequence, mut previous_hash) = lock_audit_head!(tx);
 
             // 1. Resends: earlier submissions with the same idempotency key or reference.
@@ -995,7 +998,7 @@ impl Store {
         let now = self.now();
         let sql = format!("select {SUBMISSION_COLUMNS} from submissions where id = $1");
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::transaction::WriteTx::begin(pool).await?;
             let (mut sequence, mut previous_hash) = lock_audit_head!(tx);
             let row: SubmissionRow = sqlx::query_as(&sql).bind(id.0).fetch_one(&mut *tx).await?;
             let submission = row.into_record()?;
@@ -1103,6 +1106,23 @@ impl Store {
         Ok(on_pool!(self, pool => sqlx::query_as(&sql).bind(sha256).fetch_optional(pool).await)?)
     }
 
+    /// Which of these SHA-256 digests media rows name (the media collector's question).
+    pub async fn recorded_media(&self, sha256s: &[String]) -> StoreResult<std::collections::HashSet<String>> {
+        let mut recorded = std::collections::HashSet::new();
+        for chunk in sha256s.chunks(ROWS_PER_INSERT) {
+            let sql = format!("select sha256 from media where sha256 in ({})", list_placeholders(1, chunk.len()));
+            let found: Vec<String> = on_pool!(self, pool => {
+                let mut query = sqlx::query_scalar(&sql);
+                for sha256 in chunk {
+                    query = query.bind(sha256);
+                }
+                query.fetch_all(pool).await
+            })?;
+            recorded.extend(found);
+        }
+        Ok(recorded)
+    }
+
     /// Links already-stored media to an existing submission (the platform attaching content
     /// later), adding its digests as content keys of the case. Audited.
     pub async fn attach_media(
@@ -1115,7 +1135,7 @@ impl Store {
         let record = self.get_submission(submission).await?;
         let platform = record.receipt.platform_id;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::transaction::WriteTx::begin(pool).await?;
             let (mut sequence, mut previous_hash) = lock_audit_head!(tx);
             let case: Uuid = sqlx::query_scalar("select case_id from submissions where id = $1")
                 .bind(submission.0)
@@ -1172,18 +1192,37 @@ impl Store {
     }
 
     /// Claims the oldest media waiting to be hashed, leasing it until `lease_until` so that one
-    /// node hashes it; a crashed node's lease runs out and another takes it.
+    /// node hashes it; a crashed node's lease runs out and another takes it. An attempt ends by
+    /// recording an outcome or by [`Store::release_media`]; a lease found run out means the
+    /// attempt holding it died with its process, and counts in `interruptions`.
     pub async fn claim_media(&self, lease_until: DateTime<Utc>, max_attempts: i32) -> StoreResult<Option<MediaRecord>> {
         let now = self.now();
         let sql = format!(
-            "update media set lease_until = $1, attempts = attempts + 1, updated_at = $2 where id = \
-             (select id from media where status = 'pending' and attempts < $3 \
+            "update media set lease_until = $1, attempts = attempts + 1, \
+             interruptions = interruptions + case when lease_until is null then 0 else 1 end, updated_at = $2 \
+             where id = (select id from media where status = 'pending' and attempts < $3 \
               and (lease_until is null or lease_until < $2) order by id limit 1) \
              and (lease_until is null or lease_until < $2) returning {MEDIA_COLUMNS}"
         );
         Ok(on_pool!(self, pool => {
             sqlx::query_as(&sql).bind(lease_until).bind(now).bind(max_attempts).fetch_optional(pool).await
         })?)
+    }
+
+    /// Ends an attempt that failed without an outcome (the database was unavailable mid-way):
+    /// the lease is dropped so the file is tried again soon, and the attempt is not counted as
+    /// an interruption.
+    pub async fn release_media(&self, media_id: i64) -> StoreResult<()> {
+        let now = self.now();
+        on_pool!(self, pool => {
+            sqlx::query("update media set lease_until = null, updated_at = $2 where id = $1 and status = 'pending'")
+                .bind(media_id)
+                .bind(now)
+                .execute(pool)
+                .await
+                .map(|_| ())
+        })?;
+        Ok(())
     }
 
     /// Records a media's hashes and the bank matches found for them on every case holding it,
@@ -1204,7 +1243,7 @@ impl Store {
             MediaHashes::Failed { reason } => ("failed", None, None, None, Some(reason.as_str())),
         };
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::transaction::WriteTx::begin(pool).await?;
             let (mut sequence, mut previous_hash) = lock_audit_head!(tx);
             let stamp = sequence + 1;
             let sha256: String = sqlx::query_scalar(
@@ -1341,7 +1380,7 @@ impl Store {
             },
         };
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::transaction::WriteTx::begin(pool).await?;
             append_audit!(tx, &record, now);
             let updated = sqlx::query(
                 "update organisations set referral_deadline_minutes = $2, updated_at = $3 where id = $1",

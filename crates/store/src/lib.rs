@@ -21,6 +21,7 @@ mod intake;
 mod organisations;
 mod sessions;
 mod tokens;
+mod transaction;
 mod users;
 
 #[cfg(feature = "testing")]
@@ -132,6 +133,16 @@ pub fn system_clock() -> Clock {
     Arc::new(Utc::now)
 }
 
+/// How long a request waits for a PostgreSQL connection, connecting included. Short, so that
+/// with the database down or unreachable requests fail in about a second (503, retry later)
+/// instead of piling up for the request timeout; a healthy pool hands out connections in
+/// microseconds, and one saturated past a second is better shed than queued.
+const POSTGRES_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// SQLite's connections are local and opened at once; waiting for one only means every
+/// connection is busy (writers queue on the busy timeout, 10 s), so the wait may be longer.
+const SQLITE_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Handle to the database. Cheap to clone; clones share one connection pool.
 #[derive(Clone)]
 pub struct Store {
@@ -190,6 +201,7 @@ impl Store {
                 }
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)
+                    .acquire_timeout(SQLITE_ACQUIRE_TIMEOUT)
                     .connect_with(options)
                     .await
                     .with_context(|| format!("cannot open SQLite database {url}"))?;
@@ -200,7 +212,7 @@ impl Store {
                     .with_context(|| format!("invalid PostgreSQL URL {url}"))?;
                 let pool = PgPoolOptions::new()
                     .max_connections(16)
-                    .acquire_timeout(Duration::from_secs(10))
+                    .acquire_timeout(POSTGRES_ACQUIRE_TIMEOUT)
                     .connect_with(options)
                     .await
                     .with_context(|| format!("cannot connect to PostgreSQL at {url}"))?;
@@ -245,6 +257,19 @@ impl Store {
     /// Whether the database answers a trivial query.
     pub async fn ping(&self) -> StoreResult<()> {
         on_pool!(self, pool => sqlx::query("select 1").execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Whether a write commits now: a one-row update in a transaction of its own. Readiness
+    /// asks this rather than [`Store::ping`], because reads still succeed on a full disk or a
+    /// read-only database. Bookkeeping, not a state change: not audited.
+    pub async fn check_writable(&self) -> StoreResult<()> {
+        let now = self.now();
+        on_pool!(self, pool => {
+            let mut tx = transaction::WriteTx::begin(pool).await?;
+            sqlx::query("update write_probe set checked_at = $1 where id = 1").bind(now).execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
         Ok(())
     }
 

@@ -73,7 +73,7 @@ impl Store {
             ),
         };
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::transaction::WriteTx::begin(pool).await?;
             sqlx::query(
                 "insert into organisations (id, name, kind, country, contact_email, is_operator, created_at, updated_at) \
                  values ($1, $2, $3, $4, $5, $6, $7, $7)",
@@ -149,7 +149,7 @@ impl Store {
             details: format!(r#"{{"kind":"{}","country":"{}"}}"#, details.kind.as_str(), details.country.as_str()),
         };
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::transaction::WriteTx::begin(pool).await?;
             let updated = sqlx::query(
                 "update organisations set name = $2, kind = $3, country = $4, contact_email = $5, updated_at = $6 \
                  where id = $1",

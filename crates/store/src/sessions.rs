@@ -56,7 +56,7 @@ impl Store {
             details: "{}".into(),
         };
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::transaction::WriteTx::begin(pool).await?;
             append_audit!(tx, &record, now);
             sqlx::query("delete from sessions where expires_at < $1").bind(now).execute(&mut *tx).await?;
             sqlx::query(
@@ -109,7 +109,7 @@ impl Store {
             details: "{}".into(),
         };
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::transaction::WriteTx::begin(pool).await?;
             append_audit!(tx, &record, now);
             sqlx::query("delete from sessions where id = $1").bind(session.id).execute(&mut *tx).await?;
             tx.commit().await?;

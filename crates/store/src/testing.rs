@@ -68,6 +68,18 @@ impl TestDatabase {
     }
 }
 
+/// Checkpoints a SQLite database and truncates its write-ahead log to nothing, so that the next
+/// write must grow the log file: with no free space left, every write then fails (a log with
+/// room left from earlier writes would take a few more).
+pub async fn truncate_sqlite_wal(url: &DatabaseUrl) -> anyhow::Result<()> {
+    let mut connection = sqlx::SqliteConnection::connect(url.expose()).await?;
+    let (busy, _, _): (i64, i64, i64) =
+        sqlx::query_as("pragma wal_checkpoint(truncate)").fetch_one(&mut connection).await?;
+    anyhow::ensure!(busy == 0, "the checkpoint could not complete");
+    connection.close().await?;
+    Ok(())
+}
+
 /// `postgres://host/olddb?x` → `postgres://host/newdb?x`.
 fn replace_database(server: &str, database: &str) -> String {
     let (base, query) = server.split_once('?').map_or((server, None), |(base, query)| (base, Some(query)));

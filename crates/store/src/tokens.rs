@@ -107,7 +107,7 @@ impl Store {
             details: format!(r#"{{"roles":["{}"],"expires_at":{expiry}}}"#, roles.join(r#"",""#)),
         };
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::transaction::WriteTx::begin(pool).await?;
             append_audit!(tx, &record, now);
             sqlx::query(
                 "insert into api_tokens (id, organisation_id, name, secret_hash, created_at, updated_at, expires_at) \
@@ -182,7 +182,7 @@ impl Store {
             details: "{}".into(),
         };
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::transaction::WriteTx::begin(pool).await?;
             append_audit!(tx, &record, now);
             sqlx::query("update api_tokens set revoked_at = $2, updated_at = $2 where id = $1 and revoked_at is null")
                 .bind(id.0)

@@ -97,7 +97,7 @@ impl Store {
             details: format!(r#"{{"roles":["{}"]}}"#, roles.join(r#"",""#)),
         };
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::transaction::WriteTx::begin(pool).await?;
             append_audit!(tx, &record, now);
             sqlx::query(
                 "insert into users (id, organisation_id, email, display_name, password_hash, created_at, updated_at) \
@@ -186,7 +186,7 @@ impl Store {
             details: format!("{{{}}}", facts.join(",")),
         };
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::transaction::WriteTx::begin(pool).await?;
             append_audit!(tx, &record, now);
             sqlx::query("update users set updated_at = $2 where id = $1").bind(id.0).bind(now).execute(&mut *tx).await?;
             if let Some(roles) = change.roles {
@@ -241,7 +241,7 @@ impl Store {
             details: "{}".into(),
         };
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::transaction::WriteTx::begin(pool).await?;
             append_audit!(tx, &record, now);
             sqlx::query("update users set password_hash = $2, updated_at = $3 where id = $1")
                 .bind(id.0)

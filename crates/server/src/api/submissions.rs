@@ -69,7 +69,7 @@ async fn create(
     let submitted = match result {
         Ok(submitted) => submitted,
         Err(error) => {
-            intake::discard_unrecorded(&state.store, &state.intake, &files).await;
+            intake::discard_unrecorded(&state.store, &state.intake, files).await;
             return Err(error.into());
         }
     };
@@ -175,7 +175,7 @@ async fn read_submission(
     }
     .await;
     if let Err(error) = outcome {
-        intake::discard_unrecorded(&state.store, &state.intake, &files).await;
+        intake::discard_unrecorded(&state.store, &state.intake, files).await;
         return Err(error);
     }
     let submission = submission.ok_or_else(|| ApiError::field("submission", "is required"))?;
@@ -194,7 +194,7 @@ async fn receive_file(
     let mut incoming = tokio::task::spawn_blocking(move || media.begin(limit))
         .await
         .map_err(|error| ApiError::Internal(anyhow::anyhow!("media task failed: {error}")))?
-        .map_err(|error| ApiError::Internal(anyhow::anyhow!("cannot store media: {error}")))?;
+        .map_err(|error| ApiError::storage("cannot store media", error))?;
     while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
         incoming.write(&chunk).map_err(|error| receive_error(&name, error))?;
     }
@@ -211,7 +211,7 @@ async fn receive_file(
 fn receive_error(field: &str, error: ReceiveError) -> ApiError {
     match error {
         ReceiveError::TooLarge { .. } => ApiError::PayloadTooLarge,
-        ReceiveError::Io(error) => ApiError::Internal(anyhow::anyhow!("cannot store media: {error}")),
+        ReceiveError::Io(error) => ApiError::storage("cannot store media", error),
         other => ApiError::field(field, other.to_string()),
     }
 }
@@ -321,7 +321,7 @@ async fn create_batch(
             },
             Err(error) => {
                 let problem = error.problem();
-                if let ApiError::Internal(cause) = &error {
+                if let Some(cause) = error.logged_cause() {
                     tracing::error!(error = %format!("{cause:#}"), index, "batch item failed");
                 }
                 BatchItemResult {
@@ -482,7 +482,7 @@ async fn attach_media(
     }
     .await;
     if let Err(error) = received {
-        intake::discard_unrecorded(&state.store, &state.intake, &files).await;
+        intake::discard_unrecorded(&state.store, &state.intake, files).await;
         return Err(error);
     }
     if files.is_empty() {

@@ -62,16 +62,17 @@ pub(super) async fn submit(
     }
     let email_text = form_value(&body, "email");
     let password = form_value(&body, "password");
-    if !state.login_limiter.allow(address, &email_text) {
+    let email = Email::parse(&email_text).ok();
+    if !state.login_limiter.allow(address, email.as_ref()) {
         let message = "Too many login attempts. Wait a minute and try again.".to_owned();
         let mut response = login_page(&state, jar, email_text, Some(message));
         *response.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
         return Ok(response);
     }
     let failed = "Wrong email or password, or the account is disabled.".to_owned();
-    let credentials = match Email::parse(&email_text) {
-        Ok(email) => state.store.find_credentials(&email).await?,
-        Err(_) => None,
+    let credentials = match &email {
+        Some(email) => state.store.find_credentials(email).await?,
+        None => None,
     };
     let (user, phc) = match credentials {
         Some(credentials) if credentials.user.disabled_at.is_none() => {

@@ -194,16 +194,19 @@ impl IntoResponse for ConsoleError {
             ),
             Self::Api(error) => {
                 let problem = error.problem();
-                let internal = match error {
-                    ApiError::Internal(cause) => Some(format!("{cause:#}")),
-                    _ => None,
-                };
+                let internal = error.logged_cause().map(|cause| format!("{cause:#}"));
                 let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
                 (status, problem.title.to_owned(), problem.detail, internal)
             }
         };
         let page = ErrorPage { nav: None, title, detail };
         let mut response = (status, render(&page)).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static(crate::error::RETRY_UNAVAILABLE_SECONDS),
+            );
+        }
         if let Some(cause) = internal {
             response.extensions_mut().insert(crate::error::InternalErrorLogged(std::sync::Arc::new(cause)));
         }

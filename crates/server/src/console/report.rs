@@ -29,6 +29,7 @@ use vigie_domain::validate::FieldIssue;
 use super::{CONTENT_SECURITY_POLICY, form_value, render};
 use crate::AppState;
 use crate::auth::{random_hex, secrets_match};
+use crate::error::ApiError;
 use crate::extract::ClientAddress;
 use crate::intake::media::{ReceiveError, StoredFile};
 use crate::intake::wire::{SubmissionRequest, UserReportRequest};
@@ -66,8 +67,7 @@ async fn stylesheet() -> Response {
     response
 }
 
-/// Reports per client address per hour. IPv6 addresses count per /64, the block one
-/// subscriber usually holds, so that rotating addresses within it does not escape the limit.
+/// Reports per client address per hour, counted per [`crate::auth::rate_limit_key`].
 struct ReportLimiter {
     per_address: DefaultKeyedRateLimiter<IpAddr>,
 }
@@ -80,14 +80,7 @@ impl ReportLimiter {
 
     /// Counts one report; when over the limit, how long until the next is allowed.
     fn check(&self, address: IpAddr) -> Result<(), Duration> {
-        let key = match address {
-            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-                Some(v4) => IpAddr::V4(v4),
-                None => IpAddr::V6((u128::from(v6) & !((1_u128 << 64) - 1)).into()),
-            },
-            v4 => v4,
-        };
-        let result = self.per_address.check_key(&key);
+        let result = self.per_address.check_key(&crate::auth::rate_limit_key(address));
         self.per_address.retain_recent();
         result.map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
@@ -800,7 +793,7 @@ enum Unread {
     /// The body is not a form this handler reads.
     Malformed,
     /// The disk failed.
-    Failed(anyhow::Error),
+    Failed(ApiError),
 }
 
 /// `POST /report`: checks the CSRF token and the rate limit, reads the form (streaming an
@@ -826,7 +819,7 @@ async fn submit(
         }
         return response;
     }
-    let received = match read_form(&state, &expected, request).await {
+    let mut received = match read_form(&state, &expected, request).await {
         Ok(received) => received,
         Err(Unread::Csrf) => return refused(lang, StatusCode::FORBIDDEN, t.expired_title, t.expired_detail),
         Err(Unread::Malformed) => {
@@ -834,14 +827,14 @@ async fn submit(
         }
         Err(Unread::Failed(cause)) => return failed(lang, cause),
     };
-    let files: Vec<StoredFile> = received.file.iter().cloned().collect();
+    let files: Vec<StoredFile> = received.file.take().into_iter().collect();
     let report = SubmissionRequest::UserReport(received.values.request(lang));
     let issues = match intake::validate::check_submission(&report, files.len(), chrono::Utc::now()) {
         Ok(_) => Vec::new(),
         Err(error) => error.issues,
     };
     if !issues.is_empty() || received.file_problem.is_some() {
-        intake::discard_unrecorded(&state.store, &state.intake, &files).await;
+        intake::discard_unrecorded(&state.store, &state.intake, files).await;
         return invalid(&state, lang, &expected, &received, &issues);
     }
     let sender = Sender { organisation: None, actor: Actor::Public };
@@ -857,12 +850,12 @@ async fn submit(
             render(&page)
         }
         Err(SubmitError::Invalid(error)) => {
-            intake::discard_unrecorded(&state.store, &state.intake, &files).await;
+            intake::discard_unrecorded(&state.store, &state.intake, files).await;
             invalid(&state, lang, &expected, &received, &error.issues)
         }
         Err(error) => {
-            intake::discard_unrecorded(&state.store, &state.intake, &files).await;
-            failed(lang, anyhow::Error::new(error))
+            intake::discard_unrecorded(&state.store, &state.intake, files).await;
+            failed(lang, ApiError::from(error))
         }
     }
 }
@@ -875,11 +868,21 @@ fn invalid(state: &AppState, lang: Lang, csrf: &str, received: &Received, issues
     (StatusCode::BAD_REQUEST, response).into_response()
 }
 
-/// A 500 page; the cause goes to the log with the request id, not to the person.
-fn failed(lang: Lang, cause: anyhow::Error) -> Response {
+/// A 500 page, or 503 with `Retry-After` when the database or the disk is unavailable; the
+/// cause goes to the log with the request id, not to the person.
+fn failed(lang: Lang, error: ApiError) -> Response {
     let t = lang.texts();
-    let mut response = refused(lang, StatusCode::INTERNAL_SERVER_ERROR, t.failed_title, t.failed_detail);
-    response.extensions_mut().insert(crate::error::InternalErrorLogged(Arc::new(format!("{cause:#}"))));
+    let unavailable = matches!(error, ApiError::Unavailable(_));
+    let status = if unavailable { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::INTERNAL_SERVER_ERROR };
+    let mut response = refused(lang, status, t.failed_title, t.failed_detail);
+    if unavailable {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static(crate::error::RETRY_UNAVAILABLE_SECONDS));
+    }
+    if let Some(cause) = error.logged_cause() {
+        response.extensions_mut().insert(crate::error::InternalErrorLogged(Arc::new(format!("{cause:#}"))));
+    }
     response
 }
 
@@ -971,16 +974,12 @@ async fn read_multipart(state: &AppState, expected: &str, request: Request) -> R
         }
     }
     .await;
-    let files: Vec<StoredFile> = received.file.iter().cloned().collect();
     match outcome {
         Ok(()) if csrf_checked => Ok(received),
-        Ok(()) => {
-            intake::discard_unrecorded(&state.store, &state.intake, &files).await;
-            Err(Unread::Csrf)
-        }
-        Err(error) => {
-            intake::discard_unrecorded(&state.store, &state.intake, &files).await;
-            Err(error)
+        refused => {
+            let files: Vec<StoredFile> = received.file.take().into_iter().collect();
+            intake::discard_unrecorded(&state.store, &state.intake, files).await;
+            Err(refused.err().unwrap_or(Unread::Csrf))
         }
     }
 }
@@ -1013,8 +1012,8 @@ async fn receive_file(
     let media = state.intake.media.clone();
     let mut incoming = tokio::task::spawn_blocking(move || media.begin(limit))
         .await
-        .map_err(|error| Unread::Failed(anyhow::anyhow!("media task failed: {error}")))?
-        .map_err(|error| Unread::Failed(anyhow::anyhow!("cannot store media: {error}")))?;
+        .map_err(|error| Unread::Failed(ApiError::Internal(anyhow::anyhow!("media task failed: {error}"))))?
+        .map_err(|error| Unread::Failed(ApiError::storage("cannot store media", error)))?;
     loop {
         let chunk = match field.chunk().await {
             Ok(Some(chunk)) => chunk,
@@ -1031,13 +1030,16 @@ async fn receive_file(
                 let _ = drain(field).await;
                 return Ok(Err(FileProblem::TooLarge));
             }
-            Err(error) => return Err(Unread::Failed(anyhow::anyhow!("cannot store media: {error}"))),
+            Err(ReceiveError::Io(error)) => return Err(Unread::Failed(ApiError::storage("cannot store media", error))),
+            Err(error) => {
+                return Err(Unread::Failed(ApiError::Internal(anyhow::anyhow!("cannot store media: {error}"))));
+            }
         }
     }
     let limits = state.settings.image_limits;
     let finished = tokio::task::spawn_blocking(move || incoming.finish(&limits))
         .await
-        .map_err(|error| Unread::Failed(anyhow::anyhow!("media task failed: {error}")))?;
+        .map_err(|error| Unread::Failed(ApiError::Internal(anyhow::anyhow!("media task failed: {error}"))))?;
     let vetted = match finished {
         Ok(file) => intake::vet_media(&state.store, &state.intake, &state.hashing_permits, limits, file).await,
         Err(error) => Err(error),
@@ -1047,7 +1049,7 @@ async fn receive_file(
         Err(ReceiveError::TooLarge { .. }) => Ok(Err(FileProblem::TooLarge)),
         Err(ReceiveError::Empty) => Ok(Err(FileProblem::Empty)),
         Err(ReceiveError::BadImage(_)) => Ok(Err(FileProblem::Unreadable)),
-        Err(ReceiveError::Io(error)) => Err(Unread::Failed(anyhow::anyhow!("cannot store media: {error}"))),
+        Err(ReceiveError::Io(error)) => Err(Unread::Failed(ApiError::storage("cannot store media", error))),
     }
 }
 

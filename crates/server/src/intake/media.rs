@@ -1,9 +1,21 @@
 //! Reported media on disk: content-addressed by SHA-256 under `<data dir>/media/`, written
 //! through a temporary file while the digests are computed, so that an upload is never held
 //! whole in memory and a file under its final name is always complete.
+//!
+//! One file may serve several requests at once (the same bytes sent twice), so a request that
+//! fails may delete its file only if no other request holds it and no media row names it:
+//! requests hold the files they received ([`MediaHold`]) until they are answered, and
+//! [`MediaStore::remove_if_unrecorded`] checks both. What failed requests could not delete, and
+//! what a killed process left in `incoming/`, the collector ([`MediaStore::collect`]) removes
+//! once old enough.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime};
+
+use vigie_store::{Store, StoreError};
 
 use md5::Digest as _;
 use sha2::Sha256;
@@ -42,7 +54,7 @@ impl MediaType {
 }
 
 /// A file received and stored under its digest.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct StoredFile {
     /// Lower-case hex SHA-256.
     pub sha256: String,
@@ -55,6 +67,8 @@ pub struct StoredFile {
     /// An image's PDQ hash and quality, when it was small enough to hash while received
     /// ([`super::vet_media`]); the media worker then records it without decoding again.
     pub pdq: Option<(String, u32)>,
+    /// Keeps the file from being deleted by other requests while this one runs.
+    pub hold: MediaHold,
 }
 
 /// Why a file was refused.
@@ -81,12 +95,136 @@ pub enum ReceiveError {
 #[derive(Clone, Debug)]
 pub struct MediaStore {
     root: PathBuf,
+    holds: Arc<Holds>,
 }
+
+/// Which files requests hold, and a count of holds ever taken: a deletion that saw no hold and
+/// no row goes ahead only if no hold was taken since it started looking, so a request that
+/// received the same bytes meanwhile (and may be about to name them in a row) keeps its file.
+#[derive(Debug, Default)]
+struct Holds {
+    state: Mutex<HoldState>,
+}
+
+#[derive(Debug, Default)]
+struct HoldState {
+    held: HashMap<String, usize>,
+    taken: u64,
+}
+
+impl Holds {
+    fn lock(&self) -> MutexGuard<'_, HoldState> {
+        // The state stays consistent even if a holder panicked: counts change in one statement.
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// A request's claim on a stored file; released when the last clone is dropped.
+#[derive(Clone)]
+pub struct MediaHold {
+    _guard: Arc<HoldGuard>,
+}
+
+struct HoldGuard {
+    holds: Arc<Holds>,
+    sha256: String,
+}
+
+impl Drop for HoldGuard {
+    fn drop(&mut self) {
+        let mut state = self.holds.lock();
+        if let Some(count) = state.held.get_mut(&self.sha256) {
+            *count -= 1;
+            if *count == 0 {
+                state.held.remove(&self.sha256);
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for MediaHold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MediaHold")
+    }
+}
+
+/// What one collection removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Collected {
+    /// Partial uploads left in `incoming/` (a process killed while receiving).
+    pub temporary: usize,
+    /// Complete files that no media row names (a refused or timed-out request's upload).
+    pub unrecorded: usize,
+}
+
+/// Digests looked up in the database at once by the collector.
+const COLLECT_BATCH: usize = 500;
 
 impl MediaStore {
     /// Media under `root` (created on first write).
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+        Self { root: root.into(), holds: Arc::default() }
+    }
+
+    /// Holds the file with this digest for the caller.
+    pub fn hold(&self, sha256: &str) -> MediaHold {
+        let mut state = self.holds.lock();
+        state.taken += 1;
+        *state.held.entry(sha256.to_owned()).or_default() += 1;
+        MediaHold { _guard: Arc::new(HoldGuard { holds: self.holds.clone(), sha256: sha256.to_owned() }) }
+    }
+
+    /// Deletes the file with this digest if no request holds it and no media row names it.
+    /// Returns whether it deleted it. Callers drop their own holds first.
+    pub async fn remove_if_unrecorded(&self, store: &Store, sha256: &str) -> Result<bool, StoreError> {
+        let Some(ticket) = self.deletion_ticket(sha256) else { return Ok(false) };
+        if store.find_media(sha256).await?.is_some() {
+            return Ok(false);
+        }
+        self.delete_unless_held_since(sha256, ticket)
+            .map_err(|error| StoreError::Other(anyhow::anyhow!("cannot delete an unrecorded media file: {error}")))
+    }
+
+    /// The first step of a deletion: `None` if a request holds the file, else the count of holds
+    /// taken so far, which the last step compares.
+    fn deletion_ticket(&self, sha256: &str) -> Option<u64> {
+        let state = self.holds.lock();
+        (!state.held.contains_key(sha256)).then_some(state.taken)
+    }
+
+    /// The last step: deletes the file if no hold was taken since `ticket`. Under the lock, so
+    /// a hold taken after this finds the file gone and writes its own copy.
+    fn delete_unless_held_since(&self, sha256: &str, ticket: u64) -> std::io::Result<bool> {
+        let state = self.holds.lock();
+        if state.taken != ticket || state.held.contains_key(sha256) {
+            return Ok(false);
+        }
+        match std::fs::remove_file(self.path_of(sha256)) {
+            Ok(()) => Ok(true),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Removes partial uploads and files that no media row names, last modified more than
+    /// `min_age` ago (a file received again is touched, so it is never that old while a request
+    /// may still name it; see [`Incoming::finish`]).
+    pub async fn collect(&self, store: &Store, min_age: Duration) -> Result<Collected, StoreError> {
+        let root = self.root.clone();
+        let (temporary, candidates) = tokio::task::spawn_blocking(move || scan_for_collection(&root, min_age))
+            .await
+            .map_err(|error| StoreError::Other(anyhow::anyhow!("media collection task failed: {error}")))?
+            .map_err(|error| StoreError::Other(anyhow::anyhow!("cannot scan the media directory: {error}")))?;
+        let mut collected = Collected { temporary, unrecorded: 0 };
+        for batch in candidates.chunks(COLLECT_BATCH) {
+            let recorded = store.recorded_media(batch).await?;
+            for sha256 in batch.iter().filter(|sha256| !recorded.contains(*sha256)) {
+                if self.remove_if_unrecorded(store, sha256).await? {
+                    collected.unrecorded += 1;
+                }
+            }
+        }
+        Ok(collected)
     }
 
     /// Where the file with this SHA-256 lives: `ab/cd/abcd…`, so no directory grows too large.
@@ -157,16 +295,75 @@ impl Incoming {
         self.file.as_file().sync_all()?;
         let sha256 = hex::encode(self.sha256.finalize());
         let md5 = hex::encode(self.md5.finalize());
+        // Held before looking at the target: a deletion racing with this either finished before
+        // (the file is gone and written again below) or sees the hold and stops.
+        let hold = self.store.hold(&sha256);
         let target = self.store.path_of(&sha256);
-        if !target.exists() {
+        let kept = target.exists()
+            && std::fs::File::options()
+                .write(true)
+                .open(&target)
+                .and_then(|file| file.set_modified(SystemTime::now()))
+                .is_ok();
+        if !kept {
             let parent = target.parent().unwrap_or(&self.store.root).to_path_buf();
             std::fs::create_dir_all(&parent)?;
             self.file.persist(&target).map_err(|error| error.error)?;
             // The rename is durable only once its directory is.
             std::fs::File::open(&parent)?.sync_all()?;
         }
-        Ok(StoredFile { sha256, md5, byte_size: self.size, media_type, pdq: None })
+        Ok(StoredFile { sha256, md5, byte_size: self.size, media_type, pdq: None, hold })
     }
+}
+
+/// Walks the media directory: deletes temporary files older than `min_age` and lists the
+/// digests of complete files older than that, for the database to say which are unrecorded.
+fn scan_for_collection(root: &Path, min_age: Duration) -> std::io::Result<(usize, Vec<String>)> {
+    let old_enough = |path: &Path| -> bool {
+        std::fs::metadata(path)
+            .and_then(|metadata| metadata.modified())
+            .ok()
+            .and_then(|modified| modified.elapsed().ok())
+            .is_some_and(|age| age >= min_age)
+    };
+    let mut temporary = 0;
+    let mut candidates = Vec::new();
+    let top = match std::fs::read_dir(root) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok((0, candidates)),
+        Err(error) => return Err(error),
+    };
+    for first in top {
+        let first = first?.path();
+        if first.file_name().is_some_and(|name| name == "incoming") {
+            for entry in std::fs::read_dir(&first)? {
+                let path = entry?.path();
+                if path.is_file() && old_enough(&path) && std::fs::remove_file(&path).is_ok() {
+                    temporary += 1;
+                }
+            }
+            continue;
+        }
+        if !first.is_dir() {
+            continue;
+        }
+        for second in std::fs::read_dir(&first)? {
+            let second = second?.path();
+            if !second.is_dir() {
+                continue;
+            }
+            for entry in std::fs::read_dir(&second)? {
+                let path = entry?.path();
+                let Some(name) = path.file_name().and_then(|name| name.to_str()) else { continue };
+                // Only names this store writes: 64 lower-case hex digits.
+                let is_digest = name.len() == 64 && name.bytes().all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f'));
+                if is_digest && path.is_file() && old_enough(&path) {
+                    candidates.push(name.to_owned());
+                }
+            }
+        }
+    }
+    Ok((temporary, candidates))
 }
 
 /// Reads an image's header through the hashing library, as its decoder will: the dimensions
@@ -218,5 +415,43 @@ mod tests {
         let mut truncated = store.begin(100).unwrap();
         truncated.write(b"\x89PNG\r\n\x1a\n\0\0").unwrap();
         assert!(matches!(truncated.finish(&vigie_hash::Limits::default()), Err(ReceiveError::BadImage(_))));
+    }
+
+    fn receive(store: &MediaStore, bytes: &[u8]) -> StoredFile {
+        let mut incoming = store.begin(1 << 20).unwrap();
+        incoming.write(bytes).unwrap();
+        incoming.finish(&vigie_hash::Limits::default()).unwrap()
+    }
+
+    #[test]
+    fn a_held_file_is_not_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = MediaStore::new(dir.path());
+        let first = receive(&store, b"%PDF-1.7 manual");
+        let second = receive(&store, b"%PDF-1.7 manual");
+        let path = store.path_of(&first.sha256);
+        drop(first);
+        // The second request still holds the same bytes: no deletion may start.
+        assert_eq!(store.deletion_ticket(&second.sha256), None);
+        let sha256 = second.sha256.clone();
+        drop(second);
+        let ticket = store.deletion_ticket(&sha256).expect("nobody holds it now");
+        assert!(store.delete_unless_held_since(&sha256, ticket).unwrap());
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn a_hold_taken_during_a_deletion_stops_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = MediaStore::new(dir.path());
+        let refused = receive(&store, b"%PDF-1.7 same bytes");
+        let sha256 = refused.sha256.clone();
+        drop(refused);
+        let ticket = store.deletion_ticket(&sha256).unwrap();
+        // While the deleting request asks the database, another request receives the same bytes
+        // and keeps them only briefly (it may already have named them in a row).
+        drop(receive(&store, b"%PDF-1.7 same bytes"));
+        assert!(!store.delete_unless_held_since(&sha256, ticket).unwrap());
+        assert!(store.path_of(&sha256).exists());
     }
 }

@@ -398,11 +398,14 @@ async fn bank_matches(engine: &MatchEngine, store: &Store, queries: &[Query]) ->
         .collect())
 }
 
-/// Deletes received files that no media row names: what a refused submission uploaded.
-pub async fn discard_unrecorded(store: &Store, intake: &Intake, files: &[StoredFile]) {
-    for file in files {
-        if let Ok(None) = store.find_media(&file.sha256).await {
-            let _ = std::fs::remove_file(intake.media.path_of(&file.sha256));
+/// Deletes what a refused request received, unless another request holds the same bytes or a
+/// media row names them. Takes the files, so that this request's own holds are dropped first.
+/// A file that cannot be deleted now is left to the collector.
+pub async fn discard_unrecorded(store: &Store, intake: &Intake, files: Vec<StoredFile>) {
+    let digests: Vec<String> = files.into_iter().map(|file| file.sha256).collect();
+    for sha256 in digests {
+        if let Err(error) = intake.media.remove_if_unrecorded(store, &sha256).await {
+            tracing::warn!(error = %error, "a refused upload could not be deleted now; the collector will");
         }
     }
 }
@@ -442,7 +445,7 @@ pub async fn vet_media(
             Err(media::ReceiveError::Io(std::io::Error::other(error.to_string())))
         }
         Err(error) => {
-            discard_unrecorded(store, intake, std::slice::from_ref(&file)).await;
+            discard_unrecorded(store, intake, vec![file]).await;
             Err(media::ReceiveError::BadImage(format!("is an image that cannot be decoded: {error}")))
         }
     }

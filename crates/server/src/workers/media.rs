@@ -16,6 +16,11 @@ use crate::intake::identify_media;
 const LEASE: chrono::Duration = chrono::Duration::minutes(30);
 /// Attempts before a file that keeps failing (a database error mid-way) is marked failed.
 const MAX_ATTEMPTS: i32 = 5;
+/// Interrupted attempts (the process died while hashing the file) before it is given up. A
+/// file that killed the server once is tried once more, since the cause may have been a restart
+/// or a power cut; a second time means the file is the cause, and retrying it forever would be a
+/// crash loop.
+const MAX_INTERRUPTIONS: i32 = 2;
 /// How often to look for work when nothing wakes the worker (media stored by another node).
 const POLL: Duration = Duration::from_secs(2);
 
@@ -53,6 +58,27 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<Outcome> {
     let Some(media) = state.store.claim_media(lease_until, MAX_ATTEMPTS).await? else {
         return Ok(Outcome::Idle);
     };
+    if media.interruptions >= MAX_INTERRUPTIONS {
+        tracing::error!(
+            media_id = media.id,
+            interruptions = media.interruptions,
+            "media given up: the server stopped while hashing it, again; it is not tried again"
+        );
+        let reason = format!(
+            "hashing this file was interrupted {} times (the server stopped, or was killed, while hashing it); \
+             it is not tried again",
+            media.interruptions
+        );
+        state.store.record_media_hashes(media.id, &MediaHashes::Failed { reason }, &[], &[]).await?;
+        return Ok(Outcome::Processed);
+    }
+    if media.interruptions > 0 {
+        tracing::warn!(
+            media_id = media.id,
+            interruptions = media.interruptions,
+            "hashing a file again after the server stopped while hashing it"
+        );
+    }
     let _permit = state.hashing_permits.acquire().await?;
     let started = std::time::Instant::now();
     match identify_media(&state.store, &state.intake, &state.engine, state.settings.image_limits, &media).await {
@@ -77,6 +103,11 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<Outcome> {
             state.store.record_media_hashes(media.id, &MediaHashes::Failed { reason }, &[], &[]).await?;
             Err(anyhow::anyhow!("media {} given up after {} attempts: {error}", media.id, media.attempts))
         }
-        Err(error) => Err(error.into()),
+        Err(error) => {
+            // Not an interruption: let the file be claimed again at the next pass. If even this
+            // fails (the database is down), the lease runs out and the retry comes later.
+            let _ = state.store.release_media(media.id).await;
+            Err(error.into())
+        }
     }
 }

@@ -2,3 +2,4 @@
 
 pub mod index_sync;
 pub mod media;
+pub mod media_collector;

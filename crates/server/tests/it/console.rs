@@ -10,6 +10,8 @@ use crate::support::{ADMIN_EMAIL, ADMIN_PASSWORD, Reply, TestApp, backend_test};
 struct Browser<'a> {
     app: &'a TestApp,
     cookies: std::collections::BTreeMap<String, String>,
+    /// The client address the server sees, when set.
+    address: Option<std::net::SocketAddr>,
 }
 
 fn csrf_of(html: &str) -> String {
@@ -20,7 +22,11 @@ fn csrf_of(html: &str) -> String {
 
 impl<'a> Browser<'a> {
     fn new(app: &'a TestApp) -> Self {
-        Self { app, cookies: Default::default() }
+        Self { app, cookies: Default::default(), address: None }
+    }
+
+    fn from_address(app: &'a TestApp, address: &str) -> Self {
+        Self { app, cookies: Default::default(), address: Some(address.parse().unwrap()) }
     }
 
     async fn request(&mut self, method: Method, path: &str, form: Option<String>) -> Reply {
@@ -28,6 +34,9 @@ impl<'a> Browser<'a> {
         let mut request = Request::builder().method(method).uri(path).header(header::COOKIE, cookie_header.join("; "));
         if form.is_some() {
             request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        }
+        if let Some(address) = self.address {
+            request = request.extension(axum::extract::ConnectInfo(address));
         }
         let reply = self.app.send(request.body(form.map(Body::from).unwrap_or_default()).unwrap()).await;
         for set_cookie in reply.headers.get_all(header::SET_COOKIE) {
@@ -194,4 +203,32 @@ async fn login_attempts_are_rate_limited() {
         !browser.cookies.contains_key("vigie_session"),
         "no session while rate-limited, even with the right password"
     );
+}
+
+/// Defect: the per-account limit keyed on the raw text while the lookup trims it, so padded
+/// spellings of one email from many addresses were never limited.
+#[tokio::test]
+async fn spellings_of_one_account_share_its_login_limit() {
+    let settings = ServerSettings { login_attempts_per_minute: 3, ..ServerSettings::default() };
+    let app = TestApp::spawn_with(vigie_store::Backend::Sqlite, settings).await;
+    let upper = ADMIN_EMAIL.to_uppercase();
+    let spellings = [
+        format!(" {ADMIN_EMAIL}"),
+        format!("{ADMIN_EMAIL}  "),
+        format!("\t{upper}"),
+        format!("\u{a0}{ADMIN_EMAIL}\u{a0}"),
+    ];
+    let mut statuses = Vec::new();
+    for attempt in 0..12 {
+        // A new address each time: only the account's count can stop these.
+        let mut browser = Browser::from_address(&app, &format!("198.51.100.{}:4000", attempt + 1));
+        let spelling = &spellings[attempt % spellings.len()];
+        statuses.push(browser.log_in(spelling, "not the password").await.status);
+    }
+    assert_eq!(statuses[..3], [StatusCode::UNAUTHORIZED; 3], "{statuses:?}");
+    assert_eq!(statuses[3..], [StatusCode::TOO_MANY_REQUESTS; 9], "{statuses:?}");
+    let mut fresh = Browser::from_address(&app, "203.0.113.9:4000");
+    let right = fresh.log_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(right.status, StatusCode::TOO_MANY_REQUESTS, "the account's limit holds whatever the spelling");
+    assert!(!fresh.cookies.contains_key("vigie_session"));
 }

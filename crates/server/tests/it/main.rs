@@ -5,9 +5,12 @@ mod support;
 
 mod bad_input;
 mod banks;
+mod connections;
 mod console;
+mod durability;
 mod image_bombs;
 mod intake;
+mod media_files;
 mod organisations;
 mod report_form;
 mod roles;

@@ -37,8 +37,8 @@ pub struct TestApp {
     pub state: AppState,
     pub router: Router,
     pub operator: Organisation,
-    _database: TestDatabase,
-    _media: tempfile::TempDir,
+    _database: Option<TestDatabase>,
+    _media: Option<tempfile::TempDir>,
 }
 
 pub struct Reply {
@@ -62,6 +62,15 @@ impl TestApp {
         let media = tempfile::tempdir().expect("media directory");
         settings.media_dir = media.path().join("media");
         let (database, store) = TestDatabase::store(backend).await.expect("test database");
+        let mut app = Self::over(store, settings).await;
+        app._database = Some(database);
+        app._media = Some(media);
+        app
+    }
+
+    /// An app over a store the test opened itself (migrated), with `settings` as given
+    /// (`media_dir` included).
+    pub async fn over(store: Store, settings: ServerSettings) -> Self {
         let operator_settings = OperatorSettings {
             name: "Operator".into(),
             kind: "platform".into(),
@@ -72,7 +81,7 @@ impl TestApp {
         let first_start = ensure_operator(&store, &operator_settings).await.expect("first start");
         let state = AppState::load(store.clone(), settings).await.expect("banks load");
         let router = vigie_server::router(state.clone());
-        Self { store, state, router, operator: first_start.operator, _database: database, _media: media }
+        Self { store, state, router, operator: first_start.operator, _database: None, _media: None }
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {
