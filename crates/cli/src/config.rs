@@ -183,6 +183,7 @@ struct LimitsFile {
     request_timeout_seconds: Option<u64>,
     upload_bytes: Option<usize>,
     image_pixels: Option<u64>,
+    image_memory_bytes: Option<u64>,
     index_sync_seconds: Option<u64>,
     media_bytes: Option<u64>,
     header_timeout_seconds: Option<u64>,
@@ -212,6 +213,7 @@ header_timeout_seconds = 15                # to send a request's headers; also t
 max_connections = 4096                     # at once; capped below the open-file limit
 upload_bytes = 67108864                    # media to match, signal files to import
 image_pixels = 100000000                   # decoded images larger than this are refused
+image_memory_bytes = 100663296             # memory one image decode may take (whole-image formats, metadata)
 index_sync_seconds = 1                     # how often each node picks up bank changes from others
 media_bytes = 536870912                    # largest media file sent with a submission
 
@@ -312,6 +314,7 @@ pub fn resolve(
         image_limits: vigie_hash::Limits {
             max_bytes: limits.upload_bytes.map_or(defaults.image_limits.max_bytes, |bytes| bytes as u64),
             max_pixels: limits.image_pixels.unwrap_or(defaults.image_limits.max_pixels),
+            max_memory_bytes: limits.image_memory_bytes.unwrap_or(defaults.image_limits.max_memory_bytes),
         },
         token_cache_ttl: defaults.token_cache_ttl,
         intake: intake_settings(&file.intake, &limits)?,
@@ -352,6 +355,7 @@ mod tests {
         assert_eq!(file.operator.kind.as_deref(), Some("platform"));
         assert_eq!(file.limits.json_body_bytes, Some(1_048_576));
         assert_eq!(file.audit.checkpoint_minutes, Some(DEFAULT_CHECKPOINT_MINUTES));
+        assert_eq!(file.limits.image_memory_bytes, Some(vigie_hash::Limits::DEFAULT_MAX_MEMORY_BYTES));
     }
 
     #[test]

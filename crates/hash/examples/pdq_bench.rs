@@ -26,7 +26,7 @@ fn main() {
         }
     }
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
-    let limits = Limits { max_bytes: u64::MAX, max_pixels: u64::MAX };
+    let limits = Limits { max_bytes: u64::MAX, max_pixels: u64::MAX, max_memory_bytes: u64::MAX };
     let start = Instant::now();
     let results: Vec<(String, String, u8, u64)> = pool.install(|| {
         files

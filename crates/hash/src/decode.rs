@@ -1,12 +1,21 @@
-//! Format detection and the non-JPEG decoders (the `image` crate).
+//! Format detection, the choice of decoder, and the decoders that hold the whole image (WebP
+//! through `image-webp`, BMP and TIFF through `image`), each planned against the memory
+//! budget from its header before it allocates.
+//!
+//! JPEG ([`crate::jpeg`]), PNG ([`crate::png_rows`]) and GIF ([`crate::gif_rows`]) stream rows
+//! into the hash. The others cannot: `image-webp` decodes a WebP whole (and an animated one on
+//! a canvas), and `image`'s BMP and TIFF decoders fill one buffer for the whole image (TIFF a
+//! second one in the file's own sample format). Their costs per pixel below were measured
+//! with a counting allocator (`tests/memory.rs`), rounded up.
 
 use std::fmt;
-use std::io::Cursor;
+use std::io::{BufRead, Cursor, Seek};
 
 use image::{DynamicImage, ImageDecoder};
 
+use crate::budget::Budget;
 use crate::pdq::{Filter, Filtered, Luminance, luma_row_gray, luma_row_rgb};
-use crate::{Error, ErrorKind, Limits};
+use crate::{Error, ErrorKind, Limits, gif_rows, jpeg, png_rows, tiff_ifd, webp_lossless};
 
 /// Image formats Vigie decodes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -67,11 +76,174 @@ pub fn detect_format(bytes: &[u8]) -> Option<Format> {
     }
 }
 
-fn map_image_error(format: Format, e: image::ImageError) -> Error {
+/// What a decoder hands the hashing stage: the dimensions and the filtered 64x64 buffer.
+pub(crate) type Decoded = (u32, u32, Option<Filtered>);
+
+/// Decodes an image held in memory.
+pub(crate) fn decode_bytes(format: Format, bytes: &[u8], limits: &Limits) -> Result<Decoded, Error> {
+    match format {
+        Format::Jpeg => jpeg::decode(jpeg::Input::Bytes(bytes), limits),
+        other => decode_stream(other, Cursor::new(bytes), bytes.len() as u64, limits),
+    }
+}
+
+/// Decodes an image read from `r` (`len` bytes from its position).
+pub(crate) fn decode_stream<R: BufRead + Seek>(
+    format: Format,
+    mut r: R,
+    len: u64,
+    limits: &Limits,
+) -> Result<Decoded, Error> {
+    match format {
+        Format::Jpeg => jpeg::decode(jpeg::Input::Reader(&mut r), limits),
+        Format::Png => png_rows::decode(r, limits),
+        Format::Gif => gif_rows::decode(r, limits),
+        Format::WebP => {
+            let mut budget = Budget::new(limits);
+            let (mut decoder, w, h, channels) = open_webp(r, len, limits, &mut budget)?;
+            let mut pixels = vec![0u8; w as usize * h as usize * channels];
+            decoder.read_image(&mut pixels).map_err(|e| map_webp_error(e, &budget))?;
+            Ok((w, h, filter_rows8(w as usize, h as usize, &pixels, channels)))
+        }
+        Format::Bmp => {
+            let mut budget = Budget::new(limits);
+            let decoder = open_bmp(r, limits, &mut budget)?;
+            let img = DynamicImage::from_decoder(decoder).map_err(|e| map_image_error(Format::Bmp, e, &budget))?;
+            Ok((img.width(), img.height(), filter_image(Format::Bmp, &img)))
+        }
+        Format::Tiff => {
+            let mut budget = Budget::new(limits);
+            let decoder = open_tiff(r, len, limits, &mut budget)?;
+            let img = DynamicImage::from_decoder(decoder).map_err(|e| map_image_error(Format::Tiff, e, &budget))?;
+            Ok((img.width(), img.height(), filter_image(Format::Tiff, &img)))
+        }
+    }
+}
+
+/// Reads the header from `r` (`len` bytes from its position) and checks the limits, without
+/// decoding: see [`crate::read_image_info`].
+pub(crate) fn probe_stream<R: BufRead + Seek>(
+    format: Format,
+    mut r: R,
+    len: u64,
+    limits: &Limits,
+) -> Result<(u32, u32), Error> {
+    let mut budget = Budget::new(limits);
+    match format {
+        Format::Jpeg => jpeg::probe(jpeg::Input::Reader(&mut r), limits),
+        Format::Png => png_rows::probe(r, limits),
+        Format::Gif => gif_rows::probe(r, limits),
+        Format::WebP => open_webp(r, len, limits, &mut budget).map(|(_, w, h, _)| (w, h)),
+        Format::Bmp => open_bmp(r, limits, &mut budget).map(|d| d.dimensions()),
+        Format::Tiff => open_tiff(r, len, limits, &mut budget).map(|d| d.dimensions()),
+    }
+}
+
+/// Opens a WebP and plans its decoding: the output (RGB, or RGBA with alpha), the decoder's
+/// planes and canvases, what its lossless streams keep (counted by reading them up to their
+/// pixels, see [`webp_lossless`]), and a copy of the compressed data (`image-webp` reads a
+/// lossy frame's partitions whole). Returns the decoder, the dimensions and the output's
+/// channels.
+fn open_webp<R: BufRead + Seek>(
+    mut r: R,
+    len: u64,
+    limits: &Limits,
+    budget: &mut Budget,
+) -> Result<(image_webp::WebPDecoder<R>, u32, u32, usize), Error> {
+    let lossless = webp_lossless::working_bytes(&mut r, len)?;
+    let mut decoder = image_webp::WebPDecoder::new(r).map_err(|e| map_webp_error(e, budget))?;
+    let (w, h) = decoder.dimensions();
+    limits.check_pixels(u64::from(w), u64::from(h))?;
+    let alpha = decoder.has_alpha();
+    let channels = if alpha { 4 } else { 3 };
+    budget.take_filter(w, h)?;
+    let pixels = u64::from(w) * u64::from(h);
+    let kind = if alpha { "RGBA" } else { "RGB" };
+    budget.take(pixels * channels as u64, || format!("a {w}x{h} WebP, held whole as 8-bit {kind}"))?;
+    // Tenths of a byte a pixel besides the output: a lossy frame's YUV planes in 16x16
+    // macroblocks (1.5 and more) and an uncompressed alpha plane (1); a lossless image without
+    // alpha is decoded in RGBA (4) and then copied; an animation adds a canvas and a frame in
+    // RGBA (4 + 4).
+    let (what, tenths) = if decoder.is_animated() {
+        ("an animated WebP's canvas and first frame", 110)
+    } else if decoder.is_lossy() {
+        ("the lossy WebP decoder's planes", if alpha { 30 } else { 20 })
+    } else {
+        ("the lossless WebP decoder's buffers", if alpha { 0 } else { 40 })
+    };
+    let working = (pixels * tenths).div_ceil(10) + len + (256 << 10);
+    budget.take(working, || format!("{what} for {w}x{h} pixels"))?;
+    budget.take(lossless, || format!("the Huffman tables and transforms of a {w}x{h} lossless WebP"))?;
+    Ok((decoder, w, h, channels))
+}
+
+/// Opens a BMP and plans its decoding: the whole image in the decoder's output type.
+fn open_bmp<R: BufRead + Seek>(
+    r: R,
+    limits: &Limits,
+    budget: &mut Budget,
+) -> Result<image::codecs::bmp::BmpDecoder<R>, Error> {
+    let decoder = image::codecs::bmp::BmpDecoder::new(r).map_err(|e| map_image_error(Format::Bmp, e, budget))?;
+    let (w, h) = decoder.dimensions();
+    limits.check_pixels(u64::from(w), u64::from(h))?;
+    budget.take_filter(w, h)?;
+    let color = decoder.color_type();
+    budget.take(decoder.total_bytes() + (64 << 10), || format!("a {w}x{h} BMP, held whole as {color:?}"))?;
+    Ok(decoder)
+}
+
+/// Opens a TIFF and plans its decoding: the tag values the `tiff` crate reads (counted from
+/// the directory before it reads them, see [`tiff_ifd`]), and the whole image twice (as read,
+/// in the file's sample format, and as output).
+fn open_tiff<R: BufRead + Seek>(
+    mut r: R,
+    len: u64,
+    limits: &Limits,
+    budget: &mut Budget,
+) -> Result<image::codecs::tiff::TiffDecoder<R>, Error> {
+    let directory = tiff_ifd::scan(&mut r, len)?;
+    budget.take(directory.tag_bytes, || "the tag values of this TIFF (strip offsets and the like)".into())?;
+    let mut decoder = image::codecs::tiff::TiffDecoder::new(r).map_err(|e| map_image_error(Format::Tiff, e, budget))?;
+    let (w, h) = decoder.dimensions();
+    limits.check_pixels(u64::from(w), u64::from(h))?;
+    budget.take_filter(w, h)?;
+    let color = decoder.color_type();
+    let output = decoder.total_bytes();
+    budget.take(output, || format!("a {w}x{h} TIFF, held whole as {color:?}"))?;
+    // What `image` reads the samples into first (CMYK takes 4 or 8 bytes a pixel).
+    let original = decoder.original_color_type();
+    let as_read = (u64::from(w) * u64::from(h)).saturating_mul(u64::from(original.bits_per_pixel()).div_ceil(8).max(1));
+    budget.take(as_read, || format!("a {w}x{h} TIFF, held whole as read ({original:?})"))?;
+    // Strips and tiles are decompressed as they are read (LZW, Deflate, PackBits, Fax), through
+    // buffers of at most 32 KiB; the crate's "intermediate buffer" limit only checks a chunk's
+    // compressed size, which no file exceeds.
+    budget.take(256 << 10, || format!("the TIFF decompressor's buffers for {w}x{h} pixels"))?;
+    let mut image_limits = image::Limits::default();
+    image_limits.max_alloc = Some(as_read.saturating_add(len));
+    decoder.set_limits(image_limits).map_err(|e| map_image_error(Format::Tiff, e, budget))?;
+    Ok(decoder)
+}
+
+fn map_webp_error(e: image_webp::DecodingError, budget: &Budget) -> Error {
+    use image_webp::DecodingError as E;
+    match e {
+        E::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            Error::new(ErrorKind::Truncated { format: Format::WebP })
+        }
+        E::IoError(io) => Error::new(ErrorKind::Read { message: io.to_string() }),
+        E::MemoryLimitExceeded => budget.exceeded("the WebP decoder's buffers"),
+        other => Error::decode(Format::WebP, other.to_string()),
+    }
+}
+
+fn map_image_error(format: Format, e: image::ImageError, budget: &Budget) -> Error {
     use image::ImageError as E;
     match e {
         E::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => Error::new(ErrorKind::Truncated { format }),
-        E::Limits(l) => Error::decode(format, format!("decoder memory limit exceeded: {l}")),
+        E::IoError(io) if io.kind() != std::io::ErrorKind::InvalidData => {
+            Error::new(ErrorKind::Read { message: io.to_string() })
+        }
+        E::Limits(_) => budget.exceeded(format!("the {format} decoder's buffers")),
         other => {
             let msg = other.to_string();
             if msg.to_ascii_lowercase().contains("unexpected end")
@@ -85,47 +257,6 @@ fn map_image_error(format: Format, e: image::ImageError) -> Error {
     }
 }
 
-/// Reads the header, checks the limits, then decodes the whole image.
-fn decode_with(format: Format, limits: &Limits, mut dec: impl ImageDecoder) -> Result<DynamicImage, Error> {
-    let (w, h) = dec.dimensions();
-    limits.check_pixels(u64::from(w), u64::from(h))?;
-    let mut lim = image::Limits::default();
-    // Decoded bytes for the largest pixel type we accept (RGBA, 32-bit float) plus slack for
-    // the decoders' own buffers.
-    lim.max_alloc = Some(limits.max_pixels.saturating_mul(16).saturating_add(64 << 20));
-    lim.max_image_width = Some(w);
-    lim.max_image_height = Some(h);
-    dec.set_limits(lim).map_err(|e| map_image_error(format, e))?;
-    DynamicImage::from_decoder(dec).map_err(|e| map_image_error(format, e))
-}
-
-/// Decodes a non-JPEG image and feeds its luminance to the PDQ filter.
-pub(crate) fn decode_other(
-    format: Format,
-    data: &[u8],
-    limits: &Limits,
-) -> Result<(u32, u32, Option<Filtered>), Error> {
-    use image::codecs;
-    let err = |e| map_image_error(format, e);
-    let cur = Cursor::new(data);
-    let img = match format {
-        // The PNG decoder checks its own memory limit while reading the header; give it none there
-        // so that an oversized image is reported by our pixel check, which names the dimensions.
-        Format::Png => decode_with(
-            format,
-            limits,
-            codecs::png::PngDecoder::with_limits(cur, image::Limits::no_limits()).map_err(err)?,
-        )?,
-        Format::Gif => decode_with(format, limits, codecs::gif::GifDecoder::new(cur).map_err(err)?)?,
-        Format::WebP => decode_with(format, limits, codecs::webp::WebPDecoder::new(cur).map_err(err)?)?,
-        Format::Bmp => decode_with(format, limits, codecs::bmp::BmpDecoder::new(cur).map_err(err)?)?,
-        Format::Tiff => decode_with(format, limits, codecs::tiff::TiffDecoder::new(cur).map_err(err)?)?,
-        Format::Jpeg => return Err(Error::new(ErrorKind::UnsupportedFormat)),
-    };
-    let (w, h) = (img.width(), img.height());
-    Ok((w, h, filter_image(format, &img)))
-}
-
 /// How 16-bit samples become 8-bit ones.
 ///
 /// For PNG we do what the reference does: its loader (CImg into `CImg<uint8_t>`) casts each
@@ -134,29 +265,39 @@ pub(crate) fn decode_other(
 /// such files hash like their 8-bit originals. For genuinely 16-bit content this keeps the
 /// noisy low bits, exactly as the reference (and so any hash list it produced) does. The
 /// reference cannot read the other formats; for them we keep the high byte, the usual scaling.
-fn narrow16(format: Format) -> fn(u16) -> u8 {
+pub(crate) fn narrow16(format: Format) -> fn(u16) -> u8 {
     match format {
         Format::Png => |v| (v & 0xFF) as u8,
         _ => |v| (v >> 8) as u8,
     }
 }
 
+/// Feeds rows of 8-bit pixels with `c` channels (grey when `c < 3`). Alpha is ignored, as the
+/// reference (which reads the first three channels) and Pillow's convert("RGB") do.
+fn feed8(filter: &mut Filter, data: &[u8], w: usize, c: usize) {
+    for row in data.chunks_exact(w * c) {
+        let out = filter.next_row_mut();
+        if c >= 3 {
+            luma_row_rgb(row, c, out)
+        } else {
+            luma_row_gray(row, c, out)
+        }
+        filter.commit_row();
+    }
+}
+
+/// The filter over a whole image of 8-bit pixels with `c` channels.
+fn filter_rows8(w: usize, h: usize, data: &[u8], c: usize) -> Option<Filtered> {
+    let mut filter = Filter::new(w, h, Luminance::OfPixels);
+    if w > 0 && h > 0 {
+        feed8(&mut filter, data, w, c);
+    }
+    filter.finish()
+}
+
 fn filter_image(format: Format, img: &DynamicImage) -> Option<Filtered> {
     let (w, h) = (img.width() as usize, img.height() as usize);
     let mut filter = Filter::new(w, h, Luminance::OfPixels);
-    // Feeds rows of 8-bit pixels with `c` channels; grey when `c < 3`. Alpha is ignored, as the
-    // reference (which reads the first three channels) and Pillow's convert("RGB") do.
-    fn feed8(filter: &mut Filter, data: &[u8], w: usize, c: usize) {
-        for row in data.chunks_exact(w * c) {
-            let out = filter.next_row_mut();
-            if c >= 3 {
-                luma_row_rgb(row, c, out)
-            } else {
-                luma_row_gray(row, c, out)
-            }
-            filter.commit_row();
-        }
-    }
     fn feed16(filter: &mut Filter, data: &[u16], w: usize, c: usize, narrow: fn(u16) -> u8) {
         let mut tmp = vec![0u8; w * c];
         for row in data.chunks_exact(w * c) {
@@ -172,6 +313,21 @@ fn filter_image(format: Format, img: &DynamicImage) -> Option<Filtered> {
             filter.commit_row();
         }
     }
+    /// Float images (TIFF): each row scaled from 0..1 to 0..255 by `image`'s own conversion,
+    /// one row at a time rather than a converted copy of the whole image.
+    fn feed_f32(filter: &mut Filter, data: &[f32], w: usize, c: usize) {
+        for row in data.chunks_exact(w * c) {
+            let one = match c {
+                3 => image::Rgb32FImage::from_raw(w as u32, 1, row.to_vec()).map(DynamicImage::ImageRgb32F),
+                _ => image::Rgba32FImage::from_raw(w as u32, 1, row.to_vec()).map(DynamicImage::ImageRgba32F),
+            };
+            match one {
+                Some(one) => luma_row_rgb(one.to_rgb8().as_raw(), 3, filter.next_row_mut()),
+                None => filter.next_row_mut().fill(0.0),
+            }
+            filter.commit_row();
+        }
+    }
     if w > 0 && h > 0 {
         let n16 = narrow16(format);
         match img {
@@ -183,7 +339,9 @@ fn filter_image(format: Format, img: &DynamicImage) -> Option<Filtered> {
             DynamicImage::ImageLumaA16(b) => feed16(&mut filter, b.as_raw(), w, 2, n16),
             DynamicImage::ImageRgb16(b) => feed16(&mut filter, b.as_raw(), w, 3, n16),
             DynamicImage::ImageRgba16(b) => feed16(&mut filter, b.as_raw(), w, 4, n16),
-            // Float images (TIFF): scale 0..1 to 0..255, as image's own conversion does.
+            DynamicImage::ImageRgb32F(b) => feed_f32(&mut filter, b.as_raw(), w, 3),
+            DynamicImage::ImageRgba32F(b) => feed_f32(&mut filter, b.as_raw(), w, 4),
+            // Not produced by the decoders used here; converted whole as before.
             other => feed8(&mut filter, other.to_rgb8().as_raw(), w, 3),
         }
     }

@@ -32,6 +32,21 @@ pub enum ErrorKind {
         /// The limit in force.
         max_pixels: u64,
     },
+    /// Decoding would take more memory than
+    /// [`Limits::max_memory_bytes`](crate::Limits::max_memory_bytes): pixels that must be held
+    /// whole (interlaced PNG, WebP, BMP, TIFF, progressive JPEG), ancillary data a decoder
+    /// inflates or keeps (ICC profiles, text, EXIF, TIFF tag values), or the hashing filter of
+    /// an extremely wide image. Refused before the memory is allocated when the header tells
+    /// (`needed` is then known), or as soon as a decoder reaches the limit.
+    MemoryLimit {
+        /// What needs the memory, with the image's dimensions when known, e.g. `"a
+        /// 9999x9999 interlaced PNG, held whole as 8-bit RGB"`.
+        what: String,
+        /// Bytes needed, when known before decoding.
+        needed: Option<u64>,
+        /// The limit in force.
+        max_memory_bytes: u64,
+    },
     /// The bytes are not in one of the formats Vigie decodes (JPEG, PNG, GIF, WebP, BMP, TIFF).
     UnsupportedFormat,
     /// The data ends before the image does.
@@ -44,6 +59,11 @@ pub enum ErrorKind {
         /// The format the header announced.
         format: Format,
         /// The decoder's own words.
+        message: String,
+    },
+    /// The input could not be read (an I/O error from the reader, not a problem with the data).
+    Read {
+        /// The system's words.
         message: String,
     },
     /// A pixel buffer handed to [`hash_rgb`](crate::hash_rgb) and friends does not match its
@@ -82,6 +102,19 @@ impl fmt::Display for Error {
                 (*width as f64) * (*height as f64) / 1e6,
                 *max_pixels as f64 / 1e6
             ),
+            ErrorKind::MemoryLimit { what, needed: Some(needed), max_memory_bytes } => write!(
+                f,
+                "image needs too much memory to decode ({what}): {needed} bytes in all ({}), the limit is \
+                 {max_memory_bytes} bytes ({})",
+                mib(*needed),
+                mib(*max_memory_bytes)
+            ),
+            ErrorKind::MemoryLimit { what, needed: None, max_memory_bytes } => write!(
+                f,
+                "image needs too much memory to decode ({what}): over the limit of {max_memory_bytes} bytes ({})",
+                mib(*max_memory_bytes)
+            ),
+            ErrorKind::Read { message } => write!(f, "cannot read the image: {message}"),
             ErrorKind::UnsupportedFormat => {
                 f.write_str("not a supported image: expected JPEG, PNG, GIF, WebP, BMP or TIFF data")
             }
@@ -97,3 +130,8 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// A byte count in MiB, one decimal, for messages.
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / f64::from(1u32 << 20))
+}

@@ -14,8 +14,10 @@
 //! link a system library. We call libjpeg through `csrc/jpeg_shim.c` (see `build.rs`) so that
 //! libjpeg's `longjmp`-based error handling never crosses into Rust.
 
-use std::ffi::{CStr, c_char, c_int, c_uint, c_ulong};
+use std::ffi::{CStr, c_char, c_int, c_uint, c_ulong, c_ulonglong, c_void};
+use std::io::Read;
 
+use crate::budget::Budget;
 use crate::pdq::{Filter, Filtered, Luminance, luma_row_gray, luma_row_rgb};
 use crate::{Error, ErrorKind, Format, Limits};
 
@@ -30,6 +32,8 @@ struct Info {
     num_components: c_int,
     color_space: c_int,
     adobe_marker: c_int,
+    progressive: c_int,
+    coefficient_bytes: c_ulonglong,
 }
 
 #[repr(C)]
@@ -41,9 +45,11 @@ unsafe extern "C" {
     fn vigie_jpeg_new() -> *mut Handle;
     fn vigie_jpeg_message(h: *const Handle) -> *const c_char;
     fn vigie_jpeg_read_header(h: *mut Handle, data: *const u8, len: c_ulong, info: *mut Info) -> c_int;
+    fn vigie_jpeg_read_header_from(h: *mut Handle, read: ReadFn, ctx: *mut c_void, info: *mut Info) -> c_int;
     fn vigie_jpeg_start(
         h: *mut Handle,
         out_color_space: c_int,
+        max_memory: c_ulong,
         out_width: *mut c_uint,
         out_height: *mut c_uint,
         out_components: *mut c_int,
@@ -56,6 +62,67 @@ unsafe extern "C" {
         lines_read: *mut c_uint,
     ) -> c_int;
     fn vigie_jpeg_free(h: *mut Handle);
+}
+
+type ReadFn = unsafe extern "C" fn(ctx: *mut c_void, buf: *mut u8, len: usize) -> usize;
+
+/// What the read callback reads from, and the first read error it met (libjpeg only sees the
+/// end of the data).
+struct Source<'a> {
+    reader: &'a mut dyn Read,
+    error: Option<std::io::Error>,
+}
+
+/// The shim's read callback: fills `buf` from the [`Source`] behind `ctx`. Returns 0 at the end
+/// of the data or after an error (kept in the source). Never unwinds into C.
+unsafe extern "C" fn read_source(ctx: *mut c_void, buf: *mut u8, len: usize) -> usize {
+    // SAFETY: `ctx` is the `Source` the Reader boxed and keeps alive for as long as libjpeg
+    // may call back; nothing else touches it during a libjpeg call.
+    let source = unsafe { &mut *ctx.cast::<Source<'_>>() };
+    if source.error.is_some() {
+        return 0;
+    }
+    // SAFETY: libjpeg passes its own buffer of `len` bytes.
+    let buf = unsafe { std::slice::from_raw_parts_mut(buf, len) };
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        loop {
+            match source.reader.read(buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                other => break other,
+            }
+        }
+    }));
+    match read {
+        Ok(Ok(n)) => n.min(len),
+        Ok(Err(e)) => {
+            source.error = Some(e);
+            0
+        }
+        Err(_) => {
+            source.error = Some(std::io::Error::other("the reader panicked"));
+            0
+        }
+    }
+}
+
+/// The boxed [`Source`] libjpeg calls back into, owned through a raw pointer so that no Rust
+/// reference to it is alive while libjpeg holds the pointer.
+struct SourcePtr<'a>(*mut Source<'a>);
+
+impl Drop for SourcePtr<'_> {
+    fn drop(&mut self) {
+        // SAFETY: the pointer came from Box::into_raw and is freed exactly once, after the
+        // decompressor that used it (see `Header`'s field order).
+        drop(unsafe { Box::from_raw(self.0) });
+    }
+}
+
+impl SourcePtr<'_> {
+    /// The read error the callback met, if any (only called between libjpeg calls).
+    fn take_error(&self) -> Option<std::io::Error> {
+        // SAFETY: live pointer; libjpeg is not running, so nothing else accesses the Source.
+        unsafe { (*self.0).error.take() }
+    }
 }
 
 // libjpeg's J_COLOR_SPACE values.
@@ -75,11 +142,18 @@ impl Drop for Decompressor {
 }
 
 impl Decompressor {
-    /// Turns a shim status code into an error (0 is success).
-    fn check(&self, rc: c_int) -> Result<(), Error> {
+    /// Turns a shim status code into an error (0 is success). A read error met by the callback
+    /// comes first: libjpeg saw it as the end of the data.
+    fn check(&self, rc: c_int, source: Option<&SourcePtr<'_>>, budget: &Budget) -> Result<(), Error> {
+        if rc != 0
+            && let Some(error) = source.and_then(SourcePtr::take_error)
+        {
+            return Err(Error::new(ErrorKind::Read { message: error.to_string() }));
+        }
         match rc {
             0 => Ok(()),
             2 => Err(Error::new(ErrorKind::Truncated { format: Format::Jpeg })),
+            3 => Err(budget.exceeded("libjpeg's buffers for this JPEG")),
             _ => {
                 // SAFETY: the handle is live; the message is a NUL-terminated buffer inside it.
                 let msg = unsafe { CStr::from_ptr(vigie_jpeg_message(self.0)) };
@@ -91,16 +165,142 @@ impl Decompressor {
     }
 }
 
+/// Where the compressed data comes from.
+pub(crate) enum Input<'a> {
+    /// All of it in memory.
+    Bytes(&'a [u8]),
+    /// A stream, read through libjpeg's 64 KiB buffer.
+    Reader(&'a mut dyn Read),
+}
+
+/// A JPEG whose header has been read (markers up to the first scan): dimensions and the memory
+/// decoding will take are known, no pixel memory is allocated yet.
+pub(crate) struct Header<'a> {
+    dec: Decompressor,
+    // Declared after `dec` so that it outlives the decompressor that calls back into it.
+    source: Option<SourcePtr<'a>>,
+    _data: std::marker::PhantomData<&'a [u8]>,
+    info: Info,
+}
+
+/// libjpeg's working buffers besides a multi-scan file's coefficients: a few dozen rows of every
+/// component (the main buffer with its context rows, the upsampler's rows; up to 4 components
+/// with sampling factors up to 4), plus its tables and pools.
+fn libjpeg_working_bytes(width: u32, components: c_int) -> u64 {
+    let padded = u64::from(width).div_ceil(32) * 32;
+    padded * u64::try_from(components.max(1)).unwrap_or(4) * 64 + (1 << 20)
+}
+
+impl<'a> Header<'a> {
+    /// Reads the header and checks the dimensions against the limits.
+    pub(crate) fn read(input: Input<'a>, limits: &Limits) -> Result<Self, Error> {
+        // SAFETY: plain constructor; null means out of memory.
+        let raw = unsafe { vigie_jpeg_new() };
+        if raw.is_null() {
+            return Err(Error::decode(Format::Jpeg, "out of memory"));
+        }
+        let dec = Decompressor(raw);
+        let mut info = Info::default();
+        let budget = Budget::new(limits);
+        let mut source = None;
+        let rc = match input {
+            Input::Bytes(data) => {
+                let len = c_ulong::try_from(data.len()).map_err(|_| Error::decode(Format::Jpeg, "input too long"))?;
+                // SAFETY: `data` outlives the Header (its lifetime `'a`), which owns `dec`; libjpeg
+                // only reads `len` bytes from it.
+                unsafe { vigie_jpeg_read_header(dec.0, data.as_ptr(), len, &mut info) }
+            }
+            Input::Reader(reader) => {
+                let ptr = source.insert(SourcePtr(Box::into_raw(Box::new(Source { reader, error: None })))).0;
+                // SAFETY: the Source is boxed (its address is stable) and owned by the Header,
+                // which frees the decompressor before it; the callback only touches it while
+                // libjpeg runs on this thread.
+                unsafe { vigie_jpeg_read_header_from(dec.0, read_source, ptr.cast(), &mut info) }
+            }
+        };
+        dec.check(rc, source.as_ref(), &budget)?;
+        limits.check_pixels(u64::from(info.width), u64::from(info.height))?;
+        Ok(Header { dec, source, _data: std::marker::PhantomData, info })
+    }
+
+    pub(crate) fn width(&self) -> u32 {
+        self.info.width
+    }
+
+    pub(crate) fn height(&self) -> u32 {
+        self.info.height
+    }
+
+    fn out_space(&self) -> c_int {
+        match self.info.color_space {
+            JCS_GRAYSCALE => JCS_GRAYSCALE,
+            JCS_CMYK | JCS_YCCK => JCS_CMYK,
+            _ => JCS_RGB,
+        }
+    }
+
+    fn out_components(&self) -> usize {
+        match self.out_space() {
+            JCS_GRAYSCALE => 1,
+            JCS_CMYK => 4,
+            _ => 3,
+        }
+    }
+
+    /// Plans the memory decoding takes: libjpeg's buffers (for a progressive file, every
+    /// coefficient of the image), the rows handed over, and the hashing filter. Returns what
+    /// libjpeg may allocate.
+    pub(crate) fn plan(&self, budget: &mut Budget) -> Result<u64, Error> {
+        let (w, h) = (self.info.width, self.info.height);
+        let coefficients = self.info.coefficient_bytes;
+        if self.info.progressive != 0 {
+            budget.take(coefficients, || {
+                format!("the coefficients of a {w}x{h} progressive JPEG, held whole by libjpeg")
+            })?;
+        }
+        let working = libjpeg_working_bytes(w, self.info.num_components);
+        budget.take(working, || format!("libjpeg's row buffers for a {w}-pixel-wide JPEG"))?;
+        let rows = (u64::from(w) * self.out_components() as u64).saturating_mul(LINES as u64);
+        budget.take(rows, || format!("the rows of a {w}-pixel-wide JPEG"))?;
+        budget.take_filter(w, h)?;
+        Ok(coefficients + working + budget.left())
+    }
+
+    /// Starts decompression with libjpeg's memory capped at `libjpeg_memory` (see
+    /// [`Header::plan`]).
+    pub(crate) fn start(self, libjpeg_memory: u64, budget: &Budget) -> Result<Reader<'a>, Error> {
+        let out_space = self.out_space();
+        let (mut width, mut height, mut comps) = (0, 0, 0);
+        // Zero would mean "no limit" to libjpeg.
+        let cap = c_ulong::try_from(libjpeg_memory.max(1)).unwrap_or(c_ulong::MAX);
+        // SAFETY: live handle, valid out-pointers.
+        let rc = unsafe { vigie_jpeg_start(self.dec.0, out_space, cap, &mut width, &mut height, &mut comps) };
+        self.dec.check(rc, self.source.as_ref(), budget)?;
+        let expected_comps = self.out_components();
+        if usize::try_from(comps).ok() != Some(expected_comps)
+            || width != self.info.width
+            || height != self.info.height
+            || width == 0
+            || height == 0
+        {
+            return Err(Error::decode(Format::Jpeg, "unexpected output format from libjpeg"));
+        }
+        let stride = (width as usize)
+            .checked_mul(expected_comps)
+            .ok_or_else(|| Error::decode(Format::Jpeg, "image too wide"))?;
+        Ok(Reader { header: self, width, height, out_space, stride, rows_read: 0, max_memory_bytes: budget.max() })
+    }
+}
+
 /// An open JPEG decoder positioned after `jpeg_start_decompress`.
 pub(crate) struct Reader<'a> {
-    dec: Decompressor,
-    _data: std::marker::PhantomData<&'a [u8]>,
+    header: Header<'a>,
     width: u32,
     height: u32,
     out_space: c_int,
-    invert_cmyk: bool,
     stride: usize,
     rows_read: u32,
+    max_memory_bytes: u64,
 }
 
 /// What [`Reader::read_rows`] produces.
@@ -112,52 +312,12 @@ pub(crate) enum Row<'b> {
 }
 
 impl<'a> Reader<'a> {
-    /// Reads the header, checks the limits, and starts decompression.
-    pub(crate) fn open(data: &'a [u8], limits: &Limits) -> Result<Self, Error> {
-        let len = c_ulong::try_from(data.len()).map_err(|_| Error::decode(Format::Jpeg, "input too long"))?;
-        // SAFETY: plain constructor; null means out of memory.
-        let raw = unsafe { vigie_jpeg_new() };
-        if raw.is_null() {
-            return Err(Error::decode(Format::Jpeg, "out of memory"));
-        }
-        let dec = Decompressor(raw);
-
-        let mut info = Info::default();
-        // SAFETY: `data` outlives the Reader (its lifetime `'a`), which owns `dec`; libjpeg only
-        // reads `len` bytes from it.
-        dec.check(unsafe { vigie_jpeg_read_header(dec.0, data.as_ptr(), len, &mut info) })?;
-        limits.check_pixels(u64::from(info.width), u64::from(info.height))?;
-
-        let out_space = match info.color_space {
-            JCS_GRAYSCALE => JCS_GRAYSCALE,
-            JCS_CMYK | JCS_YCCK => JCS_CMYK,
-            _ => JCS_RGB,
-        };
-        let (mut width, mut height, mut comps) = (0, 0, 0);
-        // SAFETY: live handle, valid out-pointers.
-        dec.check(unsafe { vigie_jpeg_start(dec.0, out_space, &mut width, &mut height, &mut comps) })?;
-        limits.check_pixels(u64::from(width), u64::from(height))?;
-        let expected_comps = match out_space {
-            JCS_GRAYSCALE => 1,
-            JCS_CMYK => 4,
-            _ => 3,
-        };
-        if comps != expected_comps || width == 0 || height == 0 {
-            return Err(Error::decode(Format::Jpeg, "unexpected output format from libjpeg"));
-        }
-        let stride = (width as usize)
-            .checked_mul(expected_comps as usize)
-            .ok_or_else(|| Error::decode(Format::Jpeg, "image too wide"))?;
-        Ok(Reader {
-            dec,
-            _data: std::marker::PhantomData,
-            width,
-            height,
-            out_space,
-            invert_cmyk: info.adobe_marker != 0,
-            stride,
-            rows_read: 0,
-        })
+    /// Reads the header, checks the limits (dimensions, then memory), and starts decompression.
+    pub(crate) fn open(input: Input<'a>, limits: &Limits) -> Result<Self, Error> {
+        let header = Header::read(input, limits)?;
+        let mut budget = Budget::new(limits);
+        let libjpeg_memory = header.plan(&mut budget)?;
+        header.start(libjpeg_memory, &budget)
     }
 
     pub(crate) fn width(&self) -> u32 {
@@ -187,19 +347,22 @@ impl<'a> Reader<'a> {
         }
         let want = left.min(LINES as u32).min((buf.len() / self.stride) as u32);
         let mut got: c_uint = 0;
+        let dec = &self.header.dec;
         // SAFETY: `buf` holds at least `want` rows of `stride` bytes.
-        let rc = unsafe { vigie_jpeg_read(self.dec.0, buf.as_mut_ptr(), self.stride as c_ulong, want, &mut got) };
-        self.dec.check(rc)?;
+        let rc = unsafe { vigie_jpeg_read(dec.0, buf.as_mut_ptr(), self.stride as c_ulong, want, &mut got) };
+        let budget = Budget::with_max(self.max_memory_bytes);
+        dec.check(rc, self.header.source.as_ref(), &budget)?;
         if got == 0 || got > want {
             return Err(Error::new(ErrorKind::Truncated { format: Format::Jpeg }));
         }
         self.rows_read += got;
         let w = self.width as usize;
+        let invert_cmyk = self.header.info.adobe_marker != 0;
         for line in buf.chunks_exact_mut(self.stride).take(got as usize) {
             match self.out_space {
                 JCS_GRAYSCALE => f(Row::Gray(line)),
                 JCS_CMYK => {
-                    cmyk_row_to_rgb_in_place(line, self.invert_cmyk);
+                    cmyk_row_to_rgb_in_place(line, invert_cmyk);
                     f(Row::Rgb(&line[..w * 3]))
                 }
                 _ => f(Row::Rgb(line)),
@@ -211,9 +374,9 @@ impl<'a> Reader<'a> {
 
 const LINES: usize = 16;
 
-/// Decodes `data` row by row straight into the PDQ filter (no full-size pixel buffer).
-pub(crate) fn decode(data: &[u8], limits: &Limits) -> Result<(u32, u32, Option<Filtered>), Error> {
-    let mut reader = Reader::open(data, limits)?;
+/// Decodes row by row straight into the PDQ filter (no full-size pixel buffer).
+pub(crate) fn decode(input: Input<'_>, limits: &Limits) -> Result<(u32, u32, Option<Filtered>), Error> {
+    let mut reader = Reader::open(input, limits)?;
     let (w, h) = (reader.width(), reader.height());
     let mut filter = Filter::new(w as usize, h as usize, Luminance::OfPixels);
     let mut buf = reader.row_buffer();
@@ -227,6 +390,13 @@ pub(crate) fn decode(data: &[u8], limits: &Limits) -> Result<(u32, u32, Option<F
     })? > 0
     {}
     Ok((w, h, filter.finish()))
+}
+
+/// Reads the header and checks that decoding fits the limits, without decoding.
+pub(crate) fn probe(input: Input<'_>, limits: &Limits) -> Result<(u32, u32), Error> {
+    let header = Header::read(input, limits)?;
+    header.plan(&mut Budget::new(limits))?;
+    Ok((header.width(), header.height()))
 }
 
 /// CMYK to RGB the way Pillow (and so python-threatexchange) does it, in place (the RGB

@@ -46,25 +46,37 @@
 //!   as the reference does. 16-bit samples: see the crate README.
 //! * Images under 5 pixels on a side hash to all zeros with quality 0, as in the reference.
 //!
-//! Every input is checked against [`Limits`] (file size, then the pixel count read from the
-//! header, before any pixel memory is allocated). No input makes the library panic.
+//! Every input is checked against [`Limits`]: its size; then, from the header and before any
+//! pixel memory is allocated, its pixel count and the memory decoding will take, counting
+//! pixels as decoded (bit depth and channels) and everything a decoder inflates or keeps (ICC
+//! profiles, text and metadata chunks, TIFF tag values, libjpeg's coefficient buffer for
+//! progressive JPEGs). JPEG and non-interlaced PNG and GIF stream row by row into the hash, so
+//! their memory is a few dozen rows whatever the image's height. No input makes the library
+//! panic.
 //!
 //! [PDQ]: https://github.com/facebook/ThreatExchange/tree/main/pdq
 
 #![deny(missing_docs)]
 
+mod budget;
 mod decode;
 mod digest;
 mod error;
+mod gif_rows;
 mod hash;
 mod jpeg;
 mod pdq;
+mod png_rows;
+mod tiff_ifd;
 pub mod vpdq;
+mod webp_lossless;
 
 pub use decode::{Format, detect_format};
 pub use digest::{md5_hex, sha256_hex};
 pub use error::{Error, ErrorKind};
 pub use hash::{Dihedral, ParseHashError, PdqHash};
+
+use std::io::{BufRead, Seek, SeekFrom};
 
 /// Not part of the API: hooks for this crate's tests and benchmarks.
 #[doc(hidden)]
@@ -73,7 +85,7 @@ pub mod __internal {
 
     /// Decodes a JPEG to its pixels (grey or RGB): `(width, height, channels, bytes)`.
     pub fn decode_jpeg_pixels(bytes: &[u8]) -> Result<(u32, u32, usize, Vec<u8>), Error> {
-        let mut reader = jpeg::Reader::open(bytes, &Limits::default())?;
+        let mut reader = jpeg::Reader::open(jpeg::Input::Bytes(bytes), &Limits::default())?;
         let mut buf = reader.row_buffer();
         let mut out = Vec::new();
         while reader.read_rows(&mut buf, |row| match row {
@@ -97,10 +109,7 @@ pub mod __internal {
     pub fn intermediates(bytes: &[u8]) -> Result<Intermediates, Error> {
         let limits = Limits::default();
         let format = crate::detect_format(bytes).ok_or_else(|| Error::new(crate::ErrorKind::UnsupportedFormat))?;
-        let (_, _, filtered) = match format {
-            crate::Format::Jpeg => jpeg::decode(bytes, &limits)?,
-            other => crate::decode::decode_other(other, bytes, &limits)?,
-        };
+        let (_, _, filtered) = crate::decode::decode_bytes(format, bytes, &limits)?;
         let f = filtered.ok_or_else(|| Error::decode(format, "image too small"))?;
         let buf = f.raw64.as_deref().unwrap_or(&f.filtered);
         let dct = pdq::dct64_to_16(buf);
@@ -118,9 +127,18 @@ pub struct Limits {
     /// Largest input accepted, in bytes. Default: 64 MiB.
     pub max_bytes: u64,
     /// Largest image accepted, in pixels (width x height, as declared by the header).
-    /// Default: 100 megapixels, well above any camera photo or screenshot, well below what would
-    /// exhaust memory.
+    /// Default: 100 megapixels, well above any camera photo or screenshot.
     pub max_pixels: u64,
+    /// Most memory one decode may take, in bytes, besides the input itself when it is passed
+    /// in memory: pixels that must be held whole (interlaced PNG and GIF, WebP, BMP, TIFF; a
+    /// progressive JPEG's coefficients), everything a decoder inflates or keeps (ICC profiles,
+    /// text and EXIF chunks, TIFF tag values), decoder buffers, and the hashing filter. JPEG
+    /// and non-interlaced PNG and GIF are streamed row by row and take a few MiB at most, so
+    /// this limit bounds the other formats: at the default, 96 MiB, a WebP photo of about
+    /// 12 megapixels, a BMP or interlaced PNG of 30, a TIFF of 15, a progressive JPEG of 30
+    /// (4:2:0) or 15 (4:4:4). Two decodes at this limit, plus a server's own memory, fit in
+    /// 300 MB.
+    pub max_memory_bytes: u64,
 }
 
 impl Limits {
@@ -128,6 +146,8 @@ impl Limits {
     pub const DEFAULT_MAX_BYTES: u64 = 64 << 20;
     /// 100 megapixels.
     pub const DEFAULT_MAX_PIXELS: u64 = 100_000_000;
+    /// 96 MiB.
+    pub const DEFAULT_MAX_MEMORY_BYTES: u64 = 96 << 20;
 
     /// Checks an input size against [`Limits::max_bytes`]. Callers reading files can call this
     /// with the file's length before reading it.
@@ -149,7 +169,11 @@ impl Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_bytes: Self::DEFAULT_MAX_BYTES, max_pixels: Self::DEFAULT_MAX_PIXELS }
+        Limits {
+            max_bytes: Self::DEFAULT_MAX_BYTES,
+            max_pixels: Self::DEFAULT_MAX_PIXELS,
+            max_memory_bytes: Self::DEFAULT_MAX_MEMORY_BYTES,
+        }
     }
 }
 
@@ -186,17 +210,102 @@ pub struct ImageHashes {
 
 /// Decodes an image file's bytes and computes its PDQ hashes.
 ///
-/// The format is recognised from the bytes (see [`detect_format`]); the size and the declared
-/// dimensions are checked against `limits` before decoding.
+/// The format is recognised from the bytes (see [`detect_format`]); the size, the declared
+/// dimensions and the memory decoding will take are checked against `limits` before decoding.
 pub fn hash_image_bytes(bytes: &[u8], limits: &Limits) -> Result<ImageHashes, Error> {
     limits.check_bytes(bytes.len() as u64)?;
     let format = detect_format(bytes).ok_or_else(|| Error::new(ErrorKind::UnsupportedFormat))?;
-    let (width, height, filtered) = match format {
-        Format::Jpeg => jpeg::decode(bytes, limits)?,
-        other => decode::decode_other(other, bytes, limits)?,
-    };
+    let (width, height, filtered) = decode::decode_bytes(format, bytes, limits)?;
+    Ok(image_hashes(format, width, height, filtered))
+}
+
+/// [`hash_image_bytes`] on an image read from `reader`, e.g. a buffered file: the whole stream,
+/// from its start (offsets inside TIFF and WebP files count from there), read as the decoder
+/// goes (JPEG through a 64 KiB buffer), never held whole.
+///
+/// ```
+/// use std::io::{BufReader, Cursor};
+/// use vigie_hash::{Limits, hash_image_bytes, hash_image_reader};
+///
+/// let mut png = Vec::new();
+/// image::RgbImage::from_fn(40, 30, |x, y| image::Rgb([x as u8 * 6, y as u8 * 8, 90]))
+///     .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+/// // A file would be `BufReader::new(File::open(path)?)`.
+/// let from_reader = hash_image_reader(BufReader::new(Cursor::new(&png)), &Limits::default())?;
+/// assert_eq!(from_reader, hash_image_bytes(&png, &Limits::default())?);
+/// # Ok::<(), vigie_hash::Error>(())
+/// ```
+pub fn hash_image_reader<R: BufRead + Seek>(mut reader: R, limits: &Limits) -> Result<ImageHashes, Error> {
+    let (format, len) = open_stream(&mut reader, limits)?;
+    let (width, height, filtered) = decode::decode_stream(format, reader, len, limits)?;
+    Ok(image_hashes(format, width, height, filtered))
+}
+
+/// What an image's header says, once checked against the limits ([`read_image_info`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ImageInfo {
+    /// The format recognised from the data.
+    pub format: Format,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+}
+
+/// Reads an image's header from `reader` (the whole stream, from its start) and checks it
+/// against `limits` without decoding the pixels: the size, the dimensions, and the memory
+/// decoding will take as far as the header tells (whole-image buffers, a progressive JPEG's
+/// coefficients, a lossless WebP's Huffman tables, the hashing filter). It allocates no pixel
+/// buffer and inflates nothing; only a GIF's XMP and ICC data and a TIFF's tag values are read
+/// into memory, within the limit. It suits checking uploads as they arrive;
+/// [`hash_image_reader`] may still refuse the image for what only decoding reveals (corrupt
+/// data, oversized metadata).
+///
+/// ```
+/// use std::io::Cursor;
+/// use vigie_hash::{ErrorKind, Limits, read_image_info};
+///
+/// let mut png = Vec::new();
+/// image::RgbImage::new(300, 200)
+///     .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+/// let info = read_image_info(Cursor::new(&png), &Limits::default())?;
+/// assert_eq!((info.width, info.height), (300, 200));
+/// let small = Limits { max_pixels: 50_000, ..Limits::default() };
+/// let refused = read_image_info(Cursor::new(&png), &small).unwrap_err();
+/// assert!(matches!(refused.kind(), ErrorKind::TooManyPixels { .. }));
+/// # Ok::<(), vigie_hash::Error>(())
+/// ```
+pub fn read_image_info<R: BufRead + Seek>(mut reader: R, limits: &Limits) -> Result<ImageInfo, Error> {
+    let (format, len) = open_stream(&mut reader, limits)?;
+    let (width, height) = decode::probe_stream(format, reader, len, limits)?;
+    Ok(ImageInfo { format, width, height })
+}
+
+/// Measures the stream, checks its size and recognises its format; leaves it at its start.
+fn open_stream<R: BufRead + Seek>(reader: &mut R, limits: &Limits) -> Result<(Format, u64), Error> {
+    let io = |e: std::io::Error| Error::new(ErrorKind::Read { message: e.to_string() });
+    let len = reader.seek(SeekFrom::End(0)).map_err(io)?;
+    reader.seek(SeekFrom::Start(0)).map_err(io)?;
+    limits.check_bytes(len)?;
+    let mut head = [0u8; 16];
+    let mut got = 0;
+    while got < head.len() {
+        match reader.read(&mut head[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io(e)),
+        }
+    }
+    reader.seek(SeekFrom::Start(0)).map_err(io)?;
+    let format = detect_format(&head[..got]).ok_or_else(|| Error::new(ErrorKind::UnsupportedFormat))?;
+    Ok((format, len))
+}
+
+fn image_hashes(format: Format, width: u32, height: u32, filtered: Option<pdq::Filtered>) -> ImageHashes {
     let out = finish(filtered);
-    Ok(ImageHashes { pdq: out.hash, quality: out.quality, dihedral: out.dihedral, width, height, format })
+    ImageHashes { pdq: out.hash, quality: out.quality, dihedral: out.dihedral, width, height, format }
 }
 
 /// PDQ of packed 8-bit RGB pixels (`width * height * 3` bytes, row-major).
@@ -274,10 +383,12 @@ pub struct LumaHasher {
 }
 
 impl LumaHasher {
-    /// A hasher for images of `width x height` pixels, checked against `limits` (its memory
-    /// is a few dozen rows plus 64 floats per row of the image).
+    /// A hasher for images of `width x height` pixels, checked against `limits`: the pixel
+    /// count, and its memory (a few dozen rows plus 64 floats per row of the image) against
+    /// [`Limits::max_memory_bytes`].
     pub fn new(width: u32, height: u32, limits: &Limits) -> Result<LumaHasher, Error> {
         limits.check_pixels(u64::from(width), u64::from(height))?;
+        budget::Budget::new(limits).take_filter(width, height)?;
         let (w, h) = (width as usize, height as usize);
         Ok(LumaHasher { filter: pdq::Filter::new(w, h, pdq::Luminance::Any), width: w })
     }
@@ -290,6 +401,7 @@ impl LumaHasher {
     /// the reference would not.
     pub fn for_pixels(width: u32, height: u32, limits: &Limits) -> Result<LumaHasher, Error> {
         limits.check_pixels(u64::from(width), u64::from(height))?;
+        budget::Budget::new(limits).take_filter(width, height)?;
         let (w, h) = (width as usize, height as usize);
         Ok(LumaHasher { filter: pdq::Filter::new(w, h, pdq::Luminance::OfPixels), width: w })
     }

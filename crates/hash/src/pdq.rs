@@ -687,6 +687,25 @@ impl Filter {
         Self::with_kernels(width, height, luminance, Kernels::detect())
     }
 
+    /// The bytes [`Filter::new`] allocates for an image of `width x height` pixels (what
+    /// [`Filter::with_kernels`] allocates, plus the scratch row a tiny image's rows go to), so
+    /// that decoders can count it before building one: wide images take a lot, as every batch
+    /// of rows is interleaved into `LANES` lanes per column.
+    pub(crate) fn memory_bytes(width: usize, height: usize) -> u64 {
+        let f32s = |n: usize| (n as u64).saturating_mul(4);
+        let fixed = f32s(2 * 64 * 64);
+        if width < MIN_HASHABLE_DIM || height < MIN_HASHABLE_DIM {
+            return fixed + f32s(width);
+        }
+        let (w, h) = (width, height);
+        let vg = BoxGeom::new(h, jarosz_window(h, 64));
+        let batch_cap = LANES.min(h);
+        let ring_rows = (vg.w + 1 + LANES).min(h);
+        let rows = (2 * batch_cap + ring_rows + 3) as u64;
+        let lanes = 2 * LANES as u64;
+        fixed + f32s(w).saturating_mul(rows + lanes) + f32s(ring_rows * 64) + f32s(64 * LANES)
+    }
+
     /// [`Filter::new`] choosing the kernels (at most what the CPU supports).
     pub(crate) fn with_kernels(width: usize, height: usize, luminance: Luminance, kernels: Kernels) -> Self {
         let tiny = width < MIN_HASHABLE_DIM || height < MIN_HASHABLE_DIM;

@@ -77,6 +77,13 @@ pub struct HashArgs {
     #[arg(long, value_name = "PIXELS", default_value_t = Limits::DEFAULT_MAX_PIXELS)]
     pub max_pixels: u64,
 
+    /// Refuse images whose decoding would take more memory than this many bytes (images held
+    /// whole: interlaced PNG and GIF, WebP, BMP, TIFF, progressive JPEG; ICC profiles and
+    /// metadata; checked from the header before decoding). Each parallel job may take this
+    /// much.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::DEFAULT_MAX_MEMORY_BYTES)]
+    pub max_memory_bytes: u64,
+
     /// Files hashed in parallel [default: the number of CPU cores].
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
@@ -260,7 +267,8 @@ enum Outcome {
 
 /// Runs `vigie hash`.
 pub fn run(args: HashArgs) -> anyhow::Result<ExitCode> {
-    let limits = Limits { max_bytes: args.max_bytes, max_pixels: args.max_pixels };
+    let limits =
+        Limits { max_bytes: args.max_bytes, max_pixels: args.max_pixels, max_memory_bytes: args.max_memory_bytes };
     if !(args.seconds_per_hash.is_finite() && args.seconds_per_hash >= 0.0) {
         anyhow::bail!("--seconds-per-hash must be 0 or more");
     }

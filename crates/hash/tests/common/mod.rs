@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+pub mod craft;
+
 /// `../shared` next to the workspace: read-only reference data (never copied into the repo).
 pub fn shared_dir() -> PathBuf {
     let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared"));

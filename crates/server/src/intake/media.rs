@@ -366,16 +366,25 @@ fn scan_for_collection(root: &Path, min_age: Duration) -> std::io::Result<(usize
     Ok((temporary, candidates))
 }
 
+/// Reads an image's header through the hashing library, as its decoder will: the dimensions
+/// and the memory decoding will take are checked against `limits`, with a small buffer and
+/// nothing inflated (ICC profiles, metadata), so that this costs little memory however many
+/// uploads arrive at once. A file over the size limit is kept unhashed (matched by digest), as
+/// before: its header is still checked, the size aside.
 fn check_image_header(path: &Path, limits: &vigie_hash::Limits) -> Result<(), ReceiveError> {
-    let reader = image::ImageReader::open(path)?
-        .with_guessed_format()
-        .map_err(|_| ReceiveError::BadImage("is not a readable image".into()))?;
-    let (width, height) = reader
-        .into_dimensions()
-        .map_err(|_| ReceiveError::BadImage("is an image whose header cannot be read (truncated or corrupt)".into()))?;
-    limits
-        .check_pixels(u64::from(width), u64::from(height))
-        .map_err(|error| ReceiveError::BadImage(format!("is refused: {error}")))
+    let file = std::fs::File::open(path)?;
+    let header_limits = vigie_hash::Limits { max_bytes: u64::MAX, ..*limits };
+    match vigie_hash::read_image_info(std::io::BufReader::new(file), &header_limits) {
+        Ok(_) => Ok(()),
+        Err(error) => match error.kind() {
+            vigie_hash::ErrorKind::Read { .. } => Err(ReceiveError::Io(std::io::Error::other(error.to_string()))),
+            vigie_hash::ErrorKind::TooManyPixels { .. } | vigie_hash::ErrorKind::MemoryLimit { .. } => {
+                Err(ReceiveError::BadImage(format!("is refused: {error}")))
+            }
+            vigie_hash::ErrorKind::UnsupportedFormat => Err(ReceiveError::BadImage("is not a readable image".into())),
+            _ => Err(ReceiveError::BadImage("is an image whose header cannot be read (truncated or corrupt)".into())),
+        },
+    }
 }
 
 #[cfg(test)]

@@ -425,7 +425,7 @@ pub async fn vet_media(
         permits.acquire().await.map_err(|error| media::ReceiveError::Io(std::io::Error::other(error.to_string())))?;
     let path = intake.media.path_of(&file.sha256);
     let hashed = tokio::task::spawn_blocking(move || {
-        std::fs::read(&path).map(|bytes| vigie_hash::hash_image_bytes(&bytes, &limits))
+        std::fs::File::open(&path).map(|file| vigie_hash::hash_image_reader(std::io::BufReader::new(file), &limits))
     })
     .await
     .map_err(|error| media::ReceiveError::Io(std::io::Error::other(error.to_string())))??;
@@ -433,6 +433,9 @@ pub async fn vet_media(
         Ok(hashes) => {
             file.pdq = Some((hashes.pdq.to_hex(), u32::from(hashes.quality)));
             Ok(file)
+        }
+        Err(error) if matches!(error.kind(), vigie_hash::ErrorKind::Read { .. }) => {
+            Err(media::ReceiveError::Io(std::io::Error::other(error.to_string())))
         }
         Err(error) => {
             discard_unrecorded(store, intake, vec![file]).await;
@@ -584,11 +587,13 @@ fn vpdq_frames(text: &str) -> Vec<(u8, [u8; 32])> {
 fn hash_file(path: &std::path::Path, media_type: &str, image_limits: &vigie_hash::Limits) -> MediaHashes {
     match media_type {
         "image" => {
-            let bytes = match std::fs::read(path) {
-                Ok(bytes) => bytes,
+            // Streamed from the file (its size checked first), never read whole: media may be
+            // far larger than the image limit.
+            let file = match std::fs::File::open(path) {
+                Ok(file) => file,
                 Err(error) => return MediaHashes::Failed { reason: format!("cannot read the stored file: {error}") },
             };
-            match vigie_hash::hash_image_bytes(&bytes, image_limits) {
+            match vigie_hash::hash_image_reader(std::io::BufReader::new(file), image_limits) {
                 Ok(hashes) => MediaHashes::Image { pdq: hashes.pdq.to_hex(), quality: u32::from(hashes.quality) },
                 Err(error) => MediaHashes::Failed { reason: format!("cannot hash this image: {error}") },
             }

@@ -9,6 +9,7 @@ mod banks;
 mod connections;
 mod console;
 mod durability;
+mod image_bombs;
 mod intake;
 mod media_files;
 mod organisations;
