@@ -9,9 +9,10 @@ use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use vigie_domain::access::{Actor, Principal, Role, RoleSet};
-use vigie_domain::bank::{Bank, BankDraft, BankVisibility, SignalType};
+use vigie_domain::bank::{Bank, BankDraft, BankVisibility, MAX_ORIGIN_CHARS, SignalType};
 use vigie_domain::ids::OrganisationId;
 use vigie_domain::import::{ImportFormat, parse_signals};
+use vigie_domain::validate::optional_text;
 use vigie_server::app;
 use vigie_server::matching::{MatchEngine, Query};
 use vigie_store::Store;
@@ -205,11 +206,15 @@ pub async fn bank(settings: &Settings, command: BankCommand) -> anyhow::Result<E
         BankCommand::Import { name, file, format, skip_invalid, source } => {
             let bank = bank_named(&store, &name).await?;
             let format = ImportFormat::parse(&format).map_err(|message| anyhow!("--format {message}"))?;
+            let source =
+                optional_text(source.as_deref(), MAX_ORIGIN_CHARS).map_err(|message| anyhow!("--source {message}"))?;
             let text = read_input(&file)?;
             let signal_type = bank.signal_type;
             let mut parsed = tokio::task::spawn_blocking(move || parse_signals(&text, signal_type, format)).await?;
             if signal_type == SignalType::Vpdq {
+                // The file's name stands for the video's id at its source, when it makes one.
                 let stem = Path::new(&file).file_stem().map(|stem| stem.to_string_lossy().into_owned());
+                let stem = optional_text(stem.as_deref(), MAX_ORIGIN_CHARS).ok().flatten();
                 for signal in &mut parsed.signals {
                     signal.external_id = stem.clone();
                 }

@@ -113,6 +113,11 @@ impl fmt::Display for BankVisibility {
     }
 }
 
+/// The longest description of a bank.
+pub const MAX_DESCRIPTION_CHARS: usize = 1000;
+/// The longest `source` (where a signal came from) or `external_id` (its id there).
+pub const MAX_ORIGIN_CHARS: usize = 200;
+
 /// A stored bank.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Bank {
@@ -192,7 +197,7 @@ impl BankDraft<'_> {
     pub fn validate(&self) -> Result<NewBank, ValidationError> {
         let mut checker = Checker::default();
         let name = checker.check("name", bank_name(self.name));
-        let description = checker.check("description", bounded_text(self.description, 0, 1000));
+        let description = checker.check("description", bounded_text(self.description, 0, MAX_DESCRIPTION_CHARS));
         let signal_type = checker.check("signal_type", SignalType::parse(self.signal_type));
         let threshold = match (signal_type, self.match_threshold) {
             (Some(kind), Some(threshold)) if kind.is_perceptual() && threshold > 128 => {

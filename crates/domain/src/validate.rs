@@ -116,6 +116,19 @@ pub fn bounded_paragraphs(text: &str, min: usize, max: usize) -> Result<String, 
     Ok(normalised)
 }
 
+/// Optional one-line text (a signal's source, an id at a partner): trimmed, absent when empty,
+/// at most `max` characters, no control characters. NUL in particular cannot be stored in a
+/// PostgreSQL text column and would be stored silently by SQLite: refused here for both.
+pub fn optional_text(text: Option<&str>, max: usize) -> Result<Option<String>, String> {
+    match text.map(str::trim).filter(|text| !text.is_empty()) {
+        None => Ok(None),
+        Some(text) => bounded_text(text, 1, max).map(Some),
+    }
+}
+
+/// The message for a NUL character found anywhere in a request, before any field's own checks.
+pub const NUL_MESSAGE: &str = "must not contain NUL characters";
+
 /// An email address, trimmed and lower-cased. Deliberately permissive (one `@`, a dot in the
 /// domain, no spaces): the only real check of an address is a message that reaches it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -166,5 +179,10 @@ mod tests {
         assert_eq!(bounded_paragraphs(" a\r\nb\tc ", 1, 10).unwrap(), "a\nb\tc");
         assert!(bounded_paragraphs("a\u{7}b", 1, 10).is_err());
         assert!(bounded_paragraphs("", 1, 10).is_err());
+        assert_eq!(optional_text(Some("  "), 5).unwrap(), None);
+        assert_eq!(optional_text(None, 5).unwrap(), None);
+        assert_eq!(optional_text(Some(" gifct "), 5).unwrap().as_deref(), Some("gifct"));
+        assert!(optional_text(Some("a\u{0}b"), 5).is_err());
+        assert!(optional_text(Some("abcdef"), 5).is_err());
     }
 }

@@ -11,6 +11,7 @@ use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 use vigie_domain::access::{Actor, Principal};
 use vigie_domain::token::{TokenHash, TokenRejection};
+use vigie_domain::validate::NUL_MESSAGE;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -45,6 +46,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 /// Parses JSON, naming the field at fault. serde's messages name fields and types but never
 /// quote the submitted values, so they are safe to return.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    refuse_nul_in_json(bytes)?;
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -62,6 +64,41 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         field: None,
     })?;
     Ok(value)
+}
+
+/// Refuses a JSON body holding a NUL character in any string, naming the string's path.
+///
+/// This is the backstop behind every field's own validation: PostgreSQL cannot store NUL in
+/// text (the insert fails with a 500) while SQLite stores it silently, so no string with one may
+/// reach the store from any route. In JSON a NUL can only be written as the escape `\u0000`;
+/// bodies without that byte sequence (nearly all) cost one scan and no second parse.
+fn refuse_nul_in_json(bytes: &[u8]) -> Result<(), ApiError> {
+    if !bytes.windows(6).any(|window| window == b"\\u0000") {
+        return Ok(());
+    }
+    // An escaped backslash followed by `u0000` is not a NUL; parsing tells them apart. A body
+    // that does not parse is left to the typed parse, which names the syntax error.
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else { return Ok(()) };
+    match nul_path(&value, String::new()) {
+        Some(path) => Err(ApiError::field(if path.is_empty() { "." } else { &path }, NUL_MESSAGE)),
+        None => Ok(()),
+    }
+}
+
+/// The path (in serde_path_to_error's notation, `signals[0].source`) of the first string holding
+/// a NUL, or of the object whose key holds one (the key itself is not echoed back).
+fn nul_path(value: &serde_json::Value, path: String) -> Option<String> {
+    match value {
+        serde_json::Value::String(text) => text.contains('\0').then_some(path),
+        serde_json::Value::Array(items) => {
+            items.iter().enumerate().find_map(|(index, item)| nul_path(item, format!("{path}[{index}]")))
+        }
+        serde_json::Value::Object(fields) => fields.iter().find_map(|(key, item)| {
+            let field = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+            if key.contains('\0') { Some(path.clone()) } else { nul_path(item, field) }
+        }),
+        _ => None,
+    }
 }
 
 /// Path parameters with problem+json rejections.
@@ -86,6 +123,16 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuer
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        // Percent-decoded NUL (`%00`) in a parameter: refused by name before any parsing, for
+        // the same reason as in JSON bodies.
+        if let Some(query) = parts.uri.query()
+            && query.contains("%00")
+            && let Some((name, _)) = form_urlencoded::parse(query.as_bytes())
+                .find(|(name, value)| name.contains('\0') || value.contains('\0'))
+        {
+            let field = if name.contains('\0') { "query" } else { &name };
+            return Err(ApiError::field(field, NUL_MESSAGE));
+        }
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|query| Self(query.0))
@@ -149,5 +196,37 @@ impl FromRequestParts<AppState> for ApiPrincipal {
         };
         state.token_cache.insert(hash.0, principal.clone(), owner.token.expires_at);
         Ok(Self(principal))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field_of(body: &str) -> Option<String> {
+        match refuse_nul_in_json(body.as_bytes()) {
+            Ok(()) => None,
+            Err(error) => Some(error.problem().errors.into_iter().next().map(|issue| issue.field).unwrap_or_default()),
+        }
+    }
+
+    #[test]
+    fn nul_is_refused_by_path() {
+        assert_eq!(field_of(r#"{"description":"a\u0000b"}"#).as_deref(), Some("description"));
+        assert_eq!(
+            field_of(r#"{"signals":[{"value":"x"},{"value":"y","source":"\u0000"}]}"#).as_deref(),
+            Some("signals[1].source")
+        );
+        assert_eq!(field_of(r#"{"a\u0000":1}"#).as_deref(), Some("."));
+        assert_eq!(field_of(r#"{"labels":{"a\u0000":1}}"#).as_deref(), Some("labels"));
+        assert_eq!(field_of(r#""\u0000""#).as_deref(), Some("."));
+    }
+
+    #[test]
+    fn escaped_backslash_and_other_text_pass() {
+        assert_eq!(field_of(r#"{"description":"C:\\u0000 is a path, not a NUL"}"#), None);
+        assert_eq!(field_of(r#"{"description":"plain"}"#), None);
+        // Not JSON: left to the typed parse, which names the syntax error.
+        assert_eq!(field_of(r#"{"description":"\u0000"#), None);
     }
 }

@@ -11,9 +11,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 use vigie_domain::access::{Permission, Principal};
-use vigie_domain::bank::{Bank, BankDraft, BankVisibility, canonical_value, parse_labels, value_key};
+use vigie_domain::bank::{
+    Bank, BankDraft, BankVisibility, MAX_DESCRIPTION_CHARS, MAX_ORIGIN_CHARS, canonical_value, parse_labels, value_key,
+};
 use vigie_domain::ids::{BankId, OrganisationId};
 use vigie_domain::import::{ImportFormat, LineIssue, ParsedImport, ParsedSignal, parse_signals};
+use vigie_domain::validate::{bounded_text, optional_text};
 use vigie_store::{BankChange, Signal};
 
 use super::require;
@@ -413,15 +416,18 @@ async fn update(
     if request.min_quality.is_some_and(|quality| quality > 100) {
         return Err(ApiError::field("min_quality", "must be between 0 and 100"));
     }
-    if request.description.as_ref().is_some_and(|description| description.chars().count() > 1000) {
-        return Err(ApiError::field("description", "must be at most 1000 characters"));
-    }
+    let description = request
+        .description
+        .as_deref()
+        .map(|description| bounded_text(description, 0, MAX_DESCRIPTION_CHARS))
+        .transpose()
+        .map_err(|message| ApiError::field("description", message))?;
     let change = BankChange {
         enabled: request.enabled,
         match_threshold: request.match_threshold,
         min_quality: request.min_quality,
         auto_action: request.auto_action,
-        description: request.description,
+        description,
         visibility,
     };
     let bank = state.store.update_bank(bank.id, &change, principal.actor).await?;
@@ -478,10 +484,14 @@ async fn add_signals(
                     return Err("quality: must be between 0 and 100".to_owned());
                 }
                 let labels = parse_labels(&input.labels).map_err(|message| format!("labels: {message}"))?;
-                Ok((value, labels))
+                let source = optional_text(input.source.as_deref(), MAX_ORIGIN_CHARS)
+                    .map_err(|message| format!("source: {message}"))?;
+                let external_id = optional_text(input.external_id.as_deref(), MAX_ORIGIN_CHARS)
+                    .map_err(|message| format!("external_id: {message}"))?;
+                Ok((value, labels, source, external_id))
             });
         match checked {
-            Ok((value, labels)) => {
+            Ok((value, labels, source, external_id)) => {
                 let key = value_key(bank.signal_type, &value);
                 if seen.insert(key.clone(), ()).is_some() {
                     parsed.duplicates += 1;
@@ -492,8 +502,8 @@ async fn add_signals(
                     value_key: key,
                     quality: input.quality,
                     labels,
-                    source: input.source,
-                    external_id: input.external_id,
+                    source,
+                    external_id,
                     line: item,
                 });
             }
@@ -541,7 +551,8 @@ async fn import(
         detail: format!("the file is not UTF-8 text (byte {})", error.valid_up_to()),
         field: None,
     })?;
-    let source = options.source.as_deref().map(str::trim).filter(|source| !source.is_empty());
+    let source = optional_text(options.source.as_deref(), MAX_ORIGIN_CHARS)
+        .map_err(|message| ApiError::field("source", message))?;
     let signal_type = bank.signal_type;
     let text = text.to_owned();
     let parsed = tokio::task::spawn_blocking(move || parse_signals(&text, signal_type, format))
@@ -551,7 +562,7 @@ async fn import(
         bank: &bank,
         parsed,
         skip_invalid: options.skip_invalid,
-        source,
+        source: source.as_deref(),
         actor: principal.actor,
         origin: "api-file",
     };

@@ -143,3 +143,66 @@ backend_test!(bad_user_and_token_input_names_fields, |app| async move {
     assert_eq!(duplicate.status, 409);
     assert_eq!(duplicate.json()["errors"][0]["field"], "email");
 });
+
+fn first_field(reply: &crate::support::Reply) -> String {
+    reply.json()["errors"][0]["field"].as_str().unwrap_or_default().to_owned()
+}
+
+// NUL cannot be stored in a PostgreSQL text column (it used to answer 500 there) and was stored
+// silently by SQLite: every way text enters is refused with a 400 naming the field, on both.
+backend_test!(nul_and_control_characters_are_refused_by_field, |app| async move {
+    let admin = app.token(app.operator.id, &[Role::Admin]).await;
+    let bank = app
+        .call(Method::POST, "/v1/banks", Some(&admin), Some(json!({"name": "nul-test", "signal_type": "sha256"})))
+        .await;
+    assert_eq!(bank.status, 201, "{}", bank.text);
+    let id = bank.json()["id"].as_str().unwrap().to_owned();
+    let value = "a".repeat(64);
+
+    // JSON bodies: the signal's source and external id, a bank's description (PATCH), a submission.
+    let signals = format!("/v1/banks/{id}/signals");
+    for (body, field) in [
+        (json!({"signals": [{"value": value, "source": "gif\u{0}ct"}]}), "signals[0].source"),
+        (json!({"signals": [{"value": value, "external_id": "\u{0}"}]}), "signals[0].external_id"),
+    ] {
+        let reply = app.call(Method::POST, &signals, Some(&admin), Some(body)).await;
+        assert_eq!((reply.status.as_u16(), first_field(&reply)), (400, field.to_owned()), "{}", reply.text);
+        assert_eq!(reply.json()["errors"][0]["message"], "must not contain NUL characters");
+        assert!(!reply.text.contains('\u{0}'), "the value is never echoed");
+    }
+    let bell = app
+        .call(Method::POST, &signals, Some(&admin), Some(json!({"signals": [{"value": value, "source": "a\u{7}b"}]})))
+        .await;
+    assert_eq!(bell.status, 422, "{}", bell.text);
+    assert!(bell.json()["issues"][0]["message"].as_str().unwrap().starts_with("source: "), "{}", bell.text);
+
+    for description in ["a\u{0}b", "a\u{1b}[31mb"] {
+        let reply = app
+            .call(Method::PATCH, &format!("/v1/banks/{id}"), Some(&admin), Some(json!({"description": description})))
+            .await;
+        assert_eq!((reply.status.as_u16(), first_field(&reply)), (400, "description".to_owned()), "{}", reply.text);
+    }
+    let submission = json!({"kind": "referral", "reference": "R-\u{0}", "urls": ["https://example.org/a"],
+                            "explanation": "x", "category": "terrorist_content"});
+    let reply = app.call(Method::POST, "/v1/submissions", Some(&admin), Some(submission)).await;
+    assert_eq!((reply.status.as_u16(), first_field(&reply)), (400, "reference".to_owned()), "{}", reply.text);
+
+    // Query parameters: the import's `source`.
+    for (query, field) in [("source=gif%00ct", "source"), ("source=a%07b", "source"), ("%00=1", "query")] {
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri(format!("/v1/banks/{id}/import?{query}"))
+            .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+            .header(header::CONTENT_TYPE, "text/plain")
+            .body(Body::from(format!("{value}\n")))
+            .unwrap();
+        let reply = app.send(request).await;
+        assert_eq!((reply.status.as_u16(), first_field(&reply)), (400, field.to_owned()), "{query}: {}", reply.text);
+    }
+
+    // Nothing of it was stored.
+    let stored = app.call(Method::GET, &format!("/v1/banks/{id}"), Some(&admin), None).await.json();
+    assert_eq!((stored["signal_count"].as_u64(), stored["description"].as_str()), (Some(0), Some("")));
+    let listed = app.call(Method::GET, "/v1/submissions", Some(&admin), None).await;
+    assert!(!listed.text.contains("R-"), "{}", listed.text);
+});
