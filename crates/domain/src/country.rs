@@ -3,7 +3,7 @@
 /// The 249 officially assigned ISO 3166-1 alpha-2 codes, plus `EU`, which ISO reserves
 /// exceptionally for the European Union: EU bodies such as Europol's EU IRU are participants
 /// without a member state of their own.
-const CODES: &[&str] = &[
+pub const CODES: &[&str] = &[
     "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ", "BA", "BB", "BD",
     "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS", "BT", "BV", "BW", "BY", "BZ", "CA",
     "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN", "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE",

@@ -82,38 +82,62 @@ impl Checker {
     }
 }
 
-/// Trims `text` and checks its length in characters.
+/// Checks one line of text and trims it: no control characters anywhere (a trailing newline
+/// or tab included), at most `max` characters as sent, at least `min` once trimmed. Checking
+/// what was sent rather than the trimmed text keeps the rule one a JSON Schema can state
+/// (`maxLength`, and a pattern), so the OpenAPI document says exactly what is accepted.
 pub fn bounded_text(text: &str, min: usize, max: usize) -> Result<String, String> {
-    let trimmed = text.trim();
-    let length = trimmed.chars().count();
-    if length < min {
-        return Err(if min == 1 { "must not be empty".into() } else { format!("must be at least {min} characters") });
+    if text.chars().any(|c| c.is_control()) {
+        return Err("must not contain control characters".into());
     }
-    if length > max {
+    if text.chars().count() > max {
         return Err(format!("must be at most {max} characters"));
     }
-    if trimmed.chars().any(|c| c.is_control()) {
-        return Err("must not contain control characters".into());
+    let trimmed = text.trim();
+    if trimmed.chars().count() < min {
+        return Err(if min == 1 { "must not be empty".into() } else { format!("must be at least {min} characters") });
     }
     Ok(trimmed.to_owned())
 }
 
 /// Like [`bounded_text`], for free text that may run over several lines (explanations,
-/// statements of reasons, comments): line breaks and tabs are kept (`\r\n` becomes `\n`), other
-/// control characters are refused.
+/// statements of reasons, comments): line breaks and tabs are kept (`\r\n` and a lone `\r`
+/// become `\n`), other control characters are refused.
 pub fn bounded_paragraphs(text: &str, min: usize, max: usize) -> Result<String, String> {
-    let normalised = text.trim().replace("\r\n", "\n");
-    let length = normalised.chars().count();
-    if length < min {
-        return Err(if min == 1 { "must not be empty".into() } else { format!("must be at least {min} characters") });
-    }
-    if length > max {
-        return Err(format!("must be at most {max} characters"));
-    }
-    if normalised.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r')) {
         return Err("must not contain control characters other than line breaks and tabs".into());
     }
+    if text.chars().count() > max {
+        return Err(format!("must be at most {max} characters"));
+    }
+    let normalised = text.trim().replace("\r\n", "\n").replace('\r', "\n");
+    if normalised.chars().count() < min {
+        return Err(if min == 1 { "must not be empty".into() } else { format!("must be at least {min} characters") });
+    }
     Ok(normalised)
+}
+
+/// JSON Schema patterns (ECMA-262 as the OpenAPI document uses them) for the rules above, to put
+/// on the wire types' fields with `#[schema(pattern = ...)]`; a test checks they agree.
+pub mod patterns {
+    /// [`super::bounded_text`] with `min` 1: no control character, and something besides spaces.
+    pub const LINE: &str = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$";
+    /// [`super::bounded_text`] with `min` 0: no control character.
+    pub const LINE_OR_EMPTY: &str = r"^[^\x00-\x1f\x7f-\x9f]*$";
+    /// [`super::Email::parse`]: one `@`, a dot inside the domain, no spaces inside.
+    pub const EMAIL: &str = r"^\s*[^@\s\x00-\x1f\x7f-\x9f]+@[^@.\s\x00-\x1f\x7f-\x9f][^@\s\x00-\x1f\x7f-\x9f]*\.[^@\s\x00-\x1f\x7f-\x9f]*[^@.\s\x00-\x1f\x7f-\x9f]\s*$";
+    /// An email address, or nothing (spaces only count as nothing).
+    pub const EMAIL_OR_EMPTY: &str = r"^\s*$|^\s*[^@\s\x00-\x1f\x7f-\x9f]+@[^@.\s\x00-\x1f\x7f-\x9f][^@\s\x00-\x1f\x7f-\x9f]*\.[^@\s\x00-\x1f\x7f-\x9f]*[^@.\s\x00-\x1f\x7f-\x9f]\s*$";
+    /// Optional text: spaces only count as absent, otherwise as [`LINE`].
+    pub const LINE_OR_BLANK: &str = r"^\s*$|^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$";
+    /// Optional paragraphs: spaces only count as absent, otherwise as [`PARAGRAPHS`].
+    pub const PARAGRAPHS_OR_BLANK: &str = r"^\s*$|^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$";
+    /// A UUID, or `all`.
+    pub const UUID_OR_ALL: &str =
+        r"^(all|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$";
+    /// [`super::bounded_paragraphs`] with `min` 1: line breaks and tabs allowed.
+    pub const PARAGRAPHS: &str =
+        r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$";
 }
 
 /// Optional one-line text (a signal's source, an id at a partner): trimmed, absent when empty,
@@ -170,7 +194,11 @@ mod tests {
 
     #[test]
     fn bounded() {
-        assert_eq!(bounded_text("  x ", 1, 3).unwrap(), "x");
+        assert_eq!(bounded_text("  x ", 1, 4).unwrap(), "x");
+        // What was sent is measured and checked, so a JSON Schema can say the same.
+        assert!(bounded_text("  x ", 1, 3).is_err());
+        assert!(bounded_text("x\n", 1, 3).is_err());
+        assert_eq!(bounded_paragraphs("a\rb", 1, 3).unwrap(), "a\nb");
         assert!(bounded_text("   ", 1, 3).is_err());
         assert!(bounded_text("abcd", 1, 3).is_err());
         assert!(bounded_text("a\u{0}b", 1, 3).is_err());

@@ -101,6 +101,37 @@ fn nul_path(value: &serde_json::Value, path: String) -> Option<String> {
     }
 }
 
+/// A `multipart/form-data` body whose rejections (another content type, no boundary) and
+/// reading errors are problem+json [`ApiError`]s like every other API error.
+pub struct ApiMultipart(pub axum::extract::Multipart);
+
+impl<S: Send + Sync> FromRequest<S> for ApiMultipart {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok());
+        let essence = content_type.map(|value| value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
+        if essence.as_deref() != Some("multipart/form-data") {
+            return Err(ApiError::UnsupportedMediaType("send the body as Content-Type: multipart/form-data".into()));
+        }
+        axum::extract::Multipart::from_request(request, state).await.map(Self).map_err(|rejection| {
+            ApiError::MalformedBody {
+                detail: format!("malformed multipart body: {}", rejection.body_text()),
+                field: None,
+            }
+        })
+    }
+}
+
+/// The problem for an error met while reading a multipart body's parts.
+pub fn multipart_error(error: axum::extract::multipart::MultipartError) -> ApiError {
+    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge
+    } else {
+        ApiError::MalformedBody { detail: format!("malformed multipart body: {}", error.body_text()), field: None }
+    }
+}
+
 /// Path parameters with problem+json rejections.
 pub struct ApiPath<T>(pub T);
 

@@ -143,7 +143,7 @@ impl AppState {
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
     let (api, openapi) = api::router(&state).split_for_parts();
-    let openapi = Arc::new(openapi);
+    let openapi = Arc::new(api::openapi::finish(openapi));
     let routes = Router::new()
         .merge(api)
         .merge(api::system::router(openapi))

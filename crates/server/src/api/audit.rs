@@ -99,14 +99,17 @@ pub struct UnreadableResponse {
 
 /// Filters for the audit list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditFilter {
     /// Only events about this organisation (default: the caller's; the operator's admins and
     /// auditors may pass `all`).
+    #[param(pattern = "{uuid_or_all}")]
     pub organisation_id: Option<String>,
     /// Only events older than this sequence number.
     pub before: Option<i64>,
     /// Page size, 1-500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
 
@@ -242,11 +245,13 @@ pub struct VerifyRequest {
 
 /// Filters for the checkpoint list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CheckpointFilter {
     /// Only checkpoints of events before this sequence number.
     pub before: Option<i64>,
     /// Page size, 1-500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
 

@@ -19,6 +19,7 @@ use vigie_domain::import::{ImportFormat, LineIssue, ParsedImport, ParsedSignal, 
 use vigie_domain::validate::{bounded_text, optional_text};
 use vigie_store::{BankChange, Signal};
 
+use super::openapi::names;
 use super::require;
 use crate::AppState;
 use crate::app::{self, ImportReport, SignalImport};
@@ -101,19 +102,26 @@ pub struct CreateBankRequest {
     /// Owner (default: the caller's organisation).
     pub organisation_id: Option<Uuid>,
     /// Unique name: letters, digits, `-`, `_`, `.`.
+    #[schema(pattern = r"^[A-Za-z0-9._-]{1,100}$", example = "known-propaganda-pdq")]
     pub name: String,
     /// What it holds.
     #[serde(default)]
+    #[schema(max_length = 1000, pattern = "{line_or_empty}")]
     pub description: String,
     /// `pdq`, `vpdq`, `md5`, `sha256` or `url`.
+    #[schema(schema_with = names::signal_type)]
     pub signal_type: String,
-    /// Largest distance counted as a match (default 31 for PDQ, 0 for exact types).
+    /// Largest distance counted as a match (default 31 for PDQ, 0 for exact types, which
+    /// accept only 0).
+    #[schema(maximum = 128)]
     pub match_threshold: Option<u32>,
     /// Minimum PDQ quality before warning (default 50).
+    #[schema(maximum = 100)]
     pub min_quality: Option<u32>,
     /// Allow automatic action on matches (default false).
     pub auto_action: Option<bool>,
     /// `private` (default), `match` or `shared`: who beyond its organisation may learn of it.
+    #[schema(schema_with = names::visibility_or_null)]
     pub visibility: Option<String>,
 }
 
@@ -123,16 +131,20 @@ pub struct CreateBankRequest {
 pub struct UpdateBankRequest {
     /// Enable or disable the bank.
     pub enabled: Option<bool>,
-    /// New threshold.
+    /// New threshold (exact types accept only 0).
+    #[schema(maximum = 128)]
     pub match_threshold: Option<u32>,
     /// New minimum quality.
+    #[schema(maximum = 100)]
     pub min_quality: Option<u32>,
     /// Allow or forbid automatic action.
     pub auto_action: Option<bool>,
     /// New description.
+    #[schema(max_length = 1000, pattern = "{line_or_empty}")]
     pub description: Option<String>,
     /// `private`, `match` or `shared`; applies to the next lookup on this node, and within
     /// about a second on the others.
+    #[schema(schema_with = names::visibility_or_null)]
     pub visibility: Option<String>,
 }
 
@@ -143,13 +155,17 @@ pub struct SignalInput {
     /// The hash (hex), URL, or vPDQ frames.
     pub value: String,
     /// PDQ quality, when known.
+    #[schema(maximum = 100)]
     pub quality: Option<u32>,
     /// Labels such as `content:attack_footage`, `behaviour:recruitment`, `entity:<slug>`.
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub labels: Vec<String>,
     /// Where it came from.
+    #[schema(max_length = 200, pattern = "{line_or_empty}")]
     pub source: Option<String>,
     /// Its id at the source.
+    #[schema(max_length = 200, pattern = "{line_or_empty}")]
     pub external_id: Option<String>,
 }
 
@@ -159,7 +175,8 @@ pub struct SignalInput {
 #[schema(example = json!({"signals": [{"value": "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22",
                                        "quality": 100, "labels": ["content:propaganda_image"]}]}))]
 pub struct AddSignalsRequest {
-    /// Up to 100,000 signals.
+    /// 1 to 100,000 signals.
+    #[schema(min_items = 1, max_items = 100_000)]
     pub signals: Vec<SignalInput>,
     /// Add the valid ones even if some are invalid (default: add nothing unless all are valid).
     #[serde(default)]
@@ -270,24 +287,29 @@ pub struct SignalPageResponse {
 
 /// Paging of signals.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SignalPaging {
     /// Only signals with a larger id.
     pub after: Option<i64>,
     /// Page size, 1-10000 (default 1000).
+    #[param(minimum = 1, maximum = 10_000)]
     pub limit: Option<u32>,
 }
 
 /// Options of a file import.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ImportOptions {
     /// `auto` (default), `lines`, `csv` (`value,quality,label...`) or `hma` (`signal_type value`).
+    #[param(schema_with = names::import_format_or_null)]
     pub format: Option<String>,
     /// Import the valid lines even if some are invalid.
     #[serde(default)]
     pub skip_invalid: bool,
     /// Provenance recorded on every signal (an exchange or organisation name).
+    #[param(max_length = 200, pattern = "{line_or_empty}")]
     pub source: Option<String>,
 }
 
@@ -358,6 +380,7 @@ async fn create(
 ) -> ApiResult<(StatusCode, Json<BankResponse>)> {
     let owner = request.organisation_id.map_or(principal.organisation_id, OrganisationId);
     require(&principal, Permission::ManageBanks(owner))?;
+    super::require_existing_organisation(&state, owner).await?;
     let draft = BankDraft {
         organisation_id: owner,
         name: &request.name,
@@ -460,6 +483,7 @@ async fn list_signals(
 #[utoipa::path(post, path = "/v1/banks/{id}/signals", tag = "banks", request_body = AddSignalsRequest,
     params(("id" = Uuid, Path, description = "Bank id")),
     responses((status = 200, body = ImportResponse, description = "`applied` says whether anything was written"),
+              (status = 422, body = ImportResponse, description = "invalid signals, nothing written"),
               (status = 400, body = Problem), (status = 403, body = Problem),
               (status = 404, body = Problem)))]
 async fn add_signals(
@@ -547,6 +571,12 @@ async fn import(
     require_bank_manager(&principal, &bank)?;
     let format = ImportFormat::parse(options.format.as_deref().unwrap_or("auto"))
         .map_err(|message| ApiError::field("format", message))?;
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::MalformedBody {
+            detail: "the file is empty: send one signal per line".into(),
+            field: None,
+        });
+    }
     let text = std::str::from_utf8(&body).map_err(|error| ApiError::MalformedBody {
         detail: format!("the file is not UTF-8 text (byte {})", error.valid_up_to()),
         field: None,
@@ -597,6 +627,7 @@ async fn update_signal(
 #[serde(deny_unknown_fields)]
 pub struct SignalFeedbackRequest {
     /// `confirmed` (the match was right) or `false_positive`.
+    #[schema(schema_with = names::verdict)]
     pub verdict: String,
 }
 

@@ -14,6 +14,7 @@ use vigie_domain::ids::{CaseId, OrganisationId};
 use vigie_domain::intake::{CaseStatus, Priority, SubmissionKind};
 use vigie_store::{CaseFilter, CaseRecord};
 
+use super::openapi::names;
 use super::submissions::submission_view;
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
@@ -26,13 +27,17 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 
 /// Filters for the queue.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CaseQuery {
     /// `open` (default) or `merged`.
+    #[param(schema_with = names::case_status_or_null)]
     pub status: Option<String>,
     /// Only cases at or above this priority: `low`, `normal`, `high`, `urgent`.
+    #[param(schema_with = names::priority_or_null)]
     pub min_priority: Option<String>,
     /// Only cases holding a submission of this kind.
+    #[param(schema_with = names::submission_kind_or_null)]
     pub kind: Option<String>,
     /// Only cases past their deadline (`true`).
     pub overdue: Option<bool>,
@@ -41,8 +46,10 @@ pub struct CaseQuery {
     /// Only this platform's cases (operators see every platform's by default).
     pub platform: Option<Uuid>,
     /// Page size, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// Cases to skip.
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 4294967295.0)]
     pub offset: Option<u32>,
 }
 
@@ -64,6 +71,10 @@ async fn list(
         None if principal.organisation_is_operator => None,
         None => Some(vec![principal.organisation_id]),
     };
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::field("limit", "must be between 1 and 500"));
+    }
     let now = Utc::now();
     let filter = CaseFilter {
         platforms,
@@ -82,7 +93,7 @@ async fn list(
             .map_err(|message| ApiError::field("kind", message))?,
         due_before: query.overdue.filter(|overdue| *overdue).map(|_| now),
         has_matches: query.has_matches,
-        limit: query.limit.unwrap_or(50),
+        limit,
         offset: query.offset.unwrap_or(0),
     };
     let cases = state.store.list_cases(&filter).await?;

@@ -1,7 +1,7 @@
 //! `/v1/match`: which known signals does this hash, URL or file match?
 
 use axum::Json;
-use axum::extract::{Multipart, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -14,7 +14,7 @@ use vigie_domain::ids::BankId;
 use super::require;
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{ApiJson, ApiPrincipal};
+use crate::extract::{self, ApiJson, ApiMultipart, ApiPrincipal};
 use crate::matching::{Outcome, Query};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
@@ -35,11 +35,13 @@ const MAX_QUERIES: usize = 1000;
 pub struct MatchQuery {
     /// `pdq`, `md5`, `sha256`, `url` or `vpdq`.
     #[serde(rename = "type")]
+    #[schema(schema_with = super::openapi::names::signal_type)]
     pub signal_type: String,
     /// The hash (hex), the URL, or for `vpdq` the video's frames as `vigie hash` prints them
     /// (`frame,quality,hex,seconds` lines, or `quality:hex` separated by `;`).
     pub value: String,
     /// PDQ quality (0-100), when known: below a bank's minimum, matches come with a warning.
+    #[schema(maximum = 100)]
     pub quality: Option<u32>,
 }
 
@@ -48,7 +50,8 @@ pub struct MatchQuery {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"queries": [{"type": "pdq", "value": "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22", "quality": 100}]}))]
 pub struct MatchRequest {
-    /// Up to 1000 queries.
+    /// 1 to 1000 queries.
+    #[schema(min_items = 1, max_items = 1000)]
     pub queries: Vec<MatchQuery>,
     /// Only these banks (names); all enabled banks the caller may see when absent.
     pub banks: Option<Vec<String>>,
@@ -226,15 +229,25 @@ async fn match_signals(
     Ok(Json(MatchResponse { results: results(&queries, values, outcomes) }))
 }
 
+/// The multipart body of `/v1/match/media`, for the OpenAPI document: the handler reads the
+/// parts one by one as they stream in.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct ImageUpload {
+    /// The image: JPEG, PNG, GIF, WebP, BMP or TIFF.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
 /// Upload an image (multipart field `file`); Vigie hashes it (PDQ, MD5, SHA-256) and matches the
 /// hashes. The file is not stored.
 #[utoipa::path(post, path = "/v1/match/media", tag = "banks",
-    request_body(content_type = "multipart/form-data", description = "field `file`: the image"),
+    request_body(content = ImageUpload, content_type = "multipart/form-data", description = "field `file`: the image"),
     responses((status = 200, body = MediaMatchResponse), (status = 400, body = Problem), (status = 413, body = Problem)))]
 async fn match_media(
     State(state): State<AppState>,
     ApiPrincipal(principal): ApiPrincipal,
-    mut multipart: Multipart,
+    ApiMultipart(mut multipart): ApiMultipart,
 ) -> ApiResult<Json<MediaMatchResponse>> {
     require(&principal, Permission::Match)?;
     // Taken before the body is read, so that at most one upload per core sits in memory.
@@ -289,12 +302,8 @@ async fn match_media(
 }
 
 fn multipart_error(error: axum::extract::multipart::MultipartError) -> ApiError {
-    if error.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::PayloadTooLarge
-    } else {
-        ApiError::MalformedBody {
-            detail: format!("malformed multipart body: {}", error.body_text()),
-            field: Some("file".into()),
-        }
+    match extract::multipart_error(error) {
+        ApiError::MalformedBody { detail, .. } => ApiError::MalformedBody { detail, field: Some("file".into()) },
+        other => other,
     }
 }

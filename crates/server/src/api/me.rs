@@ -32,7 +32,7 @@ pub struct MeResponse {
 }
 
 /// Who am I?
-#[utoipa::path(get, path = "/v1/me", tag = "tokens",
+#[utoipa::path(get, path = "/v1/me", tag = "tokens", operation_id = "me",
     responses((status = 200, body = MeResponse), (status = 401, body = Problem)))]
 async fn show(State(state): State<AppState>, ApiPrincipal(principal): ApiPrincipal) -> ApiResult<Json<MeResponse>> {
     let organisation = state.store.get_organisation(principal.organisation_id).await?;

@@ -6,6 +6,7 @@ pub mod banks;
 pub mod cases;
 pub mod matching;
 pub mod me;
+pub mod openapi;
 pub mod organisations;
 pub mod submissions;
 pub mod system;
@@ -112,11 +113,17 @@ pub async fn member_organisation(
 ) -> ApiResult<OrganisationId> {
     let organisation = requested.map_or(principal.organisation_id, OrganisationId);
     require(principal, Permission::ManageMembers(organisation))?;
-    state.store.get_organisation(organisation).await.map_err(|error| match error {
+    require_existing_organisation(state, organisation).await?;
+    Ok(organisation)
+}
+
+/// Checks that the organisation named by a request's `organisation_id` exists: a 400 naming the
+/// field, rather than the database's foreign-key error.
+pub async fn require_existing_organisation(state: &AppState, organisation: OrganisationId) -> ApiResult<()> {
+    state.store.get_organisation(organisation).await.map(drop).map_err(|error| match error {
         vigie_store::StoreError::NotFound => ApiError::field("organisation_id", "no such organisation"),
         other => other.into(),
-    })?;
-    Ok(organisation)
+    })
 }
 
 /// Fails with 403 unless `principal` holds `permission`.

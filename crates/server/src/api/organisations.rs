@@ -13,6 +13,7 @@ use vigie_domain::access::Permission;
 use vigie_domain::ids::OrganisationId;
 use vigie_domain::organisation::{Organisation, OrganisationDraft};
 
+use super::openapi::names;
 use super::require;
 use crate::AppState;
 use crate::error::{ApiResult, Problem};
@@ -65,13 +66,17 @@ impl From<Organisation> for OrganisationResponse {
                           "contact_email": "contact@signalement.example"}))]
 pub struct CreateOrganisationRequest {
     /// Unique display name (1-200 characters).
+    #[schema(max_length = 200, pattern = "{line}")]
     pub name: String,
     /// `platform`, `referral_unit`, `trusted_flagger`, `ngo` or `isp`.
+    #[schema(schema_with = names::organisation_kind)]
     pub kind: String,
-    /// ISO 3166-1 alpha-2 country code.
+    /// ISO 3166-1 alpha-2 country code, or `EU`.
+    #[schema(schema_with = names::country)]
     pub country: String,
     /// Contact point for orders and notices.
     #[serde(default)]
+    #[schema(max_length = 254, pattern = "{email_or_empty}")]
     pub contact_email: String,
 }
 
@@ -80,12 +85,16 @@ pub struct CreateOrganisationRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateOrganisationRequest {
     /// New name (instance admins only).
+    #[schema(max_length = 200, pattern = "{line}")]
     pub name: Option<String>,
     /// New kind (instance admins only).
+    #[schema(schema_with = names::organisation_kind_or_null)]
     pub kind: Option<String>,
     /// New country (instance admins only).
+    #[schema(schema_with = names::country_or_null)]
     pub country: Option<String>,
-    /// New contact point.
+    /// New contact point (empty removes it).
+    #[schema(max_length = 254, pattern = "{email_or_empty}")]
     pub contact_email: Option<String>,
 }
 
@@ -139,7 +148,8 @@ async fn show(
 #[utoipa::path(patch, path = "/v1/organisations/{id}", tag = "organisations", request_body = UpdateOrganisationRequest,
     params(("id" = Uuid, Path, description = "Organisation id")),
     responses((status = 200, body = OrganisationResponse), (status = 400, body = Problem),
-              (status = 403, body = Problem), (status = 404, body = Problem)))]
+              (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 409, body = Problem, description = "Another organisation has this name")))]
 async fn update(
     State(state): State<AppState>,
     ApiPrincipal(principal): ApiPrincipal,

@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -16,10 +16,11 @@ use vigie_domain::ids::SubmissionId;
 use vigie_domain::intake::{IdempotencyKey, PauseReason};
 use vigie_store::{ClockChange, StoreError, SubmissionRecord};
 
+use super::openapi::names;
 use super::require;
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{ApiJson, ApiPath, ApiPrincipal, ApiQuery, parse_json};
+use crate::extract::{ApiJson, ApiMultipart, ApiPath, ApiPrincipal, ApiQuery, multipart_error, parse_json};
 use crate::intake::media::{ReceiveError, StoredFile};
 use crate::intake::validate::parse_submission;
 use crate::intake::wire::{ClockEventView, MediaView, ReceiptResponse, SubmissionRequest, SubmissionView};
@@ -38,12 +39,34 @@ pub(super) fn upload_router() -> OpenApiRouter<AppState> {
 /// Submissions per batch at most.
 pub const MAX_BATCH: usize = 1000;
 
+/// The multipart form of a submission, for the OpenAPI document: the handler reads the parts
+/// one by one as they stream in, the JSON first.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct SubmissionUpload {
+    /// The submission, as JSON; sent first.
+    submission: SubmissionRequest,
+    /// The reported content: images or videos, one file per field.
+    #[schema(value_type = Vec<String>, format = Binary)]
+    media: Vec<Vec<u8>>,
+}
+
+/// The multipart body that adds media to a submission, for the OpenAPI document.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct MediaUpload {
+    /// The files, one per field.
+    #[schema(value_type = Vec<String>, format = Binary, min_items = 1)]
+    media: Vec<Vec<u8>>,
+}
+
 /// Send a submission: a JSON body, or `multipart/form-data` with the JSON in the field
 /// `submission` (first) and the content itself in `media` fields. Answers `201` with the
 /// receipt at once; hashing and matching of media continue in the background. A resend (same
 /// `Idempotency-Key` with the same body, or the same `reference` from the same organisation for
 /// removal orders, referrals and partner flags) answers `200` with the first receipt.
-#[utoipa::path(post, path = "/v1/submissions", tag = "submissions", request_body(content = SubmissionRequest,
+#[utoipa::path(post, path = "/v1/submissions", tag = "submissions",
+    request_body(content((SubmissionRequest = "application/json"), (SubmissionUpload = "multipart/form-data")),
         description = "JSON, or multipart/form-data with fields `submission` (this JSON) and `media` (files)"),
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body return the first receipt")),
     responses((status = 201, body = ReceiptResponse, description = "Stored"),
@@ -120,10 +143,7 @@ async fn read_submission(
                 .into(),
         ));
     }
-    let mut multipart = Multipart::from_request(request, state).await.map_err(|rejection| ApiError::MalformedBody {
-        detail: format!("malformed multipart body: {}", rejection.body_text()),
-        field: None,
-    })?;
+    let ApiMultipart(mut multipart) = ApiMultipart::from_request(request, state).await?;
     let mut submission = None;
     let mut fingerprint_source = Vec::new();
     let mut files = Vec::new();
@@ -216,14 +236,6 @@ fn receive_error(field: &str, error: ReceiveError) -> ApiError {
     }
 }
 
-fn multipart_error(error: axum::extract::multipart::MultipartError) -> ApiError {
-    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::PayloadTooLarge
-    } else {
-        ApiError::MalformedBody { detail: format!("malformed multipart body: {}", error.body_text()), field: None }
-    }
-}
-
 async fn read_limited(body: Body, limit: usize) -> ApiResult<bytes::Bytes> {
     axum::body::to_bytes(body, limit).await.map_err(|error| {
         let too_large =
@@ -241,7 +253,7 @@ async fn read_limited(body: Body, limit: usize) -> ApiResult<bytes::Bytes> {
 #[serde(deny_unknown_fields)]
 pub struct BatchRequest {
     /// 1 to 1000 submissions, each as `POST /v1/submissions` takes it (JSON only).
-    #[schema(value_type = Vec<SubmissionRequest>)]
+    #[schema(value_type = Vec<SubmissionRequest>, min_items = 1, max_items = 1000)]
     pub submissions: Vec<serde_json::Value>,
 }
 
@@ -345,11 +357,14 @@ async fn create_batch(
 
 /// Paging for the caller's own submissions.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SubmissionPaging {
     /// Page size (1 to 500, default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// Submissions to skip.
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 4294967295.0)]
     pub offset: Option<u32>,
 }
 
@@ -364,10 +379,11 @@ async fn list(
     if principal.roles.is_empty() {
         return Err(ApiError::Forbidden);
     }
-    let records = state
-        .store
-        .list_submissions_by(principal.organisation_id, paging.limit.unwrap_or(50), paging.offset.unwrap_or(0))
-        .await?;
+    let limit = paging.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::field("limit", "must be between 1 and 500"));
+    }
+    let records = state.store.list_submissions_by(principal.organisation_id, limit, paging.offset.unwrap_or(0)).await?;
     let mut views = Vec::with_capacity(records.len());
     for record in records {
         views.push(submission_view(&state, record).await?);
@@ -442,7 +458,7 @@ async fn show(
 /// in the background, and the case grouped with cases holding the same content.
 #[utoipa::path(post, path = "/v1/submissions/{id}/media", tag = "submissions",
     params(("id" = Uuid, Path, description = "Submission id")),
-    request_body(content_type = "multipart/form-data", description = "fields `media`: the files"),
+    request_body(content = MediaUpload, content_type = "multipart/form-data", description = "fields `media`: the files"),
     responses((status = 200, body = SubmissionView), (status = 400, body = Problem), (status = 404, body = Problem),
         (status = 413, body = Problem)))]
 async fn attach_media(
@@ -460,9 +476,7 @@ async fn attach_media(
     if essence(request.headers()) != "multipart/form-data" {
         return Err(ApiError::UnsupportedMediaType("send the files as multipart/form-data fields `media`".into()));
     }
-    let mut multipart = Multipart::from_request(request, &state).await.map_err(|rejection| {
-        ApiError::MalformedBody { detail: format!("malformed multipart body: {}", rejection.body_text()), field: None }
-    })?;
+    let ApiMultipart(mut multipart) = ApiMultipart::from_request(request, &state).await?;
     let mut files = Vec::new();
     let received: ApiResult<()> = async {
         while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
@@ -502,9 +516,10 @@ async fn attach_media(
 #[serde(deny_unknown_fields)]
 pub struct PauseRequest {
     /// `force_majeure` (TCO Art. 3(7)) or `clarification_requested` (Art. 3(8)).
-    #[schema(example = "clarification_requested")]
+    #[schema(schema_with = names::pause_reason)]
     pub reason: String,
     /// What was told to the issuing authority (the Annex III form's explanation).
+    #[schema(max_length = 2000, pattern = "{line}")]
     pub explanation: String,
 }
 
@@ -513,6 +528,7 @@ pub struct PauseRequest {
 #[serde(deny_unknown_fields)]
 pub struct ResumeRequest {
     /// What ended the pause (the clarification received, the obstacle gone).
+    #[schema(max_length = 2000, pattern = "{line}")]
     pub explanation: String,
 }
 

@@ -77,10 +77,13 @@ pub struct CreateTokenRequest {
     /// The organisation it acts for (default: the caller's).
     pub organisation_id: Option<Uuid>,
     /// What it is for (1-120 characters).
+    #[schema(max_length = 120, pattern = "{line}")]
     pub name: String,
     /// Roles it grants.
+    #[schema(schema_with = super::openapi::names::roles)]
     pub roles: Vec<String>,
     /// Lifetime in days (1-3650); absent means it never expires.
+    #[schema(minimum = 1, maximum = 3650)]
     pub expires_in_days: Option<u32>,
 }
 
@@ -95,10 +98,12 @@ pub struct CreatedTokenResponse {
 
 /// Filters for the token list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct TokenFilter {
     /// Only this organisation's tokens (default: the caller's; instance admins and auditors may
     /// pass `all`).
+    #[param(pattern = "{uuid_or_all}")]
     pub organisation_id: Option<String>,
 }
 

@@ -72,13 +72,17 @@ pub struct CreateUserRequest {
     /// The organisation it joins (default: the caller's).
     pub organisation_id: Option<Uuid>,
     /// Login email.
+    #[schema(max_length = 254, pattern = "{email}")]
     pub email: String,
     /// Display name (default: the part of the email before `@`).
     #[serde(default)]
+    #[schema(max_length = 120, pattern = "{line_or_empty}")]
     pub display_name: String,
     /// Roles: `admin`, `senior_reviewer`, `reviewer`, `referrer`, `auditor`, `viewer`.
+    #[schema(schema_with = super::openapi::names::roles)]
     pub roles: Vec<String>,
-    /// Initial password (at least 12 characters); generated and returned once when absent.
+    /// Initial password (12 to 256 characters); generated and returned once when absent.
+    #[schema(min_length = 12, max_length = 256)]
     pub password: Option<String>,
 }
 
@@ -97,10 +101,12 @@ pub struct CreatedUserResponse {
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
     /// New roles, replacing the old.
+    #[schema(schema_with = super::openapi::names::roles_or_null)]
     pub roles: Option<Vec<String>>,
     /// Disable (true) or re-enable (false). Disabling ends the user's sessions.
     pub disabled: Option<bool>,
     /// New display name.
+    #[schema(max_length = 120, pattern = "{line}")]
     pub display_name: Option<String>,
 }
 
@@ -113,10 +119,12 @@ pub struct PasswordResponse {
 
 /// Filters for the user list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UserFilter {
     /// Only this organisation's users (default: the caller's; instance admins and auditors may
     /// pass `all`).
+    #[param(pattern = "{uuid_or_all}")]
     pub organisation_id: Option<String>,
 }
 

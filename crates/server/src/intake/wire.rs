@@ -20,39 +20,41 @@ use uuid::Uuid;
     "redress": "Tribunal administratif de Paris, within 48 hours"}))]
 pub struct RemovalOrderRequest {
     /// The competent authority that issued the order (Annex I Section E).
-    #[schema(required)]
+    #[schema(required, nullable = false, max_length = 200, pattern = "{line}")]
     pub issuing_authority: Option<String>,
     /// ISO 3166-1 code of the EU member state of the issuing authority.
-    #[schema(required, example = "FR")]
+    #[schema(required, schema_with = crate::api::openapi::names::member_state)]
     pub member_state: Option<String>,
     /// The authority's reference number of the order. Sending the same reference again returns
     /// the first submission.
-    #[schema(required)]
+    #[schema(required, nullable = false, max_length = 100, pattern = "{line}")]
     pub reference: Option<String>,
     /// When the order was issued (RFC 3339).
-    #[schema(required, value_type = Option<String>, format = DateTime)]
+    #[schema(required, nullable = false, value_type = Option<String>, format = DateTime)]
     pub issued_at: Option<String>,
     /// The exact URLs of the content (1 to 100).
-    #[schema(required)]
+    #[schema(required, nullable = false, min_items = 1, max_items = 100)]
     pub urls: Option<Vec<String>>,
     /// Additional information identifying the content, where a URL is not enough.
+    #[schema(max_length = 2000, pattern = "{paragraphs_or_blank}")]
     pub additional_information: Option<String>,
     /// The types of terrorist content of Art. 2(7): letters `a` to `e`.
-    #[schema(required, example = json!(["a", "c"]))]
+    #[schema(required, schema_with = crate::api::openapi::names::grounds)]
     pub grounds: Option<Vec<String>>,
     /// Why the content is terrorist content (Art. 3(4)(b)).
-    #[schema(required)]
+    #[schema(required, nullable = false, max_length = 5000, pattern = "{paragraphs}")]
     pub statement_of_reasons: Option<String>,
     /// The platform's main establishment is in another member state (Art. 4).
-    #[schema(required)]
+    #[schema(required, nullable = false)]
     pub cross_border: Option<bool>,
     /// Until when the content provider must not be told (Art. 11(3)); null if they may be.
     #[schema(value_type = Option<String>, format = DateTime)]
     pub non_disclosure_until: Option<String>,
     /// Redress information: the competent court and the deadline to challenge (Annex I Section G).
-    #[schema(required)]
+    #[schema(required, nullable = false, max_length = 2000, pattern = "{paragraphs}")]
     pub redress: Option<String>,
     /// Where the authority wants feedback (Annex I Section F).
+    #[schema(max_length = 254, pattern = "{email_or_empty}")]
     pub contact_email: Option<String>,
     /// The platform that must act; defaults to the organisation operating this instance.
     pub platform: Option<Uuid>,
@@ -66,21 +68,25 @@ pub struct RemovalOrderRequest {
     "policy": "Dangerous organisations and individuals", "deconfliction": "cleared"}))]
 pub struct ReferralRequest {
     /// The referral unit's reference. Sending the same reference again returns the first submission.
+    #[schema(max_length = 100, pattern = "{line_or_blank}")]
     pub reference: Option<String>,
     /// The exact URLs (1 to 100).
-    #[schema(required)]
+    #[schema(required, nullable = false, min_items = 1, max_items = 100)]
     pub urls: Option<Vec<String>>,
     /// Why the content breaches the platform's terms.
-    #[schema(required)]
+    #[schema(required, nullable = false, max_length = 5000, pattern = "{paragraphs}")]
     pub explanation: Option<String>,
     /// The clause of the platform's terms concerned.
+    #[schema(max_length = 200, pattern = "{line_or_blank}")]
     pub policy: Option<String>,
     /// Art. 2(7) letters, when the unit also considers it terrorist content.
+    #[schema(schema_with = crate::api::openapi::names::grounds_or_null)]
     pub grounds: Option<Vec<String>>,
     /// Deconfliction with investigations: `cleared`, `pending` or `not_required`.
-    #[schema(required, example = "cleared")]
+    #[schema(required, schema_with = crate::api::openapi::names::deconfliction)]
     pub deconfliction: Option<String>,
     /// Additional information identifying the content.
+    #[schema(max_length = 2000, pattern = "{paragraphs_or_blank}")]
     pub additional_information: Option<String>,
     /// The platform that must act; defaults to the operator.
     pub platform: Option<Uuid>,
@@ -94,26 +100,29 @@ pub struct ReferralRequest {
     "notifier_name": "Observatoire Exemple", "notifier_email": "signalements@example.org", "good_faith": true}))]
 pub struct NoticeRequest {
     /// The exact URLs (1 to 100).
-    #[schema(required)]
+    #[schema(required, nullable = false, min_items = 1, max_items = 100)]
     pub urls: Option<Vec<String>>,
     /// A sufficiently substantiated explanation of why the content is illegal (Art. 16(2)(a)).
-    #[schema(required)]
+    #[schema(required, nullable = false, max_length = 5000, pattern = "{paragraphs}")]
     pub explanation: Option<String>,
     /// The law the content allegedly breaks.
+    #[schema(max_length = 500, pattern = "{line_or_blank}")]
     pub legal_ground: Option<String>,
     /// The notifier's name (Art. 16(2)(c)).
-    #[schema(required)]
+    #[schema(required, nullable = false, max_length = 200, pattern = "{line}")]
     pub notifier_name: Option<String>,
     /// The notifier's email, for the confirmation of receipt and the decision (Art. 16(4), (5)).
-    #[schema(required)]
+    #[schema(required, nullable = false, max_length = 254, pattern = "{email}")]
     pub notifier_email: Option<String>,
     /// The statement that the notice is made in good faith and is accurate and complete
     /// (Art. 16(2)(d)); must be `true`.
-    #[schema(required)]
+    #[schema(required, nullable = false)]
     pub good_faith: Option<bool>,
     /// Additional information identifying the content.
+    #[schema(max_length = 2000, pattern = "{paragraphs_or_blank}")]
     pub additional_information: Option<String>,
     /// The notifier's own reference.
+    #[schema(max_length = 100, pattern = "{line_or_blank}")]
     pub reference: Option<String>,
     /// The platform that must act; defaults to the operator.
     pub platform: Option<Uuid>,
@@ -127,23 +136,26 @@ pub struct NoticeRequest {
 pub struct UserReportRequest {
     /// `terrorist_threat`, `propaganda`, `recruitment`, `attack_instructions` or
     /// `other_violent_extremism`.
-    #[schema(required, example = "propaganda")]
+    #[schema(required, schema_with = crate::api::openapi::names::report_category)]
     pub category: Option<String>,
     /// Where the content is.
-    #[schema(required)]
+    #[schema(required, nullable = false)]
     pub url: Option<String>,
     /// When it was seen.
     #[schema(value_type = Option<String>, format = DateTime)]
     pub seen_at: Option<String>,
     /// Where it was seen: `website`, `social_network`, `video_platform`, `messaging`, `forum`, `other`.
+    #[schema(schema_with = crate::api::openapi::names::seen_where_or_null)]
     pub seen_where: Option<String>,
     /// Anything else the reporter wants to say.
     pub comment: Option<String>,
     /// The reporter's name, if they give it.
     pub contact_name: Option<String>,
     /// The reporter's email, if they want an answer.
+    #[schema(max_length = 254, pattern = "{email_or_empty}")]
     pub contact_email: Option<String>,
     /// The language the reporter used (`en`, `fr`).
+    #[schema(schema_with = crate::api::openapi::names::language_or_null)]
     pub language: Option<String>,
     /// The platform that must act; defaults to the operator.
     pub platform: Option<Uuid>,
@@ -168,6 +180,7 @@ pub struct FlaggedSignal {
     "labels": ["content:propaganda_video"], "explanation": "Matched our GIFCT bank on upload."}))]
 pub struct PartnerFlagRequest {
     /// The partner's reference. Sending the same reference again returns the first submission.
+    #[schema(max_length = 100, pattern = "{line_or_blank}")]
     pub reference: Option<String>,
     /// URLs (at least one URL, signal or media file).
     pub urls: Option<Vec<String>>,

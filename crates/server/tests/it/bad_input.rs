@@ -206,3 +206,13 @@ backend_test!(nul_and_control_characters_are_refused_by_field, |app| async move 
     let listed = app.call(Method::GET, "/v1/submissions", Some(&admin), None).await;
     assert!(!listed.text.contains("R-"), "{}", listed.text);
 });
+
+// A bank for an organisation that does not exist was a foreign-key error: 500 on PostgreSQL.
+backend_test!(a_bank_for_an_unknown_organisation_is_a_field_error, |app| async move {
+    let admin = app.token(app.operator.id, &[Role::Admin]).await;
+    let body = json!({"organisation_id": "1cde57a4-b410-2839-91b4-44b1ac6b5e62", "signal_type": "vpdq", "name": "XY"});
+    let reply = app.call(Method::POST, "/v1/banks", Some(&admin), Some(body)).await;
+    assert_eq!((reply.status.as_u16(), first_field(&reply)), (400, "organisation_id".to_owned()), "{}", reply.text);
+    let banks = app.call(Method::GET, "/v1/banks", Some(&admin), None).await;
+    assert!(!banks.text.contains("\"XY\""), "{}", banks.text);
+});

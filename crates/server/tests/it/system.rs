@@ -46,3 +46,73 @@ backend_test!(health_ready_metrics_and_docs, |app| async move {
     assert_eq!(reply.headers["x-content-type-options"], "nosniff");
     assert_eq!(reply.headers["x-frame-options"], "DENY");
 });
+
+/// The document is generated, but generated documents lie in their own ways: error statuses
+/// left out, problem bodies labelled `application/json`, query parameters declared in the path,
+/// duplicate operation ids, and submission schemas no document could satisfy.
+#[tokio::test]
+async fn the_openapi_document_is_true_to_the_api() {
+    let app = crate::support::TestApp::spawn(vigie_store::Backend::Sqlite).await;
+    let spec = app.call(Method::GET, "/v1/openapi.json", None, None).await.json();
+    let text = spec.to_string();
+    assert!(!text.contains("\"{line}\"") && !text.contains("\"{email}\""), "a pattern placeholder was left");
+
+    let mut ids = std::collections::HashSet::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let id = operation["operationId"].as_str().unwrap();
+            assert!(ids.insert(id.to_owned()), "operation id {id} used twice");
+            let responses = operation["responses"].as_object().unwrap();
+            let mut required = vec!["400", "401", "403", "500", "503"];
+            if path.contains('{') {
+                required.push("404");
+            }
+            for status in required {
+                assert!(responses.contains_key(status), "{method} {path} does not document {status}");
+            }
+            for (status, response) in responses {
+                let content = response.get("content").and_then(|content| content.as_object());
+                if let Some(json) = content.and_then(|content| content.get("application/json")) {
+                    assert_ne!(
+                        json["schema"]["$ref"], "#/components/schemas/Problem",
+                        "{method} {path} {status}: problems are application/problem+json"
+                    );
+                }
+            }
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let name = parameter["name"].as_str().unwrap();
+                if parameter["in"] == "path" {
+                    assert!(path.contains(&format!("{{{name}}}")), "{method} {path}: {name} is not in the path");
+                }
+            }
+        }
+    }
+    let cases = &spec["paths"]["/v1/cases"]["get"]["parameters"];
+    let limit = cases.as_array().unwrap().iter().find(|parameter| parameter["name"] == "limit").unwrap();
+    assert_eq!((limit["in"].as_str(), limit["required"].as_bool()), (Some("query"), Some(false)));
+    let unavailable = &spec["components"]["responses"]["Unavailable"];
+    assert!(unavailable["headers"]["Retry-After"].is_object(), "{unavailable}");
+
+    // Each kind's example satisfies its schema as far as the object's shape goes: `kind` is
+    // listed (the schemas forbid unlisted properties) and required, and nothing required is
+    // missing from the example.
+    let schemas = &spec["components"]["schemas"];
+    for kind in ["RemovalOrderRequest", "ReferralRequest", "NoticeRequest", "UserReportRequest", "PartnerFlagRequest"] {
+        let schema = &schemas[kind];
+        assert_eq!(schema["additionalProperties"], false, "{kind}");
+        let properties = schema["properties"].as_object().unwrap();
+        let example = schema["example"].as_object().unwrap();
+        for field in example.keys() {
+            assert!(properties.contains_key(field), "{kind}: its example's {field} is not a property");
+        }
+        for field in schema["required"].as_array().unwrap() {
+            assert!(example.contains_key(field.as_str().unwrap()), "{kind}: its example lacks required {field}");
+        }
+        assert!(schema["required"].as_array().unwrap().contains(&serde_json::json!("kind")), "{kind}");
+    }
+    let request = &schemas["SubmissionRequest"];
+    assert_eq!(request["discriminator"]["propertyName"], "kind");
+    assert_eq!(request["oneOf"].as_array().unwrap().len(), 5);
+    let upload = &spec["paths"]["/v1/submissions"]["post"]["requestBody"]["content"];
+    assert!(upload["multipart/form-data"]["schema"].is_object(), "{upload}");
+}

@@ -1,0 +1,357 @@
+//! The conventions every operation of the OpenAPI document follows, applied once to the whole
+//! generated document rather than repeated in each handler's annotation (where they were
+//! forgotten: error statuses, the problem content type, unique operation ids).
+//!
+//! The handlers' annotations say what is particular to each route (its success bodies, its own
+//! 409 or 422); this module adds what holds for all of them because of the shared extractors and
+//! error type: a malformed request is a 400, a missing or bad token a 401, a role that does not
+//! allow it a 403, an unknown id a 404, a body over the limit a 413, the wrong content type a 415,
+//! a database that cannot take writes a 503 with `Retry-After`, and a bug a 500, each as
+//! `application/problem+json`. The document is worked on as JSON because the changes are
+//! structural (moving content types, rewriting schemas) and utoipa's builders do not reach them.
+
+use serde_json::{Map, Value, json};
+use utoipa::openapi::OpenApi;
+
+use vigie_domain::validate::patterns;
+
+use crate::error::RETRY_UNAVAILABLE_SECONDS;
+
+/// The content type of every error body (RFC 9457).
+pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
+
+const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
+
+/// The five submission kinds: the `kind` value and the schema of the rest of the object.
+const SUBMISSION_KINDS: [(&str, &str); 5] = [
+    ("removal_order", "RemovalOrderRequest"),
+    ("referral", "ReferralRequest"),
+    ("notice", "NoticeRequest"),
+    ("user_report", "UserReportRequest"),
+    ("partner_flag", "PartnerFlagRequest"),
+];
+
+/// Applies the conventions to the generated document.
+pub fn finish(document: OpenApi) -> OpenApi {
+    let mut value = serde_json::to_value(&document).expect("an OpenAPI document serialises");
+    add_shared_responses(&mut value);
+    expand_patterns(&mut value);
+    describe_submission_kinds(&mut value);
+    for (path, item) in value["paths"].as_object_mut().into_iter().flatten() {
+        for method in METHODS {
+            if let Some(operation) = item.get_mut(method).and_then(Value::as_object_mut) {
+                apply_to_operation(path, operation);
+            }
+        }
+    }
+    serde_json::from_value(value).expect("the finished document is still an OpenAPI document")
+}
+
+/// The wire types name their text patterns by placeholder (`#[schema(pattern = "{line}")]`:
+/// utoipa takes only literals there); the patterns themselves are the domain's, defined once
+/// beside the functions that apply them.
+const PATTERNS: [(&str, &str); 8] = [
+    ("{line}", patterns::LINE),
+    ("{line_or_blank}", patterns::LINE_OR_BLANK),
+    ("{paragraphs_or_blank}", patterns::PARAGRAPHS_OR_BLANK),
+    ("{line_or_empty}", patterns::LINE_OR_EMPTY),
+    ("{paragraphs}", patterns::PARAGRAPHS),
+    ("{email}", patterns::EMAIL),
+    ("{email_or_empty}", patterns::EMAIL_OR_EMPTY),
+    ("{uuid_or_all}", patterns::UUID_OR_ALL),
+];
+
+fn expand_patterns(value: &mut Value) {
+    match value {
+        Value::Object(fields) => {
+            for (key, field) in fields.iter_mut() {
+                if key == "pattern"
+                    && let Value::String(pattern) = field
+                    && let Some((_, real)) = PATTERNS.iter().find(|(placeholder, _)| placeholder == pattern)
+                {
+                    *pattern = (*real).to_owned();
+                } else {
+                    expand_patterns(field);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(expand_patterns),
+        _ => {}
+    }
+}
+
+/// Error responses shared by all operations, referred to from each.
+fn add_shared_responses(document: &mut Value) {
+    let problem = |description: &str| {
+        json!({
+            "description": description,
+            "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        })
+    };
+    let mut unavailable = problem(
+        "The database cannot take writes now (disk full, database down, overloaded): nothing was stored; \
+         retry after the delay given",
+    );
+    unavailable["headers"] = json!({
+        "Retry-After": {
+            "description": "Seconds to wait before retrying",
+            "schema": {"type": "integer", "example": RETRY_UNAVAILABLE_SECONDS.parse::<u32>().unwrap_or(2)}
+        }
+    });
+    let responses = json!({
+        "BadRequest": problem("Malformed or invalid request: `errors` names each offending field (body, path or query)"),
+        "Unauthenticated": problem("No API token, or an unknown, revoked or expired one"),
+        "Forbidden": problem("The token's organisation or roles do not allow this"),
+        "NotFound": problem("No such resource, or it is not visible to the caller"),
+        "PayloadTooLarge": problem("The body is larger than this route accepts"),
+        "UnsupportedMediaType": problem("The body's Content-Type is not one this route accepts"),
+        "Unavailable": unavailable,
+        "Internal": problem("A bug: the cause is logged on the server under the response's request id"),
+    });
+    let components =
+        document.as_object_mut().expect("the document is an object").entry("components").or_insert(json!({}));
+    let shared = components.as_object_mut().expect("components is an object").entry("responses").or_insert(json!({}));
+    if let (Some(shared), Value::Object(responses)) = (shared.as_object_mut(), responses) {
+        shared.extend(responses);
+    }
+}
+
+fn apply_to_operation(path: &str, operation: &mut Map<String, Value>) {
+    // Handlers are named after what they do within their resource (`list`, `create`), so the
+    // tag makes the id unique across the document, as client generators need.
+    let tag = operation.get("tags").and_then(|tags| tags[0].as_str()).unwrap_or("api").to_owned();
+    if let Some(Value::String(id)) = operation.get_mut("operationId")
+        && !id.starts_with(&format!("{tag}_"))
+    {
+        *id = format!("{tag}_{id}");
+    }
+    let has_body = operation.contains_key("requestBody");
+    let json_body = operation
+        .get("requestBody")
+        .and_then(|body| body["content"].as_object())
+        .is_some_and(|content| content.contains_key("application/json"));
+    let responses = operation.entry("responses").or_insert(json!({}));
+    let Some(responses) = responses.as_object_mut() else { return };
+    for response in responses.values_mut() {
+        move_problem_content(response);
+    }
+    let mut shared = vec![("400", "BadRequest"), ("401", "Unauthenticated"), ("403", "Forbidden")];
+    if path.contains('{') {
+        shared.push(("404", "NotFound"));
+    }
+    if has_body {
+        shared.push(("413", "PayloadTooLarge"));
+    }
+    if json_body || has_body {
+        shared.push(("415", "UnsupportedMediaType"));
+    }
+    shared.extend([("500", "Internal"), ("503", "Unavailable")]);
+    for (status, name) in shared {
+        match responses.get_mut(status) {
+            // A route's own description of the status stays; it gets the shared one's words
+            // only when it had none.
+            Some(response) if response.get("$ref").is_none() => {
+                if response["description"].as_str().is_none_or(str::is_empty) {
+                    response["description"] = json!(shared_description(name));
+                }
+            }
+            Some(_) => {}
+            None => {
+                responses.insert(status.to_owned(), json!({"$ref": format!("#/components/responses/{name}")}));
+            }
+        }
+    }
+}
+
+fn shared_description(name: &str) -> &'static str {
+    match name {
+        "BadRequest" => "Malformed or invalid request: `errors` names each offending field",
+        "Unauthenticated" => "No API token, or an unknown, revoked or expired one",
+        "Forbidden" => "The token's organisation or roles do not allow this",
+        "NotFound" => "No such resource, or it is not visible to the caller",
+        "PayloadTooLarge" => "The body is larger than this route accepts",
+        "UnsupportedMediaType" => "The body's Content-Type is not one this route accepts",
+        "Unavailable" => "The database cannot take writes now: nothing was stored; retry later",
+        _ => "A bug: the cause is logged on the server",
+    }
+}
+
+/// A response whose body is a `Problem` is sent as `application/problem+json`, not as the
+/// `application/json` the annotations default to.
+fn move_problem_content(response: &mut Value) {
+    let Some(content) = response.get_mut("content").and_then(Value::as_object_mut) else { return };
+    let is_problem = content
+        .get("application/json")
+        .is_some_and(|json| json["schema"]["$ref"].as_str() == Some("#/components/schemas/Problem"));
+    if is_problem && let Some(body) = content.remove("application/json") {
+        content.insert(PROBLEM_CONTENT_TYPE.to_owned(), body);
+    }
+}
+
+/// `kind` is part of each submission object (the schemas of the five kinds forbid unknown
+/// properties, so without it listed no document would satisfy them), and tells them apart.
+fn describe_submission_kinds(document: &mut Value) {
+    let Some(schemas) = document.pointer_mut("/components/schemas").and_then(Value::as_object_mut) else { return };
+    let mut mapping = Map::new();
+    for (kind, name) in SUBMISSION_KINDS {
+        let Some(schema) = schemas.get_mut(name) else { continue };
+        schema["properties"]["kind"] =
+            json!({"type": "string", "enum": [kind], "description": "What this submission is"});
+        if let Some(required) = schema["required"].as_array_mut() {
+            required.insert(0, json!("kind"));
+        } else {
+            schema["required"] = json!(["kind"]);
+        }
+        mapping.insert(kind.to_owned(), json!(format!("#/components/schemas/{name}")));
+    }
+    if let Some(request) = schemas.get_mut("SubmissionRequest") {
+        let description = request["description"].clone();
+        *request = json!({
+            "description": description,
+            "oneOf": mapping.values().map(|reference| json!({"$ref": reference})).collect::<Vec<_>>(),
+            "discriminator": {"propertyName": "kind", "mapping": mapping},
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problem_bodies_move_to_their_content_type() {
+        let mut response = json!({"description": "x", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}});
+        move_problem_content(&mut response);
+        assert!(response["content"][PROBLEM_CONTENT_TYPE]["schema"].is_object());
+        assert!(response["content"].get("application/json").is_none());
+        let mut other = json!({"description": "x", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Bank"}}}});
+        move_problem_content(&mut other);
+        assert!(other["content"]["application/json"].is_object());
+    }
+}
+
+/// Schemas of fields that hold one of the domain's names, for `#[schema(schema_with = ...)]`:
+/// built from the domain's own lists, so the document cannot drift from what is accepted.
+pub mod names {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    use utoipa::openapi::{Array, Object};
+    use vigie_domain::access::Role;
+    use vigie_domain::bank::{BankVisibility, SignalType};
+    use vigie_domain::intake::{
+        CaseStatus, Deconfliction, PauseReason, Priority, ReportCategory, SeenWhere, SubmissionKind,
+        TerroristContentGround,
+    };
+    use vigie_domain::organisation::OrganisationKind;
+
+    fn one_of(values: impl IntoIterator<Item = &'static str>, nullable: bool) -> Object {
+        let values: Vec<Option<&str>> = values.into_iter().map(Some).chain(nullable.then_some(None)).collect();
+        let kind =
+            if nullable { SchemaType::from_iter([Type::String, Type::Null]) } else { SchemaType::new(Type::String) };
+        ObjectBuilder::new().schema_type(kind).enum_values(Some(values)).build()
+    }
+
+    fn roles_array(nullable: bool) -> Array {
+        let builder = ArrayBuilder::new().items(one_of(Role::ALL.map(Role::as_str), false)).min_items(Some(1));
+        let builder =
+            if nullable { builder.schema_type(SchemaType::from_iter([Type::Array, Type::Null])) } else { builder };
+        builder.build()
+    }
+
+    /// `private`, `match` or `shared`.
+    pub fn visibility() -> Object {
+        one_of(BankVisibility::ALL.map(BankVisibility::as_str), false)
+    }
+    /// A visibility, or null for unchanged.
+    pub fn visibility_or_null() -> Object {
+        one_of(BankVisibility::ALL.map(BankVisibility::as_str), true)
+    }
+    /// `pdq`, `vpdq`, `md5`, `sha256` or `url`.
+    pub fn signal_type() -> Object {
+        one_of(SignalType::ALL.map(SignalType::as_str), false)
+    }
+    /// One or more roles.
+    pub fn roles() -> Array {
+        roles_array(false)
+    }
+    /// One or more roles, or null for unchanged.
+    pub fn roles_or_null() -> Array {
+        roles_array(true)
+    }
+    /// A kind of organisation.
+    pub fn organisation_kind() -> Object {
+        one_of(OrganisationKind::ALL.map(OrganisationKind::as_str), false)
+    }
+    /// A kind of organisation, or null for unchanged.
+    pub fn organisation_kind_or_null() -> Object {
+        one_of(OrganisationKind::ALL.map(OrganisationKind::as_str), true)
+    }
+    /// An ISO 3166-1 alpha-2 code, or `EU`.
+    pub fn country() -> Object {
+        one_of(vigie_domain::country::CODES.iter().copied(), false)
+    }
+    /// A country code, or null for unchanged.
+    pub fn country_or_null() -> Object {
+        one_of(vigie_domain::country::CODES.iter().copied(), true)
+    }
+    /// `confirmed` or `false_positive`.
+    pub fn verdict() -> Object {
+        one_of(["confirmed", "false_positive"], false)
+    }
+    /// Why a removal order's clock is paused.
+    pub fn pause_reason() -> Object {
+        one_of(PauseReason::ALL.map(PauseReason::as_str), false)
+    }
+    /// `open` or `merged`, or null.
+    pub fn case_status_or_null() -> Object {
+        one_of(CaseStatus::ALL.map(CaseStatus::as_str), true)
+    }
+    /// A priority, or null.
+    pub fn priority_or_null() -> Object {
+        one_of(Priority::ALL.map(Priority::as_str), true)
+    }
+    /// A submission kind, or null.
+    pub fn submission_kind_or_null() -> Object {
+        one_of(SubmissionKind::ALL.map(SubmissionKind::as_str), true)
+    }
+    /// The letters `a` to `e` of TCO Art. 2(7), at least one.
+    pub fn grounds() -> Array {
+        ArrayBuilder::new()
+            .items(one_of(TerroristContentGround::ALL.map(TerroristContentGround::as_str), false))
+            .min_items(Some(1))
+            .build()
+    }
+    /// Grounds, possibly none, or null.
+    pub fn grounds_or_null() -> Array {
+        ArrayBuilder::new()
+            .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+            .items(one_of(TerroristContentGround::ALL.map(TerroristContentGround::as_str), false))
+            .build()
+    }
+    /// An EU member state's ISO 3166-1 code.
+    pub fn member_state() -> Object {
+        let states = vigie_domain::country::CODES.iter().copied().filter(|code| {
+            vigie_domain::country::CountryCode::parse(code).is_ok_and(|country| country.is_eu_member_state())
+        });
+        one_of(states, false)
+    }
+    /// How a referral was deconflicted with law enforcement.
+    pub fn deconfliction() -> Object {
+        one_of(Deconfliction::ALL.map(Deconfliction::as_str), false)
+    }
+    /// A public report's category.
+    pub fn report_category() -> Object {
+        one_of(ReportCategory::ALL.map(ReportCategory::as_str), false)
+    }
+    /// Where the reporter saw the content, or null.
+    pub fn seen_where_or_null() -> Object {
+        one_of(SeenWhere::ALL.map(SeenWhere::as_str), true)
+    }
+    /// The public form's languages, or null.
+    pub fn language_or_null() -> Object {
+        one_of(["en", "fr"], true)
+    }
+    /// An import file's format, or null for `auto`.
+    pub fn import_format_or_null() -> Object {
+        one_of(["auto", "lines", "csv", "hma"], true)
+    }
+}
