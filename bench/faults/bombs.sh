@@ -19,7 +19,7 @@ trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 [ -x "$vigie" ] || cargo build --release
 if [ ! -f "$out/webp-groups.webp" ]; then
-    python3 bench/faults/make_bombs.py "$out" ../shared/testdata
+    python3 bench/faults/make_bombs.py "$out" testdata
 fi
 
 # Starts a fresh server on a new data dir; sets $server and $data.

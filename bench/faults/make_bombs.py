@@ -3,9 +3,9 @@
 
 Standard library only. Each file is what an attacker would post: small on the wire, huge once
 decoded. The progressive JPEG and the JPEG with APP segments start from the PDQ reference's
-wee.jpg in ../shared/testdata when it is there (skipped otherwise).
+wee.jpg in the repository's testdata/.
 
-usage: make_bombs.py OUT_DIR [SHARED_TESTDATA_DIR]
+usage: make_bombs.py OUT_DIR TESTDATA_DIR
 """
 
 import os
@@ -164,7 +164,7 @@ def jpeg_sof(jpeg):
 
 def main():
     out = sys.argv[1]
-    shared = sys.argv[2] if len(sys.argv) > 2 else None
+    testdata = sys.argv[2]
     os.makedirs(out, exist_ok=True)
 
     def write(name, data):
@@ -199,17 +199,14 @@ def main():
     write("gif-interlaced-giant.gif", gif_header((10000, 9999), (0, 0, 10000, 9999), True))
     write("bmp-giant.bmp", bmp_header(10000, 9999))
     write("tiff-strips.tif", tiff_strips(64, 64, 4_000_000))
-    wee = shared and os.path.join(shared, "pdq/data/misc-images/wee.jpg")
-    if wee and os.path.exists(wee):
-        original = open(wee, "rb").read()
-        sof = jpeg_sof(original)
-        progressive = bytearray(original)
-        progressive[sof + 5:sof + 9] = struct.pack(">HH", 1500, 65000)
-        write("progressive-65000x1500.jpg", bytes(progressive))
-        app = original[:2] + (b"\xff\xe1\xff\xff" + os.urandom(65533)) * 400 + original[2:]
-        write("app-segments.jpg", app)
-    else:
-        print("no shared testdata: JPEG cases skipped", file=sys.stderr)
+    with open(os.path.join(testdata, "pdq/data/misc-images/wee.jpg"), "rb") as f:
+        original = f.read()
+    sof = jpeg_sof(original)
+    progressive = bytearray(original)
+    progressive[sof + 5:sof + 9] = struct.pack(">HH", 1500, 65000)
+    write("progressive-65000x1500.jpg", bytes(progressive))
+    app = original[:2] + (b"\xff\xe1\xff\xff" + os.urandom(65533)) * 400 + original[2:]
+    write("app-segments.jpg", app)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ duration="${DURATION:-30}"
 connections="${CONNECTIONS:-32}"
 port="${PORT:-18080}"
 out="$root/bench/out/http"
-image="${IMAGE:-$root/../shared/testdata/pdq/data/bridge-mods/aaa-orig.jpg}"
+image="${IMAGE:-$root/testdata/pdq/data/bridge-mods/aaa-orig.jpg}"
 mkdir -p "$out"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 

@@ -7,7 +7,7 @@
 # Installs faiss-cpu and numpy into bench/.venv (reused if present), builds Vigie's driver
 # (crates/match/examples/match_bench.rs) in release mode, generates deterministic datasets under
 # bench/out/match (raw 32-byte hashes: uniform random, and clustered families of near-duplicates within
-# 0-30 bits of a seed, seeded first by ../shared/testdata/pdq/data/reg-test-input), then for each dataset
+# 0-30 bits of a seed, seeded first by testdata/pdq/data/reg-test-input), then for each dataset
 # times single-threaded range searches at distance <= 31 with Vigie and with FAISS's IndexBinaryFlat,
 # IndexBinaryMultiHash(256,16,16) with 1 flip (as HMA configures it) and IndexBinaryMultiHash(256,12,21) with
 # 2 flips. Prints a markdown table, also written to bench/out/match/results.md (raw figures: results.json).
@@ -17,10 +17,10 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 venv="$root/bench/.venv"
 out="$root/bench/out/match"
-testdata="$root/../shared/testdata/pdq/data/reg-test-input"
+testdata="$root/testdata/pdq/data/reg-test-input"
 
 if [ ! -d "$testdata" ]; then
-    echo "run.sh: missing $testdata (the shared test data)" >&2
+    echo "run.sh: missing $testdata (the repository's reference data)" >&2
     exit 1
 fi
 if [ ! -x "$venv/bin/python" ]; then

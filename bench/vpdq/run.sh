@@ -21,13 +21,13 @@
 # Load (uptime) is recorded before and after: the machine may be shared, and a loaded machine
 # slows both, unevenly; compare runs made at low load.
 #
-# Usage: bench/vpdq/run.sh [VIDEO_DIR]    (default ../shared/testdata/vpdq/videos)
+# Usage: bench/vpdq/run.sh [VIDEO_DIR]    (default testdata/vpdq/videos)
 # Needs: ffmpeg, ffprobe, cargo, python3, GNU time (/usr/bin/time). Results: stdout and
 # bench/out/vpdq/.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-videos=${1:-$root/../shared/testdata/vpdq/videos}
+videos=${1:-$root/testdata/vpdq/videos}
 runs=${RUNS:-5}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target}
 out_dir=$root/bench/out/vpdq

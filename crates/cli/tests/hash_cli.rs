@@ -287,17 +287,17 @@ fn usage_errors_exit_two() {
     assert_eq!(vigie(&["hash", "--format", "xml", "."]).status.code(), Some(2));
 }
 
-// ---- Videos (vPDQ). These need ffmpeg (CI installs the Debian package) and the shared sample
-// videos; they fail rather than skip without them.
+// ---- Videos (vPDQ). These need ffmpeg (CI installs the Debian package) and the sample videos
+// in testdata/; they fail rather than skip without them.
 
 fn sample_video(name: &str) -> PathBuf {
-    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata/vpdq/videos")).join(name);
-    assert!(p.is_file(), "missing {}: the shared test data is needed (no skipping)", p.display());
+    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/vpdq/videos")).join(name);
+    assert!(p.is_file(), "missing {}: the reference videos in testdata/ are needed (no skipping)", p.display());
     p
 }
 
 fn sample_expected(name: &str) -> String {
-    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata/vpdq/expected")).join(name);
+    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/vpdq/expected")).join(name);
     std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 

@@ -3,7 +3,7 @@
 //! Why this decoder: the PDQ reference (through CImg), Pillow, HMA and python-threatexchange all
 //! decode JPEG with libjpeg-turbo, and hashes only match if the pixels do. The pure-Rust
 //! decoders (zune-jpeg, jpeg-decoder) differ by a few levels and move hashes by up to 6 bits
-//! (`shared/testdata/pdq-reference/rust-crates-vs-reference.tsv`).
+//! (`testdata/pdq-reference/rust-crates-vs-reference.tsv`).
 //!
 //! Why `mozjpeg-sys`: it compiles the libjpeg-turbo code base (mozjpeg 4 is a libjpeg-turbo fork
 //! whose decompressor is libjpeg-turbo's) from source with the `cc` crate, so a fresh machine

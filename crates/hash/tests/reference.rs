@@ -1,6 +1,6 @@
 //! Vigie's PDQ against Meta's C++ reference, on the reference's own images.
 //!
-//! Data: `../shared/testdata/pdq-reference/` (see `shared/README.md`). Every image the reference
+//! Data: `testdata/pdq-reference/` (see `testdata/README.md`). Every image the reference
 //! could hash must give exactly `cpp_full_hash` and `cpp_full_quality`.
 
 mod common;

@@ -1,6 +1,6 @@
 //! vPDQ text format and matching, on Meta's sample hash files.
 //!
-//! Data: `../shared/testdata/vpdq/expected/*.txt` (see `shared/README.md`): the reference's
+//! Data: `testdata/vpdq/expected/*.txt` (see `testdata/README.md`): the reference's
 //! output for sample videos, one `frame,quality,pdq_hex,seconds` line per frame. The chair
 //! videos are one clip re-encoded, cut (19 s, 20 s, 22 s), letterboxed, greyed, sepia-toned and
 //! watermarked; pattern and doorknob videos are other content.
@@ -15,7 +15,7 @@ use vigie_hash::vpdq::{self, MatchThresholds, VideoMatch, VpdqFrame};
 
 fn expected_dir() -> PathBuf {
     let dir = common::testdata().join("vpdq/expected");
-    assert!(dir.is_dir(), "missing {}: the vPDQ sample hashes (shared/testdata/vpdq) are needed", dir.display());
+    assert!(dir.is_dir(), "missing {}: the vPDQ sample hashes (testdata/vpdq) are needed", dir.display());
     dir
 }
 

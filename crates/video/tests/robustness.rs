@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use vigie_video::{ErrorKind, Ffmpeg, HashOptions, VideoLimits, hash_video, probe};
 
 fn sample(name: &str) -> PathBuf {
-    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata/vpdq/videos")).join(name);
-    assert!(p.is_file(), "missing {}: the shared test data is needed (no skipping)", p.display());
+    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/vpdq/videos")).join(name);
+    assert!(p.is_file(), "missing {}: the reference videos in testdata/ are needed (no skipping)", p.display());
     p
 }
 

@@ -5,21 +5,15 @@ use std::path::PathBuf;
 
 pub mod craft;
 
-/// `../shared` next to the workspace: read-only reference data (never copied into the repo).
-pub fn shared_dir() -> PathBuf {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared"));
+/// The repository's `testdata/`: Meta's reference images, hashes and videos (see its README).
+pub fn testdata() -> PathBuf {
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata"));
     assert!(
-        dir.join("testdata/pdq-reference/expected-hashes.csv").is_file(),
-        "the shared test data is missing: expected {} (the `shared/` folder that sits next to \
-         the workspace root, with testdata/pdq-reference/expected-hashes.csv). These tests need \
-         it and do not skip without it.",
+        dir.join("pdq-reference/expected-hashes.csv").is_file(),
+        "the reference data is missing from {} (part of the repository: is the checkout complete?)",
         dir.display()
     );
     dir
-}
-
-pub fn testdata() -> PathBuf {
-    shared_dir().join("testdata")
 }
 
 pub fn reference_dir() -> PathBuf {

@@ -325,9 +325,8 @@ pub(crate) fn synthetic_png(width: u32, height: u32) -> Vec<u8> {
 use image::ImageEncoder;
 
 pub(crate) fn expected_vpdq(name: &str) -> String {
-    let path = format!("{}/../../../shared/testdata/vpdq/expected/{name}.txt", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|error| panic!("{path}: {error} (the shared test data must sit beside the checkout)"))
+    let path = format!("{}/../../testdata/vpdq/expected/{name}.txt", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error} (the reference data in testdata/)"))
 }
 
 backend_test!(video_banks_match_by_the_vpdq_rule, |app| async move {

@@ -698,7 +698,7 @@ backend_test!(videos_are_hashed_and_matched_after_the_receipt, |app| async move 
         )
         .await;
     assert_eq!(added.status, 200, "{}", added.text);
-    let path = format!("{}/../../../shared/testdata/vpdq/videos/doorknob-hd-no-bar.mp4", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/../../testdata/vpdq/videos/doorknob-hd-no-bar.mp4", env!("CARGO_MANIFEST_DIR"));
     let video = std::fs::read(&path).unwrap_or_else(|error| panic!("{path}: {error}"));
     let partner = app.token(app.organisation("Partner", "platform").await.id, &[Role::Referrer]).await;
     let flag = json!({"kind": "partner_flag", "explanation": "Re-upload of a known video."});
