@@ -10,15 +10,17 @@
 # what /readyz said, and at the end: acknowledged, stored, missing (the target is 0 missing,
 # and 201s again after the fault without restarting the server).
 #
-# disk-full needs root (it mounts a 64 MiB tmpfs). database-down stops and restarts the local
-# PostgreSQL cluster (pg_ctlcluster): do not run it while something else uses that server.
+# disk-full needs root (it mounts a 64 MiB tmpfs). database-down creates a throwaway PostgreSQL
+# cluster of the installed version on its own port (PG_FAULTS_PORT, default 5439) with
+# pg_createcluster, stops and restarts only that one, and drops it at the end: the local server on
+# 5432, and whatever uses it, is not touched.
 # Results: stdout and bench/out/faults/.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 scenarios="${*:-disk-full database-down}"
 port="${PORT:-18095}"
-pg_url="${PG_URL:-postgres://postgres@127.0.0.1:5432}"
+pg_port="${PG_FAULTS_PORT:-5439}"
 free_kb="${FREE_KB:-3700}"
 out="$root/bench/out/faults"
 mkdir -p "$out"
@@ -107,9 +109,14 @@ for (raw,) in sqlite3.connect(sys.argv[1]).execute("select id from submissions")
 }
 
 database_down() {
-  command -v pg_ctlcluster >/dev/null || { echo "database-down needs pg_ctlcluster" >&2; return 1; }
-  local cluster data phase_file ids token scratch db
-  cluster="$(ls /etc/postgresql | head -n1)"
+  command -v pg_createcluster >/dev/null || { echo "database-down needs pg_createcluster (postgresql-common)" >&2; return 1; }
+  local version cluster pg_url data phase_file ids token scratch db
+  version="$(ls /etc/postgresql | head -n1)"
+  cluster="vigie-faults"
+  pg_dropcluster --stop "$version" "$cluster" 2>/dev/null || true
+  pg_createcluster "$version" "$cluster" -p "$pg_port" -- --auth=trust >/dev/null
+  pg_ctlcluster --skip-systemctl-redirect "$version" "$cluster" start
+  pg_url="postgres://postgres@127.0.0.1:$pg_port"
   data="$(mktemp -d)"
   phase_file="$out/phase"
   ids="$out/database-down-acknowledged.txt"
@@ -125,15 +132,17 @@ database_down() {
   phase "$phase_file" before 5 "$token" "$ids"
   (sleep 2; psql "$pg_url/postgres" -qAtc \
     "select count(pg_terminate_backend(pid)) from pg_stat_activity where datname = '$scratch'" >/dev/null) &
+  local terminator=$!
   phase "$phase_file" terminated 6 "$token" "$ids"
-  wait
-  pg_ctlcluster --skip-systemctl-redirect "$cluster" main stop -m fast
+  # Only this job: the server and the readiness poller run in the background too.
+  wait "$terminator"
+  pg_ctlcluster --skip-systemctl-redirect "$version" "$cluster" stop -m fast
   phase "$phase_file" stopped 10 "$token" "$ids"
-  pg_ctlcluster --skip-systemctl-redirect "$cluster" main start
+  pg_ctlcluster --skip-systemctl-redirect "$version" "$cluster" start
   phase "$phase_file" restarted 10 "$token" "$ids"
   stop_all
   psql "$db" -Atc "select id from submissions" >"$out/database-down-stored.txt"
-  psql "$pg_url/postgres" -qc "drop database if exists $scratch with (force)"
+  pg_dropcluster --stop "$version" "$cluster"
   summary database-down "$ids" "$out/database-down-stored.txt"
 }
 

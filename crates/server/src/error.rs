@@ -198,7 +198,10 @@ impl ApiError {
             }
             Self::MalformedBody { detail, field } => {
                 if let Some(field) = field {
-                    errors.push(ProblemField { field: field.clone(), message: detail.clone() });
+                    // The detail names the field for readers of `detail` alone; the entry does not
+                    // repeat it.
+                    let message = detail.strip_prefix(&format!("{field}: ")).unwrap_or(detail);
+                    errors.push(ProblemField { field: field.clone(), message: message.to_owned() });
                 }
                 detail.clone()
             }

@@ -4,7 +4,7 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
@@ -51,19 +51,68 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
         let inner = error.into_inner();
-        let field = (path != ".").then_some(path);
-        let detail = match inner.classify() {
-            serde_json::error::Category::Eof => "the JSON body ends too early".to_owned(),
-            serde_json::error::Category::Syntax => format!("the body is not valid JSON ({inner})"),
-            _ => inner.to_string(),
-        };
-        ApiError::MalformedBody { detail, field }
+        match inner.classify() {
+            serde_json::error::Category::Eof => {
+                ApiError::MalformedBody { detail: "the JSON body ends too early".into(), field: None }
+            }
+            // Invalid UTF-8 inside a string is a syntax error found at a known field.
+            serde_json::error::Category::Syntax => ApiError::MalformedBody {
+                detail: format!("the body is not valid JSON ({inner})"),
+                field: (path != ".").then_some(path),
+            },
+            _ => malformed(&path, &inner.to_string()),
+        }
     })?;
     deserializer.end().map_err(|_| ApiError::MalformedBody {
         detail: "trailing characters after the JSON body".into(),
         field: None,
     })?;
     Ok(value)
+}
+
+/// The problem for a value that did not fit its type, in the same shape as every validation
+/// error: the field named (by its path, with the missing or unknown field's name appended) and
+/// a message in plain words, not serde's (no "at line 1 column 2", no Rust type names).
+pub fn malformed(path: &str, serde_message: &str) -> ApiError {
+    let message = serde_message.split(" at line ").next().unwrap_or(serde_message);
+    // serde_path_to_error's path already ends at an unknown field, and at a missing field's parent.
+    let at = |name: &str| match path {
+        "" | "." => name.to_owned(),
+        _ if path == name || path.ends_with(&format!(".{name}")) => path.to_owned(),
+        _ => format!("{path}.{name}"),
+    };
+    let quoted = |text: &str| text.split('`').nth(1).map(str::to_owned);
+    let (field, message) = if let Some(rest) = message.strip_prefix("missing field ") {
+        (quoted(rest).map(|name| at(&name)), "is required".to_owned())
+    } else if let Some(rest) = message.strip_prefix("unknown field ") {
+        let expected: Vec<&str> = rest.split('`').skip(3).step_by(2).collect();
+        let hint = if expected.is_empty() { String::new() } else { format!(" (expected one of: {})", expected.join(", ")) };
+        (quoted(rest).map(|name| at(&name)), format!("is not a field of this request{hint}"))
+    } else {
+        let field = (!path.is_empty() && path != ".").then(|| path.to_owned());
+        (field, plain_type_error(message))
+    };
+    match field {
+        Some(field) => ApiError::MalformedBody { detail: format!("{field}: {message}"), field: Some(field) },
+        None => ApiError::MalformedBody { detail: message, field: None },
+    }
+}
+
+/// serde's "invalid type: string \"abc\", expected u32" quotes what was sent (which may be
+/// hazardous) and names Rust types: this says what was expected, and only the kind of value
+/// that came.
+fn plain_type_error(message: &str) -> String {
+    let Some((got, expected)) = message.rsplit_once(", expected ") else { return message.to_owned() };
+    let expected = match expected {
+        "u8" | "u16" | "u32" | "u64" | "usize" => "a whole number, 0 or more",
+        "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number",
+        "f32" | "f64" => "a number",
+        "a boolean" | "bool" => "true or false",
+        other => other,
+    };
+    let got = got.strip_prefix("invalid type: ").or_else(|| got.strip_prefix("invalid value: ")).unwrap_or(got);
+    let kind = got.split(['`', '"']).next().unwrap_or_default().trim();
+    if kind.is_empty() { format!("must be {expected}") } else { format!("must be {expected}, not {kind}") }
 }
 
 /// Refuses a JSON body holding a NUL character in any string, naming the string's path.
@@ -153,7 +202,7 @@ pub struct ApiQuery<T>(pub T);
 impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         // Percent-decoded NUL (`%00`) in a parameter: refused by name before any parsing, for
         // the same reason as in JSON bodies.
         if let Some(query) = parts.uri.query()
@@ -164,10 +213,14 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuer
             let field = if name.contains('\0') { "query" } else { &name };
             return Err(ApiError::field(field, NUL_MESSAGE));
         }
-        axum::extract::Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|query| Self(query.0))
-            .map_err(|rejection: QueryRejection| ApiError::field("query", rejection.body_text()))
+        // Parsed here rather than by axum's `Query`, so that a bad parameter is named.
+        let query = parts.uri.query().unwrap_or_default();
+        let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(deserializer).map(Self).map_err(|error| {
+            let path = error.path().to_string();
+            let path = if path == "?" { String::new() } else { path };
+            malformed(&path, &error.into_inner().to_string())
+        })
     }
 }
 
@@ -251,6 +304,32 @@ mod tests {
         assert_eq!(field_of(r#"{"a\u0000":1}"#).as_deref(), Some("."));
         assert_eq!(field_of(r#"{"labels":{"a\u0000":1}}"#).as_deref(), Some("labels"));
         assert_eq!(field_of(r#""\u0000""#).as_deref(), Some("."));
+    }
+
+    fn problem_of(error: ApiError) -> (Option<String>, String) {
+        let problem = error.problem();
+        (problem.errors.first().map(|issue| issue.field.clone()), problem.detail)
+    }
+
+    #[test]
+    fn serde_errors_name_the_field_in_plain_words() {
+        assert_eq!(
+            problem_of(malformed(".", "missing field `explanation` at line 1 column 2")),
+            (Some("explanation".into()), "explanation: is required".into())
+        );
+        assert_eq!(
+            problem_of(malformed("signals[0].colour", "unknown field `colour`, expected `value` or `quality`")),
+            (
+                Some("signals[0].colour".into()),
+                "signals[0].colour: is not a field of this request (expected one of: value, quality)".into()
+            )
+        );
+        let (field, detail) = problem_of(malformed("limit", "invalid type: string \"secret\", expected u32"));
+        assert_eq!(field.as_deref(), Some("limit"));
+        assert_eq!(detail, "limit: must be a whole number, 0 or more, not string");
+        assert!(!detail.contains("secret"), "the value sent is not echoed");
+        let (_, detail) = problem_of(malformed("limit", "invalid digit found in string"));
+        assert_eq!(detail, "limit: invalid digit found in string");
     }
 
     #[test]

@@ -54,11 +54,8 @@ pub fn parse_submission(value: serde_json::Value) -> Result<SubmissionRequest, A
 }
 
 fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
-    serde_path_to_error::deserialize(value).map_err(|error| {
-        let path = error.path().to_string();
-        let field = (path != ".").then_some(path);
-        ApiError::MalformedBody { detail: error.into_inner().to_string(), field }
-    })
+    serde_path_to_error::deserialize(value)
+        .map_err(|error| crate::extract::malformed(&error.path().to_string(), &error.into_inner().to_string()))
 }
 
 /// A submission that passed every check, in canonical form.

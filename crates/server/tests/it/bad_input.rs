@@ -216,3 +216,31 @@ backend_test!(a_bank_for_an_unknown_organisation_is_a_field_error, |app| async m
     let banks = app.call(Method::GET, "/v1/banks", Some(&admin), None).await;
     assert!(!banks.text.contains("\"XY\""), "{}", banks.text);
 });
+
+// Every 4xx names the field in the same problem format, in plain words: missing and unknown
+// fields of JSON bodies, and query parameters (which used to come back in serde's words).
+backend_test!(missing_unknown_and_mistyped_fields_are_named, |app| async move {
+    let admin = app.token(app.operator.id, &[Role::Admin]).await;
+    let id = "01a24f64-840e-74c5-a459-be682eea34e6";
+    let resume = app.call(Method::POST, &format!("/v1/submissions/{id}/resume"), Some(&admin), Some(json!({}))).await;
+    assert_eq!((resume.status.as_u16(), first_field(&resume)), (400, "explanation".to_owned()), "{}", resume.text);
+    assert_eq!(resume.json()["errors"][0]["message"], "is required");
+    assert!(!resume.text.contains("line 1"), "{}", resume.text);
+
+    let referral = json!({"kind": "referral", "urls": ["https://example.org/a"], "explanation": "x"});
+    let reply = app.call(Method::POST, "/v1/submissions", Some(&admin), Some(referral)).await;
+    assert_eq!((reply.status.as_u16(), first_field(&reply)), (400, "deconfliction".to_owned()), "{}", reply.text);
+
+    for (path, field) in [
+        ("/v1/cases?limit=many", "limit"),
+        ("/v1/cases?colour=red", "colour"),
+        ("/v1/users?colour=red", "colour"),
+        ("/v1/cases?overdue=perhaps", "overdue"),
+    ] {
+        let reply = app.call(Method::GET, path, Some(&admin), None).await;
+        assert_eq!((reply.status.as_u16(), first_field(&reply)), (400, field.to_owned()), "{path}: {}", reply.text);
+        assert_eq!(reply.headers["content-type"], "application/problem+json");
+        assert!(!reply.text.contains("many") && !reply.text.contains("perhaps"), "{path}: {}", reply.text);
+        assert!(!reply.text.contains("deserialize"), "{path}: {}", reply.text);
+    }
+});
