@@ -10,7 +10,7 @@
 # what /readyz said, and at the end: acknowledged, stored, missing (the target is 0 missing,
 # and 201s again after the fault without restarting the server).
 #
-# disk-full needs root (it mounts a 64 MiB tmpfs). database-down creates a throwaway PostgreSQL
+# disk-full needs root (it mounts a 256 MiB tmpfs). database-down creates a throwaway PostgreSQL
 # cluster of the installed version on its own port (PG_FAULTS_PORT, default 5439) with
 # pg_createcluster, stops and restarts only that one, and drops it at the end: the local server on
 # 5432, and whatever uses it, is not touched.
@@ -84,11 +84,11 @@ disk_full() {
   local disk phase_file ids token
   disk="$(mktemp -d)"
   # Large enough that the space given back is not eaten again within the last phase.
-  mount -t tmpfs -o size=64m tmpfs "$disk"
+  mount -t tmpfs -o size=256m tmpfs "$disk"
   phase_file="$out/phase"
   ids="$out/disk-full-acknowledged.txt"
   : >"$ids"
-  echo "== disk-full: SQLite on a 64 MiB tmpfs, filled to ${free_kb} KB free, then freed" | tee -a "$report"
+  echo "== disk-full: SQLite on a 256 MiB tmpfs, filled to ${free_kb} KB free, then freed" | tee -a "$report"
   "$vigie" --data-dir "$disk" org create "Fault Unit" --kind referral_unit --country FR >/dev/null 2>&1
   token=$("$vigie" --data-dir "$disk" token create --org "Fault Unit" --role referrer --expires 1d 2>/dev/null)
   start_server "$disk" server-disk-full.log
