@@ -305,7 +305,7 @@ fn case_select(backend: crate::Backend) -> String {
 }
 
 /// `$from, $from+1, …` for an `in (…)` list of `count` values.
-fn list_placeholders(from: usize, count: usize) -> String {
+pub(crate) fn list_placeholders(from: usize, count: usize) -> String {
     (from..from + count).map(|index| format!("${index}")).collect::<Vec<_>>().join(", ")
 }
 
@@ -377,6 +377,8 @@ macro_rules! insert_case_match {
         .rows_affected()
     }};
 }
+
+pub(crate) use {insert_case_match, refresh_case};
 
 /// Moves everything of case `$from` into case `$into` and marks `$from` merged.
 macro_rules! merge_case {

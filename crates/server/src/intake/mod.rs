@@ -116,7 +116,7 @@ impl Directory {
     }
 
     /// Whom a submission to `platform` is matched as: its reviewers, who will read the case.
-    async fn reviewers_of(&self, store: &Store, platform: OrganisationId) -> Result<Principal, StoreError> {
+    pub(crate) async fn reviewers_of(&self, store: &Store, platform: OrganisationId) -> Result<Principal, StoreError> {
         let is_operator = self.entry(store, platform).await?.is_some_and(|entry| entry.is_operator);
         Ok(Principal::reviewer_of(platform, is_operator))
     }
