@@ -591,13 +591,17 @@ pub async fn identify_media(
         MediaHashes::Video { vpdq } => queries.push(Query::Vpdq(vpdq_frames(vpdq))),
         MediaHashes::Unsupported { .. } | MediaHashes::Failed { .. } => {}
     }
-    // Each platform holding the media gets the matches its own reviewers may see.
+    // Each platform holding the media gets the matches its own reviewers may see (every one is
+    // named, even with none: the store requeues media a platform was not matched for).
     let mut matches = BTreeMap::new();
-    if !queries.is_empty() {
-        for platform in store.media_platforms(media.id).await? {
+    for platform in store.media_platforms(media.id).await? {
+        let found = if queries.is_empty() {
+            Vec::new()
+        } else {
             let reviewers = intake.directory.reviewers_of(store, platform).await?;
-            matches.insert(platform, bank_matches(engine, &reviewers, &queries, Some(&media.sha256)).await?);
-        }
+            bank_matches(engine, &reviewers, &queries, Some(&media.sha256)).await?
+        };
+        matches.insert(platform, found);
     }
     let recorded = store.record_media_hashes(media.id, &hashes, &matches, &near_duplicates).await?;
     if let (MediaHashes::Image { pdq, .. }, Ok(id)) = (&hashes, u64::try_from(media.id))
