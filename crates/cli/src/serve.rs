@@ -171,6 +171,7 @@ pub async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
     let worker_state = state.clone();
     let media_state = state.clone();
     let collector_state = state.clone();
+    let rematch_state = state.clone();
     let checkpoint_state = state.clone();
     let router = vigie_server::router(state);
     tracing::info!(%address, "listening; console at http://{address}/console, API docs at http://{address}/docs");
@@ -179,6 +180,7 @@ pub async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
     let sync = tokio::spawn(vigie_server::workers::index_sync::run(worker_state, sync_interval, shutdown.clone()));
     let media = tokio::spawn(vigie_server::workers::media::run(media_state, shutdown.clone()));
     let collector = tokio::spawn(vigie_server::workers::media_collector::run(collector_state, shutdown.clone()));
+    let rematch = tokio::spawn(vigie_server::workers::rematch::run(rematch_state, shutdown.clone()));
     let trim = tokio::spawn(return_freed_memory(shutdown.clone()));
     let checkpoints = checkpoint_interval.map(|interval| {
         tokio::spawn(vigie_server::workers::audit_checkpoints::run(checkpoint_state, interval, shutdown.clone()))
@@ -196,6 +198,7 @@ pub async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
     let _ = sync.await;
     let _ = media.await;
     let _ = collector.await;
+    let _ = rematch.await;
     let _ = trim.await;
     if let Some(checkpoints) = checkpoints {
         let _ = checkpoints.await;

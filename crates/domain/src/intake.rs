@@ -504,6 +504,8 @@ pub struct CaseMatch {
     pub distance: u32,
     /// The signal's labels, comma-joined.
     pub labels: String,
+    /// SHA-256 of the stored media whose hash matched; `None` for a URL or a hash sent as text.
+    pub media_sha256: Option<String>,
 }
 
 /// A validated submission ready to store. Built by the intake use case from one of the kinds'

@@ -414,6 +414,40 @@ impl MatchEngine {
         only: Option<&[BankId]>,
     ) -> StoreResult<Vec<Outcome>> {
         let raw: Vec<RawOutcome> = queries.iter().map(|query| self.search(query, asker, only)).collect();
+        self.describe(raw).await
+    }
+
+    /// Like [`MatchEngine::lookup`] on one bank, keeping only hits on the signals in `signals`
+    /// (all of the bank's when `None`): a rematch asks which media match the signals a bank
+    /// just received, as each case's platform may see them.
+    pub async fn lookup_among(
+        &self,
+        queries: &[Query],
+        asker: &Principal,
+        bank: BankId,
+        signals: Option<&std::collections::HashSet<i64>>,
+    ) -> StoreResult<Vec<Outcome>> {
+        let raw: Vec<RawOutcome> = queries
+            .iter()
+            .map(|query| {
+                let mut outcome = self.search(query, asker, Some(&[bank]));
+                if let Some(signals) = signals {
+                    outcome.hits.retain(|hit| signals.contains(&hit.signal_id));
+                }
+                outcome
+            })
+            .collect();
+        self.describe(raw).await
+    }
+
+    /// The version of a bank's signals the indexes hold, if the engine knows the bank.
+    pub fn bank_version(&self, bank: BankId) -> Option<i64> {
+        let registry = self.registry.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        registry.by_id.get(&bank).map(|slot| registry.slots[*slot as usize].version)
+    }
+
+    /// Raw hits as the asker may see them (the access level was decided in `search`).
+    async fn describe(&self, raw: Vec<RawOutcome>) -> StoreResult<Vec<Outcome>> {
         let ids: Vec<i64> = raw.iter().flat_map(|outcome| outcome.hits.iter().map(|hit| hit.signal_id)).collect();
         let details = self.details_of(&ids).await?;
         Ok(raw

@@ -108,8 +108,6 @@ pub struct CaseMatchRecord {
     pub found: CaseMatch,
     /// The submission that brought it, if it came with one.
     pub submission_id: Option<SubmissionId>,
-    /// The media it was found for, if any.
-    pub media_sha256: Option<String>,
     /// When it was found.
     pub created_at: DateTime<Utc>,
 }
@@ -307,7 +305,7 @@ fn case_select(backend: crate::Backend) -> String {
 }
 
 /// `$from, $from+1, …` for an `in (…)` list of `count` values.
-fn list_placeholders(from: usize, count: usize) -> String {
+pub(crate) fn list_placeholders(from: usize, count: usize) -> String {
     (from..from + count).map(|index| format!("${index}")).collect::<Vec<_>>().join(", ")
 }
 
@@ -347,6 +345,40 @@ macro_rules! refresh_case {
         .await?;
     }};
 }
+
+/// Records a hash-bank match on a case, unless the case already holds the same match of the
+/// same media: a media file is matched on arrival, by the media worker and by later bank
+/// rematches, which may overlap in time, and a match must show once. Returns the rows written
+/// (0 or 1). (A match on a bank the platform may not read carries no signal id: the same bank,
+/// labels and distance then stand for the same signal.)
+macro_rules! insert_case_match {
+    ($tx:expr, $case:expr, $submission:expr, $found:expr, $now:expr) => {{
+        let case: CaseId = $case;
+        let submission: Option<SubmissionId> = $submission;
+        let found: &CaseMatch = $found;
+        sqlx::query(
+            "insert into case_matches (case_id, submission_id, media_sha256, bank, signal_id, signal_type, distance, \
+             labels, created_at) select $1, $2, $3, $4, $5, $6, $7, $8, $9 \
+             where $3 is null or not exists (select 1 from case_matches where case_id = $1 and media_sha256 = $3 \
+             and bank = $4 and signal_type = $6 \
+             and (signal_id = $5 or (signal_id is null and $5 is null and distance = $7 and labels = $8)))",
+        )
+        .bind(case.0)
+        .bind(submission.map(|id| id.0))
+        .bind(found.media_sha256.as_deref())
+        .bind(&found.bank)
+        .bind(found.signal_id)
+        .bind(&found.signal_type)
+        .bind(found.distance as i32)
+        .bind(&found.labels)
+        .bind($now)
+        .execute(&mut *$tx)
+        .await?
+        .rows_affected()
+    }};
+}
+
+pub(crate) use {insert_case_match, refresh_case};
 
 /// Moves everything of case `$from` into case `$into` and marks `$from` merged.
 macro_rules! merge_case {
@@ -632,6 +664,22 @@ impl Store {
                     query = query.bind(*hash);
                 }
                 let ids: HashMap<String, i64> = query.fetch_all(&mut *tx).await?.into_iter().collect();
+                // Media identified before now belong to a case more: queued again, so the media
+                // worker matches their stored hashes for it too. The submission's own matches,
+                // found on arrival, may have missed them (still being hashed then); this
+                // transaction and the worker's record are serialised by the audit-head lock, so
+                // one of the two always sees the other.
+                let linked_ids: Vec<i64> = ids.values().copied().collect();
+                let requeue = format!(
+                    "update media set status = 'pending', attempts = 0, interruptions = 0, lease_until = null, \
+                     updated_at = $1 where status = 'hashed' and id in ({})",
+                    list_placeholders(2, linked_ids.len())
+                );
+                let mut query = sqlx::query(&requeue).bind(now);
+                for id in &linked_ids {
+                    query = query.bind(*id);
+                }
+                query.execute(&mut *tx).await?;
                 for placement in &placements {
                     let submission = &batch[placement.index];
                     let mut linked = BTreeSet::new();
@@ -655,20 +703,7 @@ impl Store {
             for placement in &placements {
                 let submission = &batch[placement.index];
                 for found in &submission.matches {
-                    sqlx::query(
-                        "insert into case_matches (case_id, submission_id, bank, signal_id, signal_type, distance, \
-                         labels, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8)",
-                    )
-                    .bind(redirects.resolve(placement.case).0)
-                    .bind(submission.id.0)
-                    .bind(&found.bank)
-                    .bind(found.signal_id)
-                    .bind(&found.signal_type)
-                    .bind(found.distance as i32)
-                    .bind(&found.labels)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
+                    insert_case_match!(tx, redirects.resolve(placement.case), Some(submission.id), found, now);
                 }
             }
             // Aggregates: every case a submission joined or was merged into.
@@ -941,9 +976,9 @@ impl Store {
                     signal_type: row.signal_type,
                     distance: u32::try_from(row.distance).unwrap_or_default(),
                     labels: row.labels,
+                    media_sha256: row.media_sha256,
                 },
                 submission_id: row.submission_id.map(SubmissionId),
-                media_sha256: row.media_sha256,
                 created_at: row.created_at,
             })
             .collect())
@@ -1285,22 +1320,20 @@ impl Store {
             };
             let mut own: Vec<(Uuid, Uuid)> = sqlx::query_as(&holders(vec![media_id])).bind(media_id).fetch_all(&mut *tx).await?;
             own.sort();
-            for (case, platform) in &own {
-                for found in matches.get(&OrganisationId(*platform)).into_iter().flatten() {
-                    sqlx::query(
-                        "insert into case_matches (case_id, media_sha256, bank, signal_id, signal_type, distance, \
-                         labels, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8)",
-                    )
-                    .bind(case)
-                    .bind(&sha256)
-                    .bind(&found.bank)
-                    .bind(found.signal_id)
-                    .bind(&found.signal_type)
-                    .bind(found.distance as i32)
-                    .bind(&found.labels)
-                    .bind(now)
+            // A platform whose submission linked the media after `matches` was computed has not
+            // been matched: the media stays queued (its hashes kept), to be matched again.
+            let unmatched = status == "hashed"
+                && own.iter().any(|(_, platform)| !matches.contains_key(&OrganisationId(*platform)));
+            if unmatched {
+                sqlx::query("update media set status = 'pending', attempts = 0, interruptions = 0 where id = $1")
+                    .bind(media_id)
                     .execute(&mut *tx)
                     .await?;
+            }
+            for (case, platform) in &own {
+                for found in matches.get(&OrganisationId(*platform)).into_iter().flatten() {
+                    let found = CaseMatch { media_sha256: Some(sha256.clone()), ..found.clone() };
+                    insert_case_match!(tx, CaseId(*case), None::<SubmissionId>, &found, now);
                 }
             }
             let mut similar: Vec<(Uuid, Uuid)> = Vec::new();

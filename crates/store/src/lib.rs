@@ -19,6 +19,7 @@ mod bulk;
 mod error;
 mod intake;
 mod organisations;
+mod rematch;
 mod sessions;
 mod tokens;
 mod transaction;
@@ -47,6 +48,7 @@ pub use intake::{
     CaseFilter, CaseMatchRecord, CaseRecord, ClockChange, DeadlineEvent, MediaHashes, MediaIdentified, MediaPdq,
     MediaRecord, SubmissionOutcome, SubmissionRecord,
 };
+pub use rematch::{MediaHolder, RematchJob, RematchPage, RematchScope};
 pub use sessions::{NewSession, SessionView};
 pub use tokens::{NewToken, TokenOwner};
 pub use users::{Credentials, UserChange};

@@ -322,7 +322,7 @@ pub struct UpdateSignalRequest {
 }
 
 /// The bank, if the caller may know it exists; 404 otherwise, like a bank that does not.
-async fn load_bank(state: &AppState, principal: &Principal, id: Uuid) -> ApiResult<Bank> {
+pub(super) async fn load_bank(state: &AppState, principal: &Principal, id: Uuid) -> ApiResult<Bank> {
     let bank = state.store.get_bank(BankId(id)).await?.0;
     if principal.may(Permission::SeeBank { owner: bank.organisation_id, visibility: bank.visibility }) {
         Ok(bank)
@@ -343,7 +343,7 @@ async fn load_signal(state: &AppState, principal: &Principal, id: i64) -> ApiRes
     }
 }
 
-fn require_bank_manager(principal: &Principal, bank: &Bank) -> ApiResult<()> {
+pub(super) fn require_bank_manager(principal: &Principal, bank: &Bank) -> ApiResult<()> {
     require(principal, Permission::ManageBanks(bank.organisation_id))
 }
 

@@ -133,7 +133,7 @@ async fn show(
             distance: found.found.distance,
             labels: found.found.labels.split(',').filter(|label| !label.is_empty()).map(str::to_owned).collect(),
             submission_id: found.submission_id.map(|id| id.0),
-            media_sha256: found.media_sha256,
+            media_sha256: found.found.media_sha256,
             found_at: found.created_at,
         })
         .collect();

@@ -109,13 +109,24 @@ pub struct MatchResponse {
     pub results: Vec<QueryResult>,
 }
 
-/// Hashes of an uploaded file.
+/// Hashes of an uploaded file: an image's PDQ, or a video's vPDQ frames, and its digests.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MediaHashes {
-    /// PDQ hash.
-    pub pdq: String,
-    /// PDQ quality.
-    pub quality: u32,
+    /// `image` or `video`.
+    pub media_type: String,
+    /// PDQ hash (images).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pdq: Option<String>,
+    /// PDQ quality (images).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(maximum = 100)]
+    pub quality: Option<u32>,
+    /// Frames hashed with vPDQ (videos: one per second).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vpdq_frames: Option<usize>,
+    /// Length in seconds (videos, when the container says).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_seconds: Option<f64>,
     /// MD5 of the bytes.
     pub md5: String,
     /// SHA-256 of the bytes.
@@ -131,7 +142,9 @@ pub struct MediaHashes {
 pub struct MediaMatchResponse {
     /// The file's hashes.
     pub media: MediaHashes,
-    /// PDQ, MD5 and SHA-256 results, in that order.
+    /// PDQ (images) or vPDQ (videos), then MD5 and SHA-256 results, in that order. A video's
+    /// vPDQ result carries its frames as `value` (`quality:hex` separated by `;`), as a `vpdq`
+    /// bank stores them.
     pub results: Vec<QueryResult>,
 }
 
@@ -233,48 +246,63 @@ async fn match_signals(
 /// parts one by one as they stream in.
 #[derive(ToSchema)]
 #[allow(dead_code)]
-struct ImageUpload {
-    /// The image: JPEG, PNG, GIF, WebP, BMP or TIFF.
+struct MediaUpload {
+    /// The image (JPEG, PNG, GIF, WebP, BMP or TIFF) or the video (MP4, MOV, MKV, WebM, AVI…).
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
 }
 
-/// Upload an image (multipart field `file`); Vigie hashes it (PDQ, MD5, SHA-256) and matches the
-/// hashes. The file is not stored.
+/// Upload an image or a video (multipart field `file`); Vigie hashes it (PDQ for an image, vPDQ
+/// for a video, and MD5, SHA-256) and matches the hashes. The file is not stored. Videos need
+/// the `ffmpeg` program on the server: without it they are refused with 415.
 #[utoipa::path(post, path = "/v1/match/media", tag = "banks",
-    request_body(content = ImageUpload, content_type = "multipart/form-data", description = "field `file`: the image"),
-    responses((status = 200, body = MediaMatchResponse), (status = 400, body = Problem), (status = 413, body = Problem)))]
+    request_body(content = MediaUpload, content_type = "multipart/form-data",
+        description = "field `file`: the image or the video"),
+    responses((status = 200, body = MediaMatchResponse), (status = 400, body = Problem), (status = 413, body = Problem),
+        (status = 415, body = Problem, description = "a video, and ffmpeg is not installed on the server")))]
 async fn match_media(
     State(state): State<AppState>,
     ApiPrincipal(principal): ApiPrincipal,
     ApiMultipart(mut multipart): ApiMultipart,
 ) -> ApiResult<Json<MediaMatchResponse>> {
     require(&principal, Permission::Match)?;
-    // Taken before the body is read, so that at most one upload per core sits in memory.
+    // Taken before the body is read, so that at most one upload per core is hashed at once.
     let _permit = state
         .hashing_permits
         .acquire()
         .await
         .map_err(|error| ApiError::Internal(anyhow::anyhow!("hashing permits closed: {error}")))?;
-    let mut file = None;
-    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
-        if field.name() == Some("file") {
-            file = Some(field.bytes().await.map_err(multipart_error)?);
+    // Streamed to a scratch file beside the media (deleted when dropped): a video is hashed by
+    // ffmpeg from a file, and an image is decoded from it without holding the upload in memory.
+    let mut upload = None;
+    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+        if field.name() != Some("file") {
+            continue;
         }
+        let mut scratch = state.intake.media.scratch().map_err(|error| ApiError::storage("a scratch file", error))?;
+        while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+            scratch.write(&chunk).map_err(|error| ApiError::storage("a scratch file", error))?;
+        }
+        upload = Some(scratch);
     }
-    let bytes = file.ok_or_else(|| ApiError::field("file", "send the image as a multipart field named `file`"))?;
+    let upload = upload.ok_or_else(|| ApiError::field("file", "send the file as a multipart field named `file`"))?;
+    if upload.is_empty() {
+        return Err(ApiError::field("file", "is empty"));
+    }
+    let (md5, sha256) = upload.digests();
+    let media_type = crate::intake::media::MediaType::sniff(upload.head());
     let limits = state.settings.image_limits;
-    let hashed = tokio::task::spawn_blocking(move || {
-        let hashes = vigie_hash::hash_image_bytes(&bytes, &limits);
-        (hashes, vigie_hash::md5_hex(&bytes), vigie_hash::sha256_hex(&bytes))
-    })
-    .await
-    .map_err(|error| ApiError::Internal(anyhow::anyhow!("hashing task failed: {error}")))?;
-    let (hashes, md5, sha256) = hashed;
-    let hashes = hashes.map_err(|error| ApiError::field("file", format!("cannot hash this file: {error}")))?;
-    let pdq = hashes.pdq.to_hex();
+    let hashed = tokio::task::spawn_blocking(move || hash_upload(upload, media_type, &limits))
+        .await
+        .map_err(|error| ApiError::Internal(anyhow::anyhow!("hashing task failed: {error}")))??;
+    let perceptual = match &hashed {
+        Hashed::Image { pdq, quality, .. } => {
+            MatchQuery { signal_type: "pdq".into(), value: pdq.clone(), quality: Some(*quality) }
+        }
+        Hashed::Video { vpdq, .. } => MatchQuery { signal_type: "vpdq".into(), value: vpdq.clone(), quality: None },
+    };
     let queries = [
-        MatchQuery { signal_type: "pdq".into(), value: pdq.clone(), quality: Some(u32::from(hashes.quality)) },
+        perceptual,
         MatchQuery { signal_type: "md5".into(), value: md5.clone(), quality: None },
         MatchQuery { signal_type: "sha256".into(), value: sha256.clone(), quality: None },
     ];
@@ -290,15 +318,84 @@ async fn match_media(
         // An upload asks "is this known?": a missing bank type is not worth a warning.
         outcome.warnings.retain(|warning| !warning.starts_with("no enabled"));
     }
-    let media = MediaHashes {
-        pdq,
-        quality: u32::from(hashes.quality),
-        md5,
-        sha256,
-        width: hashes.width,
-        height: hashes.height,
+    let media = match hashed {
+        Hashed::Image { pdq, quality, width, height } => MediaHashes {
+            media_type: "image".into(),
+            pdq: Some(pdq),
+            quality: Some(quality),
+            vpdq_frames: None,
+            duration_seconds: None,
+            md5,
+            sha256,
+            width,
+            height,
+        },
+        Hashed::Video { frames, duration_seconds, width, height, .. } => MediaHashes {
+            media_type: "video".into(),
+            pdq: None,
+            quality: None,
+            vpdq_frames: Some(frames),
+            duration_seconds,
+            md5,
+            sha256,
+            width,
+            height,
+        },
     };
     Ok(Json(MediaMatchResponse { media, results: results(&lookups, values, outcomes) }))
+}
+
+/// An uploaded file's perceptual hashes.
+enum Hashed {
+    Image { pdq: String, quality: u32, width: u32, height: u32 },
+    Video { vpdq: String, frames: usize, duration_seconds: Option<f64>, width: u32, height: u32 },
+}
+
+/// Hashes an upload: PDQ for an image (streamed from the file, within the image limits), vPDQ
+/// for a video (through ffmpeg, within the video limits the media worker applies).
+fn hash_upload(
+    upload: crate::intake::media::Scratch,
+    media_type: crate::intake::media::MediaType,
+    image_limits: &vigie_hash::Limits,
+) -> ApiResult<Hashed> {
+    use crate::intake::media::MediaType;
+    match media_type {
+        MediaType::Image => {
+            let file =
+                std::fs::File::open(upload.path()).map_err(|error| ApiError::storage("a scratch file", error))?;
+            let hashes = vigie_hash::hash_image_reader(std::io::BufReader::new(file), image_limits)
+                .map_err(|error| ApiError::field("file", format!("cannot hash this image: {error}")))?;
+            Ok(Hashed::Image {
+                pdq: hashes.pdq.to_hex(),
+                quality: u32::from(hashes.quality),
+                width: hashes.width,
+                height: hashes.height,
+            })
+        }
+        MediaType::Video => {
+            let ffmpeg = vigie_video::Ffmpeg::locate().map_err(|error| {
+                ApiError::UnsupportedMediaType(format!(
+                    "videos are hashed with vPDQ, which needs the ffmpeg program on the server: {error}"
+                ))
+            })?;
+            let video = vigie_video::hash_video(upload.path(), &ffmpeg, &vigie_video::HashOptions::default())
+                .map_err(|error| ApiError::field("file", format!("cannot hash this video: {error}")))?;
+            if video.frames.is_empty() {
+                return Err(ApiError::field("file", "is a video with no frame to hash"));
+            }
+            Ok(Hashed::Video {
+                vpdq: vigie_hash::vpdq::format_text(&video.frames),
+                frames: video.frames.len(),
+                duration_seconds: video.info.duration_seconds,
+                width: video.info.width,
+                height: video.info.height,
+            })
+        }
+        MediaType::Other => Err(ApiError::field(
+            "file",
+            "is neither an image (JPEG, PNG, GIF, WebP, BMP, TIFF) nor a video Vigie can hash",
+        )),
+    }
 }
 
 fn multipart_error(error: axum::extract::multipart::MultipartError) -> ApiError {

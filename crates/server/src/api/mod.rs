@@ -8,6 +8,7 @@ pub mod matching;
 pub mod me;
 pub mod openapi;
 pub mod organisations;
+pub mod rematch;
 pub mod submissions;
 pub mod system;
 pub mod tokens;
@@ -72,6 +73,7 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(tokens::router())
         .merge(audit::router())
         .merge(banks::router())
+        .merge(rematch::router())
         .merge(matching::router())
         .merge(submissions::router())
         .merge(cases::router())

@@ -250,6 +250,65 @@ impl MediaStore {
     }
 }
 
+impl MediaStore {
+    /// A scratch file for bytes that are hashed but not stored (`/v1/match/media`), beside
+    /// partial uploads: deleted when dropped, or by the collector after a crash.
+    pub fn scratch(&self) -> std::io::Result<Scratch> {
+        let dir = self.root.join("incoming");
+        std::fs::create_dir_all(&dir)?;
+        Ok(Scratch {
+            file: tempfile::NamedTempFile::new_in(&dir)?,
+            sha256: Sha256::new(),
+            md5: md5::Md5::new(),
+            size: 0,
+            head: Vec::with_capacity(HEAD),
+        })
+    }
+}
+
+/// Bytes written to a temporary file while their digests are computed.
+pub struct Scratch {
+    file: tempfile::NamedTempFile,
+    sha256: Sha256,
+    md5: md5::Md5,
+    size: u64,
+    head: Vec<u8>,
+}
+
+impl Scratch {
+    /// Appends a chunk.
+    pub fn write(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+        self.size += chunk.len() as u64;
+        if self.head.len() < HEAD {
+            let take = (HEAD - self.head.len()).min(chunk.len());
+            self.head.extend_from_slice(&chunk[..take]);
+        }
+        self.sha256.update(chunk);
+        self.md5.update(chunk);
+        self.file.write_all(chunk)
+    }
+
+    /// Whether nothing was written.
+    pub fn is_empty(&self) -> bool {
+        self.size == 0
+    }
+
+    /// The first bytes, to sniff the type.
+    pub fn head(&self) -> &[u8] {
+        &self.head
+    }
+
+    /// Hex MD5 and SHA-256 of what was written.
+    pub fn digests(&self) -> (String, String) {
+        (hex::encode(self.md5.clone().finalize()), hex::encode(self.sha256.clone().finalize()))
+    }
+
+    /// The file (flushed as it is written: the writes are unbuffered).
+    pub fn path(&self) -> &Path {
+        self.file.path()
+    }
+}
+
 /// Bytes kept from the start of a file to sniff its type (MPEG-TS needs 189).
 const HEAD: usize = 512;
 

@@ -116,7 +116,7 @@ impl Directory {
     }
 
     /// Whom a submission to `platform` is matched as: its reviewers, who will read the case.
-    async fn reviewers_of(&self, store: &Store, platform: OrganisationId) -> Result<Principal, StoreError> {
+    pub(crate) async fn reviewers_of(&self, store: &Store, platform: OrganisationId) -> Result<Principal, StoreError> {
         let is_operator = self.entry(store, platform).await?.is_some_and(|entry| entry.is_operator);
         Ok(Principal::reviewer_of(platform, is_operator))
     }
@@ -314,19 +314,34 @@ async fn prepare(
     content_keys.dedup();
 
     // Exact and flagged-hash matches cost microseconds: found now, they raise the priority
-    // the receipt shows. Media's perceptual hashes come later, from the media worker.
+    // the receipt shows. So do the perceptual hashes of media already known: bytes stored
+    // before (content-addressed, so not identified again as new) or a small image hashed
+    // while received. Other media's come later, from the media worker.
     let mut queries: Vec<Query> = checked.urls.iter().cloned().map(Query::Url).collect();
     for (signal_type, value) in &checked.signals {
         if let Some(query) = signal_query(*signal_type, value) {
             queries.push(query);
         }
     }
-    for file in media {
-        queries.extend(signal_query(SignalType::Sha256, &file.sha256));
-        queries.extend(signal_query(SignalType::Md5, &file.md5));
-    }
     let reviewers = intake.directory.reviewers_of(store, platform_id).await?;
-    let matches = bank_matches(engine, &reviewers, &queries).await?;
+    let mut matches = bank_matches(engine, &reviewers, &queries, None).await?;
+    for file in media {
+        let mut media_queries: Vec<Query> = Vec::new();
+        media_queries.extend(signal_query(SignalType::Sha256, &file.sha256));
+        media_queries.extend(signal_query(SignalType::Md5, &file.md5));
+        match store.find_media(&file.sha256).await? {
+            Some(stored) if stored.status == "hashed" => media_queries.extend(perceptual_queries(&stored)),
+            _ => {
+                if let Some((pdq, quality)) = &file.pdq {
+                    media_queries.extend(signal_query(SignalType::Pdq, pdq).map(|query| match query {
+                        Query::Pdq { hash, .. } => Query::Pdq { hash, quality: Some(*quality) },
+                        other => other,
+                    }));
+                }
+            }
+        }
+        matches.extend(bank_matches(engine, &reviewers, &media_queries, Some(&file.sha256)).await?);
+    }
     let priority = priority_with_matches(
         initial_priority(PrioritySignals { kind: checked.kind, trusted_sender, threat: checked.threat }),
         !matches.is_empty(),
@@ -364,16 +379,35 @@ fn signal_query(signal_type: SignalType, value: &str) -> Option<Query> {
     }
 }
 
+/// The perceptual-hash queries of identified media: its PDQ (image) or vPDQ frames (video).
+pub(crate) fn perceptual_queries(media: &MediaRecord) -> Option<Query> {
+    if let Some(hash) = media.pdq.as_deref().and_then(vigie_match::parse_pdq_hex) {
+        let quality = media.pdq_quality.and_then(|quality| u32::try_from(quality).ok());
+        return Some(Query::Pdq { hash, quality });
+    }
+    media.vpdq.as_deref().map(|vpdq| Query::Vpdq(vpdq_frames(vpdq)))
+}
+
 /// Searches the banks as `reviewers` (the platform's, who will read the case) may, and
 /// describes each hit for the case: nothing from banks they may not see, no signal id from
-/// banks they may see but not read.
+/// banks they may see but not read. `media_sha256`: the media file the queries hash, if any.
 async fn bank_matches(
     engine: &MatchEngine,
     reviewers: &Principal,
     queries: &[Query],
+    media_sha256: Option<&str>,
 ) -> Result<Vec<CaseMatch>, StoreError> {
     let outcomes = engine.lookup(queries, reviewers, None).await?;
-    Ok(queries
+    Ok(case_matches(queries, outcomes, media_sha256))
+}
+
+/// Engine outcomes as matches to record on a case.
+pub(crate) fn case_matches(
+    queries: &[Query],
+    outcomes: Vec<crate::matching::Outcome>,
+    media_sha256: Option<&str>,
+) -> Vec<CaseMatch> {
+    queries
         .iter()
         .zip(outcomes)
         .flat_map(|(query, outcome)| {
@@ -386,9 +420,10 @@ async fn bank_matches(
                     None => hit.distance,
                 },
                 labels: hit.labels.join(","),
+                media_sha256: media_sha256.map(str::to_owned),
             })
         })
-        .collect())
+        .collect()
 }
 
 /// Deletes what a refused request received, unless another request holds the same bytes or a
@@ -532,11 +567,13 @@ pub async fn identify_media(
 ) -> Result<Identification, AppError> {
     let path = intake.media.path_of(&media.sha256);
     let media_type = media.media_type.clone();
-    let hashes = match (&media.pdq, media.pdq_quality) {
-        // Hashed while received (a small image).
-        (Some(pdq), Some(quality)) if media_type == "image" => {
+    let hashes = match (&media.pdq, media.pdq_quality, &media.vpdq) {
+        // Hashed while received (a small image), or identified before and queued again to be
+        // matched for a submission that arrived meanwhile: the hashes are not computed again.
+        (Some(pdq), Some(quality), _) if media_type == "image" => {
             MediaHashes::Image { pdq: pdq.clone(), quality: u32::try_from(quality).unwrap_or(0) }
         }
+        (_, _, Some(vpdq)) if media_type == "video" => MediaHashes::Video { vpdq: vpdq.clone() },
         _ => tokio::task::spawn_blocking(move || hash_file(&path, &media_type, &image_limits))
             .await
             .map_err(|error| AppError::Other(anyhow::anyhow!("media hashing task failed: {error}")))?,
@@ -554,13 +591,17 @@ pub async fn identify_media(
         MediaHashes::Video { vpdq } => queries.push(Query::Vpdq(vpdq_frames(vpdq))),
         MediaHashes::Unsupported { .. } | MediaHashes::Failed { .. } => {}
     }
-    // Each platform holding the media gets the matches its own reviewers may see.
+    // Each platform holding the media gets the matches its own reviewers may see (every one is
+    // named, even with none: the store requeues media a platform was not matched for).
     let mut matches = BTreeMap::new();
-    if !queries.is_empty() {
-        for platform in store.media_platforms(media.id).await? {
+    for platform in store.media_platforms(media.id).await? {
+        let found = if queries.is_empty() {
+            Vec::new()
+        } else {
             let reviewers = intake.directory.reviewers_of(store, platform).await?;
-            matches.insert(platform, bank_matches(engine, &reviewers, &queries).await?);
-        }
+            bank_matches(engine, &reviewers, &queries, Some(&media.sha256)).await?
+        };
+        matches.insert(platform, found);
     }
     let recorded = store.record_media_hashes(media.id, &hashes, &matches, &near_duplicates).await?;
     if let (MediaHashes::Image { pdq, .. }, Ok(id)) = (&hashes, u64::try_from(media.id))

@@ -4,3 +4,4 @@ pub mod audit_checkpoints;
 pub mod index_sync;
 pub mod media;
 pub mod media_collector;
+pub mod rematch;

@@ -300,6 +300,69 @@ backend_test!(uploaded_images_are_hashed_and_matched, |app| async move {
     assert_eq!(broken.json()["errors"][0]["field"], "file");
     let misnamed = upload(synthetic_png(10, 10), "image").await;
     assert_eq!(misnamed.status, 400);
+    let neither = upload(b"plain text, neither an image nor a video".to_vec(), "file").await;
+    assert_eq!(neither.status, 400, "{}", neither.text);
+    assert_eq!(neither.json()["errors"][0]["field"], "file");
+});
+
+backend_test!(uploaded_videos_are_hashed_with_vpdq_and_matched, |app| async move {
+    // Needs ffmpeg, as the media worker does: without it this fails (it does not skip).
+    let admin = app.token(app.operator.id, &[Role::Admin]).await;
+    let bank = create_bank(&app, &admin, json!({"name": "known-videos", "signal_type": "vpdq"})).await;
+    let added = app
+        .call(
+            Method::POST,
+            &format!("/v1/banks/{}/signals", bank["id"].as_str().unwrap()),
+            Some(&admin),
+            Some(json!({"signals": [{"value": expected_vpdq("chair-19-sd-bar"), "external_id": "chair-19"}]})),
+        )
+        .await;
+    assert_eq!(added.status, 200, "{}", added.text);
+    let upload = |name: &str| {
+        let path = format!("{}/../../../shared/testdata/vpdq/videos/{name}.mp4", env!("CARGO_MANIFEST_DIR"));
+        let video = std::fs::read(&path).unwrap_or_else(|error| panic!("{path}: {error}"));
+        let boundary = "vigieboundary";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"v.mp4\"\r\n\
+             Content-Type: video/mp4\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend(&video);
+        body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri("/v1/match/media")
+            .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .body(Body::from(body))
+            .unwrap();
+        (app.send(request), video)
+    };
+    // Another encoding of the known video: matched by the vPDQ rule.
+    let (reply, video) = upload("chair-20-sd-bar");
+    let reply = reply.await;
+    assert_eq!(reply.status, 200, "{} (is ffmpeg installed?)", reply.text);
+    let answer = reply.json();
+    let media = &answer["media"];
+    assert_eq!(media["media_type"], "video", "{answer}");
+    assert!(media["vpdq_frames"].as_u64().unwrap() > 0, "{answer}");
+    assert!(media["pdq"].is_null());
+    assert_eq!(media["sha256"], vigie_hash::sha256_hex(&video));
+    assert_eq!(answer["results"][0]["type"], "vpdq");
+    let found = &answer["results"][0]["matches"][0];
+    assert_eq!(found["bank"], "known-videos", "{answer}");
+    assert!(found["query_matched_percent"].as_f64().unwrap() >= 80.0, "{found}");
+    assert_eq!(answer["results"][1]["type"], "md5");
+    assert_eq!(answer["results"][2]["type"], "sha256");
+    // Its frames, as the answer gives them, are a value a vpdq bank takes.
+    let frames = answer["results"][0]["value"].as_str().unwrap();
+    let again = json!({"queries": [{"type": "vpdq", "value": frames}]});
+    let again = app.call(Method::POST, "/v1/match", Some(&admin), Some(again)).await.json();
+    assert_eq!(again["results"][0]["matches"][0]["bank"], "known-videos", "{again}");
+    // An unrelated video matches nothing.
+    let (reply, _) = upload("doorknob-hd-no-bar");
+    let reply = reply.await.json();
+    assert_eq!(reply["results"][0]["matches"], json!([]), "{reply}");
 });
 
 /// Flushes the match counters as the sync worker would, and says whether the seen count moved.

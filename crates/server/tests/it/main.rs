@@ -13,6 +13,7 @@ mod image_bombs;
 mod intake;
 mod media_files;
 mod organisations;
+mod rematch;
 mod report_form;
 mod roles;
 mod system;
