@@ -2,19 +2,21 @@
 //! the database as the `cli` actor (whoever can run them can read the database anyway), and
 //! work while a server runs on the same database.
 
+use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow, bail};
 use clap::Subcommand;
 use vigie_domain::access::Actor;
-use vigie_domain::ids::TokenId;
+use vigie_domain::ids::{OrganisationId, TokenId};
 use vigie_domain::organisation::{Organisation, OrganisationDraft};
 use vigie_domain::user::UserDraft;
 use vigie_server::app::{self, InitialPassword, TokenRequest};
 use vigie_store::Store;
 
 use crate::config::Settings;
+use crate::database::{Access, open};
 
 /// Largest file read as a kept checkpoint or a public key, in bytes.
 const MAX_CHECKPOINT_FILE_BYTES: u64 = vigie_domain::audit::checkpoint::MAX_CHECKPOINT_BYTES as u64;
@@ -35,7 +37,8 @@ pub enum OrgCommand {
         #[arg(long, default_value = "")]
         contact_email: String,
     },
-    /// List organisations, one tab-separated line each.
+    /// List organisations: a header line, then one tab-separated line each (id, name, kind,
+    /// country, contact email).
     List,
     /// Set a platform's own deadline for referrals, in minutes (default: the instance's
     /// `intake.referral_hours`); `--clear` returns to the default.
@@ -70,7 +73,8 @@ pub enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
-    /// List users of an organisation (or all).
+    /// List users of an organisation (or all): a header line, then one tab-separated line each
+    /// (id, email, organisation, roles, state).
     List {
         /// Name of the organisation; all when absent.
         #[arg(long)]
@@ -103,7 +107,8 @@ pub enum TokenCommand {
         #[arg(long, default_value = "created with vigie token create")]
         name: String,
     },
-    /// List tokens of an organisation (or all).
+    /// List tokens of an organisation (or all): a header line, then one tab-separated line each
+    /// (id, organisation, name, roles, expiry, state).
     List {
         /// Name of the organisation; all when absent.
         #[arg(long)]
@@ -130,7 +135,8 @@ pub enum AuditCommand {
         #[arg(long = "public-key", value_name = "KEY|FILE")]
         public_keys: Vec<String>,
     },
-    /// Print recent events, newest first, one JSON-ish line each.
+    /// Print recent events, newest first: a header line, then one tab-separated line each
+    /// (sequence, time, actor, action, subject, details as JSON).
     List {
         /// How many.
         #[arg(long, default_value_t = 50)]
@@ -143,7 +149,8 @@ pub enum AuditCommand {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
-    /// List stored checkpoints, latest first: sequence, time, key, head hash.
+    /// List stored checkpoints, latest first: a header line, then one tab-separated line each
+    /// (sequence, time, key, head hash).
     Checkpoints {
         /// How many.
         #[arg(long, default_value_t = 20)]
@@ -154,17 +161,21 @@ pub enum AuditCommand {
     PublicKey,
 }
 
-async fn open(settings: &Settings) -> anyhow::Result<Store> {
-    let store = Store::connect(&settings.database_url).await?;
-    store.migrate().await?;
-    Ok(store)
-}
-
 async fn organisation_named(store: &Store, name: &str) -> anyhow::Result<Organisation> {
     store
         .find_organisation_by_name(name)
         .await?
         .ok_or_else(|| anyhow!("no organisation is named {name:?} (see `vigie org list`)"))
+}
+
+/// Every organisation's name by id, for lists that would otherwise show ids.
+async fn organisation_names(store: &Store) -> anyhow::Result<HashMap<OrganisationId, String>> {
+    Ok(store.list_organisations().await?.into_iter().map(|organisation| (organisation.id, organisation.name)).collect())
+}
+
+/// An organisation's name, or its id if it has none here (deleted since).
+fn organisation_name(names: &HashMap<OrganisationId, String>, id: OrganisationId) -> String {
+    names.get(&id).cloned().unwrap_or_else(|| id.to_string())
 }
 
 fn read_password_from_stdin() -> anyhow::Result<String> {
@@ -174,13 +185,14 @@ fn read_password_from_stdin() -> anyhow::Result<String> {
 }
 
 pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
-    open(settings).await?;
+    open(settings, Access::Create).await?;
     eprintln!("database {} is up to date", settings.database_url);
     Ok(())
 }
 
 pub async fn org(settings: &Settings, command: OrgCommand) -> anyhow::Result<()> {
-    let store = open(settings).await?;
+    let access = if matches!(command, OrgCommand::Create { .. }) { Access::Create } else { Access::Existing };
+    let store = open(settings, access).await?;
     match command {
         OrgCommand::Create { name, kind, country, contact_email } => {
             let draft =
@@ -202,6 +214,7 @@ pub async fn org(settings: &Settings, command: OrgCommand) -> anyhow::Result<()>
             println!("{}", created.id);
         }
         OrgCommand::List => {
+            println!("id\tname\tkind\tcountry\tcontact_email");
             for organisation in store.list_organisations().await? {
                 println!(
                     "{}\t{}\t{}\t{}\t{}",
@@ -236,7 +249,8 @@ pub async fn org(settings: &Settings, command: OrgCommand) -> anyhow::Result<()>
 }
 
 pub async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
-    let store = open(settings).await?;
+    let access = if matches!(command, UserCommand::Create { .. }) { Access::Create } else { Access::Existing };
+    let store = open(settings, access).await?;
     match command {
         UserCommand::Create { email, org, roles, name, password_stdin } => {
             let organisation = organisation_named(&store, &org).await?;
@@ -265,6 +279,8 @@ pub async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<(
                 Some(name) => Some(organisation_named(&store, &name).await?.id),
                 None => None,
             };
+            let names = organisation_names(&store).await?;
+            println!("id\temail\torganisation\troles\tstate");
             for user in store.list_users(scope).await? {
                 let roles: Vec<_> = user.roles.iter().map(|role| role.as_str()).collect();
                 let state = if user.disabled_at.is_some() { "disabled" } else { "active" };
@@ -272,7 +288,7 @@ pub async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<(
                     "{}\t{}\t{}\t{}\t{state}",
                     user.id,
                     user.email.as_str(),
-                    user.organisation_id,
+                    organisation_name(&names, user.organisation_id),
                     roles.join(",")
                 );
             }
@@ -294,7 +310,8 @@ pub async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<(
 }
 
 pub async fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result<()> {
-    let store = open(settings).await?;
+    let access = if matches!(command, TokenCommand::Create { .. }) { Access::Create } else { Access::Existing };
+    let store = open(settings, access).await?;
     match command {
         TokenCommand::Create { org, roles, expires, name } => {
             let organisation = organisation_named(&store, &org).await?;
@@ -317,6 +334,8 @@ pub async fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result
                 None => None,
             };
             let now = store.now();
+            let names = organisation_names(&store).await?;
+            println!("id\torganisation\tname\troles\texpires\tstate");
             for token in store.list_tokens(scope).await? {
                 let roles: Vec<_> = token.roles.iter().map(|role| role.as_str()).collect();
                 let state = match token.check_usable(now) {
@@ -324,7 +343,14 @@ pub async fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result
                     Err(vigie_domain::token::TokenRejection::Expired) => "expired",
                     Err(vigie_domain::token::TokenRejection::Revoked) => "revoked",
                 };
-                println!("{}\t{}\t{}\t{}\t{state}", token.id, token.organisation_id, token.name, roles.join(","));
+                let expires = token.expires_at.map_or_else(|| "never".to_owned(), |at| at.to_rfc3339());
+                println!(
+                    "{}\t{}\t{}\t{}\t{expires}\t{state}",
+                    token.id,
+                    organisation_name(&names, token.organisation_id),
+                    token.name,
+                    roles.join(",")
+                );
             }
         }
         TokenCommand::Revoke { id } => {
@@ -399,7 +425,15 @@ fn audit_keys(settings: &Settings) -> anyhow::Result<vigie_server::audit::AuditK
 }
 
 pub async fn audit(settings: &Settings, command: AuditCommand) -> anyhow::Result<()> {
-    let store = open(settings).await?;
+    if let AuditCommand::PublicKey = command {
+        // The key lives beside the database, not in it.
+        let keys = audit_keys(settings)?;
+        if let Some(key) = keys.signer() {
+            println!("{}", key.verifier_key());
+        }
+        return Ok(());
+    }
+    let store = open(settings, Access::Existing).await?;
     match command {
         AuditCommand::Verify { checkpoints, public_keys } => {
             let trusted = verifying_keys(settings, &public_keys)?;
@@ -461,6 +495,7 @@ pub async fn audit(settings: &Settings, command: AuditCommand) -> anyhow::Result
             }
         }
         AuditCommand::Checkpoints { limit } => {
+            println!("sequence\tsigned_at\tkeys\thead_hash");
             for row in store.list_audit_checkpoints(None, limit).await? {
                 match row {
                     Ok(stored) => match vigie_domain::audit::checkpoint::read_unverified(&stored.note) {
@@ -481,17 +516,13 @@ pub async fn audit(settings: &Settings, command: AuditCommand) -> anyhow::Result
                 }
             }
         }
-        AuditCommand::PublicKey => {
-            let keys = audit_keys(settings)?;
-            if let Some(key) = keys.signer() {
-                println!("{}", key.verifier_key());
-            }
-        }
+        AuditCommand::PublicKey => unreachable!("answered before opening the database"),
         AuditCommand::List { limit } => {
             let page = store.list_audit_events(None, None, limit).await?;
             for bad in &page.unreadable {
                 eprintln!("event {} cannot be read: {} (see `vigie audit verify`)", bad.sequence, bad.problem);
             }
+            println!("sequence\trecorded_at\tactor\taction\tsubject\tdetails");
             for event in page.events {
                 println!(
                     "{}\t{}\t{}\t{}\t{} {}\t{}",

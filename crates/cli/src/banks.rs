@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, anyhow, bail};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use serde_json::json;
+use serde::Serialize;
 use vigie_domain::access::{Actor, Principal, Role, RoleSet};
 use vigie_domain::bank::{Bank, BankDraft, BankVisibility, MAX_ORIGIN_CHARS, SignalType};
 use vigie_domain::ids::OrganisationId;
@@ -18,6 +18,7 @@ use vigie_server::matching::{MatchEngine, Query};
 use vigie_store::Store;
 
 use crate::config::Settings;
+use crate::database::{Access, open};
 
 #[derive(Subcommand, Debug)]
 pub enum BankCommand {
@@ -57,8 +58,8 @@ pub enum BankCommand {
         /// private, match or shared.
         visibility: String,
     },
-    /// List banks, one tab-separated line each: id, name, type, signals, threshold, state,
-    /// visibility.
+    /// List banks: a header line, then one tab-separated line each (id, name, type, owner,
+    /// signals, threshold, state, visibility).
     List,
     /// Import signals from FILE (or `-` for standard input): one value per line, CSV
     /// `value,quality,label...`, or `signal_type value` lines (python-threatexchange, HMA).
@@ -118,12 +119,6 @@ pub struct MatchArgs {
     queries: Vec<String>,
 }
 
-async fn open(settings: &Settings) -> anyhow::Result<Store> {
-    let store = Store::connect(&settings.database_url).await?;
-    store.migrate().await?;
-    Ok(store)
-}
-
 async fn bank_named(store: &Store, name: &str) -> anyhow::Result<Bank> {
     store.find_bank_by_name(name).await?.ok_or_else(|| anyhow!("no bank is named {name:?} (see `vigie bank list`)"))
 }
@@ -141,7 +136,8 @@ fn progress_bar(total: u64, what: &str) -> ProgressBar {
 }
 
 pub async fn bank(settings: &Settings, command: BankCommand) -> anyhow::Result<ExitCode> {
-    let store = open(settings).await?;
+    let access = if matches!(command, BankCommand::Create { .. }) { Access::Create } else { Access::Existing };
+    let store = open(settings, access).await?;
     match command {
         BankCommand::Create {
             name,
@@ -158,9 +154,11 @@ pub async fn bank(settings: &Settings, command: BankCommand) -> anyhow::Result<E
                     .find_organisation_by_name(&org)
                     .await?
                     .ok_or_else(|| anyhow!("no organisation is named {org:?}"))?,
-                None => store.find_operator_organisation().await?.ok_or_else(|| {
-                    anyhow!("there is no operator organisation yet: start `vigie serve` once, or pass --org")
-                })?,
+                // `open` made sure it exists.
+                None => store
+                    .find_operator_organisation()
+                    .await?
+                    .ok_or_else(|| anyhow!("the operator organisation is missing from the database"))?,
             };
             let draft = BankDraft {
                 organisation_id: owner.id,
@@ -190,12 +188,20 @@ pub async fn bank(settings: &Settings, command: BankCommand) -> anyhow::Result<E
             eprintln!("bank {:?} is now {}", bank.name, bank.visibility);
         }
         BankCommand::List => {
+            let owners: std::collections::HashMap<_, _> = store
+                .list_organisations()
+                .await?
+                .into_iter()
+                .map(|organisation| (organisation.id, organisation.name))
+                .collect();
+            println!("id\tname\ttype\towner\tsignals\tthreshold\tstate\tvisibility");
             for (bank, _) in store.list_banks().await? {
                 println!(
-                    "{}\t{}\t{}\t{}\tthreshold={}\t{}\t{}",
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
                     bank.id,
                     bank.name,
                     bank.signal_type,
+                    owners.get(&bank.organisation_id).cloned().unwrap_or_else(|| bank.organisation_id.to_string()),
                     bank.signal_count,
                     bank.match_threshold,
                     if bank.enabled { "enabled" } else { "disabled" },
@@ -362,8 +368,41 @@ async fn match_asker(store: &Store, as_org: Option<&str>) -> anyhow::Result<Prin
     })
 }
 
+/// One line of `vigie match`: fields in the order a reader looks for them (a JSON object
+/// built with `json!` would sort them, putting the matches before the query they answer).
+#[derive(Serialize)]
+struct MatchLine<'a> {
+    query: &'a str,
+    matches: Vec<MatchFound>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<String>,
+}
+
+/// A query `vigie match` could not run.
+#[derive(Serialize)]
+struct QueryFailed<'a> {
+    query: &'a str,
+    error: String,
+}
+
+/// One match; the signal's id and value only where the asker may read the bank.
+#[derive(Serialize)]
+struct MatchFound {
+    bank: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signal_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signal: Option<String>,
+    distance: u32,
+    labels: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    query_matched_percent: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    candidate_matched_percent: Option<f64>,
+}
+
 pub async fn run_match(settings: &Settings, args: MatchArgs) -> anyhow::Result<ExitCode> {
-    let store = open(settings).await?;
+    let store = open(settings, Access::Existing).await?;
     let asker = match_asker(&store, args.as_org.as_deref()).await?;
     let engine = MatchEngine::load(store.clone()).await?;
     let only = if args.banks.is_empty() {
@@ -379,7 +418,8 @@ pub async fn run_match(settings: &Settings, args: MatchArgs) -> anyhow::Result<E
             Ok(queries) => queries,
             Err(error) => {
                 failed = true;
-                writeln!(out, "{}", json!({"query": argument, "error": format!("{error:#}")}))?;
+                let line = QueryFailed { query: argument, error: format!("{error:#}") };
+                writeln!(out, "{}", serde_json::to_string(&line)?)?;
                 continue;
             }
         };
@@ -389,27 +429,28 @@ pub async fn run_match(settings: &Settings, args: MatchArgs) -> anyhow::Result<E
             // A query type with no bank is expected when one argument expands to several types.
             warnings.extend(outcome.warnings.into_iter().filter(|warning| !warning.starts_with("no enabled")));
             for hit in outcome.hits {
-                let mut found = json!({"bank": hit.bank_name, "distance": hit.distance, "labels": hit.labels});
-                if let Some(signal) = &hit.signal {
-                    found["signal_id"] = json!(signal.id);
-                    found["signal"] = json!(signal.value);
-                }
+                let mut found = MatchFound {
+                    bank: hit.bank_name,
+                    signal_id: hit.signal.as_ref().map(|signal| signal.id),
+                    signal: hit.signal.as_ref().map(|signal| signal.value.clone()),
+                    distance: hit.distance,
+                    labels: hit.labels,
+                    query_matched_percent: None,
+                    candidate_matched_percent: None,
+                };
                 if let Some(video) = hit.video {
                     // The stored value of a video is long; the score says more.
                     if let Some(signal) = &hit.signal {
-                        found["signal"] = json!(signal.external_id.clone().unwrap_or_default());
+                        found.signal = Some(signal.external_id.clone().unwrap_or_default());
                     }
-                    found["query_matched_percent"] = json!(video.query_matched_percent);
-                    found["candidate_matched_percent"] = json!(video.candidate_matched_percent);
+                    found.query_matched_percent = Some(video.query_matched_percent);
+                    found.candidate_matched_percent = Some(video.candidate_matched_percent);
                 }
                 matches.push(found);
             }
         }
-        let mut line = json!({"query": argument, "matches": matches});
-        if !warnings.is_empty() {
-            line["warnings"] = json!(warnings);
-        }
-        writeln!(out, "{line}")?;
+        let line = MatchLine { query: argument, matches, warnings };
+        writeln!(out, "{}", serde_json::to_string(&line)?)?;
     }
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

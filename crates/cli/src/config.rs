@@ -17,7 +17,9 @@ pub struct DatabaseArgs {
     #[arg(long, env = "VIGIE_DB", global = true, hide_env_values = true)]
     pub db: Option<String>,
 
-    /// Directory for Vigie's files (the SQLite database; later, stored media).
+    /// Directory for Vigie's files: the SQLite database, received media and the audit signing
+    /// key. Default: the platform's data directory (on Linux `$XDG_DATA_HOME/vigie`, else
+    /// `~/.local/share/vigie`), whatever the current directory.
     #[arg(long, env = "VIGIE_DATA_DIR", global = true)]
     pub data_dir: Option<PathBuf>,
 
@@ -193,7 +195,7 @@ struct LimitsFile {
 /// An annotated example of the file, printed by `vigie config example`.
 pub const EXAMPLE: &str = r#"# vigie.toml: every key is optional. Flags and VIGIE_* variables take precedence.
 # db = "postgres://vigie@127.0.0.1/vigie"   # default: sqlite file vigie.db in data_dir
-data_dir = "./vigie-data"
+# data_dir = "/var/lib/vigie"              # default: ~/.local/share/vigie ($XDG_DATA_HOME/vigie)
 listen = "127.0.0.1:8080"
 secure_cookies = false                     # true when users reach Vigie over HTTPS
 log_format = "text"                        # or "json"
@@ -265,6 +267,24 @@ pub enum LogFormat {
     Json,
 }
 
+/// The data directory when none is chosen: the platform's place for an application's data, so
+/// that every command finds the same database from whatever directory it is run. Written out
+/// here (the rules are short) rather than taken from a crate, to keep the build small.
+pub fn default_data_dir() -> anyhow::Result<PathBuf> {
+    let absolute = |variable: &str| std::env::var_os(variable).map(PathBuf::from).filter(|path| path.is_absolute());
+    let base = if cfg!(windows) {
+        absolute("APPDATA")
+    } else if cfg!(target_os = "macos") {
+        absolute("HOME").map(|home| home.join("Library").join("Application Support"))
+    } else {
+        // XDG Base Directory Specification: a relative XDG_DATA_HOME is to be ignored.
+        absolute("XDG_DATA_HOME").or_else(|| absolute("HOME").map(|home| home.join(".local").join("share")))
+    };
+    base.map(|base| base.join("vigie")).context(
+        "no home directory to keep Vigie's data in (HOME is not set): choose one with --data-dir or VIGIE_DATA_DIR",
+    )
+}
+
 fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     toml::from_str(&text).with_context(|| format!("invalid configuration in {}", path.display()))
@@ -280,14 +300,15 @@ pub fn resolve(
         Some(path) => read_file(path)?,
         None => FileSettings::default(),
     };
-    let data_dir = database.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from("./vigie-data"));
+    let data_dir = match database.data_dir.clone().or(file.data_dir) {
+        Some(chosen) => chosen,
+        None => default_data_dir()?,
+    };
+    // Created only by the commands that write (`crate::database::open`), so that a command that
+    // only reads never leaves an empty directory or database behind.
     let database_url = match database.db.clone().or(file.db) {
         Some(url) => DatabaseUrl::new(url),
-        None => {
-            std::fs::create_dir_all(&data_dir)
-                .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
-            DatabaseUrl::new(format!("sqlite://{}", data_dir.join("vigie.db").display()))
-        }
+        None => DatabaseUrl::new(format!("sqlite://{}", data_dir.join("vigie.db").display())),
     };
     database_url.backend().map_err(anyhow::Error::msg)?;
     let listen = serve

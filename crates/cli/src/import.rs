@@ -33,6 +33,7 @@ use vigie_server::intake::{self, Sender, SubmitError};
 use vigie_store::{Store, StoreError};
 
 use crate::config::Settings;
+use crate::database::Access;
 
 /// The longest line (JSON lines) or record (CSV) read.
 const MAX_LINE_BYTES: usize = 1024 * 1024;
@@ -169,8 +170,9 @@ pub async fn run(settings: Settings, args: SubmissionsArgs) -> anyhow::Result<Ex
     if let Some(kind) = &args.kind {
         SubmissionKind::parse(kind).map_err(|message| anyhow!("--kind {message}"))?;
     }
-    let store = Store::connect(&settings.database_url).await?;
-    store.migrate().await?;
+    // A dry run stores nothing, so it needs a database that is already there.
+    let access = if args.dry_run { Access::Existing } else { Access::Create };
+    let store = crate::database::open(&settings, access).await?;
     let sender = organisation(&store, &args.organisation, "--organisation").await?;
     let platform = match &args.platform {
         Some(platform) => {

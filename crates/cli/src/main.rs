@@ -5,6 +5,7 @@ mod admin;
 mod banks;
 mod commands;
 mod config;
+mod database;
 mod import;
 mod serve;
 

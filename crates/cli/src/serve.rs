@@ -22,23 +22,25 @@ fn init_logging(format: LogFormat) {
     }
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on Ctrl-C or SIGTERM received from now on: the handlers are installed at once,
+/// not at the first poll, so that a SIGTERM sent as soon as the server says it listens stops it
+/// cleanly instead of killing it.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for Ctrl-C")?;
+        let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+        Ok(async move {
+            tokio::select! { _ = interrupt.recv() => {}, _ = terminate.recv() => {} }
+        })
+    }
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! { () = interrupt => {}, () = terminate => {} }
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+    }
 }
 
 /// Every few seconds, hands memory freed by finished requests back to the system. glibc keeps
@@ -91,22 +93,72 @@ fn raise_open_file_limit() -> Option<u64> {
     }
 }
 
+/// On a start with an existing admin, says how to get in when its password is lost: the
+/// one-time password was shown at the first start only.
+async fn print_password_reset_hint(
+    store: &Store,
+    settings: &Settings,
+    operator: &vigie_domain::organisation::Organisation,
+) -> anyhow::Result<()> {
+    let admins = store.list_users(Some(operator.id)).await?;
+    let Some(admin) = admins
+        .iter()
+        .filter(|user| user.disabled_at.is_none() && user.roles.contains(vigie_domain::access::Role::Admin))
+        .min_by_key(|user| user.email.as_str() != settings.operator.admin_email)
+    else {
+        return Ok(());
+    };
+    // The same database as this server's, named as it was chosen.
+    let default_file = crate::config::default_data_dir().ok().map(|directory| directory.join("vigie.db"));
+    let database = match settings.database_url.sqlite_file() {
+        Some(file) if Some(&file) == default_file.as_ref() => String::new(),
+        Some(file) if file == settings.data_dir.join("vigie.db") => {
+            format!(" --data-dir {}", shell_word(&settings.data_dir.display().to_string()))
+        }
+        Some(file) => format!(" --db {}", shell_word(&format!("sqlite://{}", file.display()))),
+        // The URL as shown hides its password: not something to paste.
+        None if settings.database_url.to_string() != settings.database_url.expose() => " --db URL".to_owned(),
+        None => format!(" --db {}", shell_word(settings.database_url.expose())),
+    };
+    eprintln!(
+        "\n  Admin: {email}. Lost its password? `vigie user set-password {email}{database}` prints a new one.\n",
+        email = admin.email.as_str()
+    );
+    Ok(())
+}
+
+/// `text` quoted for a POSIX shell when it needs to be.
+fn shell_word(text: &str) -> String {
+    if !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+:=@,".contains(c)) {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
 pub async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
     init_logging(settings.log_format);
     tracing::info!(database = %settings.database_url, data_dir = %settings.data_dir.display(), "starting Vigie {}", env!("CARGO_PKG_VERSION"));
+    // Listen before touching the database: a start that cannot listen (the port is taken) must
+    // leave nothing behind, least of all a first admin whose one-time password went by unused.
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    let address = listener.local_addr()?;
+    std::fs::create_dir_all(&settings.data_dir)
+        .with_context(|| format!("cannot create the data directory {}", settings.data_dir.display()))?;
     let store = Store::connect(&settings.database_url).await?;
     store.migrate().await?;
     let first_start =
         bootstrap::ensure_operator(&store, &settings.operator).await.context("first-start setup failed")?;
-    if let Some((email, generated)) = &first_start.created_admin {
-        match generated {
-            // Printed once to the terminal (not the log stream), for the person starting Vigie.
-            Some(password) => eprintln!(
-                "\n  Created the first admin: {email}\n  Password (shown once): {password}\n  \
-                 Set VIGIE_ADMIN_PASSWORD before the first start to choose it instead.\n"
-            ),
-            None => eprintln!("\n  Created the first admin: {email} (password from VIGIE_ADMIN_PASSWORD)\n"),
-        }
+    match &first_start.created_admin {
+        // Printed once to the terminal (not the log stream), for the person starting Vigie.
+        Some((email, Some(password))) => eprintln!(
+            "\n  Created the first admin: {email}\n  Password (shown once): {password}\n  \
+             Set VIGIE_ADMIN_PASSWORD before the first start to choose it instead.\n"
+        ),
+        Some((email, None)) => eprintln!("\n  Created the first admin: {email} (password from VIGIE_ADMIN_PASSWORD)\n"),
+        None => print_password_reset_hint(&store, &settings, &first_start.operator).await?,
     }
     if demo {
         let logins = bootstrap::seed_demo(&store).await.context("seeding demo data failed")?;
@@ -121,10 +173,6 @@ pub async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
             );
         }
     }
-    let listener = tokio::net::TcpListener::bind(settings.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", settings.listen))?;
-    let address = listener.local_addr()?;
     let (audit_key, created) =
         vigie_server::audit::load_or_create_key_file(&settings.audit.key_file, settings.audit.origin.as_deref())
             .context("the audit signing key")?;
@@ -174,6 +222,7 @@ pub async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
     let rematch_state = state.clone();
     let checkpoint_state = state.clone();
     let router = vigie_server::router(state);
+    let stop_requested = shutdown_signal()?;
     tracing::info!(%address, "listening; console at http://{address}/console, API docs at http://{address}/docs");
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(vigie_server::serve(listener, router, connection_limits, shutdown.clone()));
@@ -185,7 +234,7 @@ pub async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
     let checkpoints = checkpoint_interval.map(|interval| {
         tokio::spawn(vigie_server::workers::audit_checkpoints::run(checkpoint_state, interval, shutdown.clone()))
     });
-    shutdown_signal().await;
+    stop_requested.await;
     tracing::info!("shutting down: finishing requests in flight");
     shutdown.cancel();
     // In-flight requests are bounded by the request timeout; give them that long, plus a margin.

@@ -65,7 +65,8 @@ fn issue_9_a_kept_checkpoint_file_catches_a_truncation() {
         let data = directory.path();
         let key = data.join("keys/audit.key");
         let run = |args: &[&str]| vigie(&database, data, &key, args);
-        for name in ["Forum", "Videoshare", "Pictures"] {
+        // Three events: the operator organisation (made by the first command that writes), then these.
+        for name in ["Forum", "Videoshare"] {
             succeeded(&run(&["org", "create", name, "--kind", "platform", "--country", "FR"]));
         }
 

@@ -71,6 +71,7 @@ fn create_import_export_and_match() {
         text(&matched.stdout).lines().map(|line| serde_json::from_str(line).unwrap()).collect();
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["query"], SEED);
+    assert!(text(&matched.stdout).starts_with(&format!("{{\"query\":\"{SEED}\",\"matches\":")), "query first");
     let distances: Vec<u64> =
         lines[0]["matches"].as_array().unwrap().iter().map(|m| m["distance"].as_u64().unwrap()).collect();
     assert_eq!(distances.len(), 2);
@@ -83,7 +84,8 @@ fn create_import_export_and_match() {
     assert!(text(&unknown.stderr).contains("no bank is named \"nope\""));
 
     let listed = text(&vigie(data, &["bank", "list"], None).stdout);
-    assert!(listed.contains("known\tpdq\t2\tthreshold=31\tenabled"), "{listed}");
+    assert!(listed.starts_with("id\tname\ttype\towner\tsignals\tthreshold\tstate\tvisibility\n"), "{listed}");
+    assert!(listed.contains("\tknown\tpdq\tAnalysts\t2\t31\tenabled\t"), "{listed}");
 }
 
 #[test]
@@ -103,7 +105,7 @@ fn visibility_from_the_command_line() {
     let imported = vigie(data, &["bank", "import", "known", "-"], Some(&format!("{SEED},100,content:execution\n")));
     assert!(imported.status.success(), "{}", text(&imported.stderr));
     let listed = text(&vigie(data, &["bank", "list"], None).stdout);
-    assert!(listed.contains("known\tpdq\t1\tthreshold=31\tenabled\tmatch"), "{listed}");
+    assert!(listed.contains("\tknown\tpdq\tAnalysts\t1\t31\tenabled\tmatch\n"), "{listed}");
 
     let as_platform = |extra: &[&str]| {
         let mut args = vec!["match", "--as-org", "Platform"];

@@ -99,9 +99,9 @@ fn admin_commands_then_serve_then_sigterm() {
     assert!(token.status.success(), "{}", stderr(&token));
     let token = stdout(&token);
     assert_eq!(token.lines().count(), 1, "the token alone on stdout");
-    let token = token.trim();
-    assert!(token.starts_with("vigie_"));
-    let (status, body) = http_get(&address, "/v1/users", Some(token));
+    let secret = token.trim();
+    assert!(secret.starts_with("vigie_"));
+    let (status, body) = http_get(&address, "/v1/users", Some(secret));
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("rev@platform.example"));
     let (status, console) = http_get(&address, "/console/login", None);
@@ -109,12 +109,18 @@ fn admin_commands_then_serve_then_sigterm() {
     assert!(console.contains("Log in"));
 
     let listed = stdout(&vigie(data, &["token", "list", "--org", "Test Platform"]));
-    let token_id = listed.split('\t').next().unwrap().to_owned();
+    let mut listed = listed.lines();
+    assert_eq!(listed.next(), Some("id\torganisation\tname\troles\texpires\tstate"), "a header first");
+    let row = listed.next().unwrap().split('\t').collect::<Vec<_>>();
+    assert_eq!(row[1..4], ["Test Platform", "created with vigie token create", "admin"], "the organisation's name");
+    let expires = chrono::DateTime::parse_from_rfc3339(row[4]).expect("the expiry");
+    assert!((expires.to_utc() - chrono::Utc::now() - chrono::Duration::days(1)).num_minutes().abs() < 5);
+    let token_id = row[0].to_owned();
     assert!(vigie(data, &["token", "revoke", &token_id]).status.success());
     // The server trusts a token it has just checked for a few seconds; its sync worker notices
     // revocations made elsewhere (here, by the CLI) within about a second.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while http_get(&address, "/v1/users", Some(token)).0 != 401 {
+    while http_get(&address, "/v1/users", Some(secret)).0 != 401 {
         assert!(std::time::Instant::now() < deadline, "revocation not applied within 10 s");
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
@@ -125,7 +131,7 @@ fn admin_commands_then_serve_then_sigterm() {
     let rest = drain.join().unwrap();
     assert!(status.success(), "clean exit on SIGTERM: {status:?}\n{rest}");
     assert!(rest.contains("stopped"));
-    assert!(!rest.contains(token), "the token never reaches the log");
+    assert!(!rest.contains(secret), "the token never reaches the log");
 
     let verified = vigie(data, &["audit", "verify"]);
     assert!(verified.status.success(), "{}", stderr(&verified));

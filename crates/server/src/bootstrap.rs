@@ -44,11 +44,15 @@ pub struct FirstStart {
     pub created_admin: Option<(String, Option<String>)>,
 }
 
-/// Makes sure the operator organisation exists and has an enabled admin. Safe to call at every
-/// start and from several nodes: the database's uniqueness rules decide who creates them.
-pub async fn ensure_operator(store: &Store, settings: &OperatorSettings) -> Result<FirstStart, AppError> {
-    let operator = match store.find_operator_organisation().await? {
-        Some(operator) => operator,
+/// Makes sure the operator organisation exists (without creating its first admin, which only
+/// `vigie serve` does, where its password can be shown). Safe to call from several processes at
+/// once: the database's uniqueness rules decide who creates it.
+pub async fn ensure_operator_organisation(
+    store: &Store,
+    settings: &OperatorSettings,
+) -> Result<Organisation, AppError> {
+    match store.find_operator_organisation().await? {
+        Some(operator) => Ok(operator),
         None => {
             let draft = OrganisationDraft {
                 name: &settings.name,
@@ -58,15 +62,21 @@ pub async fn ensure_operator(store: &Store, settings: &OperatorSettings) -> Resu
             };
             let organisation = draft.validate()?;
             match store.insert_organisation(&organisation, true, Actor::System).await {
-                Ok(operator) => operator,
-                // Another node won the race.
+                Ok(operator) => Ok(operator),
+                // Another process won the race.
                 Err(vigie_store::StoreError::Conflict { .. }) => {
-                    store.find_operator_organisation().await?.ok_or(vigie_store::StoreError::NotFound)?
+                    Ok(store.find_operator_organisation().await?.ok_or(vigie_store::StoreError::NotFound)?)
                 }
-                Err(error) => return Err(error.into()),
+                Err(error) => Err(error.into()),
             }
         }
-    };
+    }
+}
+
+/// Makes sure the operator organisation exists and has an enabled admin. Safe to call at every
+/// start and from several nodes: the database's uniqueness rules decide who creates them.
+pub async fn ensure_operator(store: &Store, settings: &OperatorSettings) -> Result<FirstStart, AppError> {
+    let operator = ensure_operator_organisation(store, settings).await?;
     if store.count_operator_admins().await? > 0 {
         return Ok(FirstStart { operator, created_admin: None });
     }

@@ -105,6 +105,18 @@ impl DatabaseUrl {
             Err("database URL must start with sqlite: or postgres://".into())
         }
     }
+
+    /// The file a SQLite URL names (`None` for PostgreSQL, an in-memory database or a URL
+    /// that does not parse), so that a caller can tell whether the database exists yet.
+    pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        if self.backend() != Ok(Backend::Sqlite) || self.0.contains(":memory:") || self.0.contains("mode=memory") {
+            return None;
+        }
+        let options = SqliteConnectOptions::from_str(&self.0).ok()?;
+        let filename = options.get_filename();
+        (filename != std::path::Path::new(":memory:") && !filename.as_os_str().is_empty())
+            .then(|| filename.to_path_buf())
+    }
 }
 
 impl fmt::Display for DatabaseUrl {
@@ -301,5 +313,14 @@ mod tests {
         assert_eq!(DatabaseUrl::new("sqlite://./x.db").to_string(), "sqlite://./x.db");
         assert_eq!(url.backend(), Ok(Backend::Postgres));
         assert!(DatabaseUrl::new("mysql://x").backend().is_err());
+    }
+
+    #[test]
+    fn sqlite_file_is_the_path_a_url_names() {
+        let file = DatabaseUrl::new("sqlite:///var/lib/vigie/vigie.db").sqlite_file();
+        assert_eq!(file.as_deref(), Some(std::path::Path::new("/var/lib/vigie/vigie.db")));
+        assert_eq!(DatabaseUrl::new("sqlite://./x.db").sqlite_file().as_deref(), Some(std::path::Path::new("./x.db")));
+        assert_eq!(DatabaseUrl::new("sqlite::memory:").sqlite_file(), None);
+        assert_eq!(DatabaseUrl::new("postgres://vigie@db/vigie").sqlite_file(), None);
     }
 }
