@@ -319,7 +319,7 @@ backend_test!(uploaded_videos_are_hashed_with_vpdq_and_matched, |app| async move
         .await;
     assert_eq!(added.status, 200, "{}", added.text);
     let upload = |name: &str| {
-        let path = format!("{}/../../../shared/testdata/vpdq/videos/{name}.mp4", env!("CARGO_MANIFEST_DIR"));
+        let path = format!("{}/../../testdata/vpdq/videos/{name}.mp4", env!("CARGO_MANIFEST_DIR"));
         let video = std::fs::read(&path).unwrap_or_else(|error| panic!("{path}: {error}"));
         let boundary = "vigieboundary";
         let mut body = format!(
