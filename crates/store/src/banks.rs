@@ -493,7 +493,7 @@ mod tests {
                 }
             }
             let organisation = |name| {
-                OrganisationDraft { name, kind: "platform", country: "FR", contact_email: "" }.validate().unwrap()
+                OrganisationDraft { name, kind: "platform", country: "FR", ..Default::default() }.validate().unwrap()
             };
             let operator = store.insert_organisation(&organisation("Operator"), true, Actor::System).await.unwrap();
             let platform = store.insert_organisation(&organisation("Platform"), false, Actor::System).await.unwrap();

@@ -97,6 +97,7 @@ fn constraint_name(error: &dyn sqlx::error::DatabaseError) -> Option<String> {
     let name = match columns {
         "organisations.name" => "organisations_name_key",
         "organisations.is_operator" => "organisations_one_operator",
+        "organisations.slug" => "organisations_slug_key",
         "users.email" => "users_email_key",
         "api_tokens.secret_hash" => "api_tokens_secret_hash_key",
         "sessions.secret_hash" => "sessions_secret_hash_key",

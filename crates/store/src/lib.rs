@@ -255,7 +255,7 @@ impl Store {
     /// Applies pending migrations. Safe to run again, and from several nodes at once on
     /// PostgreSQL (sqlx holds an advisory lock while it migrates).
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        match &self.pool {
+        let migrated = match &self.pool {
             Pool::Sqlite(pool) => {
                 // sqlx has no lock for SQLite: a server and a CLI command starting together
                 // could both apply migration 1. A lock file beside the database serialises them.
@@ -266,8 +266,10 @@ impl Store {
                 sqlx::migrate!("./migrations/sqlite").run(pool).await
             }
             Pool::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await,
-        }
-        .context("database migration failed")
+        };
+        migrated.context("database migration failed")?;
+        // Migration 8 added slugs; rows from before it get theirs here (see that migration).
+        self.fill_missing_organisation_slugs().await.context("giving organisations their slugs failed")
     }
 
     /// Whether the database answers a trivial query.

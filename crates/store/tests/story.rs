@@ -9,7 +9,7 @@ use vigie_store::testing::{TestDatabase, backends};
 use vigie_store::{Backend, Store, StoreError};
 
 fn organisation(name: &str) -> vigie_domain::organisation::NewOrganisation {
-    OrganisationDraft { name, kind: "platform", country: "FR", contact_email: "" }.validate().unwrap()
+    OrganisationDraft { name, kind: "platform", country: "FR", ..Default::default() }.validate().unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -93,6 +93,74 @@ async fn concurrent_writers_keep_one_unbroken_chain() {
         let sequences: Vec<i64> = page.events.iter().rev().map(|event| event.sequence).collect();
         assert_eq!(sequences, (1..=40).collect::<Vec<_>>());
         other_node.close().await;
+    }
+}
+
+/// Issue 13, item 5: organisations are named by id, slug or exact name through one resolver.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_13_organisations_have_unique_slugs() {
+    use vigie_domain::organisation::{OrganisationRef, Slug};
+    for backend in backends() {
+        let (database, store) = TestDatabase::store(backend).await.unwrap();
+        let first = store.insert_organisation(&organisation("Forum Libre"), false, Actor::System).await.unwrap();
+        assert_eq!(first.slug.as_str(), "forum-libre");
+        // Another name suggesting the same slug gets the first free suffix.
+        let second = store.insert_organisation(&organisation("Forum, libre!"), false, Actor::System).await.unwrap();
+        assert_eq!(second.slug.as_str(), "forum-libre-2");
+        // A slug given is kept as is, and must be free.
+        let mut given = organisation("Unité nationale");
+        given.slug = Some(Slug::parse("unit").unwrap());
+        let third = store.insert_organisation(&given, false, Actor::System).await.unwrap();
+        assert_eq!(third.slug.as_str(), "unit");
+        let mut clash = organisation("Other");
+        clash.slug = Some(Slug::parse("forum-libre").unwrap());
+        let error = store.insert_organisation(&clash, false, Actor::System).await.unwrap_err();
+        assert!(matches!(error, StoreError::Conflict { ref constraint } if constraint == "organisations_slug_key"));
+
+        let find = |text: &str| {
+            let reference = OrganisationRef::parse(text).unwrap();
+            let store = &store;
+            async move { store.find_organisation(&reference).await.unwrap().map(|found| found.id) }
+        };
+        assert_eq!(find(&first.id.to_string()).await, Some(first.id));
+        assert_eq!(find("forum-libre-2").await, Some(second.id));
+        assert_eq!(find("Unité nationale").await, Some(third.id));
+        assert_eq!(find("nothing-here").await, None);
+        assert_eq!(find(&vigie_domain::ids::OrganisationId::new_v7().to_string()).await, None);
+        // A name that is another organisation's slug: the slug wins.
+        let named_like_a_slug = store.insert_organisation(&organisation("unit"), false, Actor::System).await.unwrap();
+        assert_eq!(named_like_a_slug.slug.as_str(), "unit-2");
+        assert_eq!(find("unit").await, Some(third.id));
+
+        // Renaming keeps the slug; changing it is explicit.
+        let mut renamed = organisation("Forum Libre renamed");
+        store.update_organisation(first.id, &renamed, Actor::System).await.unwrap();
+        assert_eq!(find("forum-libre").await, Some(first.id));
+        renamed.slug = Some(Slug::parse("forum").unwrap());
+        let updated = store.update_organisation(first.id, &renamed, Actor::System).await.unwrap();
+        assert_eq!(updated.slug.as_str(), "forum");
+        assert_eq!(find("forum-libre").await, None);
+
+        // Rows from before migration 8 get theirs when migrating, oldest first.
+        execute_raw(database.url.expose(), backend, "update organisations set slug = null").await;
+        store.migrate().await.unwrap();
+        let slugs: Vec<(String, String)> = store
+            .list_organisations()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|found| (found.name, found.slug.as_str().to_owned()))
+            .collect();
+        assert_eq!(
+            slugs,
+            [
+                ("Forum Libre renamed".to_owned(), "forum-libre-renamed".to_owned()),
+                ("Forum, libre!".to_owned(), "forum-libre".to_owned()),
+                ("Unité nationale".to_owned(), "unite-nationale".to_owned()),
+                ("unit".to_owned(), "unit".to_owned()),
+            ]
+        );
+        assert_eq!(store.verify_audit_chain().await.unwrap().first_break, None);
     }
 }
 
