@@ -10,7 +10,7 @@ use anyhow::{Context, anyhow, bail};
 use clap::Subcommand;
 use vigie_domain::access::Actor;
 use vigie_domain::ids::{OrganisationId, TokenId};
-use vigie_domain::organisation::{Organisation, OrganisationDraft};
+use vigie_domain::organisation::{NewOrganisation, Organisation, OrganisationDraft, Slug};
 use vigie_domain::user::UserDraft;
 use vigie_server::app::{self, InitialPassword, TokenRequest};
 use vigie_store::Store;
@@ -36,14 +36,25 @@ pub enum OrgCommand {
         /// Contact point for orders and notices.
         #[arg(long, default_value = "")]
         contact_email: String,
+        /// Its short name, typed in place of its id (lower-case letters, digits, `-`; default:
+        /// the name's, accents folded, with a numeric suffix if taken).
+        #[arg(long)]
+        slug: Option<String>,
     },
-    /// List organisations: a header line, then one tab-separated line each (id, name, kind,
-    /// country, contact email).
+    /// List organisations: a header line, then one tab-separated line each (id, slug, name,
+    /// kind, country, contact email).
     List,
+    /// Change an organisation's slug (commands and requests naming the old one stop finding it).
+    SetSlug {
+        /// The organisation: id, slug or name.
+        org: String,
+        /// The new slug.
+        slug: String,
+    },
     /// Set a platform's own deadline for referrals, in minutes (default: the instance's
     /// `intake.referral_hours`); `--clear` returns to the default.
     ReferralWindow {
-        /// The platform's name.
+        /// The platform: id, slug or name.
         name: String,
         /// Minutes from receipt, 1 to 525600.
         #[arg(required_unless_present = "clear")]
@@ -60,7 +71,7 @@ pub enum UserCommand {
     Create {
         /// Login email.
         email: String,
-        /// Name of its organisation.
+        /// Its organisation: id, slug or name.
         #[arg(long)]
         org: String,
         /// A role (repeat for several): admin, senior_reviewer, reviewer, referrer, auditor, viewer.
@@ -76,7 +87,7 @@ pub enum UserCommand {
     /// List users of an organisation (or all): a header line, then one tab-separated line each
     /// (id, email, organisation, roles, state).
     List {
-        /// Name of the organisation; all when absent.
+        /// The organisation (id, slug or name); all when absent.
         #[arg(long)]
         org: Option<String>,
     },
@@ -94,7 +105,7 @@ pub enum UserCommand {
 pub enum TokenCommand {
     /// Create an API token and print it alone on stdout (it is not shown again).
     Create {
-        /// Name of the organisation it acts for.
+        /// The organisation it acts for: id, slug or name.
         #[arg(long)]
         org: String,
         /// A role it grants (repeat for several).
@@ -110,7 +121,7 @@ pub enum TokenCommand {
     /// List tokens of an organisation (or all): a header line, then one tab-separated line each
     /// (id, organisation, name, roles, expiry, state).
     List {
-        /// Name of the organisation; all when absent.
+        /// The organisation (id, slug or name); all when absent.
         #[arg(long)]
         org: Option<String>,
     },
@@ -161,11 +172,9 @@ pub enum AuditCommand {
     PublicKey,
 }
 
-async fn organisation_named(store: &Store, name: &str) -> anyhow::Result<Organisation> {
-    store
-        .find_organisation_by_name(name)
-        .await?
-        .ok_or_else(|| anyhow!("no organisation is named {name:?} (see `vigie org list`)"))
+/// The organisation a flag names (id, slug or name), through the resolver the API uses.
+async fn organisation_named(store: &Store, flag: &str, text: &str) -> anyhow::Result<Organisation> {
+    Ok(app::resolve_organisation(store, flag, text).await?)
 }
 
 /// Every organisation's name by id, for lists that would otherwise show ids.
@@ -194,31 +203,41 @@ pub async fn org(settings: &Settings, command: OrgCommand) -> anyhow::Result<()>
     let access = if matches!(command, OrgCommand::Create { .. }) { Access::Create } else { Access::Existing };
     let store = open(settings, access).await?;
     match command {
-        OrgCommand::Create { name, kind, country, contact_email } => {
-            let draft =
-                OrganisationDraft { name: &name, kind: &kind, country: &country, contact_email: &contact_email };
+        OrgCommand::Create { name, kind, country, contact_email, slug } => {
+            let draft = OrganisationDraft {
+                name: &name,
+                slug: slug.as_deref(),
+                kind: &kind,
+                country: &country,
+                contact_email: &contact_email,
+            };
             let organisation = draft.validate()?;
             let created =
                 store.insert_organisation(&organisation, false, Actor::Cli).await.map_err(|error| match error {
+                    vigie_store::StoreError::Conflict { constraint } if constraint == "organisations_slug_key" => {
+                        anyhow!("--slug: another organisation has this slug")
+                    }
                     vigie_store::StoreError::Conflict { .. } => {
                         anyhow!("an organisation named {name:?} already exists")
                     }
                     other => other.into(),
                 })?;
             eprintln!(
-                "created organisation {:?} ({}, {})",
+                "created organisation {:?} ({}, {}), slug {}",
                 created.name,
                 created.kind.as_str(),
-                created.country.as_str()
+                created.country.as_str(),
+                created.slug
             );
             println!("{}", created.id);
         }
         OrgCommand::List => {
-            println!("id\tname\tkind\tcountry\tcontact_email");
+            println!("id\tslug\tname\tkind\tcountry\tcontact_email");
             for organisation in store.list_organisations().await? {
                 println!(
-                    "{}\t{}\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}\t{}\t{}",
                     organisation.id,
+                    organisation.slug,
                     organisation.name,
                     organisation.kind.as_str(),
                     organisation.country.as_str(),
@@ -226,8 +245,24 @@ pub async fn org(settings: &Settings, command: OrgCommand) -> anyhow::Result<()>
                 );
             }
         }
+        OrgCommand::SetSlug { org, slug } => {
+            let organisation = organisation_named(&store, "org", &org).await?;
+            let slug = Slug::parse(&slug).map_err(|message| anyhow!("slug {message}"))?;
+            let details = NewOrganisation {
+                name: organisation.name.clone(),
+                slug: Some(slug.clone()),
+                kind: organisation.kind,
+                country: organisation.country,
+                contact_email: organisation.contact_email.clone(),
+            };
+            store.update_organisation(organisation.id, &details, Actor::Cli).await.map_err(|error| match error {
+                vigie_store::StoreError::Conflict { .. } => anyhow!("slug: another organisation has {slug}"),
+                other => other.into(),
+            })?;
+            eprintln!("{:?} is now {slug} (was {})", organisation.name, organisation.slug);
+        }
         OrgCommand::ReferralWindow { name, minutes, clear } => {
-            let organisation = organisation_named(&store, &name).await?;
+            let organisation = organisation_named(&store, "name", &name).await?;
             if organisation.kind != vigie_domain::organisation::OrganisationKind::Platform && !organisation.is_operator
             {
                 anyhow::bail!("{name} is not a platform: only platforms receive referrals");
@@ -253,7 +288,7 @@ pub async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<(
     let store = open(settings, access).await?;
     match command {
         UserCommand::Create { email, org, roles, name, password_stdin } => {
-            let organisation = organisation_named(&store, &org).await?;
+            let organisation = organisation_named(&store, "--org", &org).await?;
             let draft =
                 UserDraft { organisation_id: organisation.id, email: &email, display_name: &name, roles: &roles };
             let user = draft.validate()?;
@@ -276,7 +311,7 @@ pub async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<(
         }
         UserCommand::List { org } => {
             let scope = match org {
-                Some(name) => Some(organisation_named(&store, &name).await?.id),
+                Some(name) => Some(organisation_named(&store, "--org", &name).await?.id),
                 None => None,
             };
             let names = organisation_names(&store).await?;
@@ -314,7 +349,7 @@ pub async fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result
     let store = open(settings, access).await?;
     match command {
         TokenCommand::Create { org, roles, expires, name } => {
-            let organisation = organisation_named(&store, &org).await?;
+            let organisation = organisation_named(&store, "--org", &org).await?;
             let lifetime =
                 vigie_domain::token::parse_lifetime(&expires).map_err(|message| anyhow!("--expires {message}"))?;
             let expires_at = lifetime.map(|lifetime| store.now() + lifetime);
@@ -330,7 +365,7 @@ pub async fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result
         }
         TokenCommand::List { org } => {
             let scope = match org {
-                Some(name) => Some(organisation_named(&store, &name).await?.id),
+                Some(name) => Some(organisation_named(&store, "--org", &name).await?.id),
                 None => None,
             };
             let now = store.now();

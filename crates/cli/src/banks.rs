@@ -29,7 +29,7 @@ pub enum BankCommand {
         /// Signal type: pdq, vpdq, md5, sha256 or url.
         #[arg(long = "type", default_value = "pdq")]
         signal_type: String,
-        /// Owning organisation (default: the operator).
+        /// Owning organisation: id, slug or name (default: the operator).
         #[arg(long)]
         org: Option<String>,
         /// Largest distance counted as a match (default 31 for PDQ).
@@ -109,7 +109,7 @@ pub struct MatchArgs {
     /// Only this bank (repeat for several; default: every enabled bank).
     #[arg(long = "bank")]
     banks: Vec<String>,
-    /// Answer as this organisation's reviewers would be answered (banks they may not see are
+    /// Answer as this organisation's (id, slug or name) reviewers would be answered (banks they may not see are
     /// not searched; `match` banks show no value or id). Default: everything, as the operator's
     /// admins see it.
     #[arg(long = "as-org")]
@@ -150,10 +150,7 @@ pub async fn bank(settings: &Settings, command: BankCommand) -> anyhow::Result<E
             visibility,
         } => {
             let owner = match org {
-                Some(org) => store
-                    .find_organisation_by_name(&org)
-                    .await?
-                    .ok_or_else(|| anyhow!("no organisation is named {org:?}"))?,
+                Some(org) => vigie_server::app::resolve_organisation(&store, "--org", &org).await?,
                 // `open` made sure it exists.
                 None => store
                     .find_operator_organisation()
@@ -353,8 +350,7 @@ fn queries_of(argument: &str) -> anyhow::Result<Vec<Query>> {
 /// operator's admins (who see every bank: the command line has the whole database anyway).
 async fn match_asker(store: &Store, as_org: Option<&str>) -> anyhow::Result<Principal> {
     if let Some(name) = as_org {
-        let organisation =
-            store.find_organisation_by_name(name).await?.ok_or_else(|| anyhow!("no organisation is named {name:?}"))?;
+        let organisation = vigie_server::app::resolve_organisation(store, "--as-org", name).await?;
         return Ok(Principal::reviewer_of(organisation.id, organisation.is_operator));
     }
     // Before the first start there is no operator yet: a fresh id, which no bank names, will

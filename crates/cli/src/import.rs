@@ -23,14 +23,14 @@ use serde_json::{Map, Value};
 use vigie_domain::access::Actor;
 use vigie_domain::ids::OrganisationId;
 use vigie_domain::intake::SubmissionKind;
-use vigie_domain::organisation::{Organisation, OrganisationKind};
+use vigie_domain::organisation::{Organisation, OrganisationKind, OrganisationRef};
 use vigie_domain::validate::FieldIssue;
 use vigie_server::AppState;
 use vigie_server::error::ApiError;
 use vigie_server::intake::validate::{check_submission, parse_submission};
 use vigie_server::intake::wire::SubmissionRequest;
-use vigie_server::intake::{self, Sender, SubmitError};
-use vigie_store::{Store, StoreError};
+use vigie_server::intake::{self, PLATFORM_NOT_FOUND, Sender, SubmitError};
+use vigie_store::Store;
 
 use crate::config::Settings;
 use crate::database::Access;
@@ -102,9 +102,9 @@ pub enum InputFormat {
 pub struct SubmissionsArgs {
     /// The file (`.jsonl`, `.ndjson` or `.csv`), or `-` for standard input.
     pub file: String,
-    /// The sending organisation (name or id): the submissions are its own, as if it had sent them
-    /// through the API.
-    #[arg(long, visible_alias = "org", value_name = "NAME|ID")]
+    /// The sending organisation (id, slug or name): the submissions are its own, as if it had
+    /// sent them through the API.
+    #[arg(long, visible_alias = "org", value_name = "ORG")]
     pub organisation: String,
     /// Input format; by default from the file's extension, else from its first character.
     #[arg(long, value_enum)]
@@ -112,8 +112,9 @@ pub struct SubmissionsArgs {
     /// The kind of rows that do not name one (a CSV file may then have no `kind` column).
     #[arg(long, value_name = "KIND")]
     pub kind: Option<String>,
-    /// The platform (name or id) of rows that do not name one; default: the operator.
-    #[arg(long, value_name = "NAME|ID")]
+    /// The platform (id, slug or name) of rows that do not name one; default: the operator.
+    /// A row's own `platform` takes the same forms.
+    #[arg(long, value_name = "ORG")]
     pub platform: Option<String>,
     /// Refuse files with more rows than this.
     #[arg(long, default_value_t = 100_000)]
@@ -173,10 +174,10 @@ pub async fn run(settings: Settings, args: SubmissionsArgs) -> anyhow::Result<Ex
     // A dry run stores nothing, so it needs a database that is already there.
     let access = if args.dry_run { Access::Existing } else { Access::Create };
     let store = crate::database::open(&settings, access).await?;
-    let sender = organisation(&store, &args.organisation, "--organisation").await?;
+    let sender = resolve_organisation(&store, "--organisation", &args.organisation).await?;
     let platform = match &args.platform {
         Some(platform) => {
-            let platform = organisation(&store, platform, "--platform").await?;
+            let platform = resolve_organisation(&store, "--platform", platform).await?;
             if platform.kind != OrganisationKind::Platform && !platform.is_operator {
                 bail!("--platform: {:?} is not a platform", platform.name);
             }
@@ -326,58 +327,33 @@ fn settle(joined: Joined, rows: &mut [Row], failure: &mut Option<anyhow::Error>)
     rows[index].state = RowState::Done(outcome);
 }
 
-/// The dry run checks what `submit` checks before storing: the fields, then the platform named.
-async fn dry_run_check(
-    store: &Store,
-    platforms: &mut HashMap<OrganisationId, bool>,
-    row: &Row,
-) -> anyhow::Result<Outcome> {
+/// The dry run checks what `submit` checks before storing: the fields, then the platform named
+/// (through the same resolver).
+async fn dry_run_check(store: &Store, platforms: &mut HashMap<String, bool>, row: &Row) -> anyhow::Result<Outcome> {
     let RowState::Valid { request: Some(request), .. } = &row.state else {
         return Ok(Outcome::Refused(Vec::new()));
     };
-    let Some(id) = platform_of(request) else { return Ok(Outcome::Stored) };
-    let takes = match platforms.get(&id) {
+    let Some(named) = request.platform() else { return Ok(Outcome::Stored) };
+    let takes = match platforms.get(named) {
         Some(takes) => *takes,
         None => {
-            let takes = match store.get_organisation(id).await {
-                Ok(found) => found.kind == OrganisationKind::Platform || found.is_operator,
-                Err(StoreError::NotFound) => false,
-                Err(error) => return Err(error.into()),
+            let takes = match OrganisationRef::parse(named) {
+                Ok(reference) => store
+                    .find_organisation(&reference)
+                    .await?
+                    .is_some_and(|found| found.kind == OrganisationKind::Platform || found.is_operator),
+                Err(_) => false,
             };
-            platforms.insert(id, takes);
+            platforms.insert(named.to_owned(), takes);
             takes
         }
     };
-    Ok(if takes {
-        Outcome::Stored
-    } else {
-        Outcome::Refused(vec![FieldIssue::new("platform", "no platform with this id takes submissions here")])
-    })
+    Ok(if takes { Outcome::Stored } else { Outcome::Refused(vec![FieldIssue::new("platform", PLATFORM_NOT_FOUND)]) })
 }
 
-fn platform_of(request: &SubmissionRequest) -> Option<OrganisationId> {
-    let platform = match request {
-        SubmissionRequest::RemovalOrder(order) => order.platform,
-        SubmissionRequest::Referral(referral) => referral.platform,
-        SubmissionRequest::Notice(notice) => notice.platform,
-        SubmissionRequest::UserReport(report) => report.platform,
-        SubmissionRequest::PartnerFlag(flag) => flag.platform,
-    };
-    platform.map(OrganisationId)
-}
-
-async fn organisation(store: &Store, given: &str, flag: &str) -> anyhow::Result<Organisation> {
-    if let Ok(id) = given.trim().parse::<OrganisationId>() {
-        return match store.get_organisation(id).await {
-            Ok(found) => Ok(found),
-            Err(StoreError::NotFound) => bail!("{flag}: no organisation has id {id} (see `vigie org list`)"),
-            Err(error) => Err(error.into()),
-        };
-    }
-    store
-        .find_organisation_by_name(given)
-        .await?
-        .ok_or_else(|| anyhow!("{flag}: no organisation is named {given:?} (see `vigie org list`)"))
+/// The organisation a flag names (id, slug or name), through the resolver the API uses.
+async fn resolve_organisation(store: &Store, flag: &str, text: &str) -> anyhow::Result<Organisation> {
+    Ok(vigie_server::app::resolve_organisation(store, flag, text).await?)
 }
 
 fn format_from_extension(file: &str) -> Option<InputFormat> {

@@ -181,11 +181,12 @@ impl OrganisationRef {
 
     /// Reads an id, slug or name (surrounding spaces ignored).
     pub fn parse(text: &str) -> Result<Self, String> {
-        let text = text.trim();
-        if let Ok(id) = text.parse::<OrganisationId>() {
-            return Ok(Self::Id(id));
-        }
-        bounded_text(text, 1, 200).map(Self::SlugOrName).map_err(|_| format!("must be {}", Self::ACCEPTED))
+        // As sent, within the rule the document states for these fields (one line, 1-200).
+        let text = bounded_text(text, 1, 200).map_err(|_| format!("must be {}", Self::ACCEPTED))?;
+        Ok(match text.parse::<OrganisationId>() {
+            Ok(id) => Self::Id(id),
+            Err(_) => Self::SlugOrName(text),
+        })
     }
 }
 
@@ -239,8 +240,8 @@ pub struct NewOrganisation {
 pub struct OrganisationDraft<'a> {
     /// Display name.
     pub name: &'a str,
-    /// Short name; empty: derived from the name.
-    pub slug: &'a str,
+    /// Short name; `None`: derived from the name (on creation) or kept (on update).
+    pub slug: Option<&'a str>,
     /// Kind, as text.
     pub kind: &'a str,
     /// Country code, as text.
@@ -254,7 +255,10 @@ impl OrganisationDraft<'_> {
     pub fn validate(&self) -> Result<NewOrganisation, ValidationError> {
         let mut checker = Checker::default();
         let name = checker.check("name", bounded_text(self.name, 1, 200));
-        let slug = if self.slug.is_empty() { Some(None) } else { checker.check("slug", Slug::parse(self.slug).map(Some)) };
+        let slug = match self.slug {
+            None => Some(None),
+            Some(slug) => checker.check("slug", Slug::parse(slug).map(Some)),
+        };
         let kind = checker.check("kind", OrganisationKind::parse(self.kind));
         let country = checker.check("country", CountryCode::parse(self.country));
         let contact_email = if self.contact_email.trim().is_empty() {
@@ -277,7 +281,8 @@ mod tests {
 
     #[test]
     fn validates_all_fields_at_once() {
-        let draft = OrganisationDraft { name: " ", slug: "-x", kind: "police", country: "XX", contact_email: "nope" };
+        let draft =
+            OrganisationDraft { name: " ", slug: Some("-x"), kind: "police", country: "XX", contact_email: "nope" };
         let error = draft.validate().unwrap_err();
         let fields: Vec<_> = error.issues.iter().map(|issue| issue.field.as_str()).collect();
         assert_eq!(fields, ["name", "slug", "kind", "country", "contact_email"]);
@@ -285,8 +290,13 @@ mod tests {
 
     #[test]
     fn accepts_good_input() {
-        let draft =
-            OrganisationDraft { name: "PHAROS", slug: "", kind: "referral_unit", country: "fr", contact_email: "a@b.fr" };
+        let draft = OrganisationDraft {
+            name: "PHAROS",
+            slug: None,
+            kind: "referral_unit",
+            country: "fr",
+            contact_email: "a@b.fr",
+        };
         let org = draft.validate().unwrap();
         assert_eq!(org.slug, None);
         assert_eq!(org.kind, OrganisationKind::ReferralUnit);

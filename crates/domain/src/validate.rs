@@ -132,9 +132,6 @@ pub mod patterns {
     pub const LINE_OR_BLANK: &str = r"^\s*$|^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$";
     /// Optional paragraphs: spaces only count as absent, otherwise as [`PARAGRAPHS`].
     pub const PARAGRAPHS_OR_BLANK: &str = r"^\s*$|^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$";
-    /// A UUID, or `all`.
-    pub const UUID_OR_ALL: &str =
-        r"^(all|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$";
     /// [`super::bounded_paragraphs`] with `min` 1: line breaks and tabs allowed.
     pub const PARAGRAPHS: &str =
         r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$";

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use vigie_domain::access::{Actor, RoleSet};
 use vigie_domain::ids::OrganisationId;
+use vigie_domain::organisation::{Organisation, OrganisationRef};
 use vigie_domain::token::{ApiToken, TokenSecret};
 use vigie_domain::user::{NewUser, User, check_password};
 use vigie_domain::validate::{ValidationError, bounded_text};
@@ -34,6 +35,20 @@ impl From<AppError> for crate::error::ApiError {
             AppError::Other(error) => Self::Internal(error),
         }
     }
+}
+
+/// The organisation `text` names (its id, its slug, or its exact name), for a request's `field`
+/// (a JSON field, a query parameter, a CLI flag, an import row's column). The one place a
+/// name becomes an organisation: a text naming none is a validation error on `field`.
+pub async fn resolve_organisation(store: &Store, field: &str, text: &str) -> Result<Organisation, AppError> {
+    let reference = OrganisationRef::parse(text).map_err(|message| ValidationError::single(field, message))?;
+    store.find_organisation(&reference).await?.ok_or_else(|| {
+        ValidationError::single(
+            field,
+            "names no organisation: give its id or slug (`GET /v1/organisations`, `vigie org list`)",
+        )
+        .into()
+    })
 }
 
 /// The password a new user starts with.

@@ -2,7 +2,7 @@
 
 use vigie_domain::access::{Actor, Role, RoleSet};
 use vigie_domain::country::CountryCode;
-use vigie_domain::organisation::{NewOrganisation, Organisation, OrganisationDraft, OrganisationKind};
+use vigie_domain::organisation::{NewOrganisation, Organisation, OrganisationDraft, OrganisationKind, Slug};
 use vigie_domain::user::NewUser;
 use vigie_domain::validate::Email;
 use vigie_store::Store;
@@ -56,6 +56,7 @@ pub async fn ensure_operator_organisation(
         None => {
             let draft = OrganisationDraft {
                 name: &settings.name,
+                slug: None,
                 kind: &settings.kind,
                 country: &settings.country,
                 contact_email: &settings.admin_email,
@@ -109,6 +110,8 @@ pub const DEMO_PASSWORD: &str = "demo-password-123";
 /// A fictional organisation of the demo world and its people.
 struct DemoOrganisation {
     name: &'static str,
+    /// Shorter than the name's (no `-demo`): what the README's commands type.
+    slug: &'static str,
     kind: OrganisationKind,
     country: &'static str,
     contact: &'static str,
@@ -118,6 +121,7 @@ struct DemoOrganisation {
 const DEMO_WORLD: &[DemoOrganisation] = &[
     DemoOrganisation {
         name: "Unité nationale de signalement (demo)",
+        slug: "unite-nationale-de-signalement",
         kind: OrganisationKind::ReferralUnit,
         country: "FR",
         contact: "contact@signalement.example",
@@ -128,6 +132,7 @@ const DEMO_WORLD: &[DemoOrganisation] = &[
     },
     DemoOrganisation {
         name: "Safer Web Flaggers (demo)",
+        slug: "safer-web-flaggers",
         kind: OrganisationKind::TrustedFlagger,
         country: "DE",
         contact: "desk@flaggers.example",
@@ -135,6 +140,7 @@ const DEMO_WORLD: &[DemoOrganisation] = &[
     },
     DemoOrganisation {
         name: "Videoshare (demo)",
+        slug: "videoshare",
         kind: OrganisationKind::Platform,
         country: "NL",
         contact: "legal@videoshare.example",
@@ -147,6 +153,7 @@ const DEMO_WORLD: &[DemoOrganisation] = &[
     },
     DemoOrganisation {
         name: "Forum Libre (demo)",
+        slug: "forum-libre",
         kind: OrganisationKind::Platform,
         country: "BE",
         contact: "abuse@forumlibre.example",
@@ -164,6 +171,7 @@ pub async fn seed_demo(store: &Store) -> Result<Vec<String>, AppError> {
         }
         let organisation = NewOrganisation {
             name: demo.name.into(),
+            slug: Some(Slug::parse(demo.slug).map_err(anyhow::Error::msg)?),
             kind: demo.kind,
             country: CountryCode::parse(demo.country).map_err(anyhow::Error::msg)?,
             contact_email: Some(Email::parse(demo.contact).map_err(anyhow::Error::msg)?),
@@ -274,7 +282,7 @@ pub async fn seed_demo_submissions(state: &crate::AppState) -> anyhow::Result<()
                 statement_of_reasons: Some("Fictional demo order: a video glorifying an attack.".into()),
                 cross_border: Some(false),
                 redress: Some("Tribunal administratif de Paris, within 48 hours".into()),
-                platform: Some(platform.id.0),
+                platform: Some(platform.id.to_string()),
                 ..Default::default()
             }),
         ),
@@ -285,7 +293,7 @@ pub async fn seed_demo_submissions(state: &crate::AppState) -> anyhow::Result<()
                 url: Some(format!("{video}#t=12")),
                 seen_where: Some("video_platform".into()),
                 comment: Some("Fictional demo report.".into()),
-                platform: Some(platform.id.0),
+                platform: Some(platform.id.to_string()),
                 ..Default::default()
             }),
         ),
@@ -296,7 +304,7 @@ pub async fn seed_demo_submissions(state: &crate::AppState) -> anyhow::Result<()
                 urls: Some(vec!["https://videoshare.example/channel/demo-recruiter".into()]),
                 explanation: Some("Fictional demo referral: a recruitment channel.".into()),
                 deconfliction: Some("cleared".into()),
-                platform: Some(platform.id.0),
+                platform: Some(platform.id.to_string()),
                 ..Default::default()
             }),
         ),
@@ -308,7 +316,7 @@ pub async fn seed_demo_submissions(state: &crate::AppState) -> anyhow::Result<()
                 notifier_name: Some("Safer Web Flaggers (demo)".into()),
                 notifier_email: Some("notices@flaggers.example".into()),
                 good_faith: Some(true),
-                platform: Some(platform.id.0),
+                platform: Some(platform.id.to_string()),
                 ..Default::default()
             }),
         ),

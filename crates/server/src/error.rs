@@ -109,6 +109,11 @@ impl From<StoreError> for ApiError {
                     detail: "an organisation with this name already exists".into(),
                     field: Some("name"),
                 },
+                "organisations_slug_key" => Self::Conflict {
+                    slug: "duplicate-slug",
+                    detail: "an organisation with this slug already exists".into(),
+                    field: Some("slug"),
+                },
                 "users_email_key" => Self::Conflict {
                     slug: "duplicate-email",
                     detail: "a user with this email already exists".into(),

@@ -13,7 +13,6 @@ use uuid::Uuid;
 use vigie_domain::access::Permission;
 use vigie_domain::audit::AuditEvent;
 use vigie_domain::audit::checkpoint::{self, MAX_CHECKPOINT_BYTES, TrustedKeys};
-use vigie_domain::ids::OrganisationId;
 use vigie_store::StoredCheckpoint;
 
 use super::require;
@@ -102,9 +101,9 @@ pub struct UnreadableResponse {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditFilter {
-    /// Only events about this organisation (default: the caller's; the operator's admins and
-    /// auditors may pass `all`).
-    #[param(pattern = "{uuid_or_all}")]
+    /// Only events about this organisation, by id or slug (default: the caller's; the
+    /// operator's admins and auditors may pass `all`).
+    #[param(max_length = 200, pattern = "{line}")]
     pub organisation_id: Option<String>,
     /// Only events older than this sequence number.
     pub before: Option<i64>,
@@ -274,14 +273,7 @@ async fn list(
     ApiPrincipal(principal): ApiPrincipal,
     ApiQuery(filter): ApiQuery<AuditFilter>,
 ) -> ApiResult<Json<AuditPageResponse>> {
-    let scope = match filter.organisation_id.as_deref() {
-        None => Some(principal.organisation_id),
-        Some("all") => None,
-        Some(text) => Some(
-            text.parse::<OrganisationId>()
-                .map_err(|_| ApiError::field("organisation_id", "must be an organisation id or `all`"))?,
-        ),
-    };
+    let scope = super::organisation_scope(&state, &principal, filter.organisation_id.as_deref()).await?;
     require(&principal, Permission::ReadAudit(scope))?;
     let limit = filter.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {

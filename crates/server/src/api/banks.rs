@@ -14,7 +14,7 @@ use vigie_domain::access::{Permission, Principal};
 use vigie_domain::bank::{
     Bank, BankDraft, BankVisibility, MAX_DESCRIPTION_CHARS, MAX_ORIGIN_CHARS, canonical_value, parse_labels, value_key,
 };
-use vigie_domain::ids::{BankId, OrganisationId};
+use vigie_domain::ids::BankId;
 use vigie_domain::import::{ImportFormat, LineIssue, ParsedImport, ParsedSignal, parse_signals};
 use vigie_domain::validate::{bounded_text, optional_text};
 use vigie_store::{BankChange, Signal};
@@ -99,8 +99,9 @@ impl From<Bank> for BankResponse {
 #[schema(example = json!({"name": "known-propaganda-pdq", "signal_type": "pdq",
                           "description": "Images confirmed by our reviewers"}))]
 pub struct CreateBankRequest {
-    /// Owner (default: the caller's organisation).
-    pub organisation_id: Option<Uuid>,
+    /// Owner, by id or slug (default: the caller's organisation).
+    #[schema(max_length = 200, pattern = "{line}")]
+    pub organisation_id: Option<String>,
     /// Unique name: letters, digits, `-`, `_`, `.`.
     #[schema(pattern = r"^[A-Za-z0-9._-]{1,100}$", example = "known-propaganda-pdq")]
     pub name: String,
@@ -378,9 +379,10 @@ async fn create(
     ApiPrincipal(principal): ApiPrincipal,
     ApiJson(request): ApiJson<CreateBankRequest>,
 ) -> ApiResult<(StatusCode, Json<BankResponse>)> {
-    let owner = request.organisation_id.map_or(principal.organisation_id, OrganisationId);
+    let owner = super::requested_organisation(&state, "organisation_id", request.organisation_id.as_deref())
+        .await?
+        .unwrap_or(principal.organisation_id);
     require(&principal, Permission::ManageBanks(owner))?;
-    super::require_existing_organisation(&state, owner).await?;
     let draft = BankDraft {
         organisation_id: owner,
         name: &request.name,

@@ -10,7 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 use vigie_domain::access::Permission;
-use vigie_domain::ids::{CaseId, OrganisationId};
+use vigie_domain::ids::CaseId;
 use vigie_domain::intake::{CaseStatus, Priority, SubmissionKind};
 use vigie_store::{CaseFilter, CaseRecord};
 
@@ -43,8 +43,9 @@ pub struct CaseQuery {
     pub overdue: Option<bool>,
     /// Only cases with (`true`) or without (`false`) hash-bank matches.
     pub has_matches: Option<bool>,
-    /// Only this platform's cases (operators see every platform's by default).
-    pub platform: Option<Uuid>,
+    /// Only this platform's cases, by id or slug (operators see every platform's by default).
+    #[param(max_length = 200, pattern = "{line}", example = "videoshare")]
+    pub platform: Option<String>,
     /// Page size, 1 to 500 (default 50).
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
@@ -65,7 +66,8 @@ async fn list(
     if !principal.may(Permission::ReadCases(principal.organisation_id)) {
         return Err(ApiError::Forbidden);
     }
-    let platforms = match query.platform.map(OrganisationId) {
+    let platform = super::requested_organisation(&state, "platform", query.platform.as_deref()).await?;
+    let platforms = match platform {
         Some(platform) if principal.may(Permission::ReadCases(platform)) => Some(vec![platform]),
         Some(_) => return Err(ApiError::field("platform", "you may not read this platform's cases")),
         None if principal.organisation_is_operator => None,

@@ -106,26 +106,44 @@ pub fn require_member_visibility(principal: &Principal, owner: OrganisationId) -
     }
 }
 
-/// The organisation a new member joins (`requested`, or the caller's), once the caller may
-/// manage its members and it exists.
+/// The organisation a new member joins (`requested`: an id or slug in `organisation_id`, or
+/// the caller's), once it exists and the caller may manage its members.
 pub async fn member_organisation(
     state: &AppState,
     principal: &Principal,
-    requested: Option<uuid::Uuid>,
+    requested: Option<&str>,
 ) -> ApiResult<OrganisationId> {
-    let organisation = requested.map_or(principal.organisation_id, OrganisationId);
+    let organisation =
+        requested_organisation(state, "organisation_id", requested).await?.unwrap_or(principal.organisation_id);
     require(principal, Permission::ManageMembers(organisation))?;
-    require_existing_organisation(state, organisation).await?;
     Ok(organisation)
 }
 
-/// Checks that the organisation named by a request's `organisation_id` exists: a 400 naming the
-/// field, rather than the database's foreign-key error.
-pub async fn require_existing_organisation(state: &AppState, organisation: OrganisationId) -> ApiResult<()> {
-    state.store.get_organisation(organisation).await.map(drop).map_err(|error| match error {
-        vigie_store::StoreError::NotFound => ApiError::field("organisation_id", "no such organisation"),
-        other => other.into(),
-    })
+/// The organisation a request's optional `field` names (its id, slug or name), if it names one;
+/// one that names none is a 400 naming the field.
+pub async fn requested_organisation(
+    state: &AppState,
+    field: &str,
+    requested: Option<&str>,
+) -> ApiResult<Option<OrganisationId>> {
+    match requested {
+        None => Ok(None),
+        Some(text) => Ok(Some(crate::app::resolve_organisation(&state.store, field, text).await?.id)),
+    }
+}
+
+/// Which organisation a list filtered by `organisation_id` is about: the caller's when absent,
+/// every organisation for `all` (`None`), else the one named by id or slug.
+pub async fn organisation_scope(
+    state: &AppState,
+    principal: &Principal,
+    requested: Option<&str>,
+) -> ApiResult<Option<OrganisationId>> {
+    match requested {
+        None => Ok(Some(principal.organisation_id)),
+        Some("all") => Ok(None),
+        Some(_) => requested_organisation(state, "organisation_id", requested).await,
+    }
 }
 
 /// Fails with 403 unless `principal` holds `permission`.

@@ -58,7 +58,7 @@ const PATTERNS: [(&str, &str); 8] = [
     ("{paragraphs}", patterns::PARAGRAPHS),
     ("{email}", patterns::EMAIL),
     ("{email_or_empty}", patterns::EMAIL_OR_EMPTY),
-    ("{uuid_or_all}", patterns::UUID_OR_ALL),
+    ("{slug}", vigie_domain::organisation::Slug::PATTERN),
 ];
 
 fn expand_patterns(value: &mut Value) {

@@ -10,13 +10,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 use vigie_domain::access::Permission;
-use vigie_domain::ids::OrganisationId;
-use vigie_domain::organisation::{Organisation, OrganisationDraft};
+use vigie_domain::organisation::{Organisation, OrganisationDraft, OrganisationRef};
 
 use super::openapi::names;
 use super::require;
 use crate::AppState;
-use crate::error::{ApiResult, Problem};
+use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiPrincipal};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
@@ -30,6 +29,9 @@ pub struct OrganisationResponse {
     pub id: Uuid,
     /// Unique display name.
     pub name: String,
+    /// Unique short name, accepted wherever an organisation is named (`platform`,
+    /// `organisation_id`, CLI flags) in place of its id.
+    pub slug: String,
     /// `platform`, `referral_unit`, `trusted_flagger`, `ngo` or `isp`.
     pub kind: String,
     /// ISO 3166-1 alpha-2 country code (`EU` for EU bodies).
@@ -49,6 +51,7 @@ impl From<Organisation> for OrganisationResponse {
         Self {
             id: organisation.id.0,
             name: organisation.name,
+            slug: organisation.slug.as_str().into(),
             kind: organisation.kind.as_str().into(),
             country: organisation.country.as_str().into(),
             contact_email: organisation.contact_email.map(|email| email.as_str().to_owned()),
@@ -62,12 +65,16 @@ impl From<Organisation> for OrganisationResponse {
 /// A new organisation.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"name": "Unité de signalement", "kind": "referral_unit", "country": "FR",
-                          "contact_email": "contact@signalement.example"}))]
+#[schema(example = json!({"name": "Unité de signalement", "slug": "unite-de-signalement", "kind": "referral_unit",
+                          "country": "FR", "contact_email": "contact@signalement.example"}))]
 pub struct CreateOrganisationRequest {
     /// Unique display name (1-200 characters).
     #[schema(max_length = 200, pattern = "{line}")]
     pub name: String,
+    /// Unique short name: lower-case letters, digits and `-` (default: the name's, accents
+    /// folded, with a numeric suffix if another organisation has it).
+    #[schema(max_length = 63, pattern = "{slug}")]
+    pub slug: Option<String>,
     /// `platform`, `referral_unit`, `trusted_flagger`, `ngo` or `isp`.
     #[schema(schema_with = names::organisation_kind)]
     pub kind: String,
@@ -84,9 +91,13 @@ pub struct CreateOrganisationRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateOrganisationRequest {
-    /// New name (instance admins only).
+    /// New name (instance admins only); the slug stays as it was unless `slug` is given.
     #[schema(max_length = 200, pattern = "{line}")]
     pub name: Option<String>,
+    /// New short name (instance admins only): requests and scripts naming the old one will no
+    /// longer find the organisation.
+    #[schema(max_length = 63, pattern = "{slug}")]
+    pub slug: Option<String>,
     /// New kind (instance admins only).
     #[schema(schema_with = names::organisation_kind_or_null)]
     pub kind: Option<String>,
@@ -122,6 +133,7 @@ async fn create(
     require(&principal, Permission::ManageOrganisations)?;
     let draft = OrganisationDraft {
         name: &request.name,
+        slug: request.slug.as_deref(),
         kind: &request.kind,
         country: &request.country,
         contact_email: &request.contact_email,
@@ -130,41 +142,49 @@ async fn create(
     Ok((StatusCode::CREATED, Json(organisation.into())))
 }
 
-/// One organisation.
+/// The organisation a path names by id or slug (or exact name), else 404.
+async fn named_in_path(state: &AppState, text: &str) -> ApiResult<Organisation> {
+    let reference = OrganisationRef::parse(text).map_err(|_| ApiError::NotFound)?;
+    state.store.find_organisation(&reference).await?.ok_or(ApiError::NotFound)
+}
+
+/// One organisation, by id or slug.
 #[utoipa::path(get, path = "/v1/organisations/{id}", tag = "organisations",
-    params(("id" = Uuid, Path, description = "Organisation id")),
+    params(("id" = String, Path, description = "Organisation id or slug")),
     responses((status = 200, body = OrganisationResponse), (status = 404, body = Problem)))]
 async fn show(
     State(state): State<AppState>,
     ApiPrincipal(principal): ApiPrincipal,
-    ApiPath(id): ApiPath<Uuid>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<OrganisationResponse>> {
     require(&principal, Permission::ReadDirectory)?;
-    Ok(Json(state.store.get_organisation(OrganisationId(id)).await?.into()))
+    Ok(Json(named_in_path(&state, &id).await?.into()))
 }
 
 /// Change an organisation: its own admins may change its contact point; instance admins may
 /// change everything.
 #[utoipa::path(patch, path = "/v1/organisations/{id}", tag = "organisations", request_body = UpdateOrganisationRequest,
-    params(("id" = Uuid, Path, description = "Organisation id")),
+    params(("id" = String, Path, description = "Organisation id or slug")),
     responses((status = 200, body = OrganisationResponse), (status = 400, body = Problem),
               (status = 403, body = Problem), (status = 404, body = Problem),
-              (status = 409, body = Problem, description = "Another organisation has this name")))]
+              (status = 409, body = Problem, description = "Another organisation has this name or slug")))]
 async fn update(
     State(state): State<AppState>,
     ApiPrincipal(principal): ApiPrincipal,
-    ApiPath(id): ApiPath<Uuid>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(request): ApiJson<UpdateOrganisationRequest>,
 ) -> ApiResult<Json<OrganisationResponse>> {
-    let id = OrganisationId(id);
+    let current = named_in_path(&state, &id).await?;
+    let id = current.id;
     require(&principal, Permission::EditOrganisation(id))?;
-    let changes_identity = request.name.is_some() || request.kind.is_some() || request.country.is_some();
+    let changes_identity =
+        request.name.is_some() || request.slug.is_some() || request.kind.is_some() || request.country.is_some();
     if changes_identity {
         require(&principal, Permission::ManageOrganisations)?;
     }
-    let current = state.store.get_organisation(id).await?;
     let draft = OrganisationDraft {
         name: request.name.as_deref().unwrap_or(&current.name),
+        slug: request.slug.as_deref(),
         kind: request.kind.as_deref().unwrap_or(current.kind.as_str()),
         country: request.country.as_deref().unwrap_or(current.country.as_str()),
         contact_email: request

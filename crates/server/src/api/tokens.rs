@@ -74,8 +74,9 @@ impl TokenResponse {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "intake from our CMS", "roles": ["referrer"], "expires_in_days": 90}))]
 pub struct CreateTokenRequest {
-    /// The organisation it acts for (default: the caller's).
-    pub organisation_id: Option<Uuid>,
+    /// The organisation it acts for, by id or slug (default: the caller's).
+    #[schema(max_length = 200, pattern = "{line}")]
+    pub organisation_id: Option<String>,
     /// What it is for (1-120 characters).
     #[schema(max_length = 120, pattern = "{line}")]
     pub name: String,
@@ -101,9 +102,9 @@ pub struct CreatedTokenResponse {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct TokenFilter {
-    /// Only this organisation's tokens (default: the caller's; instance admins and auditors may
-    /// pass `all`).
-    #[param(pattern = "{uuid_or_all}")]
+    /// Only this organisation's tokens, by id or slug (default: the caller's; instance admins
+    /// and auditors may pass `all`).
+    #[param(max_length = 200, pattern = "{line}")]
     pub organisation_id: Option<String>,
 }
 
@@ -121,7 +122,7 @@ async fn list(
     ApiPrincipal(principal): ApiPrincipal,
     ApiQuery(filter): ApiQuery<TokenFilter>,
 ) -> ApiResult<Json<Vec<TokenResponse>>> {
-    let scope = member_scope(&principal, filter.organisation_id.as_deref())?;
+    let scope = member_scope(&state, &principal, filter.organisation_id.as_deref()).await?;
     let now = state.store.now();
     let tokens = state.store.list_tokens(scope).await?;
     Ok(Json(tokens.into_iter().map(|token| TokenResponse::new(token, now)).collect()))
@@ -135,7 +136,7 @@ async fn create(
     ApiPrincipal(principal): ApiPrincipal,
     ApiJson(request): ApiJson<CreateTokenRequest>,
 ) -> ApiResult<(StatusCode, Json<CreatedTokenResponse>)> {
-    let organisation = super::member_organisation(&state, &principal, request.organisation_id).await?;
+    let organisation = super::member_organisation(&state, &principal, request.organisation_id.as_deref()).await?;
     let expires_at = match request.expires_in_days {
         None => None,
         Some(days @ 1..=3650) => Some(state.store.now() + chrono::Duration::days(i64::from(days))),

@@ -66,11 +66,12 @@ pub fn role_names(roles: RoleSet) -> Vec<String> {
 /// A new user.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"organisation_id": "0193a4b2-0000-7000-8000-000000000000",
+#[schema(example = json!({"organisation_id": "videoshare",
                           "email": "reviewer@platform.example", "roles": ["reviewer"]}))]
 pub struct CreateUserRequest {
-    /// The organisation it joins (default: the caller's).
-    pub organisation_id: Option<Uuid>,
+    /// The organisation it joins, by id or slug (default: the caller's).
+    #[schema(max_length = 200, pattern = "{line}")]
+    pub organisation_id: Option<String>,
     /// Login email.
     #[schema(max_length = 254, pattern = "{email}")]
     pub email: String,
@@ -122,22 +123,20 @@ pub struct PasswordResponse {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UserFilter {
-    /// Only this organisation's users (default: the caller's; instance admins and auditors may
-    /// pass `all`).
-    #[param(pattern = "{uuid_or_all}")]
+    /// Only this organisation's users, by id or slug (default: the caller's; instance admins
+    /// and auditors may pass `all`).
+    #[param(max_length = 200, pattern = "{line}")]
     pub organisation_id: Option<String>,
 }
 
-/// Resolves which organisation a list is about, and checks the caller may read it.
-pub(super) fn member_scope(principal: &Principal, requested: Option<&str>) -> ApiResult<Option<OrganisationId>> {
-    let scope = match requested {
-        None => Some(principal.organisation_id),
-        Some("all") => None,
-        Some(text) => Some(
-            text.parse::<OrganisationId>()
-                .map_err(|_| ApiError::field("organisation_id", "must be an organisation id or `all`"))?,
-        ),
-    };
+/// Resolves which organisation a list is about (`organisation_id`: an id, a slug or `all`),
+/// and checks the caller may read it.
+pub(super) async fn member_scope(
+    state: &AppState,
+    principal: &Principal,
+    requested: Option<&str>,
+) -> ApiResult<Option<OrganisationId>> {
+    let scope = super::organisation_scope(state, principal, requested).await?;
     match scope {
         Some(organisation) => require(principal, Permission::ReadMembers(organisation))?,
         None => require(principal, Permission::ReadAudit(None))?,
@@ -160,7 +159,7 @@ async fn list(
     ApiPrincipal(principal): ApiPrincipal,
     ApiQuery(filter): ApiQuery<UserFilter>,
 ) -> ApiResult<Json<Vec<UserResponse>>> {
-    let scope = member_scope(&principal, filter.organisation_id.as_deref())?;
+    let scope = member_scope(&state, &principal, filter.organisation_id.as_deref()).await?;
     let users = state.store.list_users(scope).await?;
     Ok(Json(users.into_iter().map(Into::into).collect()))
 }
@@ -174,7 +173,7 @@ async fn create(
     ApiPrincipal(principal): ApiPrincipal,
     ApiJson(request): ApiJson<CreateUserRequest>,
 ) -> ApiResult<(StatusCode, Json<CreatedUserResponse>)> {
-    let organisation = super::member_organisation(&state, &principal, request.organisation_id).await?;
+    let organisation = super::member_organisation(&state, &principal, request.organisation_id.as_deref()).await?;
     let draft = UserDraft {
         organisation_id: organisation,
         email: &request.email,

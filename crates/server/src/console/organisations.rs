@@ -122,6 +122,7 @@ pub(super) async fn create(
     };
     let draft = OrganisationDraft {
         name: &form.name,
+        slug: None,
         kind: &form.kind,
         country: &form.country,
         contact_email: &form.contact_email,

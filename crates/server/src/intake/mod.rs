@@ -22,7 +22,7 @@ use vigie_domain::intake::{
     CaseMatch, ContentKey, DeadlinePolicy, IdempotencyKey, NewSubmission, PrioritySignals, Receipt, SubmissionKind,
     initial_priority, priority_with_matches,
 };
-use vigie_domain::organisation::OrganisationKind;
+use vigie_domain::organisation::{OrganisationKind, OrganisationRef};
 use vigie_domain::validate::ValidationError;
 use vigie_match::PdqIndex;
 use vigie_store::{MediaHashes, MediaRecord, Store, StoreError, SubmissionOutcome};
@@ -60,6 +60,11 @@ impl Default for IntakeSettings {
     }
 }
 
+/// Why a submission's `platform` is refused: it names no organisation, or one that is not a
+/// platform (nor the operator).
+pub const PLATFORM_NOT_FOUND: &str =
+    "names no platform taking submissions here: give its id or slug (`GET /v1/organisations`, `vigie org list`)";
+
 /// Who sends a submission.
 #[derive(Clone, Copy, Debug)]
 pub struct Sender {
@@ -82,6 +87,8 @@ struct DirectoryEntry {
 /// Organisation facts for intake.
 pub struct Directory {
     entries: RwLock<HashMap<OrganisationId, DirectoryEntry>>,
+    /// Slugs and names seen in submissions, and the organisation each named.
+    named: RwLock<HashMap<String, (OrganisationId, Instant)>>,
     operator: RwLock<Option<OrganisationId>>,
     ttl: Duration,
 }
@@ -89,7 +96,7 @@ pub struct Directory {
 impl Directory {
     /// An empty cache whose entries live `ttl`.
     pub fn new(ttl: Duration) -> Self {
-        Self { entries: RwLock::default(), operator: RwLock::default(), ttl }
+        Self { entries: RwLock::default(), named: RwLock::default(), operator: RwLock::default(), ttl }
     }
 
     async fn entry(&self, store: &Store, id: OrganisationId) -> Result<Option<DirectoryEntry>, StoreError> {
@@ -115,6 +122,26 @@ impl Directory {
         Ok(Some(entry))
     }
 
+    /// The organisation a submission names (`Store::find_organisation`, the one resolver),
+    /// remembered like entries: a renamed slug may find its old organisation for `ttl` more.
+    async fn resolve(&self, store: &Store, reference: &OrganisationRef) -> Result<Option<OrganisationId>, StoreError> {
+        let text = match reference {
+            OrganisationRef::Id(id) => return Ok(Some(*id)),
+            OrganisationRef::SlugOrName(text) => text,
+        };
+        if let Some((id, fetched)) = self.named.read().ok().and_then(|named| named.get(text).copied())
+            && fetched.elapsed() < self.ttl
+        {
+            return Ok(Some(id));
+        }
+        let Some(organisation) = store.find_organisation(reference).await? else { return Ok(None) };
+        if let Ok(mut named) = self.named.write() {
+            // Bounded by the organisations' slugs and names, since only found ones are kept.
+            named.insert(text.clone(), (organisation.id, Instant::now()));
+        }
+        Ok(Some(organisation.id))
+    }
+
     /// Whom a submission to `platform` is matched as: its reviewers, who will read the case.
     pub(crate) async fn reviewers_of(&self, store: &Store, platform: OrganisationId) -> Result<Principal, StoreError> {
         let is_operator = self.entry(store, platform).await?.is_some_and(|entry| entry.is_operator);
@@ -136,6 +163,9 @@ impl Directory {
     pub fn forget(&self, id: OrganisationId) {
         if let Ok(mut entries) = self.entries.write() {
             entries.remove(&id);
+        }
+        if let Ok(mut named) = self.named.write() {
+            named.retain(|_, (named_id, _)| *named_id != id);
         }
     }
 }
@@ -274,16 +304,16 @@ async fn prepare(
     media: &[StoredFile],
     idempotency: Option<IdempotencyKey>,
 ) -> Result<NewSubmission, SubmitError> {
-    let platform_id = match checked.platform {
-        Some(id) => {
-            let id = OrganisationId(id);
-            let entry = intake.directory.entry(store, id).await?;
+    let platform_id = match &checked.platform {
+        Some(reference) => {
+            let entry = match intake.directory.resolve(store, reference).await? {
+                Some(id) => intake.directory.entry(store, id).await?.map(|entry| (id, entry)),
+                None => None,
+            };
             match entry {
-                Some(entry) if entry.kind == OrganisationKind::Platform || entry.is_operator => id,
+                Some((id, entry)) if entry.kind == OrganisationKind::Platform || entry.is_operator => id,
                 _ => {
-                    return Err(
-                        ValidationError::single("platform", "no platform with this id takes submissions here").into()
-                    );
+                    return Err(ValidationError::single("platform", PLATFORM_NOT_FOUND).into());
                 }
             }
         }
@@ -361,7 +391,7 @@ async fn prepare(
         content_keys,
         media: media.iter().map(|file| file.sha256.clone()).collect(),
         matches,
-        details: checked.details_json(),
+        details: checked.details_json(checked.platform.is_some().then_some(platform_id.0)),
     })
 }
 

@@ -8,6 +8,7 @@ use vigie_domain::country::CountryCode;
 use vigie_domain::intake::{
     ContentKey, Deconfliction, ReportCategory, SeenWhere, SubmissionKind, TerroristContentGround,
 };
+use vigie_domain::organisation::OrganisationRef;
 use vigie_domain::validate::{Checker, Email, ValidationError, bounded_paragraphs, bounded_text};
 
 use super::wire::{
@@ -68,8 +69,8 @@ pub struct CheckedSubmission {
     pub canonical: SubmissionRequest,
     /// Normalised URLs.
     pub urls: Vec<String>,
-    /// The platform named, if any.
-    pub platform: Option<uuid::Uuid>,
+    /// The platform named (by id, slug or name), if any; resolved when submitted.
+    pub platform: Option<OrganisationRef>,
     /// The sender's reference.
     pub reference: Option<String>,
     /// Reports a threat (ground (e), or the public category `terrorist_threat`).
@@ -95,12 +96,17 @@ impl CheckedSubmission {
     }
 
     /// The canonical details as stored: JSON without the `kind` tag (a column of its own) and
-    /// without absent fields.
-    pub fn details_json(&self) -> String {
+    /// without absent fields; a platform named by slug or name is stored as the id it
+    /// resolved to (`platform_id`), so the details say which organisation was meant even
+    /// after a rename.
+    pub fn details_json(&self, platform_id: Option<uuid::Uuid>) -> String {
         let mut value = serde_json::to_value(&self.canonical).unwrap_or_default();
         if let serde_json::Value::Object(object) = &mut value {
             object.remove("kind");
             object.retain(|_, field| !field.is_null());
+            if let (Some(id), Some(platform)) = (platform_id, object.get_mut("platform")) {
+                *platform = serde_json::Value::String(id.to_string());
+            }
         }
         value.to_string()
     }
@@ -114,6 +120,7 @@ pub fn check_submission(
     now: DateTime<Utc>,
 ) -> Result<CheckedSubmission, ValidationError> {
     let mut checker = Checker::default();
+    let platform = request.platform().and_then(|text| checker.check("platform", OrganisationRef::parse(text)));
     let checked = match request {
         SubmissionRequest::RemovalOrder(order) => check_removal_order(order, &mut checker, now),
         SubmissionRequest::Referral(referral) => check_referral(referral, &mut checker),
@@ -122,7 +129,7 @@ pub fn check_submission(
         SubmissionRequest::PartnerFlag(flag) => check_partner_flag(flag, media_count, &mut checker),
     };
     match checked {
-        Some(checked) if checker.is_clean() => Ok(checked),
+        Some(checked) if checker.is_clean() => Ok(CheckedSubmission { platform, ..checked }),
         _ => Err(checker.into_error()),
     }
 }
@@ -300,13 +307,13 @@ fn check_removal_order(
             .map(|until| until.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
         redress: Some(redress?),
         contact_email: contact_email?,
-        platform: order.platform,
+        platform: order.platform.clone(),
     };
     Some(CheckedSubmission {
         kind: SubmissionKind::RemovalOrder,
         canonical: SubmissionRequest::RemovalOrder(canonical),
         urls,
-        platform: order.platform,
+        platform: None,
         reference,
         threat: grounds.contains(&TerroristContentGround::Threat),
         signals: Vec::new(),
@@ -338,13 +345,13 @@ fn check_referral(referral: &ReferralRequest, checker: &mut Checker) -> Option<C
         grounds: (!grounds.is_empty()).then(|| letters(&grounds)),
         deconfliction: Some(deconfliction?.as_str().to_owned()),
         additional_information: additional_information?,
-        platform: referral.platform,
+        platform: referral.platform.clone(),
     };
     Some(CheckedSubmission {
         kind: SubmissionKind::Referral,
         canonical: SubmissionRequest::Referral(canonical),
         urls,
-        platform: referral.platform,
+        platform: None,
         reference,
         threat: grounds.contains(&TerroristContentGround::Threat),
         signals: Vec::new(),
@@ -382,13 +389,13 @@ fn check_notice(notice: &NoticeRequest, checker: &mut Checker) -> Option<Checked
         good_faith: Some(good_faith?),
         additional_information: additional_information?,
         reference: reference.clone(),
-        platform: notice.platform,
+        platform: notice.platform.clone(),
     };
     Some(CheckedSubmission {
         kind: SubmissionKind::Notice,
         canonical: SubmissionRequest::Notice(canonical),
         urls,
-        platform: notice.platform,
+        platform: None,
         reference,
         threat: false,
         signals: Vec::new(),
@@ -439,13 +446,13 @@ fn check_user_report(
         contact_name: contact_name?,
         contact_email: contact_email?,
         language: language?,
-        platform: report.platform,
+        platform: report.platform.clone(),
     };
     Some(CheckedSubmission {
         kind: SubmissionKind::UserReport,
         canonical: SubmissionRequest::UserReport(canonical),
         urls: vec![url],
-        platform: report.platform,
+        platform: None,
         reference: None,
         threat: category == ReportCategory::TerroristThreat,
         signals: Vec::new(),
@@ -499,13 +506,13 @@ fn check_partner_flag(
             .filter(|labels| !labels.is_empty())
             .map(|labels| labels.iter().map(|label| label.as_str().to_owned()).collect()),
         explanation: explanation?,
-        platform: flag.platform,
+        platform: flag.platform.clone(),
     };
     Some(CheckedSubmission {
         kind: SubmissionKind::PartnerFlag,
         canonical: SubmissionRequest::PartnerFlag(canonical),
         urls,
-        platform: flag.platform,
+        platform: None,
         reference,
         threat: false,
         signals,
@@ -581,7 +588,7 @@ mod tests {
         let checked = check_submission(&request, 0, now()).unwrap();
         assert_eq!(checked.kind, SubmissionKind::RemovalOrder);
         assert_eq!(checked.reference.as_deref(), Some("OFAC-2026-0412"));
-        let details: serde_json::Value = serde_json::from_str(&checked.details_json()).unwrap();
+        let details: serde_json::Value = serde_json::from_str(&checked.details_json(None)).unwrap();
         assert_eq!(details["grounds"], serde_json::json!(["a", "c"]));
         assert!(details.get("kind").is_none() && details.get("non_disclosure_until").is_none());
     }
@@ -633,11 +640,39 @@ mod tests {
     }
 
     #[test]
+    fn a_platform_is_named_by_id_slug_or_name_and_stored_as_its_id() {
+        let named = |platform: serde_json::Value| {
+            check_submission(&parse_submission(with(order(), "platform", platform)).unwrap(), 0, now())
+        };
+        let checked = named("videoshare".into()).unwrap();
+        assert_eq!(checked.platform, Some(OrganisationRef::SlugOrName("videoshare".into())));
+        let id = uuid::Uuid::now_v7();
+        let details: serde_json::Value = serde_json::from_str(&checked.details_json(Some(id))).unwrap();
+        assert_eq!(details["platform"], id.to_string());
+        assert_eq!(
+            named(id.to_string().into()).unwrap().platform,
+            Some(OrganisationRef::Id(vigie_domain::ids::OrganisationId(id)))
+        );
+        assert_eq!(
+            named("Videoshare (demo)".into()).unwrap().platform,
+            Some(OrganisationRef::SlugOrName("Videoshare (demo)".into()))
+        );
+        assert_eq!(fields(with(order(), "platform", " ".into())), ["platform"]);
+        assert_eq!(fields(with(order(), "platform", 7.into())), ["platform"]);
+        // Without one, the details name none.
+        let details: serde_json::Value = serde_json::from_str(
+            &check_submission(&parse_submission(order()).unwrap(), 0, now()).unwrap().details_json(Some(id)),
+        )
+        .unwrap();
+        assert!(details.get("platform").is_none());
+    }
+
+    #[test]
     fn free_text_keeps_its_line_breaks() {
         let report = serde_json::json!({"kind": "user_report", "category": "propaganda",
             "url": "https://x.example/1", "comment": "First line.\r\nSecond line."});
         let checked = check_submission(&parse_submission(report).unwrap(), 0, now()).unwrap();
-        let details: serde_json::Value = serde_json::from_str(&checked.details_json()).unwrap();
+        let details: serde_json::Value = serde_json::from_str(&checked.details_json(None)).unwrap();
         assert_eq!(details["comment"], "First line.\nSecond line.");
         // Names and references stay on one line.
         let notice = serde_json::json!({"kind": "notice", "urls": ["https://x.example/1"], "explanation": "a\nb",

@@ -56,8 +56,10 @@ pub struct RemovalOrderRequest {
     /// Where the authority wants feedback (Annex I Section F).
     #[schema(max_length = 254, pattern = "{email_or_empty}")]
     pub contact_email: Option<String>,
-    /// The platform that must act; defaults to the organisation operating this instance.
-    pub platform: Option<Uuid>,
+    /// The platform that must act, by id or slug (`videoshare`; its exact name is accepted
+    /// too); defaults to the organisation operating this instance.
+    #[schema(max_length = 200, pattern = "{line}", example = "videoshare")]
+    pub platform: Option<String>,
 }
 
 /// A voluntary referral from a referral unit, to be checked against the platform's terms.
@@ -88,8 +90,10 @@ pub struct ReferralRequest {
     /// Additional information identifying the content.
     #[schema(max_length = 2000, pattern = "{paragraphs_or_blank}")]
     pub additional_information: Option<String>,
-    /// The platform that must act; defaults to the operator.
-    pub platform: Option<Uuid>,
+    /// The platform that must act, by id or slug (`videoshare`; its exact name is accepted
+    /// too); defaults to the organisation operating this instance.
+    #[schema(max_length = 200, pattern = "{line}", example = "videoshare")]
+    pub platform: Option<String>,
 }
 
 /// A DSA Art. 16 notice. From a trusted flagger (Art. 22) it gets priority.
@@ -124,8 +128,10 @@ pub struct NoticeRequest {
     /// The notifier's own reference.
     #[schema(max_length = 100, pattern = "{line_or_blank}")]
     pub reference: Option<String>,
-    /// The platform that must act; defaults to the operator.
-    pub platform: Option<Uuid>,
+    /// The platform that must act, by id or slug (`videoshare`; its exact name is accepted
+    /// too); defaults to the organisation operating this instance.
+    #[schema(max_length = 200, pattern = "{line}", example = "videoshare")]
+    pub platform: Option<String>,
 }
 
 /// A report from a member of the public, as on PHAROS. Contact details are optional.
@@ -157,8 +163,10 @@ pub struct UserReportRequest {
     /// The language the reporter used (`en`, `fr`).
     #[schema(schema_with = crate::api::openapi::names::language_or_null)]
     pub language: Option<String>,
-    /// The platform that must act; defaults to the operator.
-    pub platform: Option<Uuid>,
+    /// The platform that must act, by id or slug (`videoshare`; its exact name is accepted
+    /// too); defaults to the organisation operating this instance.
+    #[schema(max_length = 200, pattern = "{line}", example = "videoshare")]
+    pub platform: Option<String>,
 }
 
 /// A hash or URL a partner flags.
@@ -190,8 +198,10 @@ pub struct PartnerFlagRequest {
     pub labels: Option<Vec<String>>,
     /// Why it is flagged.
     pub explanation: Option<String>,
-    /// The platform that must act; defaults to the operator.
-    pub platform: Option<Uuid>,
+    /// The platform that must act, by id or slug (`videoshare`; its exact name is accepted
+    /// too); defaults to the organisation operating this instance.
+    #[schema(max_length = 200, pattern = "{line}", example = "videoshare")]
+    pub platform: Option<String>,
 }
 
 /// A submission: one of five kinds, told apart by `kind`. Send it as a JSON body, or as the
@@ -209,6 +219,19 @@ pub enum SubmissionRequest {
     UserReport(UserReportRequest),
     /// A partner's flag.
     PartnerFlag(PartnerFlagRequest),
+}
+
+impl SubmissionRequest {
+    /// The platform it names (id, slug or name as sent), if any.
+    pub fn platform(&self) -> Option<&str> {
+        match self {
+            Self::RemovalOrder(order) => order.platform.as_deref(),
+            Self::Referral(referral) => referral.platform.as_deref(),
+            Self::Notice(notice) => notice.platform.as_deref(),
+            Self::UserReport(report) => report.platform.as_deref(),
+            Self::PartnerFlag(flag) => flag.platform.as_deref(),
+        }
+    }
 }
 
 /// What the sender gets at once.

@@ -65,7 +65,7 @@ impl AuditApp {
     }
 
     async fn organisation(&self, name: &str) {
-        let draft = OrganisationDraft { name, kind: "ngo", country: "FR", contact_email: "" };
+        let draft = OrganisationDraft { name, kind: "ngo", country: "FR", contact_email: "", slug: None };
         self.store.insert_organisation(&draft.validate().unwrap(), false, Actor::Cli).await.unwrap();
     }
 

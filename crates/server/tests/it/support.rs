@@ -109,7 +109,7 @@ impl TestApp {
     }
 
     pub async fn organisation(&self, name: &str, kind: &str) -> Organisation {
-        let draft = OrganisationDraft { name, kind, country: "FR", contact_email: "contact@example.org" };
+        let draft = OrganisationDraft { name, kind, country: "FR", contact_email: "contact@example.org", slug: None };
         self.store.insert_organisation(&draft.validate().unwrap(), false, Actor::System).await.unwrap()
     }
 
