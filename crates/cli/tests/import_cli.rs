@@ -189,3 +189,91 @@ fn files_over_the_limits_are_refused_whole() {
     assert_eq!(unknown.status.code(), Some(2));
     assert!(text(&unknown.stderr).contains("no organisation is named \"Nobody\""));
 }
+
+/// Issue 13, item 5: import rows, `--organisation` and `--platform` name organisations by id,
+/// slug or name, as the API does; a name that matches nothing is refused naming the field. On
+/// SQLite and (when configured) PostgreSQL.
+#[test]
+fn issue_13_rows_and_flags_name_organisations_by_slug() {
+    use vigie_domain::organisation::OrganisationRef;
+    use vigie_store::testing::{TestDatabase, backends};
+
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    for backend in backends() {
+        let database = runtime.block_on(TestDatabase::create(backend)).unwrap();
+        let directory = tempfile::tempdir().unwrap();
+        let data = directory.path();
+        let run = |args: &[&str]| {
+            let output = Command::new(env!("CARGO_BIN_EXE_vigie"))
+                .args(args)
+                .arg("--db")
+                .arg(database.url.expose())
+                .arg("--data-dir")
+                .arg(data)
+                .env_remove("VIGIE_DB")
+                .env_remove("VIGIE_CONFIG")
+                .stdin(Stdio::null())
+                .output()
+                .expect("vigie runs");
+            (output.status.code(), text(&output.stdout), text(&output.stderr))
+        };
+        let created = run(&["org", "create", "Unité nationale", "--kind", "referral_unit", "--country", "FR"]);
+        assert_eq!(created.0, Some(0), "{created:?}");
+        assert!(created.2.contains("slug unite-nationale"), "{created:?}");
+        let created =
+            run(&["org", "create", "Forum Libre (demo)", "--kind", "platform", "--country", "BE", "--slug", "forum"]);
+        assert_eq!(created.0, Some(0), "{created:?}");
+        let refused = run(&["org", "create", "Forum bis", "--kind", "platform", "--country", "BE", "--slug", "forum"]);
+        assert_eq!(refused.0, Some(2), "{refused:?}");
+        assert!(refused.2.contains("--slug: another organisation has this slug"), "{refused:?}");
+        let listed = run(&["org", "list"]);
+        assert!(listed.1.starts_with("id\tslug\tname\t"), "{listed:?}");
+        assert!(listed.1.lines().any(|line| line.split('\t').nth(1) == Some("forum")), "{listed:?}");
+
+        let referral = |reference: &str, platform: &str| {
+            format!(
+                r#"{{"kind":"referral","reference":"{reference}","urls":["https://forum.example.org/t/{reference}"],"explanation":"Recruitment post.","deconfliction":"cleared","platform":"{platform}"}}"#
+            )
+        };
+        let file = data.join("rows.jsonl");
+        let rows = [
+            referral("R-1", "forum"),
+            referral("R-2", "Forum Libre (demo)"),
+            referral("R-3", "nowhere"),
+            referral("R-4", "unite-nationale"),
+        ];
+        std::fs::write(&file, rows.join("\n")).unwrap();
+        let file = file.to_str().unwrap();
+        for extra in [&["--dry-run"][..], &[]] {
+            let mut args = vec!["import", "submissions", file, "--organisation", "unite-nationale"];
+            args.extend_from_slice(extra);
+            let (code, _, stderr) = run(&args);
+            assert_eq!(code, Some(1), "{stderr}");
+            assert!(stderr.contains("line 3: platform: names no platform taking submissions here"), "{stderr}");
+            assert!(stderr.contains("line 4: platform: names no platform"), "{stderr}");
+            assert!(stderr.contains("2 stored, 0 duplicates, 2 refused of 4 rows"), "{stderr}");
+        }
+        // A CSV row names its platform the same way; --platform too, for rows naming none.
+        let csv = data.join("reports.csv");
+        std::fs::write(&csv, "kind,category,url,platform\nuser_report,propaganda,https://a.example/1,forum\nuser_report,propaganda,https://a.example/2,\n")
+            .unwrap();
+        let csv = csv.to_str().unwrap();
+        let (code, _, stderr) = run(&["import", "submissions", csv, "--org", "Unité nationale", "--platform", "forum"]);
+        assert_eq!(code, Some(0), "{stderr}");
+        let (code, _, stderr) =
+            run(&["import", "submissions", csv, "--org", "unite-nationale", "--platform", "nowhere"]);
+        assert_eq!(code, Some(2), "{stderr}");
+        assert!(stderr.contains("--platform: names no organisation"), "{stderr}");
+
+        // Every stored submission went to the platform its slug or name named.
+        let store = runtime.block_on(vigie_store::Store::connect(&database.url)).unwrap();
+        let find = |text: &str| {
+            runtime.block_on(store.find_organisation(&OrganisationRef::parse(text).unwrap())).unwrap().unwrap().id
+        };
+        let (unit, forum) = (find("unite-nationale"), find("forum"));
+        let sent = runtime.block_on(store.list_submissions_by(unit, 100, 0)).unwrap();
+        assert_eq!(sent.len(), 4);
+        assert!(sent.iter().all(|record| record.receipt.platform_id == forum));
+        runtime.block_on(store.close());
+    }
+}
