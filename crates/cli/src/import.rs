@@ -595,31 +595,21 @@ fn check_row(object: Map<String, Value>, now: chrono::DateTime<chrono::Utc>) -> 
     }
 }
 
-/// The issues of a parse error, without the values serde quotes in its messages.
+/// The issues of a parse error, as the API words them (`vigie_server::extract::malformed`:
+/// plain words, the values sent never quoted); a field name someone typed as a key is not
+/// printed.
 fn api_issues(error: ApiError) -> Vec<FieldIssue> {
     match error {
         ApiError::Validation(error) => error.issues,
-        ApiError::MalformedBody { detail, field } => {
-            let field = field.unwrap_or_else(|| "-".into());
-            let field = if is_plain_name(&field) { field } else { "-".into() };
-            vec![FieldIssue::new(field, serde_message(&detail))]
+        error @ ApiError::MalformedBody { .. } => {
+            let problem = error.problem();
+            match problem.errors.into_iter().next() {
+                Some(issue) if is_plain_name(&issue.field) => vec![FieldIssue::new(issue.field, issue.message)],
+                Some(issue) => vec![FieldIssue::new("-", issue.message)],
+                None => vec![FieldIssue::new("-", problem.detail)],
+            }
         }
         _ => vec![FieldIssue::new("-", "is not a submission")],
-    }
-}
-
-/// Serde's messages quote the offending value (`invalid type: string "…", expected a
-/// sequence`); only what was expected is kept.
-fn serde_message(detail: &str) -> String {
-    if detail.starts_with("unknown field") {
-        return "is not a field of this kind of submission".into();
-    }
-    if detail.starts_with("UUID parsing failed") {
-        return "must be an organisation id (a UUID)".into();
-    }
-    match detail.rsplit_once(", expected ") {
-        Some((_, expected)) if !expected.contains(['"', '`', '\'']) => format!("must be {expected}"),
-        _ => "has the wrong type or format".into(),
     }
 }
 
@@ -771,8 +761,8 @@ mod tests {
             else {
                 panic!("unknown fields are refused")
             };
-            let (_, expected) = detail.split_once("expected one of ").expect("serde lists the fields");
-            fields.extend(expected.split(", ").map(|field| field.trim_matches('`').to_owned()));
+            let (_, expected) = detail.split_once("expected one of: ").expect("the fields are listed");
+            fields.extend(expected.trim_end_matches(')').split(", ").map(str::to_owned));
         }
         fields.insert("kind".to_owned());
         let columns: HashSet<String> = COLUMNS.iter().map(|column| (*column).to_owned()).collect();
@@ -795,7 +785,7 @@ mod tests {
             r#"{"kind":"referral","urls":"https://secret.example/x","explanation":"e","deconfliction":"cleared"}"#;
         let rows = read(text, InputFormat::Jsonl, None).unwrap_or_else(|_| panic!());
         let found = issues(&rows[0]).join("\n");
-        assert_eq!(found, "urls: must be a sequence");
+        assert_eq!(found, "urls: must be a sequence, not string");
         let text = "{\"kind\":\"user_report\",\"https://secret.example/\":1}\n{\"kind\": 5, \"url\": \"https://x\"\n";
         let rows = read(text, InputFormat::Jsonl, None).unwrap_or_else(|_| panic!());
         let found = format!("{:?} {:?}", issues(&rows[0]), issues(&rows[1]));

@@ -304,7 +304,7 @@ pub struct SignalPaging {
 #[serde(deny_unknown_fields)]
 pub struct ImportOptions {
     /// `auto` (default), `lines`, `csv` (`value,quality,label...`) or `hma` (`signal_type value`).
-    #[param(schema_with = names::import_format_or_null)]
+    #[param(schema_with = names::import_format)]
     pub format: Option<String>,
     /// Import the valid lines even if some are invalid.
     #[serde(default)]

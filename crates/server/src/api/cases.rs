@@ -31,13 +31,13 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct CaseQuery {
     /// `open` (default) or `merged`.
-    #[param(schema_with = names::case_status_or_null)]
+    #[param(schema_with = names::case_status)]
     pub status: Option<String>,
     /// Only cases at or above this priority: `low`, `normal`, `high`, `urgent`.
-    #[param(schema_with = names::priority_or_null)]
+    #[param(schema_with = names::priority)]
     pub min_priority: Option<String>,
     /// Only cases holding a submission of this kind.
-    #[param(schema_with = names::submission_kind_or_null)]
+    #[param(schema_with = names::submission_kind)]
     pub kind: Option<String>,
     /// Only cases past their deadline (`true`).
     pub overdue: Option<bool>,

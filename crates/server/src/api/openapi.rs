@@ -232,9 +232,11 @@ mod tests {
 
 /// Schemas of fields that hold one of the domain's names, for `#[schema(schema_with = ...)]`:
 /// built from the domain's own lists, so the document cannot drift from what is accepted.
+/// A field that may also be `null` (absent means unchanged) is `oneOf` the names and `null`,
+/// the shape client generators turn into an optional enum.
 pub mod names {
-    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
-    use utoipa::openapi::{Array, Object};
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type};
     use vigie_domain::access::Role;
     use vigie_domain::bank::{BankVisibility, SignalType};
     use vigie_domain::intake::{
@@ -243,115 +245,115 @@ pub mod names {
     };
     use vigie_domain::organisation::OrganisationKind;
 
-    fn one_of(values: impl IntoIterator<Item = &'static str>, nullable: bool) -> Object {
-        let values: Vec<Option<&str>> = values.into_iter().map(Some).chain(nullable.then_some(None)).collect();
-        let kind =
-            if nullable { SchemaType::from_iter([Type::String, Type::Null]) } else { SchemaType::new(Type::String) };
-        ObjectBuilder::new().schema_type(kind).enum_values(Some(values)).build()
+    fn one_of(values: impl IntoIterator<Item = &'static str>) -> Schema {
+        let values: Vec<&str> = values.into_iter().collect();
+        ObjectBuilder::new().schema_type(Type::String).enum_values(Some(values)).into()
     }
 
-    fn roles_array(nullable: bool) -> Array {
-        let builder = ArrayBuilder::new().items(one_of(Role::ALL.map(Role::as_str), false)).min_items(Some(1));
-        let builder =
-            if nullable { builder.schema_type(SchemaType::from_iter([Type::Array, Type::Null])) } else { builder };
-        builder.build()
+    fn or_null(schema: Schema) -> Schema {
+        OneOfBuilder::new().item(schema).item(ObjectBuilder::new().schema_type(Type::Null)).into()
+    }
+
+    fn roles_array() -> Schema {
+        ArrayBuilder::new().items(RefOr::T(one_of(Role::ALL.map(Role::as_str)))).min_items(Some(1)).into()
+    }
+
+    fn grounds_array(min_items: usize) -> Schema {
+        ArrayBuilder::new()
+            .items(RefOr::T(one_of(TerroristContentGround::ALL.map(TerroristContentGround::as_str))))
+            .min_items(Some(min_items))
+            .into()
     }
 
     /// `private`, `match` or `shared`.
-    pub fn visibility() -> Object {
-        one_of(BankVisibility::ALL.map(BankVisibility::as_str), false)
+    pub fn visibility() -> Schema {
+        one_of(BankVisibility::ALL.map(BankVisibility::as_str))
     }
     /// A visibility, or null for unchanged.
-    pub fn visibility_or_null() -> Object {
-        one_of(BankVisibility::ALL.map(BankVisibility::as_str), true)
+    pub fn visibility_or_null() -> Schema {
+        or_null(visibility())
     }
     /// `pdq`, `vpdq`, `md5`, `sha256` or `url`.
-    pub fn signal_type() -> Object {
-        one_of(SignalType::ALL.map(SignalType::as_str), false)
+    pub fn signal_type() -> Schema {
+        one_of(SignalType::ALL.map(SignalType::as_str))
     }
     /// One or more roles.
-    pub fn roles() -> Array {
-        roles_array(false)
+    pub fn roles() -> Schema {
+        roles_array()
     }
     /// One or more roles, or null for unchanged.
-    pub fn roles_or_null() -> Array {
-        roles_array(true)
+    pub fn roles_or_null() -> Schema {
+        or_null(roles_array())
     }
     /// A kind of organisation.
-    pub fn organisation_kind() -> Object {
-        one_of(OrganisationKind::ALL.map(OrganisationKind::as_str), false)
+    pub fn organisation_kind() -> Schema {
+        one_of(OrganisationKind::ALL.map(OrganisationKind::as_str))
     }
     /// A kind of organisation, or null for unchanged.
-    pub fn organisation_kind_or_null() -> Object {
-        one_of(OrganisationKind::ALL.map(OrganisationKind::as_str), true)
+    pub fn organisation_kind_or_null() -> Schema {
+        or_null(organisation_kind())
     }
     /// An ISO 3166-1 alpha-2 code, or `EU`.
-    pub fn country() -> Object {
-        one_of(vigie_domain::country::CODES.iter().copied(), false)
+    pub fn country() -> Schema {
+        one_of(vigie_domain::country::CODES.iter().copied())
     }
     /// A country code, or null for unchanged.
-    pub fn country_or_null() -> Object {
-        one_of(vigie_domain::country::CODES.iter().copied(), true)
+    pub fn country_or_null() -> Schema {
+        or_null(country())
     }
     /// `confirmed` or `false_positive`.
-    pub fn verdict() -> Object {
-        one_of(["confirmed", "false_positive"], false)
+    pub fn verdict() -> Schema {
+        one_of(["confirmed", "false_positive"])
     }
     /// Why a removal order's clock is paused.
-    pub fn pause_reason() -> Object {
-        one_of(PauseReason::ALL.map(PauseReason::as_str), false)
+    pub fn pause_reason() -> Schema {
+        one_of(PauseReason::ALL.map(PauseReason::as_str))
     }
-    /// `open` or `merged`, or null.
-    pub fn case_status_or_null() -> Object {
-        one_of(CaseStatus::ALL.map(CaseStatus::as_str), true)
+    /// `open` or `merged` (a query parameter: absent means `open`).
+    pub fn case_status() -> Schema {
+        one_of(CaseStatus::ALL.map(CaseStatus::as_str))
     }
-    /// A priority, or null.
-    pub fn priority_or_null() -> Object {
-        one_of(Priority::ALL.map(Priority::as_str), true)
+    /// A priority.
+    pub fn priority() -> Schema {
+        one_of(Priority::ALL.map(Priority::as_str))
     }
-    /// A submission kind, or null.
-    pub fn submission_kind_or_null() -> Object {
-        one_of(SubmissionKind::ALL.map(SubmissionKind::as_str), true)
+    /// A submission kind.
+    pub fn submission_kind() -> Schema {
+        one_of(SubmissionKind::ALL.map(SubmissionKind::as_str))
+    }
+    /// An import file's format (a query parameter: absent means `auto`).
+    pub fn import_format() -> Schema {
+        one_of(["auto", "lines", "csv", "hma"])
     }
     /// The letters `a` to `e` of TCO Art. 2(7), at least one.
-    pub fn grounds() -> Array {
-        ArrayBuilder::new()
-            .items(one_of(TerroristContentGround::ALL.map(TerroristContentGround::as_str), false))
-            .min_items(Some(1))
-            .build()
+    pub fn grounds() -> Schema {
+        grounds_array(1)
     }
     /// Grounds, possibly none, or null.
-    pub fn grounds_or_null() -> Array {
-        ArrayBuilder::new()
-            .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
-            .items(one_of(TerroristContentGround::ALL.map(TerroristContentGround::as_str), false))
-            .build()
+    pub fn grounds_or_null() -> Schema {
+        or_null(grounds_array(0))
     }
     /// An EU member state's ISO 3166-1 code.
-    pub fn member_state() -> Object {
+    pub fn member_state() -> Schema {
         let states = vigie_domain::country::CODES.iter().copied().filter(|code| {
             vigie_domain::country::CountryCode::parse(code).is_ok_and(|country| country.is_eu_member_state())
         });
-        one_of(states, false)
+        one_of(states)
     }
     /// How a referral was deconflicted with law enforcement.
-    pub fn deconfliction() -> Object {
-        one_of(Deconfliction::ALL.map(Deconfliction::as_str), false)
+    pub fn deconfliction() -> Schema {
+        one_of(Deconfliction::ALL.map(Deconfliction::as_str))
     }
     /// A public report's category.
-    pub fn report_category() -> Object {
-        one_of(ReportCategory::ALL.map(ReportCategory::as_str), false)
+    pub fn report_category() -> Schema {
+        one_of(ReportCategory::ALL.map(ReportCategory::as_str))
     }
     /// Where the reporter saw the content, or null.
-    pub fn seen_where_or_null() -> Object {
-        one_of(SeenWhere::ALL.map(SeenWhere::as_str), true)
+    pub fn seen_where_or_null() -> Schema {
+        or_null(one_of(SeenWhere::ALL.map(SeenWhere::as_str)))
     }
     /// The public form's languages, or null.
-    pub fn language_or_null() -> Object {
-        one_of(["en", "fr"], true)
-    }
-    /// An import file's format, or null for `auto`.
-    pub fn import_format_or_null() -> Object {
-        one_of(["auto", "lines", "csv", "hma"], true)
+    pub fn language_or_null() -> Schema {
+        or_null(one_of(["en", "fr"]))
     }
 }

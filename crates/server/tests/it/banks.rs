@@ -314,7 +314,7 @@ backend_test!(uploaded_videos_are_hashed_with_vpdq_and_matched, |app| async move
             Method::POST,
             &format!("/v1/banks/{}/signals", bank["id"].as_str().unwrap()),
             Some(&admin),
-            Some(json!({"signals": [{"value": expected_vpdq("chair-19-sd-bar"), "external_id": "chair-19"}]})),
+            Some(json!({"signals": [{"value": expected_vpdq("chair-20-sd-bar"), "external_id": "chair-20"}]})),
         )
         .await;
     assert_eq!(added.status, 200, "{}", added.text);
@@ -339,7 +339,7 @@ backend_test!(uploaded_videos_are_hashed_with_vpdq_and_matched, |app| async move
         (app.send(request), video)
     };
     // Another encoding of the known video: matched by the vPDQ rule.
-    let (reply, video) = upload("chair-20-sd-bar");
+    let (reply, video) = upload("chair-19-sd-bar");
     let reply = reply.await;
     assert_eq!(reply.status, 200, "{} (is ffmpeg installed?)", reply.text);
     let answer = reply.json();
