@@ -39,9 +39,8 @@ curl -fs "http://127.0.0.1:$port/v1/openapi.json" >"$work/openapi.json"
 (cd "$work" && "$venv/bin/openapi-python-client" generate --path openapi.json --meta none \
   --output-path vigie_client >generate.log 2>&1) || { cat "$work/generate.log"; exit 1; }
 grep -A2 WARNING "$work/generate.log" || true
-referrer=$("$VIGIE" token create --data-dir "$work/data" --org "Unité nationale de signalement (demo)" \
+referrer=$("$VIGIE" token create --data-dir "$work/data" --org unite-nationale-de-signalement \
   --role referrer --name client-check 2>/dev/null)
-reviewer=$("$VIGIE" token create --data-dir "$work/data" --org "Videoshare (demo)" \
-  --role reviewer --name client-check 2>/dev/null)
-platform=$("$VIGIE" org list --data-dir "$work/data" 2>/dev/null | awk -F'\t' '$2 == "Videoshare (demo)" {print $1}')
-PYTHONPATH="$work" "$venv/bin/python" .ci/openapi_client_check.py "http://127.0.0.1:$port" "$referrer" "$reviewer" "$platform"
+reviewer=$("$VIGIE" token create --data-dir "$work/data" --org videoshare --role reviewer --name client-check 2>/dev/null)
+# The demo platform by its slug, as the order's `platform` and the queue's `?platform=` take it.
+PYTHONPATH="$work" "$venv/bin/python" .ci/openapi_client_check.py "http://127.0.0.1:$port" "$referrer" "$reviewer" videoshare

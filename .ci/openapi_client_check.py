@@ -1,7 +1,7 @@
 """Uses the client openapi-python-client generated from Vigie's OpenAPI document, as an
 integrator would, against `vigie serve --demo` (see .ci/openapi-client.sh).
 
-usage: openapi_client_check.py BASE_URL REFERRER_TOKEN REVIEWER_TOKEN PLATFORM_ID
+usage: openapi_client_check.py BASE_URL REFERRER_TOKEN REVIEWER_TOKEN PLATFORM (its id or slug)
 
 Every call goes through the generated functions and models with `raise_on_unexpected_status`,
 so an answer whose status the document does not list, or a body that does not parse into the
@@ -11,7 +11,6 @@ documented model, fails the check.
 import datetime
 import sys
 import uuid
-from uuid import UUID
 
 from vigie_client import AuthenticatedClient
 from vigie_client.api.banks import banks_list, banks_match_signals
@@ -42,7 +41,7 @@ def expect(condition, message):
 
 
 def main():
-    base_url, referrer_token, reviewer_token, platform_id = sys.argv[1:5]
+    base_url, referrer_token, reviewer_token, platform = sys.argv[1:5]
     referrer = AuthenticatedClient(base_url=base_url, token=referrer_token, raise_on_unexpected_status=True)
     reviewer = AuthenticatedClient(base_url=base_url, token=reviewer_token, raise_on_unexpected_status=True)
 
@@ -61,7 +60,7 @@ def main():
         statement_of_reasons="Generated-client check: a made-up order.",
         cross_border=False,
         redress="Tribunal administratif de Paris, within 48 hours",
-        platform=UUID(platform_id),
+        platform=platform,
     )
     receipt = submissions_create.sync(client=referrer, body=order)
     expect(isinstance(receipt, ReceiptResponse), f"POST /v1/submissions gave {receipt!r}")
@@ -70,7 +69,7 @@ def main():
     expect(getattr(shown, "id", None) == receipt.id, f"GET /v1/submissions/{{id}} gave {shown!r}")
 
     # Query parameters (they used to be declared as path parameters).
-    cases = cases_list.sync(client=reviewer, limit=5, min_priority=CasesListMinPriority.HIGH)
+    cases = cases_list.sync(client=reviewer, limit=5, min_priority=CasesListMinPriority.HIGH, platform=platform)
     expect(isinstance(cases, list) and all(isinstance(case, CaseSummary) for case in cases), f"cases {cases!r}")
     expect(any(case.id == receipt.case_id for case in cases), "the order's case is not in the platform's queue")
 

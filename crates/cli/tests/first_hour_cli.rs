@@ -159,7 +159,7 @@ fn issue_13_the_operator_exists_from_the_first_command_that_needs_it() {
         assert!(token.starts_with("vigie_"), "{backend:?}");
         let organisations = succeeded(&run(&["org", "list"]));
         assert_eq!(organisations.lines().count(), 2, "a header and the operator: {organisations}");
-        assert!(organisations.starts_with("id\tname\tkind\tcountry\tcontact_email\n"), "{organisations}");
+        assert!(organisations.starts_with("id\tslug\tname\tkind\tcountry\tcontact_email\n"), "{organisations}");
     }
 }
 
