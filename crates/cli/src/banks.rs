@@ -11,7 +11,7 @@ use serde::Serialize;
 use vigie_domain::access::{Actor, Principal, Role, RoleSet};
 use vigie_domain::bank::{Bank, BankDraft, BankVisibility, MAX_ORIGIN_CHARS, SignalType};
 use vigie_domain::ids::OrganisationId;
-use vigie_domain::import::{ImportFormat, parse_signals};
+use vigie_domain::import::{CSV_COLUMNS, ImportFormat, LIST_SEPARATOR, csv_cell, parse_signals};
 use vigie_domain::validate::optional_text;
 use vigie_server::app;
 use vigie_server::matching::{MatchEngine, Query};
@@ -61,8 +61,10 @@ pub enum BankCommand {
     /// List banks: a header line, then one tab-separated line each (id, name, type, owner,
     /// signals, threshold, state, visibility).
     List,
-    /// Import signals from FILE (or `-` for standard input): one value per line, CSV
-    /// `value,quality,label...`, or `signal_type value` lines (python-threatexchange, HMA).
+    /// Import signals from FILE (or `-` for standard input): one value per line, CSV (a header
+    /// naming value, quality, labels, source, external_id, enabled, as `export --format csv`
+    /// writes it; or `value,quality,label...` rows), or `signal_type value` lines
+    /// (python-threatexchange, HMA).
     /// Into a vpdq bank, FILE is one video's hash (`vigie hash --format vpdq` output), recorded
     /// with the file's name as its external id.
     /// All or nothing: any bad line is reported with its number and nothing is imported,
@@ -82,14 +84,16 @@ pub enum BankCommand {
         #[arg(long)]
         source: Option<String>,
     },
-    /// Print a bank's signals: one value per line, or CSV with quality and labels.
+    /// Print a bank's signals: one enabled value per line, or a full backup as CSV (every
+    /// signal, disabled ones too, with the columns value, quality, labels, source, external_id,
+    /// enabled; labels space-separated in one cell), which `vigie bank import` reads back.
     Export {
         /// The bank.
         name: String,
         /// lines or csv.
         #[arg(long, default_value = "lines")]
         format: String,
-        /// Include disabled signals.
+        /// With `lines`: disabled signals too (CSV always has them, with their state).
         #[arg(long)]
         all: bool,
     },
@@ -262,19 +266,16 @@ pub async fn bank(settings: &Settings, command: BankCommand) -> anyhow::Result<E
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
             if csv {
-                writeln!(out, "value,quality,labels")?;
+                writeln!(out, "{}", CSV_COLUMNS.join(","))?;
             }
             let mut after = 0;
             loop {
                 let page = store.list_signals(bank.id, after, 10_000).await?;
                 let Some(last) = page.last() else { break };
                 after = last.id;
-                for signal in page.iter().filter(|signal| all || signal.enabled) {
+                for signal in page.iter().filter(|signal| csv || all || signal.enabled) {
                     if csv {
-                        let quality = signal.quality.map(|quality| quality.to_string()).unwrap_or_default();
-                        let labels =
-                            if signal.labels.is_empty() { String::new() } else { format!(",{}", signal.labels) };
-                        writeln!(out, "{},{quality}{labels}", signal.value)?;
+                        write_csv_row(&mut out, signal)?;
                     } else {
                         writeln!(out, "{}", signal.value)?;
                     }
@@ -291,6 +292,23 @@ pub async fn bank(settings: &Settings, command: BankCommand) -> anyhow::Result<E
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One signal as a row under [`CSV_COLUMNS`]: a rectangular file, one cell per column, the
+/// labels in one cell separated by [`LIST_SEPARATOR`].
+fn write_csv_row(out: &mut impl Write, signal: &vigie_store::Signal) -> std::io::Result<()> {
+    let labels: Vec<&str> = signal.labels.split(',').filter(|label| !label.is_empty()).collect();
+    let labels = labels.join(&LIST_SEPARATOR.to_string());
+    writeln!(
+        out,
+        "{},{},{},{},{},{}",
+        csv_cell(&signal.value),
+        signal.quality.map(|quality| quality.to_string()).unwrap_or_default(),
+        csv_cell(&labels),
+        csv_cell(signal.source.as_deref().unwrap_or_default()),
+        csv_cell(signal.external_id.as_deref().unwrap_or_default()),
+        signal.enabled
+    )
 }
 
 fn read_input(file: &str) -> anyhow::Result<String> {

@@ -76,7 +76,9 @@ const COLUMNS: &[&str] = &[
     "signals",
     "labels",
 ];
-/// CSV cells holding `|`-separated lists.
+/// CSV cells holding lists, items separated by spaces (`vigie_domain::import::LIST_SEPARATOR`,
+/// Vigie's one convention for lists in CSV cells; `|`, this command's older separator, is still
+/// read).
 const LIST_COLUMNS: &[&str] = &["urls", "grounds", "labels"];
 /// CSV cells holding `true` or `false`.
 const BOOLEAN_COLUMNS: &[&str] = &["cross_border", "good_faith"];
@@ -126,9 +128,9 @@ pub struct SubmissionsArgs {
 
 const SUBMISSIONS_HELP: &str = "\
 Fields and values are the API's (see /docs): kind is removal_order, referral, notice, user_report \
-or partner_flag. In CSV, urls, grounds and labels hold |-separated lists, signals holds \
-|-separated type:value pairs (pdq:<hex>), cross_border and good_faith are true or false, and an \
-empty cell is an absent field.
+or partner_flag. In CSV, urls, grounds and labels hold space-separated lists in one cell, signals \
+holds space-separated type:value pairs (pdq:<hex>), cross_border and good_faith are true or \
+false, and an empty cell is an absent field. (`|` between list items, the older form, is read too.)
 
 Each bad row is reported as `line N: field: message` on standard error and the others are still \
 stored; a removal order, referral or partner flag sent before (same reference from the same \
@@ -573,7 +575,7 @@ fn csv_object(columns: &[&str], record: &csv::ByteRecord) -> RowObject {
 }
 
 fn list(cell: &str) -> impl Iterator<Item = &str> {
-    cell.split('|').map(str::trim).filter(|item| !item.is_empty())
+    vigie_domain::import::split_list_cell(cell).into_iter()
 }
 
 /// Parses and checks one row as the API would.

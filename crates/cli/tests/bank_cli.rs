@@ -63,7 +63,12 @@ fn create_import_export_and_match() {
     assert!(text(&piped.stderr).contains("1 already present"), "{}", text(&piped.stderr));
 
     let exported = vigie(data, &["bank", "export", "known", "--format", "csv"], None);
-    assert_eq!(text(&exported.stdout), format!("value,quality,labels\n{SEED},100,content:execution\n{near},90\n"));
+    assert_eq!(
+        text(&exported.stdout),
+        format!(
+            "value,quality,labels,source,external_id,enabled\n{SEED},100,content:execution,test,,true\n{near},90,,test,,true\n"
+        )
+    );
 
     let matched = vigie(data, &["match", "--bank", "known", SEED, "not-a-hash"], None);
     assert_eq!(matched.status.code(), Some(1), "one query failed");
@@ -142,4 +147,58 @@ fn visibility_from_the_command_line() {
     let bad = vigie(data, &["bank", "set-visibility", "known", "everyone"], None);
     assert_eq!(bad.status.code(), Some(2));
     assert!(text(&bad.stderr).contains("private, match, shared"), "{}", text(&bad.stderr));
+}
+
+/// Issue 13, item 13: `bank export --format csv` is a rectangular file holding every signal
+/// (disabled ones with their state), and `bank import` restores it as it was.
+#[test]
+fn issue_13_a_csv_export_is_a_backup_that_imports_back() {
+    let directory = tempfile::tempdir().unwrap();
+    let data = directory.path();
+    let run = |args: &[&str], stdin: Option<&str>| {
+        let output = vigie(data, args, stdin);
+        assert!(output.status.success(), "{args:?}: {}", text(&output.stderr));
+        text(&output.stdout)
+    };
+    run(&["bank", "create", "original", "--type", "pdq"], None);
+    let (second, third) = (format!("0{}", &SEED[1..]), format!("00{}", &SEED[2..]));
+    let rows = format!(
+        "value,quality,labels,source,external_id,enabled\n\
+         {SEED},100,content:execution entity:group-a,\"GIFCT, hash list\",\"gifct-1\",true\n\
+         {second},90,behaviour:recruitment,partner,p-2,true\n\
+         {third},,,,,true\n"
+    );
+    run(&["bank", "import", "original", "-"], Some(&rows));
+    let listed = run(&["bank", "export", "original", "--format", "csv"], None);
+    assert_eq!(listed, rows.replace("\"gifct-1\"", "gifct-1"), "what was imported is exported as it was");
+    let match_second = |bank: &str| {
+        let found = run(&["match", "--bank", bank, &second], None);
+        let line: serde_json::Value = serde_json::from_str(found.lines().next().unwrap()).unwrap();
+        line["matches"].as_array().unwrap().iter().find(|hit| hit["distance"] == 0).map(|hit| hit["signal_id"].clone())
+    };
+    // The second signal turns out to be a false positive.
+    let signal_id = match_second("original").expect("matches while enabled").to_string();
+    run(&["bank", "disable-signal", &signal_id], None);
+
+    let backup = run(&["bank", "export", "original", "--format", "csv"], None);
+    let mut lines = backup.lines();
+    assert_eq!(lines.next(), Some("value,quality,labels,source,external_id,enabled"));
+    assert!(backup.contains(&format!("{second},90,behaviour:recruitment,partner,p-2,false\n")), "{backup}");
+    assert!(backup.contains("content:execution entity:group-a,\"GIFCT, hash list\",gifct-1,true"), "{backup}");
+    // Every row has exactly as many cells as the header (quoted commas are one cell).
+    for line in lines {
+        let cells = line.replace("\"GIFCT, hash list\"", "quoted").split(',').count();
+        assert_eq!(cells, 6, "{line}");
+    }
+    // The plain list holds what matches; --all adds the disabled one.
+    assert_eq!(run(&["bank", "export", "original"], None).lines().count(), 2);
+    assert_eq!(run(&["bank", "export", "original", "--all"], None).lines().count(), 3);
+
+    // Restored into another bank: the same file back, and the disabled signal matches nothing.
+    run(&["bank", "create", "restored", "--type", "pdq"], None);
+    run(&["bank", "import", "restored", "-"], Some(&backup));
+    assert_eq!(run(&["bank", "export", "restored", "--format", "csv"], None), backup);
+    assert_eq!(match_second("restored"), None, "restored disabled");
+    let listed = run(&["bank", "list"], None);
+    assert!(listed.lines().any(|line| line.contains("\trestored\tpdq\t") && line.contains("\t3\t")), "{listed}");
 }

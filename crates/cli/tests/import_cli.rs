@@ -114,7 +114,8 @@ fn csv_with_a_kind_given_and_lists_in_cells() {
     assert!(stderr.contains("2 stored, 0 duplicates, 1 refused of 3 rows"), "{stderr}");
     assert_eq!(stored(data), 2);
 
-    // Without --kind the column is required; with it, lists are |-separated.
+    // Without --kind the column is required. Lists in a cell are space-separated (`|`, the older
+    // separator, is still read).
     let without = import(data, &file, &[]);
     assert_eq!(without.status.code(), Some(2));
     assert!(text(&without.stderr).contains("no `kind` column"), "{}", text(&without.stderr));
@@ -123,7 +124,8 @@ fn csv_with_a_kind_given_and_lists_in_cells() {
         &mixed,
         format!(
             "kind,reference,urls,grounds,explanation,deconfliction,notifier_name,notifier_email,good_faith,signals\n\
-             referral,R-1,https://b.example/1|https://b.example/2,a|c,Recruitment,cleared,,,,\n\
+             referral,R-1,https://b.example/1 https://b.example/2,a c,Recruitment,cleared,,,,\n\
+             referral,R-2,https://b.example/5|https://b.example/6,a|c,Recruitment,cleared,,,,\n\
              notice,,https://b.example/3,,Threat,,Observatoire,n@example.org,true,\n\
              partner_flag,F-1,,,,,,,,pdq:{SEED}\n\
              notice,,https://b.example/4,,Threat,,Observatoire,n@example.org,maybe,\n"
@@ -133,9 +135,9 @@ fn csv_with_a_kind_given_and_lists_in_cells() {
     let imported = import(data, &mixed, &[]);
     let stderr = text(&imported.stderr);
     assert_eq!(imported.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("line 5: good_faith: must be true or false"), "{stderr}");
-    assert!(stderr.contains("3 stored"), "{stderr}");
-    assert_eq!(stored(data), 5);
+    assert!(stderr.contains("line 6: good_faith: must be true or false"), "{stderr}");
+    assert!(stderr.contains("4 stored"), "{stderr}");
+    assert_eq!(stored(data), 6);
 }
 
 #[test]

@@ -213,6 +213,7 @@ pub async fn import_signals(
             source: signal.source.or_else(|| source.map(str::to_owned)),
             external_id: signal.external_id,
             labels: signal.labels.iter().map(vigie_domain::bank::Label::as_str).collect::<Vec<_>>().join(","),
+            enabled: signal.enabled,
         })
         .collect();
     let outcome = store.import_signals(bank.id, &signals, actor, origin, on_progress).await?;

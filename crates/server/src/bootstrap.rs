@@ -230,6 +230,7 @@ async fn seed_demo_bank(store: &Store) -> Result<(), AppError> {
                 labels: vec![Label::parse(labels[index as usize % labels.len()]).map_err(anyhow::Error::msg)?],
                 source: Some("demo".into()),
                 external_id: Some(format!("demo-{index}")),
+                enabled: true,
                 line: index as usize + 1,
             })
         })

@@ -68,6 +68,8 @@ pub struct NewSignal {
     pub external_id: Option<String>,
     /// Labels, comma-joined canonical `namespace:value`.
     pub labels: String,
+    /// False to store it disabled (restoring a backup): it matches nothing until enabled.
+    pub enabled: bool,
 }
 
 /// What an import did.
@@ -285,16 +287,17 @@ impl Store {
             for chunk in signals.chunks(INSERT_CHUNK) {
                 let mut sql = String::from(
                     "insert into signals (bank_id, value, value_key, quality, source, external_id, labels, version, \
-                     created_at, updated_at) values ",
+                     created_at, updated_at, enabled) values ",
                 );
                 for index in 0..chunk.len() {
-                    let base = index * 8;
+                    let base = index * 9;
                     if index > 0 {
                         sql.push(',');
                     }
                     sql.push_str(&format!(
-                        "($1, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                        base + 2, base + 3, base + 4, base + 5, base + 6, base + 7, base + 8, base + 9, base + 9
+                        "($1, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                        base + 2, base + 3, base + 4, base + 5, base + 6, base + 7, base + 8, base + 9, base + 9,
+                        base + 10
                     ));
                 }
                 sql.push_str(" on conflict (bank_id, value_key) do nothing");
@@ -308,7 +311,8 @@ impl Store {
                         .bind(signal.external_id.as_deref())
                         .bind(&signal.labels)
                         .bind(version)
-                        .bind(now);
+                        .bind(now)
+                        .bind(signal.enabled);
                 }
                 added += query.execute(&mut *tx).await?.rows_affected();
                 on_progress(chunk.len());

@@ -530,6 +530,7 @@ async fn add_signals(
                     labels,
                     source,
                     external_id,
+                    enabled: true,
                     line: item,
                 });
             }

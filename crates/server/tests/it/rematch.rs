@@ -201,6 +201,7 @@ backend_test!(issue_13_signals_added_later_find_stored_media, |app| async move {
         source: Some("cli".into()),
         external_id: None,
         labels: String::new(),
+        enabled: true,
     };
     app.store.import_signals(bank_id, &[signal], Actor::Cli, "test", &mut |_| {}).await.unwrap();
     assert_eq!(drain_rematches(&app).await, (1, 1));

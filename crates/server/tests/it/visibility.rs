@@ -52,6 +52,7 @@ async fn stored_bank(app: &TestApp, owner: OrganisationId, name: &str, signal_ty
         source: Some("test".into()),
         external_id: Some("x1".into()),
         labels: "content:propaganda_image,entity:group-a".into(),
+        enabled: true,
     };
     app.store.import_signals(bank.id, &[signal], Actor::System, "test", &mut |_| {}).await.unwrap();
     bank
@@ -315,6 +316,7 @@ async fn url_bank(app: &TestApp, owner: OrganisationId, name: &str, url: &str, v
         source: None,
         external_id: None,
         labels: format!("source:{name}"),
+        enabled: true,
     };
     app.store.import_signals(bank.id, &[signal], Actor::System, "test", &mut |_| {}).await.unwrap();
 }
