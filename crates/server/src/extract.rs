@@ -86,7 +86,8 @@ pub fn malformed(path: &str, serde_message: &str) -> ApiError {
         (quoted(rest).map(|name| at(&name)), "is required".to_owned())
     } else if let Some(rest) = message.strip_prefix("unknown field ") {
         let expected: Vec<&str> = rest.split('`').skip(3).step_by(2).collect();
-        let hint = if expected.is_empty() { String::new() } else { format!(" (expected one of: {})", expected.join(", ")) };
+        let hint =
+            if expected.is_empty() { String::new() } else { format!(" (expected one of: {})", expected.join(", ")) };
         (quoted(rest).map(|name| at(&name)), format!("is not a field of this request{hint}"))
     } else {
         let field = (!path.is_empty() && path != ".").then(|| path.to_owned());

@@ -60,7 +60,9 @@ struct MediaUpload {
     media: Vec<Vec<u8>>,
 }
 
-/// Send a submission: a JSON body, or `multipart/form-data` with the JSON in the field
+/// Send a submission.
+///
+/// A JSON body, or `multipart/form-data` with the JSON in the field
 /// `submission` (first) and the content itself in `media` fields. Answers `201` with the
 /// receipt at once; hashing and matching of media continue in the background. A resend (same
 /// `Idempotency-Key` with the same body, or the same `reference` from the same organisation for
@@ -453,7 +455,9 @@ async fn show(
     Ok(Json(submission_view(&state, record).await?))
 }
 
-/// Attach the content to a submission after the fact (multipart `media` fields): the platform
+/// Attach the content to a submission after the fact.
+///
+/// Multipart `media` fields: the platform
 /// fetching what a URL pointed to, or the sender adding it. The media are hashed and matched
 /// in the background, and the case grouped with cases holding the same content.
 #[utoipa::path(post, path = "/v1/submissions/{id}/media", tag = "submissions",

@@ -26,6 +26,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use vigie_domain::access::Actor;
 use vigie_domain::validate::FieldIssue;
 
+use super::lang::Lang;
 use super::{CONTENT_SECURITY_POLICY, form_value, render};
 use crate::AppState;
 use crate::auth::{random_hex, secrets_match};
@@ -86,69 +87,11 @@ impl ReportLimiter {
     }
 }
 
-/// The language of the page.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Lang {
-    En,
-    Fr,
-}
-
-impl Lang {
-    fn code(self) -> &'static str {
-        match self {
-            Self::En => "en",
-            Self::Fr => "fr",
-        }
-    }
-
-    fn other(self) -> Self {
-        match self {
-            Self::En => Self::Fr,
-            Self::Fr => Self::En,
-        }
-    }
-
-    fn texts(self) -> &'static Texts {
-        match self {
-            Self::En => &EN,
-            Self::Fr => &FR,
-        }
-    }
-
-    /// `?lang=` when it names a language, otherwise the one `Accept-Language` prefers
-    /// (French when French ranks above English), otherwise English.
-    fn choose(query: Option<&str>, headers: &HeaderMap) -> Self {
-        let asked = query.and_then(|query| {
-            form_urlencoded::parse(query.as_bytes()).find(|(key, _)| key == "lang").map(|(_, value)| value)
-        });
-        match asked.as_deref().map(str::trim) {
-            Some("fr") => return Self::Fr,
-            Some("en") => return Self::En,
-            _ => {}
-        }
-        let header = headers.get(header::ACCEPT_LANGUAGE).and_then(|value| value.to_str().ok()).unwrap_or_default();
-        Self::from_accept_language(header)
-    }
-
-    fn from_accept_language(header: &str) -> Self {
-        let mut best: Option<(f32, Self)> = None;
-        for item in header.split(',') {
-            let mut parts = item.split(';');
-            let tag = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
-            let quality = parts
-                .filter_map(|parameter| parameter.trim().strip_prefix("q="))
-                .find_map(|value| value.trim().parse::<f32>().ok())
-                .unwrap_or(1.0);
-            let lang = match tag.split('-').next() {
-                Some("fr") => Self::Fr,
-                Some("en") => Self::En,
-                _ => continue,
-            };
-            if quality > 0.0 && best.is_none_or(|(seen, _)| quality > seen) {
-                best = Some((quality, lang));
-            }
-        }
-        best.map_or(Self::En, |(_, lang)| lang)
+/// The public pages' texts in `lang`.
+fn texts(lang: Lang) -> &'static Texts {
+    match lang {
+        Lang::En => &EN,
+        Lang::Fr => &FR,
     }
 }
 
@@ -584,7 +527,7 @@ enum FileProblem {
 /// Turns validation issues into messages in `lang`. The domain's messages are matched only to
 /// pick the rule; their text is never shown (it is English and may describe the value).
 fn shown_errors(lang: Lang, issues: &[FieldIssue], file: Option<FileProblem>) -> Vec<ShownError> {
-    let t = lang.texts();
+    let t = texts(lang);
     let (m, n) = (&t.messages, &t.names);
     let mut shown: Vec<ShownError> = Vec::new();
     for issue in issues {
@@ -707,7 +650,7 @@ fn form_page(
     errors: Vec<ShownError>,
     file_again: bool,
 ) -> Response {
-    let t = lang.texts();
+    let t = texts(lang);
     let categories = t
         .categories
         .iter()
@@ -737,7 +680,7 @@ fn form_page(
 }
 
 fn refused(lang: Lang, status: StatusCode, title: &'static str, detail: &'static str) -> Response {
-    let page = RefusedPage { t: lang.texts(), lang: lang.code(), other_lang: lang.other().code(), title, detail };
+    let page = RefusedPage { t: texts(lang), lang: lang.code(), other_lang: lang.other().code(), title, detail };
     (status, render(&page)).into_response()
 }
 
@@ -807,7 +750,7 @@ async fn submit(
     request: Request,
 ) -> Response {
     let lang = Lang::choose(query.as_deref(), request.headers());
-    let t = lang.texts();
+    let t = texts(lang);
     let Some(expected) = cookie_token(&jar) else {
         return refused(lang, StatusCode::FORBIDDEN, t.expired_title, t.expired_detail);
     };
@@ -871,7 +814,7 @@ fn invalid(state: &AppState, lang: Lang, csrf: &str, received: &Received, issues
 /// A 500 page, or 503 with `Retry-After` when the database or the disk is unavailable; the
 /// cause goes to the log with the request id, not to the person.
 fn failed(lang: Lang, error: ApiError) -> Response {
-    let t = lang.texts();
+    let t = texts(lang);
     let unavailable = matches!(error, ApiError::Unavailable(_));
     let status = if unavailable { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::INTERNAL_SERVER_ERROR };
     let mut response = refused(lang, status, t.failed_title, t.failed_detail);
@@ -1056,16 +999,6 @@ async fn receive_file(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn language_from_accept_language() {
-        assert_eq!(Lang::from_accept_language(""), Lang::En);
-        assert_eq!(Lang::from_accept_language("fr-FR,fr;q=0.9,en-US;q=0.8,en;q=0.7"), Lang::Fr);
-        assert_eq!(Lang::from_accept_language("en-GB,en;q=0.9,fr;q=0.8"), Lang::En);
-        assert_eq!(Lang::from_accept_language("de-DE,de;q=0.9,fr;q=0.5,en;q=0.4"), Lang::Fr);
-        assert_eq!(Lang::from_accept_language("de, *;q=0.5"), Lang::En);
-        assert_eq!(Lang::from_accept_language("fr;q=0"), Lang::En);
-    }
 
     #[test]
     fn form_conveniences() {
