@@ -4,6 +4,7 @@
 //! when there is none) and every POST handler calls [`ConsoleSession::check_csrf`] first.
 
 mod audit;
+mod audit_view;
 pub(crate) mod lang;
 mod login;
 mod organisations;
