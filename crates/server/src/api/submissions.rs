@@ -441,17 +441,27 @@ pub async fn submission_view(state: &AppState, record: SubmissionRecord) -> ApiR
     })
 }
 
-/// One submission: its status, deadline, case, media and clock history. Visible to the
-/// sending organisation and to the platform handling it; 404 for everyone else.
+/// One submission, by its id or its short number.
+///
+/// Its status, deadline, case, media and clock history. Visible to the sending organisation
+/// and to the platform handling it; 404 for everyone else. The short number (the public form's
+/// report number) may be typed as people do: any case, with a hyphen or spaces.
 #[utoipa::path(get, path = "/v1/submissions/{id}", tag = "submissions",
-    params(("id" = Uuid, Path, description = "Submission id")),
+    params(("id" = String, Path, description = "Submission id (UUID) or short number")),
     responses((status = 200, body = SubmissionView), (status = 404, body = Problem)))]
 async fn show(
     State(state): State<AppState>,
     ApiPrincipal(principal): ApiPrincipal,
-    ApiPath(id): ApiPath<Uuid>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<SubmissionView>> {
-    let record = visible_submission(&state, &principal, id).await?;
+    let record = match Uuid::parse_str(id.trim()) {
+        Ok(id) => visible_submission(&state, &principal, id).await?,
+        Err(_) => {
+            let number = vigie_domain::intake::SubmissionNumber::parse(&id).ok_or(ApiError::NotFound)?;
+            let record = state.store.get_submission_by_number(&number).await?;
+            visible_submission(&state, &principal, record.receipt.id.0).await?
+        }
+    };
     Ok(Json(submission_view(&state, record).await?))
 }
 
