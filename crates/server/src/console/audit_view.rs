@@ -260,6 +260,7 @@ const DETAIL_LABELS: &[(&str, &str, &str)] = &[
     ("sha256", "SHA-256", "SHA-256"),
     ("status", "Status", "État"),
     ("country", "Country", "Pays"),
+    ("is_operator", "Operator", "Opérateur"),
     ("roles", "Roles", "Rôles"),
     ("disabled", "Disabled", "Désactivé"),
     ("display_name_changed", "Display name changed", "Nom affiché modifié"),
@@ -275,3 +276,64 @@ const DETAIL_LABELS: &[(&str, &str, &str)] = &[
     ("rematch_job", "Rematch job", "Tâche de comparaison"),
     ("minutes", "Minutes", "Minutes"),
 ];
+
+#[cfg(test)]
+mod tests {
+    use vigie_domain::access::RoleSet;
+
+    use super::*;
+
+    fn describe(details: &str, lang: Lang) -> Described {
+        let names = Names {
+            organisations: HashMap::from([(Uuid::nil(), "Videoshare".to_owned())]),
+            users: HashMap::new(),
+            tokens: HashMap::new(),
+            banks: HashMap::new(),
+        };
+        let reader = Principal {
+            actor: Actor::System,
+            organisation_id: OrganisationId(Uuid::nil()),
+            organisation_is_operator: false,
+            roles: RoleSet::of(&[Role::Auditor]),
+        };
+        let describer =
+            Describer { names: &names, reader: &reader, t: super::super::texts::texts(lang), lang, whole_trail: false };
+        let record = AuditRecord {
+            actor: Actor::User(vigie_domain::ids::UserId(Uuid::max())),
+            organisation_id: None,
+            action: "user.update".into(),
+            subject_type: "user".into(),
+            subject_id: Uuid::max().to_string(),
+            details: details.into(),
+        };
+        describer.describe(&record)
+    }
+
+    #[test]
+    fn details_in_words_with_unknown_fields_as_recorded() {
+        let described = describe(
+            r#"{"roles":["senior_reviewer","viewer"],"disabled":true,"platform":"00000000-0000-0000-0000-000000000000","new_field":{"a":[1,2]}}"#,
+            Lang::En,
+        );
+        assert_eq!(described.action, "User changed");
+        assert_eq!(
+            described.facts,
+            [
+                ("Disabled".to_owned(), "yes".to_owned()),
+                ("new_field".to_owned(), r#"{"a":[1,2]}"#.to_owned()),
+                ("Platform".to_owned(), "Videoshare".to_owned()),
+                ("Roles".to_owned(), "Senior reviewer, Viewer".to_owned()),
+            ]
+        );
+        assert_eq!(described.raw_details, None);
+        // A user unknown to the directory: the tail of its id.
+        assert_eq!(described.actor, "user …ffffffff");
+        let french = describe(r#"{"disabled":false}"#, Lang::Fr);
+        assert_eq!(french.facts, [("Désactivé".to_owned(), "non".to_owned())]);
+        assert_eq!(french.action, "Utilisateur modifié");
+        // Not an object: shown as recorded; empty: nothing.
+        assert_eq!(describe("[1]", Lang::En).raw_details.as_deref(), Some("[1]"));
+        let empty = describe("", Lang::En);
+        assert!(empty.facts.is_empty() && empty.raw_details.is_none());
+    }
+}

@@ -132,8 +132,8 @@ struct Texts {
     media_label: &'static str,
     media_help: &'static str,
     media_limit: &'static str,
-    /// Binary units, as limits are configured: gibibytes, mebibytes, kibibytes.
-    units: [&'static str; 3],
+    /// Binary units, as limits are configured: gibibytes, mebibytes, kibibytes, bytes.
+    units: [&'static str; 4],
     optional: &'static str,
     required: &'static str,
     send: &'static str,
@@ -266,7 +266,7 @@ const EN: Texts = Texts {
     media_label: "Screenshot or file",
     media_help: "A screenshot helps the moderators if the content is changed or deleted.",
     media_limit: "One file, at most {}.",
-    units: ["GiB", "MiB", "KiB"],
+    units: ["GiB", "MiB", "KiB", "bytes"],
     optional: "optional",
     required: "required",
     send: "Send the report",
@@ -406,7 +406,7 @@ const FR: Texts = Texts {
     media_label: "Capture d’écran ou fichier",
     media_help: "Une capture d’écran aide les modérateurs si le contenu est modifié ou supprimé.",
     media_limit: "Un seul fichier, {} au maximum.",
-    units: ["Gio", "Mio", "Kio"],
+    units: ["Gio", "Mio", "Kio", "octets"],
     optional: "facultatif",
     required: "obligatoire",
     send: "Envoyer le signalement",
@@ -726,12 +726,15 @@ struct RefusedPage {
 }
 
 /// Bytes as a size for people, in the binary units limits are configured in
-/// (`[gibibytes, mebibytes, kibibytes]`): `512 MiB`, `1.5 MiB`, `300 KiB`. A size is never
-/// rounded up past the limit it states: a 1.55 MiB limit reads `1.5 MiB`.
-fn human_size(bytes: u64, [giga, mega, kilo]: [&str; 3], lang: Lang) -> String {
+/// (`[gibibytes, mebibytes, kibibytes, bytes]`): `512 MiB`, `1.5 MiB`, `300 KiB`, `200 bytes`.
+/// A size is never rounded up past the limit it states: a 1.55 MiB limit reads `1.5 MiB`.
+fn human_size(bytes: u64, [giga, mega, kilo, unit_bytes_name]: [&str; 4], lang: Lang) -> String {
     const KIB: u64 = 1024;
     const MIB: u64 = 1024 * KIB;
     const GIB: u64 = 1024 * MIB;
+    if bytes < KIB {
+        return format!("{bytes} {unit_bytes_name}");
+    }
     let (unit_bytes, unit) = if bytes >= GIB {
         (GIB, giga)
     } else if bytes >= MIB {
@@ -1177,6 +1180,7 @@ mod tests {
         assert_eq!(human_size(3 * 1024 * 1024 / 2, FR.units, Lang::Fr), "1,5 Mio");
         assert_eq!(human_size(1024 * 1024 * 1024, EN.units, Lang::En), "1 GiB");
         assert_eq!(human_size(300 * 1024, FR.units, Lang::Fr), "300 Kio");
+        assert_eq!(human_size(200, EN.units, Lang::En), "200 bytes");
         // Never more than the limit: 1.99 MiB reads 1.9, not 2.
         assert_eq!(human_size(2 * 1024 * 1024 - 10_000, EN.units, Lang::En), "1.9 MiB");
     }
