@@ -117,8 +117,8 @@ async fn the_openapi_document_is_true_to_the_api() {
     assert!(upload["multipart/form-data"]["schema"].is_object(), "{upload}");
 }
 
-/// Swagger UI shows an operation's summary as plain text, so Markdown there (backticks) shows
-/// literally; the description below it renders Markdown.
+// Swagger UI shows an operation's summary as plain text, so Markdown there (backticks) shows
+// literally; the description below it renders Markdown.
 backend_test!(operation_summaries_are_plain_short_lines, |app| async move {
     let spec = app.call(Method::GET, "/v1/openapi.json", None, None).await.json();
     let mut checked = 0;
