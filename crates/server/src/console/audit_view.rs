@@ -179,7 +179,10 @@ impl Describer<'_> {
             (_, Value::Bool(true), _) => self.words(("yes", "oui")).to_owned(),
             (_, Value::Bool(false), _) => self.words(("no", "non")).to_owned(),
             (_, Value::Null, _) => "—".to_owned(),
-            (_, Value::String(text), _) => text.clone(),
+            (_, Value::String(text), _) => match chrono::DateTime::parse_from_rfc3339(text) {
+                Ok(time) => time.with_timezone(&chrono::Utc).format("%Y-%m-%d %H:%M UTC").to_string(),
+                Err(_) => text.clone(),
+            },
             (_, other, _) => other.to_string(),
         }
     }
@@ -275,6 +278,10 @@ const DETAIL_LABELS: &[(&str, &str, &str)] = &[
     ("previous_visibility", "Previous visibility", "Visibilité précédente"),
     ("rematch_job", "Rematch job", "Tâche de comparaison"),
     ("minutes", "Minutes", "Minutes"),
+    ("enabled", "Enabled", "Activée"),
+    ("origin", "Origin", "Origine"),
+    ("added", "Added", "Ajoutés"),
+    ("already_present", "Already present", "Déjà présents"),
 ];
 
 #[cfg(test)]
@@ -312,7 +319,7 @@ mod tests {
     #[test]
     fn details_in_words_with_unknown_fields_as_recorded() {
         let described = describe(
-            r#"{"roles":["senior_reviewer","viewer"],"disabled":true,"platform":"00000000-0000-0000-0000-000000000000","new_field":{"a":[1,2]}}"#,
+            r#"{"roles":["senior_reviewer","viewer"],"disabled":true,"platform":"00000000-0000-0000-0000-000000000000","new_field":{"a":[1,2]},"expires_at":"2027-03-07T08:49:22.033339+00:00"}"#,
             Lang::En,
         );
         assert_eq!(described.action, "User changed");
@@ -320,6 +327,7 @@ mod tests {
             described.facts,
             [
                 ("Disabled".to_owned(), "yes".to_owned()),
+                ("Expires".to_owned(), "2027-03-07 08:49 UTC".to_owned()),
                 ("new_field".to_owned(), r#"{"a":[1,2]}"#.to_owned()),
                 ("Platform".to_owned(), "Videoshare".to_owned()),
                 ("Roles".to_owned(), "Senior reviewer, Viewer".to_owned()),
