@@ -515,6 +515,8 @@ pub struct CaseMatch {
 pub struct NewSubmission {
     /// Its id, chosen by the caller.
     pub id: SubmissionId,
+    /// Its short number for people ([`SubmissionNumber`]), chosen by the caller.
+    pub number: SubmissionNumber,
     /// Its kind.
     pub kind: SubmissionKind,
     /// The platform that must act on it.
@@ -546,6 +548,60 @@ pub struct NewSubmission {
     pub details: String,
 }
 
+/// A submission's short number: what a person reads out, types or quotes in a letter (the
+/// UUID stays the id). Ten characters of Crockford's base 32, which has no I, L, O or U, so
+/// nothing reads as another character; 50 random bits, so two submissions drawing the same
+/// number is as likely as about one in 2^50 per pair (a unique constraint refuses it).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SubmissionNumber(String);
+
+/// Crockford's base 32 alphabet.
+const NUMBER_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+/// Characters in a submission number.
+pub const SUBMISSION_NUMBER_LENGTH: usize = 10;
+
+impl SubmissionNumber {
+    /// A number from random bytes (the caller draws them: the domain has no randomness).
+    pub fn from_random(random: [u8; 8]) -> Self {
+        let bits = u64::from_le_bytes(random);
+        let text = (0..SUBMISSION_NUMBER_LENGTH)
+            .map(|index| char::from(NUMBER_ALPHABET[((bits >> (5 * index)) & 31) as usize]))
+            .collect();
+        Self(text)
+    }
+
+    /// Reads a number as a person may type it: any case, with spaces or hyphens, and O, I or L
+    /// for the digits they look like. `None` when it cannot be a number.
+    pub fn parse(text: &str) -> Option<Self> {
+        let mut number = String::with_capacity(SUBMISSION_NUMBER_LENGTH);
+        for character in text.chars().filter(|character| !matches!(character, ' ' | '-')) {
+            let character = match character.to_ascii_uppercase() {
+                'O' => '0',
+                'I' | 'L' => '1',
+                other => other,
+            };
+            if !character.is_ascii() || !NUMBER_ALPHABET.contains(&(character as u8)) {
+                return None;
+            }
+            number.push(character);
+        }
+        (number.len() == SUBMISSION_NUMBER_LENGTH).then_some(Self(number))
+    }
+
+    /// The stored form: ten characters, no separator.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// For people: two groups of five (`7K2QF-9XMAB`).
+    pub fn display(number: &str) -> String {
+        match (number.get(..5), number.get(5..)) {
+            (Some(head), Some(tail)) if !tail.is_empty() => format!("{head}-{tail}"),
+            _ => number.to_owned(),
+        }
+    }
+}
+
 /// An `Idempotency-Key` header value and what it was sent with.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IdempotencyKey {
@@ -572,6 +628,8 @@ impl IdempotencyKey {
 pub struct Receipt {
     /// The submission.
     pub id: SubmissionId,
+    /// Its short number for people.
+    pub number: String,
     /// The case it joined (as it is now: merges move submissions).
     pub case_id: CaseId,
     /// Its kind.
@@ -594,6 +652,23 @@ pub struct Receipt {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn submission_numbers() {
+        let number = SubmissionNumber::from_random([0xff; 8]);
+        assert_eq!(number.as_str(), "ZZZZZZZZZZ");
+        let number = SubmissionNumber::from_random([1, 2, 3, 4, 5, 6, 7, 8]);
+        assert_eq!(number.as_str().len(), SUBMISSION_NUMBER_LENGTH);
+        assert!(number.as_str().bytes().all(|byte| NUMBER_ALPHABET.contains(&byte)));
+        assert_eq!(SubmissionNumber::parse(number.as_str()), Some(number.clone()));
+        assert_eq!(SubmissionNumber::parse(&SubmissionNumber::display(number.as_str())), Some(number));
+        assert_eq!(SubmissionNumber::parse("7k2qf-9xmab").unwrap().as_str(), "7K2QF9XMAB");
+        assert_eq!(SubmissionNumber::parse("OIL00 11111").unwrap().as_str(), "0110011111");
+        assert_eq!(SubmissionNumber::parse("7K2QF-9XMA"), None, "too short");
+        assert_eq!(SubmissionNumber::parse("7K2QF-9XMAU"), None, "U is not in the alphabet");
+        assert_eq!(SubmissionNumber::parse("7K2QF-9XMAÉ"), None);
+        assert_eq!(SubmissionNumber::display("7K2QF9XMAB"), "7K2QF-9XMAB");
+    }
 
     fn at(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)

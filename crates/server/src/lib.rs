@@ -150,7 +150,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/console", console::router())
         .route("/", axum::routing::get(|| async { axum::response::Redirect::to("/console") }))
         .merge(console::report::router(&state))
-        .fallback(api::not_found);
+        .fallback(console::not_found);
     middleware::apply(routes, state.clone()).with_state(state)
 }
 

@@ -172,6 +172,18 @@ fn time_column(column: &str, backend: Backend) -> String {
     }
 }
 
+/// A UUID column as the hyphenated lower-case text `Uuid::to_string` gives (what `subject_id`
+/// holds): PostgreSQL casts it; SQLite stores UUIDs as 16-byte blobs, spelt out here.
+fn uuid_as_text(column: &str, backend: Backend) -> String {
+    match backend {
+        Backend::Postgres => format!("{column}::text"),
+        Backend::Sqlite => format!(
+            "lower(substr(hex({column}), 1, 8) || '-' || substr(hex({column}), 9, 4) || '-' || \
+             substr(hex({column}), 13, 4) || '-' || substr(hex({column}), 17, 4) || '-' || substr(hex({column}), 21))"
+        ),
+    }
+}
+
 /// Reads one row selected with [`event_columns`] as `Result<AuditEvent, UnreadableEvent>`,
 /// column by column. Fails (with `?`) only when the sequence number itself cannot be read,
 /// which neither schema allows.
@@ -307,7 +319,9 @@ macro_rules! read_checkpoint_row {
 const WALK_PAGE: i64 = 1000;
 
 impl Store {
-    /// Events newest first, optionally only those about one organisation, older than `before`.
+    /// Events newest first, older than `before`; with `organisation`, those it may read: the
+    /// events recorded for it, and those whose subject is a submission or a case addressed to it
+    /// (a platform sees the receipt of an order sent to it, which is recorded for the sender).
     pub async fn list_audit_events(
         &self,
         organisation: Option<OrganisationId>,
@@ -315,11 +329,18 @@ impl Store {
         limit: u32,
     ) -> StoreResult<AuditPage> {
         let limit = i64::from(limit.clamp(1, 500));
+        let backend = self.backend();
         let sql = format!(
             "select {} from audit_events \
-             where ($1 is null or organisation_id = $1) and sequence < $2 \
+             where ($1 is null or organisation_id = $1 \
+                    or (subject_type = 'submission' \
+                        and subject_id in (select {} from submissions where platform_id = $1)) \
+                    or (subject_type = 'case' and subject_id in (select {} from cases where platform_id = $1))) \
+               and sequence < $2 \
              order by sequence desc limit $3",
-            event_columns(self.backend())
+            event_columns(backend),
+            uuid_as_text("id", backend),
+            uuid_as_text("id", backend),
         );
         let rows: Vec<Result<AuditEvent, UnreadableEvent>> = on_pool!(self, pool => {
             let rows = sqlx::query(&sql)

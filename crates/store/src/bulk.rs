@@ -27,6 +27,7 @@ pub(crate) struct CaseInsert {
 /// A submission row to insert.
 pub(crate) struct SubmissionInsert<'a> {
     pub id: Uuid,
+    pub number: &'a str,
     pub case_id: Uuid,
     pub platform_id: Uuid,
     pub submitter_id: Option<Uuid>,
@@ -59,7 +60,7 @@ pub(crate) struct AuditInsert<'a> {
     pub hash: &'a str,
 }
 
-const SUBMISSION_COLUMNS: &str = "id, case_id, platform_id, submitter_id, actor_kind, actor_id, kind, status, priority, \
+const SUBMISSION_COLUMNS: &str = "id, number, case_id, platform_id, submitter_id, actor_kind, actor_id, kind, status, priority, \
                                   trusted_flagger, reference, idempotency_key, request_fingerprint, received_at, \
                                   due_at, details, created_at, updated_at";
 const CASE_COLUMNS: &str =
@@ -187,11 +188,12 @@ impl Bulk for sqlx::SqliteConnection {
     async fn insert_submissions(&mut self, rows: &[SubmissionInsert<'_>]) -> Result<(), sqlx::Error> {
         for chunk in rows.chunks(SQLITE_ROWS) {
             let sql =
-                format!("insert into submissions ({SUBMISSION_COLUMNS}) values {}", row_placeholders(chunk.len(), 18));
+                format!("insert into submissions ({SUBMISSION_COLUMNS}) values {}", row_placeholders(chunk.len(), 19));
             let mut query = sqlx::query(&sql);
             for row in chunk {
                 query = query
                     .bind(row.id)
+                    .bind(row.number)
                     .bind(row.case_id)
                     .bind(row.platform_id)
                     .bind(row.submitter_id)
@@ -334,15 +336,15 @@ impl Bulk for sqlx::PgConnection {
         sqlx::query(
             "insert into submissions (id, case_id, platform_id, submitter_id, actor_kind, actor_id, kind, status, \
              priority, trusted_flagger, reference, idempotency_key, request_fingerprint, received_at, due_at, details, \
-             created_at, updated_at) \
+             created_at, updated_at, number) \
              select id, case_id, platform_id, submitter_id, actor_kind, actor_id, kind, status, priority, \
              trusted_flagger, reference, idempotency_key, request_fingerprint, received_at, due_at, details, \
-             received_at, received_at \
+             received_at, received_at, number \
              from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::uuid[], $7::text[], \
              $8::text[], $9::int4[], $10::bool[], $11::text[], $12::text[], $13::text[], $14::timestamptz[], \
-             $15::timestamptz[], $16::text[]) \
+             $15::timestamptz[], $16::text[], $17::text[]) \
              as t (id, case_id, platform_id, submitter_id, actor_kind, actor_id, kind, status, priority, \
-             trusted_flagger, reference, idempotency_key, request_fingerprint, received_at, due_at, details)",
+             trusted_flagger, reference, idempotency_key, request_fingerprint, received_at, due_at, details, number)",
         )
         .bind(rows.iter().map(|row| row.id).collect::<Vec<_>>())
         .bind(rows.iter().map(|row| row.case_id).collect::<Vec<_>>())
@@ -360,6 +362,7 @@ impl Bulk for sqlx::PgConnection {
         .bind(rows.iter().map(|row| row.received_at).collect::<Vec<_>>())
         .bind(rows.iter().map(|row| row.due_at).collect::<Vec<_>>())
         .bind(rows.iter().map(|row| row.details).collect::<Vec<_>>())
+        .bind(rows.iter().map(|row| row.number).collect::<Vec<_>>())
         .execute(&mut *self)
         .await?;
         Ok(())

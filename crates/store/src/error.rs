@@ -102,6 +102,7 @@ fn constraint_name(error: &dyn sqlx::error::DatabaseError) -> Option<String> {
         "api_tokens.secret_hash" => "api_tokens_secret_hash_key",
         "sessions.secret_hash" => "sessions_secret_hash_key",
         "banks.name" => "banks_name_key",
+        "submissions.number" => "submissions_number_key",
         "signals.bank_id, signals.value_key" => "signals_bank_value_key",
         other => return Some(other.to_owned()),
     };

@@ -215,6 +215,7 @@ pub struct MediaPdq {
 #[derive(sqlx::FromRow)]
 struct ReceiptRow {
     id: Uuid,
+    number: String,
     case_id: Uuid,
     kind: String,
     status: String,
@@ -228,7 +229,7 @@ struct ReceiptRow {
     reference: Option<String>,
 }
 
-const RECEIPT_COLUMNS: &str = "id, case_id, kind, status, priority, received_at, due_at, platform_id, submitter_id, \
+const RECEIPT_COLUMNS: &str = "id, number, case_id, kind, status, priority, received_at, due_at, platform_id, submitter_id, \
                                idempotency_key, request_fingerprint, reference";
 
 impl ReceiptRow {
@@ -237,6 +238,7 @@ impl ReceiptRow {
         let status = SubmissionStatus::parse(&self.status).map_err(bad)?;
         Ok(Receipt {
             id: SubmissionId(self.id),
+            number: self.number.clone(),
             case_id: CaseId(self.case_id),
             kind: SubmissionKind::parse(&self.kind).map_err(bad)?,
             status,
@@ -623,6 +625,7 @@ impl Store {
                     let submission = &batch[placement.index];
                     crate::bulk::SubmissionInsert {
                         id: submission.id.0,
+                        number: submission.number.as_str(),
                         case_id: redirects.resolve(placement.case).0,
                         platform_id: submission.platform_id.0,
                         submitter_id: submission.submitter_id.map(|id| id.0),
@@ -747,6 +750,7 @@ impl Store {
                 let submission = &batch[placement.index];
                 let receipt = Receipt {
                     id: submission.id,
+                    number: submission.number.as_str().to_owned(),
                     case_id: redirects.resolve(placement.case),
                     kind: submission.kind,
                     status: SubmissionStatus::Received,
@@ -793,7 +797,7 @@ struct SubmissionRow {
     details: String,
 }
 
-const SUBMISSION_COLUMNS: &str = "id, case_id, kind, status, priority, received_at, due_at, platform_id, submitter_id, \
+const SUBMISSION_COLUMNS: &str = "id, number, case_id, kind, status, priority, received_at, due_at, platform_id, submitter_id, \
                                   idempotency_key, request_fingerprint, reference, actor_kind, actor_id, \
                                   trusted_flagger, paused_at, details";
 
@@ -851,6 +855,17 @@ impl Store {
     pub async fn get_submission(&self, id: SubmissionId) -> StoreResult<SubmissionRecord> {
         let sql = format!("select {SUBMISSION_COLUMNS} from submissions where id = $1");
         let row: SubmissionRow = on_pool!(self, pool => sqlx::query_as(&sql).bind(id.0).fetch_one(pool).await)?;
+        row.into_record()
+    }
+
+    /// The submission with this short number, or `NotFound`.
+    pub async fn get_submission_by_number(
+        &self,
+        number: &vigie_domain::intake::SubmissionNumber,
+    ) -> StoreResult<SubmissionRecord> {
+        let sql = format!("select {SUBMISSION_COLUMNS} from submissions where number = $1");
+        let row: SubmissionRow =
+            on_pool!(self, pool => sqlx::query_as(&sql).bind(number.as_str()).fetch_one(pool).await)?;
         row.into_record()
     }
 

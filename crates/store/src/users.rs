@@ -255,6 +255,38 @@ impl Store {
         Ok(())
     }
 
+    /// A user changing their own password from a console session: stores the new hash and ends
+    /// the user's other sessions, keeping `session` (the one the change was made from).
+    pub async fn change_own_password(&self, session: &crate::SessionView, password_hash: &str) -> StoreResult<()> {
+        let now = self.now();
+        let user = &session.user;
+        let record = AuditRecord {
+            actor: Actor::User(user.id),
+            organisation_id: Some(user.organisation_id),
+            action: "user.change_password".into(),
+            subject_type: "user".into(),
+            subject_id: user.id.to_string(),
+            details: "{}".into(),
+        };
+        on_pool!(self, pool => {
+            let mut tx = crate::transaction::WriteTx::begin(pool).await?;
+            append_audit!(tx, &record, now);
+            sqlx::query("update users set password_hash = $2, updated_at = $3 where id = $1")
+                .bind(user.id.0)
+                .bind(password_hash)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("delete from sessions where user_id = $1 and id <> $2")
+                .bind(user.id.0)
+                .bind(session.id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
     /// How many enabled admins the operator organisation has (first start creates one if none).
     pub async fn count_operator_admins(&self) -> StoreResult<i64> {
         let count: (i64,) = on_pool!(self, pool => {

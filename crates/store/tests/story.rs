@@ -212,6 +212,7 @@ fn submission(platform: vigie_domain::ids::OrganisationId, url: &str) -> vigie_d
     use vigie_domain::intake::{ContentKey, NewSubmission, Priority, SubmissionKind};
     NewSubmission {
         id: vigie_domain::ids::SubmissionId::new_v7(),
+        number: vigie_domain::intake::SubmissionNumber::from_random(uuid::Uuid::now_v7().as_u64_pair().1.to_le_bytes()),
         kind: SubmissionKind::UserReport,
         platform_id: platform,
         submitter_id: None,

@@ -291,6 +291,8 @@ async fn list(
     }))
 }
 
+/// Verify the audit chain and its stored checkpoints.
+///
 /// Re-compute every hash of the chain and check the stored checkpoints against it (the
 /// operator's auditors and admins). A damaged trail is a report with `intact: false` naming the
 /// event, not an error.
@@ -306,6 +308,8 @@ async fn verify(
     Ok(Json(ChainReportResponse::from_verification(report, trusted)))
 }
 
+/// Verify the audit chain against a checkpoint kept outside Vigie.
+///
 /// As `GET`, and also check a checkpoint kept outside the database: its signature (by a key
 /// this server trusts), then that the chain still holds its head. A truncation or a rewrite
 /// since it was signed is reported as `truncated` or `rewritten`; a forged or altered
@@ -363,7 +367,9 @@ async fn list_checkpoints(
     Ok(Json(page))
 }
 
-/// Sign a checkpoint of the chain's head now, after checking that the chain verifies from the
+/// Sign a checkpoint of the chain's head now.
+///
+/// Signed after checking that the chain verifies from the
 /// latest checkpoint (the operator's auditors and admins). Keep its `note` outside Vigie.
 #[utoipa::path(post, path = "/v1/audit/checkpoints", tag = "audit",
     responses((status = 201, body = CheckpointResponse), (status = 403, body = Problem),
@@ -405,7 +411,9 @@ async fn latest_checkpoint(
     Ok(Json(response))
 }
 
-/// The latest stored checkpoint as the signed note itself (`text/plain`): the file to keep.
+/// The latest stored checkpoint as a file to keep.
+///
+/// The signed note itself, as `text/plain`.
 #[utoipa::path(get, path = "/v1/audit/checkpoints/latest/note", tag = "audit",
     responses((status = 200, body = String, content_type = "text/plain"), (status = 403, body = Problem),
               (status = 404, body = Problem)))]

@@ -348,7 +348,9 @@ pub(super) fn require_bank_manager(principal: &Principal, bank: &Bank) -> ApiRes
     require(principal, Permission::ManageBanks(bank.organisation_id))
 }
 
-/// List the banks the caller may see: its organisation's, and others' with `match` or `shared`
+/// List the banks the caller may see.
+///
+/// Its organisation's, and others' with `match` or `shared`
 /// visibility (all of them for the operator's admins).
 #[utoipa::path(get, path = "/v1/banks", tag = "banks",
     responses((status = 200, body = [BankResponse]), (status = 401, body = Problem)))]
@@ -481,7 +483,9 @@ async fn list_signals(
     Ok(Json(SignalPageResponse { signals: signals.into_iter().map(Into::into).collect(), next_after }))
 }
 
-/// Add signals as JSON. All or nothing unless `skip_invalid`; duplicates are merged.
+/// Add signals as JSON.
+///
+/// All or nothing unless `skip_invalid`; duplicates are merged.
 #[utoipa::path(post, path = "/v1/banks/{id}/signals", tag = "banks", request_body = AddSignalsRequest,
     params(("id" = Uuid, Path, description = "Bank id")),
     responses((status = 200, body = ImportResponse, description = "`applied` says whether anything was written"),
@@ -554,7 +558,9 @@ async fn add_signals(
     Ok((status, Json(report.into())))
 }
 
-/// Import a signal file (`text/plain` or `text/csv` body, up to the upload limit): one value per
+/// Import a signal file.
+///
+/// A `text/plain` or `text/csv` body, up to the upload limit: one value per
 /// line, CSV `value,quality,label...`, or `signal_type value` lines as python-threatexchange and
 /// HMA write them. All or nothing unless `skip_invalid`.
 #[utoipa::path(post, path = "/v1/banks/{id}/import", tag = "banks",

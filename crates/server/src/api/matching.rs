@@ -252,6 +252,8 @@ struct MediaUpload {
     file: Vec<u8>,
 }
 
+/// Match an uploaded image or video against the banks.
+///
 /// Upload an image or a video (multipart field `file`); Vigie hashes it (PDQ for an image, vPDQ
 /// for a video, and MD5, SHA-256) and matches the hashes. The file is not stored. Videos need
 /// the `ffmpeg` program on the server: without it they are refused with 415.

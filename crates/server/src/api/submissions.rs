@@ -60,7 +60,9 @@ struct MediaUpload {
     media: Vec<Vec<u8>>,
 }
 
-/// Send a submission: a JSON body, or `multipart/form-data` with the JSON in the field
+/// Send a submission.
+///
+/// A JSON body, or `multipart/form-data` with the JSON in the field
 /// `submission` (first) and the content itself in `media` fields. Answers `201` with the
 /// receipt at once; hashing and matching of media continue in the background. A resend (same
 /// `Idempotency-Key` with the same body, or the same `reference` from the same organisation for
@@ -439,21 +441,33 @@ pub async fn submission_view(state: &AppState, record: SubmissionRecord) -> ApiR
     })
 }
 
-/// One submission: its status, deadline, case, media and clock history. Visible to the
-/// sending organisation and to the platform handling it; 404 for everyone else.
+/// One submission, by its id or its short number.
+///
+/// Its status, deadline, case, media and clock history. Visible to the sending organisation
+/// and to the platform handling it; 404 for everyone else. The short number (the public form's
+/// report number) may be typed as people do: any case, with a hyphen or spaces.
 #[utoipa::path(get, path = "/v1/submissions/{id}", tag = "submissions",
-    params(("id" = Uuid, Path, description = "Submission id")),
+    params(("id" = String, Path, description = "Submission id (UUID) or short number")),
     responses((status = 200, body = SubmissionView), (status = 404, body = Problem)))]
 async fn show(
     State(state): State<AppState>,
     ApiPrincipal(principal): ApiPrincipal,
-    ApiPath(id): ApiPath<Uuid>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<SubmissionView>> {
-    let record = visible_submission(&state, &principal, id).await?;
+    let record = match Uuid::parse_str(id.trim()) {
+        Ok(id) => visible_submission(&state, &principal, id).await?,
+        Err(_) => {
+            let number = vigie_domain::intake::SubmissionNumber::parse(&id).ok_or(ApiError::NotFound)?;
+            let record = state.store.get_submission_by_number(&number).await?;
+            visible_submission(&state, &principal, record.receipt.id.0).await?
+        }
+    };
     Ok(Json(submission_view(&state, record).await?))
 }
 
-/// Attach the content to a submission after the fact (multipart `media` fields): the platform
+/// Attach the content to a submission after the fact.
+///
+/// Multipart `media` fields: the platform
 /// fetching what a URL pointed to, or the sender adding it. The media are hashed and matched
 /// in the background, and the case grouped with cases holding the same content.
 #[utoipa::path(post, path = "/v1/submissions/{id}/media", tag = "submissions",

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use vigie_domain::access::Permission;
 use vigie_domain::audit::checkpoint;
 
+use super::audit_view::{Describer, Names};
 use super::{ConsoleError, ConsoleSession, Nav, form_value, render};
 use crate::AppState;
 use crate::audit::{CheckpointMode, CheckpointRefusal, make_checkpoint};
@@ -26,8 +27,11 @@ struct EventRow {
     time: String,
     actor: String,
     action: String,
+    /// The action as recorded (`user.create`), for searching and the API.
+    action_id: String,
     subject: String,
-    details: String,
+    facts: Vec<(String, String)>,
+    raw_details: Option<String>,
     hash_short: String,
     /// Set when the row cannot be read; the other fields are then empty.
     unreadable: Option<String>,
@@ -35,6 +39,9 @@ struct EventRow {
 
 struct ReportView {
     intact: bool,
+    /// How many problems were found; which they are (they name events of every organisation)
+    /// is shown to readers of the whole trail only.
+    problem_count: usize,
     events_checked: i64,
     head_sequence: i64,
     head_short: String,
@@ -58,16 +65,11 @@ struct AuditPage {
     csrf: String,
     events: Vec<EventRow>,
     next_before: Option<i64>,
-    can_verify: bool,
+    whole_trail: bool,
     report: Option<ReportView>,
     latest_checkpoint: Option<CheckpointView>,
     can_sign: bool,
     signed: Option<i64>,
-}
-
-/// The tail of an id: UUIDv7s share their leading (time) digits, so the tail tells them apart.
-fn short_id(id: &str) -> &str {
-    id.get(id.len().saturating_sub(8)..).unwrap_or(id)
 }
 
 pub(super) async fn page(
@@ -78,15 +80,23 @@ pub(super) async fn page(
     let own = session.principal.organisation_id;
     let scope = if session.principal.may(Permission::ReadAudit(None)) { None } else { Some(own) };
     session.require(Permission::ReadAudit(scope))?;
-    let can_verify = session.principal.may(Permission::ReadAudit(None));
-    let report = if can_verify && query.verify.is_some() {
+    // Anyone who reads part of the trail may verify the whole chain: the result says whether
+    // every event still hashes to the head, and how many there are, and names no event; where
+    // it breaks (which names events of every organisation) is for readers of the whole trail.
+    let whole_trail = scope.is_none();
+    let report = if query.verify.is_some() {
         let report = crate::audit::verify(&state.store, state.audit_keys.trusted(), &[]).await?;
         Some(ReportView {
             intact: report.intact(),
+            problem_count: report.problems.len() + report.problems_omitted,
             events_checked: report.chain.events_checked,
             head_sequence: report.chain.head_sequence,
             head_short: report.chain.head_hash.chars().take(16).collect(),
-            problems: report.problems.iter().map(|problem| problem.message.clone()).collect(),
+            problems: if whole_trail {
+                report.problems.iter().map(|problem| problem.message.clone()).collect()
+            } else {
+                Vec::new()
+            },
             problems_omitted: report.problems_omitted,
             checkpoints_stored: report.stored_total,
             checkpoints_held: report.stored_held,
@@ -95,7 +105,7 @@ pub(super) async fn page(
     } else {
         None
     };
-    let latest_checkpoint = if can_verify {
+    let latest_checkpoint = {
         let rows = state.store.list_audit_checkpoints(None, 20).await?;
         rows.into_iter().flatten().find_map(|stored| {
             let (checkpoint, signers) = checkpoint::read_unverified(&stored.note).ok()?;
@@ -105,25 +115,28 @@ pub(super) async fn page(
                 key: signers.join(", "),
             })
         })
-    } else {
-        None
     };
     let page = state.store.list_audit_events(scope, query.before, 100).await?;
+    let names = Names::load(&state.store).await?;
+    let describer =
+        Describer { names: &names, reader: &session.principal, t: session.texts(), lang: session.lang, whole_trail };
     let mut events: Vec<EventRow> = page
         .events
         .into_iter()
-        .map(|event| EventRow {
-            sequence: event.sequence,
-            time: event.recorded_at.format("%Y-%m-%d %H:%M:%S").to_string(),
-            actor: match event.record.actor.id() {
-                Some(id) => format!("{} …{}", event.record.actor.kind(), short_id(&id.to_string())),
-                None => event.record.actor.kind().to_owned(),
-            },
-            action: event.record.action,
-            subject: format!("{} …{}", event.record.subject_type, short_id(&event.record.subject_id)),
-            details: event.record.details,
-            hash_short: event.hash.chars().take(12).collect(),
-            unreadable: None,
+        .map(|event| {
+            let described = describer.describe(&event.record);
+            EventRow {
+                sequence: event.sequence,
+                time: event.recorded_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                actor: described.actor,
+                action: described.action,
+                action_id: event.record.action,
+                subject: described.subject,
+                facts: described.facts,
+                raw_details: described.raw_details,
+                hash_short: event.hash.chars().take(12).collect(),
+                unreadable: None,
+            }
         })
         .collect();
     events.extend(page.unreadable.into_iter().map(|bad| EventRow {
@@ -131,19 +144,21 @@ pub(super) async fn page(
         time: String::new(),
         actor: String::new(),
         action: String::new(),
+        action_id: String::new(),
         subject: String::new(),
-        details: String::new(),
+        facts: Vec::new(),
+        raw_details: None,
         hash_short: String::new(),
         unreadable: Some(bad.problem),
     }));
     events.sort_by_key(|event| std::cmp::Reverse(event.sequence));
-    let can_sign = can_verify && state.audit_keys.signer().is_some();
+    let can_sign = whole_trail && state.audit_keys.signer().is_some();
     Ok(render(&AuditPage {
         nav: session.nav(),
         csrf: session.session.csrf_token.clone(),
         events,
         next_before: page.next_before,
-        can_verify,
+        whole_trail,
         report,
         latest_checkpoint,
         can_sign,
@@ -175,7 +190,9 @@ pub(super) async fn download_checkpoint(
     State(state): State<AppState>,
     session: ConsoleSession,
 ) -> Result<Response, ConsoleError> {
-    session.require(Permission::ReadAudit(None))?;
+    // A checkpoint holds a sequence number, the head's hash and signatures: nothing about any
+    // event. Every reader of the trail may keep one, to detect a later rewrite independently.
+    session.require(Permission::ReadAudit(Some(session.principal.organisation_id)))?;
     let rows = state.store.list_audit_checkpoints(None, 20).await?;
     let stored = rows.into_iter().flatten().next().ok_or(ApiError::NotFound)?;
     let disposition = format!("attachment; filename=\"vigie-checkpoint-{}.txt\"", stored.sequence);

@@ -4,9 +4,13 @@
 //! when there is none) and every POST handler calls [`ConsoleSession::check_csrf`] first.
 
 mod audit;
+mod audit_view;
+pub(crate) mod lang;
 mod login;
 mod organisations;
+mod password;
 pub(crate) mod report;
+mod texts;
 
 use askama::Template;
 use axum::Router;
@@ -21,6 +25,8 @@ use vigie_domain::access::{Actor, Permission, Principal};
 use vigie_domain::validate::FieldIssue;
 use vigie_store::SessionView;
 
+use self::lang::Lang;
+use self::texts::ConsoleTexts;
 use crate::AppState;
 use crate::auth::{secrets_match, session_hash};
 use crate::error::ApiError;
@@ -41,8 +47,9 @@ pub fn router() -> Router<AppState> {
         .route("/organisations/{id}", get(organisations::show))
         .route("/organisations/{id}/users", post(organisations::create_user))
         .route("/organisations/{id}/tokens", post(organisations::create_token))
-        .route("/users/{id}/{action}", post(organisations::set_user_state))
-        .route("/tokens/{id}/revoke", post(organisations::revoke_token))
+        .route("/users/{id}/{action}", get(organisations::confirm_user_state).post(organisations::set_user_state))
+        .route("/tokens/{id}/revoke", get(organisations::confirm_revoke).post(organisations::revoke_token))
+        .route("/password", get(password::form).post(password::submit))
         .route("/audit", get(audit::page))
         .route("/audit/checkpoints", post(audit::sign_checkpoint))
         .route("/audit/checkpoint.txt", get(audit::download_checkpoint))
@@ -68,6 +75,7 @@ pub struct Nav {
     organisation_name: String,
     csrf: String,
     can_read_audit: bool,
+    t: &'static ConsoleTexts,
 }
 
 /// A logged-in console user.
@@ -78,6 +86,8 @@ pub struct ConsoleSession {
     pub principal: Principal,
     /// Name of the user's organisation, for the header.
     pub organisation_name: String,
+    /// The language of this request's page (`?lang=`, else the browser's).
+    pub lang: Lang,
 }
 
 impl ConsoleSession {
@@ -88,7 +98,13 @@ impl ConsoleSession {
             organisation_name: self.organisation_name.clone(),
             csrf: self.session.csrf_token.clone(),
             can_read_audit: self.principal.may(Permission::ReadAudit(Some(self.principal.organisation_id))),
+            t: self.texts(),
         })
+    }
+
+    /// The console's texts in this page's language.
+    pub fn texts(&self) -> &'static ConsoleTexts {
+        texts::texts(self.lang)
     }
 
     /// Refuses a form whose CSRF token is not this session's.
@@ -117,7 +133,8 @@ async fn load_session(parts: &mut Parts, state: &AppState) -> Result<Option<Cons
         organisation_is_operator: session.organisation_is_operator,
         roles: session.user.roles,
     };
-    Ok(Some(ConsoleSession { session, principal, organisation_name: organisation.name }))
+    let lang = Lang::choose(parts.uri.query(), &parts.headers);
+    Ok(Some(ConsoleSession { session, principal, organisation_name: organisation.name, lang }))
 }
 
 impl FromRequestParts<AppState> for ConsoleSession {
@@ -214,6 +231,39 @@ impl IntoResponse for ConsoleError {
         }
         response
     }
+}
+
+#[derive(Template)]
+#[template(path = "console/not_found.html")]
+struct NotFoundPage {
+    nav: Option<Nav>,
+    t: &'static ConsoleTexts,
+    back_href: &'static str,
+    back_label: &'static str,
+}
+
+/// Answers any unknown path: a problem body for the API (paths under `/v1`, or a client that
+/// asks for JSON rather than HTML), otherwise a page in the console's look and the reader's
+/// language, with a way back.
+pub async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Response {
+    let path = uri.path();
+    let accept = headers.get(header::ACCEPT).and_then(|value| value.to_str().ok()).unwrap_or_default();
+    let wants_json = accept.contains("json") && !accept.contains("text/html");
+    if path == "/v1" || path.starts_with("/v1/") || wants_json {
+        return crate::api::not_found().await.into_response();
+    }
+    let t = texts::texts(Lang::choose(uri.query(), &headers));
+    let (back_href, back_label) = if path == "/report" || path.starts_with("/report/") {
+        ("/report", t.back_to_report_form)
+    } else {
+        ("/console", t.back_to_console)
+    };
+    let mut response =
+        (StatusCode::NOT_FOUND, render(&NotFoundPage { nav: None, t, back_href, back_label })).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+    headers.insert(header::VARY, HeaderValue::from_static("accept, accept-language"));
+    response
 }
 
 /// Form fields that may be repeated (`roles=a&roles=b`) or absent, which plain

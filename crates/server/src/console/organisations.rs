@@ -10,6 +10,7 @@ use vigie_domain::organisation::{Organisation, OrganisationDraft, OrganisationKi
 use vigie_domain::user::UserDraft;
 use vigie_store::UserChange;
 
+use super::texts::ConsoleTexts;
 use super::{ConsoleError, ConsoleSession, FormErrors, Nav, form_value, form_values, render};
 use crate::AppState;
 use crate::app::{self, InitialPassword, TokenRequest};
@@ -29,8 +30,9 @@ struct DashboardPage {
     token_count: Option<usize>,
 }
 
-fn role_list(roles: RoleSet) -> String {
-    roles.iter().map(Role::as_str).collect::<Vec<_>>().join(", ")
+/// Roles in words, in the page's language.
+fn role_list(t: &ConsoleTexts, roles: RoleSet) -> String {
+    roles.iter().map(|role| t.role(role)).collect::<Vec<_>>().join(", ")
 }
 
 pub(super) async fn dashboard(
@@ -56,7 +58,7 @@ pub(super) async fn dashboard(
         organisation_id: own,
         organisation_name: organisation.name,
         organisation_kind: organisation.kind.label(),
-        roles: role_list(session.principal.roles),
+        roles: role_list(session.texts(), session.principal.roles),
         organisation_count,
         user_count,
         token_count,
@@ -144,6 +146,54 @@ pub(super) async fn create(
     }
 }
 
+/// A role's checkbox in a form: its id, its name and what it allows, and whether it is ticked.
+struct RoleChoice {
+    value: &'static str,
+    label: &'static str,
+    help: &'static str,
+    checked: bool,
+}
+
+fn role_choices(t: &ConsoleTexts, checked: &[String]) -> Vec<RoleChoice> {
+    Role::ALL
+        .into_iter()
+        .map(|role| RoleChoice {
+            value: role.as_str(),
+            label: t.role(role),
+            help: t.role_help(role),
+            checked: checked.iter().any(|value| value == role.as_str()),
+        })
+        .collect()
+}
+
+/// What was typed in the "Add a user" form, shown again when it is refused.
+#[derive(Default)]
+struct UserForm {
+    email: String,
+    display_name: String,
+    roles: Vec<String>,
+}
+
+/// What was typed in the "Create an API token" form, shown again when it is refused.
+struct TokenForm {
+    name: String,
+    roles: Vec<String>,
+    expires_in_days: String,
+}
+
+impl Default for TokenForm {
+    fn default() -> Self {
+        Self { name: String::new(), roles: Vec::new(), expires_in_days: "90".into() }
+    }
+}
+
+/// Which form a page shows open, with what was typed in it.
+enum OpenForm {
+    None,
+    User(UserForm),
+    Token(TokenForm),
+}
+
 struct UserRow {
     id: UserId,
     display_name: String,
@@ -171,9 +221,12 @@ struct OrganisationPage {
     can_manage: bool,
     users: Vec<UserRow>,
     tokens: Vec<TokenRow>,
-    roles: [Role; 6],
     errors: FormErrors,
     open_form: &'static str,
+    user_form: UserForm,
+    user_roles: Vec<RoleChoice>,
+    token_form: TokenForm,
+    token_roles: Vec<RoleChoice>,
 }
 
 fn format_time(time: Option<chrono::DateTime<chrono::Utc>>, none: &str) -> String {
@@ -185,9 +238,10 @@ async fn organisation_page(
     session: &ConsoleSession,
     id: OrganisationId,
     errors: FormErrors,
-    open_form: &'static str,
+    open_form: OpenForm,
 ) -> Result<Response, ConsoleError> {
     session.require(Permission::ReadDirectory)?;
+    let t = session.texts();
     let organisation = state.store.get_organisation(id).await?;
     let can_read_members = session.principal.may(Permission::ReadMembers(id));
     let (users, tokens) = if can_read_members {
@@ -200,7 +254,7 @@ async fn organisation_page(
                 id: user.id,
                 display_name: user.display_name,
                 email: user.email.as_str().to_owned(),
-                roles: role_list(user.roles),
+                roles: role_list(t, user.roles),
                 disabled: user.disabled_at.is_some(),
             })
             .collect();
@@ -214,7 +268,7 @@ async fn organisation_page(
                     Err(vigie_domain::token::TokenRejection::Revoked) => "revoked",
                 },
                 name: token.name,
-                roles: role_list(token.roles),
+                roles: role_list(t, token.roles),
                 expires: format_time(token.expires_at, "never"),
                 last_used: format_time(token.last_used_at, "never"),
             })
@@ -224,6 +278,11 @@ async fn organisation_page(
         (Vec::new(), Vec::new())
     };
     let failed = !errors.is_empty();
+    let (open_form, user_form, token_form) = match open_form {
+        OpenForm::None => ("", UserForm::default(), TokenForm::default()),
+        OpenForm::User(form) => ("user", form, TokenForm::default()),
+        OpenForm::Token(form) => ("token", UserForm::default(), form),
+    };
     let page = OrganisationPage {
         nav: session.nav(),
         csrf: session.session.csrf_token.clone(),
@@ -232,9 +291,12 @@ async fn organisation_page(
         can_manage: session.principal.may(Permission::ManageMembers(id)),
         users,
         tokens,
-        roles: Role::ALL,
         errors,
         open_form,
+        user_roles: role_choices(t, &user_form.roles),
+        user_form,
+        token_roles: role_choices(t, &token_form.roles),
+        token_form,
     };
     let status = if failed { axum::http::StatusCode::BAD_REQUEST } else { axum::http::StatusCode::OK };
     Ok((status, render(&page)).into_response())
@@ -245,7 +307,7 @@ pub(super) async fn show(
     session: ConsoleSession,
     Path(id): Path<Uuid>,
 ) -> Result<Response, ConsoleError> {
-    organisation_page(&state, &session, OrganisationId(id), Vec::new(), "").await
+    organisation_page(&state, &session, OrganisationId(id), Vec::new(), OpenForm::None).await
 }
 
 #[derive(Template)]
@@ -254,6 +316,8 @@ struct SecretPage {
     nav: Option<Nav>,
     title: &'static str,
     explanation: String,
+    /// How to use the secret, shown as code (the API token's header), when there is one.
+    usage: Option<&'static str>,
     secret: String,
     back_href: String,
     back_label: String,
@@ -300,12 +364,16 @@ pub(super) async fn create_user(
                 created.user.display_name,
                 created.user.email.as_str()
             ),
+            usage: None,
             secret: created.generated_password.unwrap_or_default(),
             back_href: format!("/console/organisations/{}", organisation.id),
             back_label: organisation.name,
         })
         .into_response()),
-        Err(error) => organisation_page(&state, &session, organisation_id, issues_of(error)?, "user").await,
+        Err(error) => {
+            let form = UserForm { email, display_name, roles };
+            organisation_page(&state, &session, organisation_id, issues_of(error)?, OpenForm::User(form)).await
+        }
     }
 }
 
@@ -341,16 +409,20 @@ pub(super) async fn create_token(
             nav: session.nav(),
             title: "API token created",
             explanation: format!(
-                "Send it as `Authorization: Bearer <token>`. It acts for {} with roles: {}.",
+                "It acts for {} with these roles: {}. Send it in every API request's header:",
                 organisation.name,
-                role_list(token.roles)
+                role_list(session.texts(), token.roles)
             ),
+            usage: Some("Authorization: Bearer <token>"),
             secret: secret.expose().to_owned(),
             back_href: format!("/console/organisations/{}", organisation.id),
             back_label: organisation.name,
         })
         .into_response()),
-        Err(error) => organisation_page(&state, &session, organisation_id, issues_of(error)?, "token").await,
+        Err(error) => {
+            let form = TokenForm { name, roles, expires_in_days: days };
+            organisation_page(&state, &session, organisation_id, issues_of(error)?, OpenForm::Token(form)).await
+        }
     }
 }
 
@@ -388,4 +460,64 @@ pub(super) async fn revoke_token(
     state.store.revoke_token(token.id, session.principal.actor).await?;
     state.token_cache.clear();
     Ok(Redirect::to(&format!("/console/organisations/{}", token.organisation_id)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "console/confirm.html")]
+struct ConfirmPage {
+    nav: Option<Nav>,
+    t: &'static ConsoleTexts,
+    csrf: String,
+    title: &'static str,
+    detail: String,
+    action: String,
+    button: &'static str,
+    cancel_href: String,
+}
+
+/// `GET /console/users/{id}/disable`: asks before disabling (the table's button leads here, so
+/// the destructive step is a second, deliberate form, without needing JavaScript).
+pub(super) async fn confirm_user_state(
+    State(state): State<AppState>,
+    session: ConsoleSession,
+    Path((id, action)): Path<(Uuid, String)>,
+) -> Result<Response, ConsoleError> {
+    if action != "disable" {
+        return Err(ApiError::NotFound.into());
+    }
+    let user = state.store.get_user(UserId(id)).await?;
+    session.require(Permission::ManageMembers(user.organisation_id))?;
+    let t = session.texts();
+    Ok(render(&ConfirmPage {
+        nav: session.nav(),
+        t,
+        csrf: session.session.csrf_token.clone(),
+        title: t.disable_title,
+        detail: t.disable_detail.replace("{name}", &user.display_name).replace("{email}", user.email.as_str()),
+        action: format!("/console/users/{}/disable", user.id),
+        button: t.disable_button,
+        cancel_href: format!("/console/organisations/{}", user.organisation_id),
+    }))
+}
+
+/// `GET /console/tokens/{id}/revoke`: asks before revoking.
+pub(super) async fn confirm_revoke(
+    State(state): State<AppState>,
+    session: ConsoleSession,
+    Path(id): Path<Uuid>,
+) -> Result<Response, ConsoleError> {
+    let token = state.store.get_token(TokenId(id)).await?;
+    session.require(Permission::ManageMembers(token.organisation_id))?;
+    let organisation = state.store.get_organisation(token.organisation_id).await?;
+    let t = session.texts();
+    Ok(render(&ConfirmPage {
+        nav: session.nav(),
+        t,
+        csrf: session.session.csrf_token.clone(),
+        title: t.revoke_title,
+        detail: t.revoke_detail.replace("{name}", &token.name).replace("{organisation}", &organisation.name),
+        action: format!("/console/tokens/{}/revoke", token.id),
+        button: t.revoke_button,
+        cancel_href: format!("/console/organisations/{}", token.organisation_id),
+    }))
 }

@@ -26,6 +26,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use vigie_domain::access::Actor;
 use vigie_domain::validate::FieldIssue;
 
+use super::lang::Lang;
 use super::{CONTENT_SECURITY_POLICY, form_value, render};
 use crate::AppState;
 use crate::auth::{random_hex, secrets_match};
@@ -86,69 +87,11 @@ impl ReportLimiter {
     }
 }
 
-/// The language of the page.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Lang {
-    En,
-    Fr,
-}
-
-impl Lang {
-    fn code(self) -> &'static str {
-        match self {
-            Self::En => "en",
-            Self::Fr => "fr",
-        }
-    }
-
-    fn other(self) -> Self {
-        match self {
-            Self::En => Self::Fr,
-            Self::Fr => Self::En,
-        }
-    }
-
-    fn texts(self) -> &'static Texts {
-        match self {
-            Self::En => &EN,
-            Self::Fr => &FR,
-        }
-    }
-
-    /// `?lang=` when it names a language, otherwise the one `Accept-Language` prefers
-    /// (French when French ranks above English), otherwise English.
-    fn choose(query: Option<&str>, headers: &HeaderMap) -> Self {
-        let asked = query.and_then(|query| {
-            form_urlencoded::parse(query.as_bytes()).find(|(key, _)| key == "lang").map(|(_, value)| value)
-        });
-        match asked.as_deref().map(str::trim) {
-            Some("fr") => return Self::Fr,
-            Some("en") => return Self::En,
-            _ => {}
-        }
-        let header = headers.get(header::ACCEPT_LANGUAGE).and_then(|value| value.to_str().ok()).unwrap_or_default();
-        Self::from_accept_language(header)
-    }
-
-    fn from_accept_language(header: &str) -> Self {
-        let mut best: Option<(f32, Self)> = None;
-        for item in header.split(',') {
-            let mut parts = item.split(';');
-            let tag = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
-            let quality = parts
-                .filter_map(|parameter| parameter.trim().strip_prefix("q="))
-                .find_map(|value| value.trim().parse::<f32>().ok())
-                .unwrap_or(1.0);
-            let lang = match tag.split('-').next() {
-                Some("fr") => Self::Fr,
-                Some("en") => Self::En,
-                _ => continue,
-            };
-            if quality > 0.0 && best.is_none_or(|(seen, _)| quality > seen) {
-                best = Some((quality, lang));
-            }
-        }
-        best.map_or(Self::En, |(_, lang)| lang)
+/// The public pages' texts in `lang`.
+fn texts(lang: Lang) -> &'static Texts {
+    match lang {
+        Lang::En => &EN,
+        Lang::Fr => &FR,
     }
 }
 
@@ -175,6 +118,11 @@ struct Texts {
     places: [(&'static str, &'static str); 6],
     seen_at_label: &'static str,
     seen_at_help: &'static str,
+    seen_zone_label: &'static str,
+    /// The default time zone: metropolitan France, with its summer time.
+    zone_paris: &'static str,
+    /// Places named next to their whole-hour UTC offset in the time zone list.
+    zone_places: [(i32, &'static str); 6],
     comment_label: &'static str,
     comment_help: &'static str,
     contact_legend: &'static str,
@@ -184,7 +132,8 @@ struct Texts {
     media_label: &'static str,
     media_help: &'static str,
     media_limit: &'static str,
-    units: [&'static str; 2],
+    /// Binary units, as limits are configured: gibibytes, mebibytes, kibibytes, bytes.
+    units: [&'static str; 4],
     optional: &'static str,
     required: &'static str,
     send: &'static str,
@@ -295,8 +244,18 @@ const EN: Texts = Texts {
         ("forum", "Forum"),
         ("other", "Other"),
     ],
-    seen_at_label: "When did you see it? (UTC)",
-    seen_at_help: "An approximate time is enough. French time is UTC+1 in winter and UTC+2 in summer.",
+    seen_at_label: "When did you see it?",
+    seen_at_help: "The date and time on your clock; an approximate time is enough.",
+    seen_zone_label: "Time zone",
+    zone_paris: "Metropolitan France (Paris time)",
+    zone_places: [
+        (-10, "French Polynesia"),
+        (-4, "Guadeloupe, Martinique"),
+        (-3, "French Guiana"),
+        (3, "Mayotte"),
+        (4, "Réunion"),
+        (11, "New Caledonia"),
+    ],
     comment_label: "Comment",
     comment_help: "Anything that helps the moderators find or understand the content (at most 2000 characters).",
     contact_legend: "Your contact details",
@@ -307,7 +266,7 @@ const EN: Texts = Texts {
     media_label: "Screenshot or file",
     media_help: "A screenshot helps the moderators if the content is changed or deleted.",
     media_limit: "One file, at most {}.",
-    units: ["MB", "kB"],
+    units: ["GiB", "MiB", "KiB", "bytes"],
     optional: "optional",
     required: "required",
     send: "Send the report",
@@ -425,8 +384,18 @@ const FR: Texts = Texts {
         ("forum", "Forum"),
         ("other", "Autre"),
     ],
-    seen_at_label: "Quand l’avez-vous vu\u{a0}? (UTC)",
-    seen_at_help: "Une heure approximative suffit. L’heure française est UTC+1 en hiver et UTC+2 en été.",
+    seen_at_label: "Quand l’avez-vous vu\u{a0}?",
+    seen_at_help: "La date et l’heure de votre montre ou de votre téléphone\u{a0}; une heure approximative suffit.",
+    seen_zone_label: "Fuseau horaire",
+    zone_paris: "France métropolitaine (heure de Paris)",
+    zone_places: [
+        (-10, "Polynésie française"),
+        (-4, "Guadeloupe, Martinique"),
+        (-3, "Guyane"),
+        (3, "Mayotte"),
+        (4, "La Réunion"),
+        (11, "Nouvelle-Calédonie"),
+    ],
     comment_label: "Commentaire",
     comment_help: "Tout ce qui aide les modérateurs à trouver ou comprendre le contenu (2000 caractères au plus).",
     contact_legend: "Vos coordonnées",
@@ -437,7 +406,7 @@ const FR: Texts = Texts {
     media_label: "Capture d’écran ou fichier",
     media_help: "Une capture d’écran aide les modérateurs si le contenu est modifié ou supprimé.",
     media_limit: "Un seul fichier, {} au maximum.",
-    units: ["Mo", "ko"],
+    units: ["Gio", "Mio", "Kio", "octets"],
     optional: "facultatif",
     required: "obligatoire",
     send: "Envoyer le signalement",
@@ -506,6 +475,8 @@ struct FormValues {
     url: String,
     seen_where: String,
     seen_at: String,
+    /// The time zone `seen_at` was given in: `paris` (or empty) or a whole-hour offset (`+04:00`).
+    seen_zone: String,
     comment: String,
     contact_name: String,
     contact_email: String,
@@ -519,6 +490,7 @@ impl FormValues {
             "url" => &mut self.url,
             "seen_where" => &mut self.seen_where,
             "seen_at" => &mut self.seen_at,
+            "seen_zone" => &mut self.seen_zone,
             "comment" => &mut self.comment,
             "contact_name" => &mut self.contact_name,
             "contact_email" => &mut self.contact_email,
@@ -528,8 +500,9 @@ impl FormValues {
     }
 
     /// The submission, with the form's conveniences applied: an address without a scheme is
-    /// taken as `https://`, a `datetime-local` value is read as UTC, and line breaks in the
-    /// comment become ` / ` (free text may not hold control characters).
+    /// taken as `https://`, and a `datetime-local` value is read in the chosen time zone (Paris
+    /// time unless another is chosen) and converted to UTC. The page runs no script (its content
+    /// security policy allows none), so the browser's own offset is not available.
     fn request(&self, lang: Lang) -> UserReportRequest {
         let present = |text: &str| (!text.trim().is_empty()).then(|| text.to_owned());
         let url = present(&self.url).map(|url| {
@@ -543,7 +516,11 @@ impl FormValues {
                 .find_map(|format| chrono::NaiveDateTime::parse_from_str(text, format).ok())
                 .map_or_else(
                     || text.to_owned(),
-                    |time| time.and_utc().to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                    |local| {
+                        let offset_seconds = zone_offset_seconds(&self.seen_zone, local);
+                        (local.and_utc() - chrono::Duration::seconds(offset_seconds))
+                            .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+                    },
                 )
         });
         // Line breaks are kept: the comment is free text over several lines.
@@ -560,6 +537,68 @@ impl FormValues {
             platform: None,
         }
     }
+}
+
+/// The UTC offset, in seconds, of `local` in `zone`: a whole-hour offset such as `+04:00` or
+/// `-10:00`, or (anything else, the default) metropolitan France: UTC+2 from the last Sunday
+/// of March at 02:00 to the last Sunday of October at 03:00 (the EU rule since 1996), UTC+1
+/// otherwise. The hour repeated in October is read as summer time.
+fn zone_offset_seconds(zone: &str, local: chrono::NaiveDateTime) -> i64 {
+    if let Some(hours) = parse_whole_hour_offset(zone) {
+        return i64::from(hours) * 3600;
+    }
+    use chrono::{Datelike, NaiveDate};
+    let last_sunday = |month: u32| {
+        let first_of_next = NaiveDate::from_ymd_opt(local.year(), month + 1, 1);
+        first_of_next.and_then(|first| {
+            let last = first.pred_opt()?;
+            let back = last.weekday().num_days_from_sunday();
+            last.checked_sub_days(chrono::Days::new(u64::from(back)))
+        })
+    };
+    let summer_starts = last_sunday(3).and_then(|day| day.and_hms_opt(2, 0, 0));
+    let summer_ends = last_sunday(10).and_then(|day| day.and_hms_opt(3, 0, 0));
+    match (summer_starts, summer_ends) {
+        (Some(starts), Some(ends)) if local >= starts && local < ends => 7200,
+        _ => 3600,
+    }
+}
+
+/// `+04:00`, `-10:00`, `+00:00`: whole hours from UTC−12 to UTC+14.
+fn parse_whole_hour_offset(zone: &str) -> Option<i32> {
+    let (sign, rest) = match zone.trim().as_bytes().first()? {
+        b'+' => (1, &zone.trim()[1..]),
+        b'-' => (-1, &zone.trim()[1..]),
+        _ => return None,
+    };
+    let hours: i32 = rest.strip_suffix(":00")?.parse().ok()?;
+    let offset = sign * hours;
+    (-12..=14).contains(&offset).then_some(offset)
+}
+
+/// A time zone the form offers: its value and its label.
+struct ZoneChoice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+fn zone_choices(t: &Texts, chosen: &str) -> Vec<ZoneChoice> {
+    let chosen = if parse_whole_hour_offset(chosen).is_some() { chosen.trim() } else { "paris" };
+    let mut zones = vec![ZoneChoice { value: "paris".into(), label: t.zone_paris.into(), selected: chosen == "paris" }];
+    for hours in -12..=14_i32 {
+        let value = format!("{}{:02}:00", if hours < 0 { '-' } else { '+' }, hours.abs());
+        let offset = match hours {
+            0 => "UTC".to_owned(),
+            _ => format!("UTC{}{}", if hours < 0 { '−' } else { '+' }, hours.abs()),
+        };
+        let label = match t.zone_places.iter().find(|(place_hours, _)| *place_hours == hours) {
+            Some((_, places)) => format!("{offset} ({places})"),
+            None => offset,
+        };
+        zones.push(ZoneChoice { selected: chosen == value, value, label });
+    }
+    zones
 }
 
 /// A field error as shown: the field's label and the rule, in the page's language.
@@ -584,7 +623,7 @@ enum FileProblem {
 /// Turns validation issues into messages in `lang`. The domain's messages are matched only to
 /// pick the rule; their text is never shown (it is English and may describe the value).
 fn shown_errors(lang: Lang, issues: &[FieldIssue], file: Option<FileProblem>) -> Vec<ShownError> {
-    let t = lang.texts();
+    let t = texts(lang);
     let (m, n) = (&t.messages, &t.names);
     let mut shown: Vec<ShownError> = Vec::new();
     for issue in issues {
@@ -653,6 +692,7 @@ struct ReportPage<'a> {
     values: &'a FormValues,
     categories: Vec<Choice>,
     places: Vec<Choice>,
+    zones: Vec<ZoneChoice>,
     errors: Vec<ShownError>,
     media_help: String,
     file_again: bool,
@@ -670,7 +710,8 @@ impl ReportPage<'_> {
 struct ReceivedPage {
     t: &'static Texts,
     lang: &'static str,
-    receipt_id: String,
+    /// The short number, for people (`7K2QF-9XMAB`); the UUID is not shown.
+    receipt_number: String,
     received_at: String,
 }
 
@@ -684,19 +725,32 @@ struct RefusedPage {
     detail: &'static str,
 }
 
-/// Bytes as a rounded size for people, in decimal units (`[megabytes, kilobytes]`):
-/// `536 MB`, `1.5 MB`, `300 kB`.
-fn human_size(bytes: u64, [mega, kilo]: [&str; 2], lang: Lang) -> String {
-    const MB: u64 = 1_000_000;
-    if bytes >= 10 * MB {
-        format!("{} {mega}", bytes / MB)
-    } else if bytes >= MB {
-        let text = format!("{:.1}", bytes as f64 / MB as f64);
-        let text = if lang == Lang::Fr { text.replace('.', ",") } else { text };
-        format!("{text} {mega}")
-    } else {
-        format!("{} {kilo}", bytes.div_ceil(1000))
+/// Bytes as a size for people, in the binary units limits are configured in
+/// (`[gibibytes, mebibytes, kibibytes, bytes]`): `512 MiB`, `1.5 MiB`, `300 KiB`, `200 bytes`.
+/// A size is never rounded up past the limit it states: a 1.55 MiB limit reads `1.5 MiB`.
+fn human_size(bytes: u64, [giga, mega, kilo, unit_bytes_name]: [&str; 4], lang: Lang) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * KIB;
+    const GIB: u64 = 1024 * MIB;
+    if bytes < KIB {
+        return format!("{bytes} {unit_bytes_name}");
     }
+    let (unit_bytes, unit) = if bytes >= GIB {
+        (GIB, giga)
+    } else if bytes >= MIB {
+        (MIB, mega)
+    } else {
+        (KIB, kilo)
+    };
+    let whole = bytes / unit_bytes;
+    let tenths = (bytes % unit_bytes) * 10 / unit_bytes;
+    let number = if tenths == 0 || whole >= 10 {
+        whole.to_string()
+    } else {
+        let separator = if lang == Lang::Fr { ',' } else { '.' };
+        format!("{whole}{separator}{tenths}")
+    };
+    format!("{number} {unit}")
 }
 
 fn form_page(
@@ -707,7 +761,7 @@ fn form_page(
     errors: Vec<ShownError>,
     file_again: bool,
 ) -> Response {
-    let t = lang.texts();
+    let t = texts(lang);
     let categories = t
         .categories
         .iter()
@@ -726,6 +780,7 @@ fn form_page(
         values,
         categories,
         places,
+        zones: zone_choices(t, &values.seen_zone),
         errors,
         media_help: format!(
             "{} {}",
@@ -737,7 +792,7 @@ fn form_page(
 }
 
 fn refused(lang: Lang, status: StatusCode, title: &'static str, detail: &'static str) -> Response {
-    let page = RefusedPage { t: lang.texts(), lang: lang.code(), other_lang: lang.other().code(), title, detail };
+    let page = RefusedPage { t: texts(lang), lang: lang.code(), other_lang: lang.other().code(), title, detail };
     (status, render(&page)).into_response()
 }
 
@@ -807,7 +862,7 @@ async fn submit(
     request: Request,
 ) -> Response {
     let lang = Lang::choose(query.as_deref(), request.headers());
-    let t = lang.texts();
+    let t = texts(lang);
     let Some(expected) = cookie_token(&jar) else {
         return refused(lang, StatusCode::FORBIDDEN, t.expired_title, t.expired_detail);
     };
@@ -844,7 +899,7 @@ async fn submit(
             let page = ReceivedPage {
                 t,
                 lang: lang.code(),
-                receipt_id: submitted.receipt.id.to_string(),
+                receipt_number: vigie_domain::intake::SubmissionNumber::display(&submitted.receipt.number),
                 received_at: submitted.receipt.received_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
             };
             render(&page)
@@ -871,7 +926,7 @@ fn invalid(state: &AppState, lang: Lang, csrf: &str, received: &Received, issues
 /// A 500 page, or 503 with `Retry-After` when the database or the disk is unavailable; the
 /// cause goes to the log with the request id, not to the person.
 fn failed(lang: Lang, error: ApiError) -> Response {
-    let t = lang.texts();
+    let t = texts(lang);
     let unavailable = matches!(error, ApiError::Unavailable(_));
     let status = if unavailable { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::INTERNAL_SERVER_ERROR };
     let mut response = refused(lang, status, t.failed_title, t.failed_detail);
@@ -910,8 +965,17 @@ async fn read_form(state: &AppState, expected: &str, request: Request) -> Result
                 return Err(Unread::Csrf);
             }
             let mut values = FormValues::default();
-            for name in ["csrf", "category", "url", "seen_where", "seen_at", "comment", "contact_name", "contact_email"]
-            {
+            for name in [
+                "csrf",
+                "category",
+                "url",
+                "seen_where",
+                "seen_at",
+                "seen_zone",
+                "comment",
+                "contact_name",
+                "contact_email",
+            ] {
                 values.set(name, form_value(&body, name));
             }
             Ok(Received { values, file: None, file_problem: None, file_sent: false })
@@ -1058,16 +1122,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn language_from_accept_language() {
-        assert_eq!(Lang::from_accept_language(""), Lang::En);
-        assert_eq!(Lang::from_accept_language("fr-FR,fr;q=0.9,en-US;q=0.8,en;q=0.7"), Lang::Fr);
-        assert_eq!(Lang::from_accept_language("en-GB,en;q=0.9,fr;q=0.8"), Lang::En);
-        assert_eq!(Lang::from_accept_language("de-DE,de;q=0.9,fr;q=0.5,en;q=0.4"), Lang::Fr);
-        assert_eq!(Lang::from_accept_language("de, *;q=0.5"), Lang::En);
-        assert_eq!(Lang::from_accept_language("fr;q=0"), Lang::En);
-    }
-
-    #[test]
     fn form_conveniences() {
         let values = FormValues {
             url: " example.org/page ".into(),
@@ -1077,12 +1131,35 @@ mod tests {
         };
         let request = values.request(Lang::Fr);
         assert_eq!(request.url.as_deref(), Some("https://example.org/page"));
-        assert_eq!(request.seen_at.as_deref(), Some("2026-11-30T21:15:00Z"));
+        // Paris time by default: UTC+1 in November.
+        assert_eq!(request.seen_at.as_deref(), Some("2026-11-30T20:15:00Z"));
         // Kept as typed; the intake check normalises line endings.
         assert_eq!(request.comment.as_deref(), Some("first line\r\n\r\nsecond\tline\r\n"));
         assert_eq!(request.language.as_deref(), Some("fr"));
         assert_eq!(request.category, None);
         assert_eq!(request.contact_email, None);
+    }
+
+    #[test]
+    fn times_read_in_the_chosen_zone() {
+        let seen = |zone: &str, at: &str| {
+            let values = FormValues { seen_at: at.into(), seen_zone: zone.into(), ..FormValues::default() };
+            values.request(Lang::En).seen_at.unwrap()
+        };
+        // Paris: summer time from the last Sunday of March 02:00 to the last Sunday of October 03:00.
+        assert_eq!(seen("paris", "2026-07-14T12:00"), "2026-07-14T10:00:00Z");
+        assert_eq!(seen("", "2026-01-10T12:00"), "2026-01-10T11:00:00Z");
+        assert_eq!(seen("paris", "2026-03-29T01:59"), "2026-03-29T00:59:00Z");
+        assert_eq!(seen("paris", "2026-03-29T03:00"), "2026-03-29T01:00:00Z");
+        assert_eq!(seen("paris", "2026-10-25T02:30"), "2026-10-25T00:30:00Z");
+        assert_eq!(seen("paris", "2026-10-25T03:00"), "2026-10-25T02:00:00Z");
+        assert_eq!(seen("+04:00", "2026-07-14T12:00"), "2026-07-14T08:00:00Z");
+        assert_eq!(seen("-10:00", "2026-07-14T12:00"), "2026-07-14T22:00:00Z");
+        assert_eq!(seen("+00:00", "2026-07-14T12:00"), "2026-07-14T12:00:00Z");
+        // An offset the list does not offer falls back to Paris time.
+        assert_eq!(seen("+15:00", "2026-07-14T12:00"), "2026-07-14T10:00:00Z");
+        // Not a date: passed on as typed, for the intake check to refuse.
+        assert_eq!(seen("paris", "yesterday"), "yesterday");
     }
 
     #[test]
@@ -1097,9 +1174,14 @@ mod tests {
 
     #[test]
     fn sizes_for_people() {
-        assert_eq!(human_size(512 * 1024 * 1024, EN.units, Lang::En), "536 MB");
-        assert_eq!(human_size(1_500_000, EN.units, Lang::En), "1.5 MB");
-        assert_eq!(human_size(1_500_000, FR.units, Lang::Fr), "1,5 Mo");
-        assert_eq!(human_size(300_000, FR.units, Lang::Fr), "300 ko");
+        assert_eq!(human_size(512 * 1024 * 1024, EN.units, Lang::En), "512 MiB");
+        assert_eq!(human_size(512 * 1024 * 1024, FR.units, Lang::Fr), "512 Mio");
+        assert_eq!(human_size(3 * 1024 * 1024 / 2, EN.units, Lang::En), "1.5 MiB");
+        assert_eq!(human_size(3 * 1024 * 1024 / 2, FR.units, Lang::Fr), "1,5 Mio");
+        assert_eq!(human_size(1024 * 1024 * 1024, EN.units, Lang::En), "1 GiB");
+        assert_eq!(human_size(300 * 1024, FR.units, Lang::Fr), "300 Kio");
+        assert_eq!(human_size(200, EN.units, Lang::En), "200 bytes");
+        // Never more than the limit: 1.99 MiB reads 1.9, not 2.
+        assert_eq!(human_size(2 * 1024 * 1024 - 10_000, EN.units, Lang::En), "1.9 MiB");
     }
 }

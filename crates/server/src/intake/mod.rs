@@ -225,6 +225,7 @@ impl Submitted {
 pub fn receipt_response(receipt: &Receipt, confirmation: Option<String>) -> ReceiptResponse {
     ReceiptResponse {
         id: receipt.id.0,
+        number: receipt.number.clone(),
         case_id: receipt.case_id.0,
         kind: receipt.kind.as_str().into(),
         status: receipt.status.as_str().into(),
@@ -378,6 +379,7 @@ async fn prepare(
     );
     Ok(NewSubmission {
         id: SubmissionId::new_v7(),
+        number: vigie_domain::intake::SubmissionNumber::from_random(rand::random()),
         kind: checked.kind,
         platform_id,
         submitter_id: sender.organisation,

@@ -239,6 +239,10 @@ impl SubmissionRequest {
 pub struct ReceiptResponse {
     /// The submission's id.
     pub id: Uuid,
+    /// Its short number for people (10 characters of Crockford's base 32), unique; `GET
+    /// /v1/submissions/{id}` accepts it in place of the id.
+    #[schema(pattern = "^[0-9A-HJKMNP-TV-Z]{10}$")]
+    pub number: String,
     /// The case it joined (submissions about the same content share one).
     pub case_id: Uuid,
     /// Its kind.

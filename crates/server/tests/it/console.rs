@@ -2,6 +2,7 @@
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
+use vigie_domain::access::Role;
 use vigie_server::ServerSettings;
 
 use crate::support::{ADMIN_EMAIL, ADMIN_PASSWORD, Reply, TestApp, backend_test};
@@ -232,3 +233,297 @@ async fn spellings_of_one_account_share_its_login_limit() {
     assert_eq!(right.status, StatusCode::TOO_MANY_REQUESTS, "the account's limit holds whatever the spelling");
     assert!(!fresh.cookies.contains_key("vigie_session"));
 }
+
+/// A user of `organisation` with `roles` and a known password.
+async fn user_with_password(
+    app: &TestApp,
+    organisation: vigie_domain::ids::OrganisationId,
+    email: &str,
+    display_name: &str,
+    roles: &[&str],
+    password: &str,
+) -> vigie_domain::user::User {
+    let roles: Vec<String> = roles.iter().map(|role| (*role).to_owned()).collect();
+    let draft = vigie_domain::user::UserDraft { organisation_id: organisation, email, display_name, roles: &roles };
+    let user = draft.validate().unwrap();
+    let password = vigie_server::app::InitialPassword::Given(password.to_owned());
+    vigie_server::app::create_user(&app.store, vigie_domain::access::Actor::System, &user, password).await.unwrap().user
+}
+
+backend_test!(add_a_user_keeps_what_was_typed_and_names_roles_in_words, |app| async move {
+    let mut browser = Browser::new(&app);
+    browser.log_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let location = format!("/console/organisations/{}", app.operator.id);
+    let page = browser.get(&location).await;
+    let csrf = csrf_of(&page.text);
+    assert!(page.text.contains("Senior reviewer"), "roles in words");
+    assert!(!page.text.contains("> senior_reviewer<"));
+
+    // The email is taken: the form opens again with what was typed, roles still ticked.
+    let refused = browser
+        .post(
+            &format!("{location}/users"),
+            &[("csrf", &csrf), ("email", ADMIN_EMAIL), ("display_name", "Second Admin"), ("roles", "auditor")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
+    assert!(refused.text.contains(&format!("value=\"{ADMIN_EMAIL}\"")), "{}", refused.text);
+    assert!(refused.text.contains("value=\"Second Admin\""));
+    assert!(refused.text.contains("value=\"auditor\" checked"));
+    assert!(!refused.text.contains("value=\"viewer\" checked"));
+    assert!(refused.text.contains("<details open>"));
+    // The token form too.
+    let refused = browser
+        .post(
+            &format!("{location}/tokens"),
+            &[("csrf", &csrf), ("name", "nightly sync"), ("roles", "viewer"), ("expires_in_days", "99999")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.text.contains("value=\"nightly sync\""));
+    assert!(refused.text.contains("value=\"99999\""));
+    assert!(refused.text.contains("value=\"viewer\" checked"));
+
+    // The token page shows the header as code, not between backticks.
+    let created =
+        browser.post(&format!("{location}/tokens"), &[("csrf", &csrf), ("name", "ok"), ("roles", "viewer")]).await;
+    assert!(
+        created.text.contains("<code>Authorization: Bearer &#60;token&#62;</code>")
+            || created.text.contains("<code>Authorization: Bearer &lt;token&gt;</code>"),
+        "{}",
+        created.text
+    );
+    assert!(!created.text.contains('`'));
+});
+
+backend_test!(unknown_console_addresses_get_a_page_in_the_readers_language, |app| async move {
+    let mut browser = Browser::new(&app);
+    let page = browser.get("/console/no-such-page").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.headers["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(page.text.contains("Page not found"));
+    assert!(page.text.contains("href=\"/console\""));
+    assert!(page.text.contains("/console/static/vigie.css"));
+    let french = browser.get("/console/nulle-part?lang=fr").await;
+    assert_eq!(french.status, StatusCode::NOT_FOUND);
+    assert!(french.text.contains("Page introuvable"));
+    assert!(french.text.contains("<html lang=\"fr\">"));
+    // Under /report, the way back is the form.
+    let report = browser.get("/report/elsewhere").await;
+    assert!(report.text.contains("href=\"/report\""));
+    // The API keeps its problem format.
+    let api = app.call(Method::GET, "/v1/no-such-resource", None, None).await;
+    assert_eq!(api.status, StatusCode::NOT_FOUND);
+    assert_eq!(api.headers["content-type"], "application/problem+json");
+    assert_eq!(api.json()["status"], 404);
+});
+
+backend_test!(disabling_a_user_and_revoking_a_token_ask_first, |app| async move {
+    let someone = user_with_password(
+        &app,
+        app.operator.id,
+        "someone@operator.example",
+        "Someone",
+        &["viewer"],
+        "a long enough password",
+    )
+    .await;
+    let token = app.token(app.operator.id, &[Role::Viewer]).await;
+    let mut browser = Browser::new(&app);
+    browser.log_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let page = browser.get(&format!("/console/organisations/{}", app.operator.id)).await;
+    let csrf = csrf_of(&page.text);
+    // The table offers a link to a confirmation page, not a one-click primary button.
+    let disable_href = format!("/console/users/{}/disable", someone.id);
+    assert!(
+        page.text.contains(&format!("class=\"button small danger-outline\" href=\"{disable_href}\"")),
+        "{}",
+        page.text
+    );
+    let confirm = browser.get(&disable_href).await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    assert!(confirm.text.contains("Disable this user?"));
+    assert!(confirm.text.contains("someone@operator.example"));
+    assert!(confirm.text.contains(&format!("action=\"{disable_href}\"")));
+    assert!(app.store.get_user(someone.id).await.unwrap().disabled_at.is_none(), "asking changes nothing");
+    let done = browser.post(&disable_href, &[("csrf", &csrf)]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert!(app.store.get_user(someone.id).await.unwrap().disabled_at.is_some());
+
+    let token_row = app.store.list_tokens(Some(app.operator.id)).await.unwrap().into_iter().next().unwrap();
+    let revoke_href = format!("/console/tokens/{}/revoke", token_row.id);
+    let confirm = browser.get(&format!("{revoke_href}?lang=fr")).await;
+    assert!(confirm.text.contains("Révoquer ce jeton"), "{}", confirm.text);
+    assert_eq!(app.call(Method::GET, "/v1/me", Some(&token), None).await.status, StatusCode::OK);
+    assert_eq!(browser.post(&revoke_href, &[("csrf", &csrf)]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.call(Method::GET, "/v1/me", Some(&token), None).await.status, StatusCode::UNAUTHORIZED);
+});
+
+backend_test!(users_change_their_own_password, |app| async move {
+    let old = "the first password";
+    let user = user_with_password(&app, app.operator.id, "me@operator.example", "Me", &["viewer"], old).await;
+    let mut other_device = Browser::new(&app);
+    assert_eq!(other_device.log_in("me@operator.example", old).await.status, StatusCode::SEE_OTHER);
+    let mut browser = Browser::new(&app);
+    browser.log_in("me@operator.example", old).await;
+    let page = browser.get("/console/password").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("Change my password"));
+    let csrf = csrf_of(&page.text);
+    let audit_before = app.audit_length().await;
+
+    let change = |current: &'static str, new: &'static str, again: &'static str| {
+        [
+            ("csrf", csrf.clone()),
+            ("current_password", current.into()),
+            ("new_password", new.into()),
+            ("new_password_again", again.into()),
+        ]
+    };
+    let forms = [
+        (change("not my password", "a brand new password", "a brand new password"), "current password is wrong"),
+        (change(old, "a brand new password", "a brand new passw0rd"), "two new passwords differ"),
+        (change(old, "short", "short"), "at least 12 characters"),
+        (change(old, old, old), "same as the current one"),
+    ];
+    for (form, message) in &forms {
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(key, value)| (*key, value.as_str())).collect();
+        let refused = browser.post("/console/password", &pairs).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{message}");
+        assert!(refused.text.contains(message), "{message}: {}", refused.text);
+    }
+    assert_eq!(app.audit_length().await, audit_before, "refusals change nothing");
+    // Without the session's CSRF token: refused.
+    let forged = browser
+        .post(
+            "/console/password",
+            &[
+                ("csrf", &"0".repeat(64)),
+                ("current_password", old),
+                ("new_password", "a brand new password"),
+                ("new_password_again", "a brand new password"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+
+    let form = change(old, "a brand new password", "a brand new password");
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(key, value)| (*key, value.as_str())).collect();
+    let changed = browser.post("/console/password", &pairs).await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
+    assert!(changed.text.contains("Your password has been changed"));
+    // This session goes on; the other device's ended.
+    assert_eq!(browser.get("/console").await.status, StatusCode::OK);
+    assert_eq!(other_device.get("/console").await.status, StatusCode::SEE_OTHER);
+    // One audit event, by the user, about the user.
+    let page = app.store.list_audit_events(None, None, 1).await.unwrap();
+    let event = &page.events[0].record;
+    assert_eq!(event.action, "user.change_password");
+    assert_eq!(event.subject_id, user.id.to_string());
+    assert_eq!(event.actor, vigie_domain::access::Actor::User(user.id));
+    assert_eq!(app.audit_length().await, audit_before + 1);
+    // The new password logs in, the old one no longer.
+    let mut fresh = Browser::new(&app);
+    assert_eq!(fresh.log_in("me@operator.example", old).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(fresh.log_in("me@operator.example", "a brand new password").await.status, StatusCode::SEE_OTHER);
+});
+
+#[tokio::test]
+async fn the_current_password_check_is_rate_limited() {
+    let settings = ServerSettings { login_attempts_per_minute: 3, ..ServerSettings::default() };
+    let app = TestApp::spawn_with(vigie_store::Backend::Sqlite, settings).await;
+    let password = "the first password";
+    user_with_password(&app, app.operator.id, "me@operator.example", "Me", &["viewer"], password).await;
+    let mut browser = Browser::new(&app);
+    browser.log_in("me@operator.example", password).await;
+    let csrf = csrf_of(&browser.get("/console/password").await.text);
+    let attempt = |current: &'static str| {
+        [
+            ("csrf", csrf.clone()),
+            ("current_password", current.to_owned()),
+            ("new_password", "a brand new password".to_owned()),
+            ("new_password_again", "a brand new password".to_owned()),
+        ]
+    };
+    let mut statuses = Vec::new();
+    for current in ["guess one", "guess two", password] {
+        let form = attempt(current);
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(key, value)| (*key, value.as_str())).collect();
+        statuses.push(browser.post("/console/password", &pairs).await.status);
+    }
+    // The login counted once; two guesses; then the right password is refused too.
+    assert_eq!(statuses, [StatusCode::BAD_REQUEST, StatusCode::BAD_REQUEST, StatusCode::TOO_MANY_REQUESTS]);
+}
+
+backend_test!(platforms_read_the_trail_of_orders_addressed_to_them_by_name, |app| async move {
+    let platform = app.organisation("Videoshare", "platform").await;
+    let unit = app.organisation("Referral Unit", "referral_unit").await;
+    let sender = app.token(unit.id, &[Role::Referrer]).await;
+    let referral = serde_json::json!({"kind": "referral", "platform": platform.id.to_string(), "urls": ["https://video.example.net/watch?v=1"],
+        "explanation": "Recruitment post.", "deconfliction": "cleared"});
+    let sent = app.call(Method::POST, "/v1/submissions", Some(&sender), Some(referral)).await;
+    assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.text);
+    let submission_id = sent.json()["id"].as_str().unwrap().to_owned();
+    let password = "a platform password";
+    user_with_password(&app, platform.id, "auditor@videoshare.example", "Vera Auditor", &["auditor"], password).await;
+    user_with_password(&app, platform.id, "admin@videoshare.example", "Adam Admin", &["admin"], password).await;
+
+    for email in ["auditor@videoshare.example", "admin@videoshare.example"] {
+        let mut browser = Browser::new(&app);
+        browser.log_in(email, password).await;
+        let page = browser.get("/console/audit").await;
+        assert_eq!(page.status, StatusCode::OK, "{email}");
+        // The receipt is recorded for the sender, and about a submission addressed to the platform.
+        assert!(page.text.contains("Submission received"), "{email}: {}", page.text);
+        assert!(page.text.contains("submission.receive"));
+        assert!(page.text.contains(&format!("…{}", &submission_id[submission_id.len() - 8..])));
+        // Names, not ids: the platform by name in the details; the sender's token by its
+        // organisation only (its members are not the platform's to read).
+        assert!(page.text.contains("<dt>Platform</dt><dd>Videoshare</dd>"), "{}", page.text);
+        assert!(page.text.contains("an API token (Referral Unit)"), "{}", page.text);
+        assert!(!page.text.contains("{&#34;kind&#34;") && !page.text.contains("{\"kind\""), "details are not raw JSON");
+        // Their own organisation's users by name.
+        assert!(
+            page.text.contains("Vera Auditor &#60;auditor@videoshare.example&#62;")
+                || page.text.contains("Vera Auditor &lt;auditor@videoshare.example&gt;")
+        );
+        // The operator's own events stay out of view.
+        assert!(!page.text.contains(ADMIN_EMAIL));
+
+        // They may verify: the result and counts, nothing about others' events.
+        let verified = browser.get("/console/audit?verify=1").await;
+        assert!(verified.text.contains("Chain intact"), "{email}: {}", verified.text);
+        assert!(!verified.text.contains("Sign a checkpoint now"));
+    }
+    // The API's list follows the same rule.
+    let auditor_token = app.token(platform.id, &[Role::Auditor]).await;
+    let listed = app.call(Method::GET, "/v1/audit", Some(&auditor_token), None).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    assert!(listed.text.contains("submission.receive"), "{}", listed.text);
+    // Another platform sees none of it.
+    let other = app.organisation("Elsewhere", "platform").await;
+    let other_token = app.token(other.id, &[Role::Auditor]).await;
+    let listed = app.call(Method::GET, "/v1/audit", Some(&other_token), None).await;
+    assert!(!listed.text.contains(&submission_id));
+});
+
+backend_test!(audit_details_are_labelled_and_the_public_form_limit_is_in_binary_units, |app| async move {
+    let mut browser = Browser::new(&app);
+    browser.log_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    // The operator's creation: `{"kind":"platform","country":"FR","is_operator":true}`.
+    let page = browser.get("/console/audit").await;
+    assert!(page.text.contains("Organisation created"), "{}", page.text);
+    assert!(page.text.contains("<dt>Country</dt><dd>FR</dd>"), "{}", page.text);
+    assert!(page.text.contains("<dt>Operator</dt><dd>yes</dd>"), "{}", page.text);
+    assert!(page.text.contains("Logged in"));
+    let french = browser.get("/console/audit?lang=fr").await;
+    assert!(french.text.contains("<dt>Pays</dt><dd>FR</dd>"));
+    assert!(french.text.contains("<dt>Opérateur</dt><dd>oui</dd>"));
+
+    let form = browser.get("/report?lang=en").await;
+    assert!(form.text.contains("at most 512 MiB"), "{}", form.text);
+    let form = browser.get("/report?lang=fr").await;
+    assert!(form.text.contains("512 Mio au maximum"));
+    assert!(!form.text.contains("(UTC)"), "the time is asked in local time");
+    assert!(form.text.contains("<option value=\"paris\" selected>"));
+});

@@ -502,6 +502,7 @@ backend_test!(overdue_cases_are_flagged, |app| async move {
     let sender_org = unit.id;
     let late = vigie_domain::intake::NewSubmission {
         id: vigie_domain::ids::SubmissionId::new_v7(),
+        number: vigie_domain::intake::SubmissionNumber::from_random(uuid::Uuid::now_v7().as_u64_pair().1.to_le_bytes()),
         kind: vigie_domain::intake::SubmissionKind::RemovalOrder,
         platform_id: app.operator.id,
         submitter_id: Some(sender_org),

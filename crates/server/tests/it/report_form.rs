@@ -123,10 +123,19 @@ impl<'a> Visitor<'a> {
 }
 
 /// The receipt id shown on the receipt page.
-fn receipt_id(html: &str) -> Uuid {
+/// The report number the receipt page shows (`7K2QF-9XMAB`).
+fn receipt_number(html: &str) -> String {
     let marker = "class=\"receipt-id\">";
     let start = html.find(marker).expect("receipt page shows the report number") + marker.len();
-    html[start..start + 36].parse().expect("a UUID")
+    let end = start + html[start..].find('<').expect("end of the number");
+    html[start..end].to_owned()
+}
+
+/// The id of the submission whose number the receipt page shows.
+async fn receipt_id(app: &TestApp, html: &str) -> Uuid {
+    let number = receipt_number(html);
+    let number = vigie_domain::intake::SubmissionNumber::parse(&number).expect("a report number");
+    app.store.get_submission_by_number(&number).await.expect("the number finds the submission").receipt.id.0
 }
 
 /// The review queue, as an operator reviewer (`reviewer`: their token) sees it through the API.
@@ -243,6 +252,7 @@ backend_test!(a_valid_report_is_stored_and_acknowledged, |app| async move {
                 Part::Text("url", "https://Forum.Example.org/t/88#post-3"),
                 Part::Text("seen_where", "forum"),
                 Part::Text("seen_at", "2026-01-10T21:15"),
+                Part::Text("seen_zone", "+04:00"),
                 Part::Text("comment", "Annonce d'une attaque.\r\nDeuxième ligne."),
                 Part::Text("contact_name", ""),
                 Part::Text("contact_email", "Temoin@Example.org"),
@@ -254,7 +264,20 @@ backend_test!(a_valid_report_is_stored_and_acknowledged, |app| async move {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert!(reply.text.contains("Signalement reçu"));
     assert!(reply.text.contains("UTC"));
-    let id = receipt_id(&reply.text);
+    // A short number people can read out, not the 36-character id.
+    let number = receipt_number(&reply.text);
+    assert_eq!(number.len(), 11, "{number}");
+    assert_eq!(number.as_bytes()[5], b'-');
+    let id = receipt_id(&app, &reply.text).await;
+    assert!(!reply.text.contains(&id.to_string()), "the id is not shown");
+    // The platform finds it by that number, typed as people do.
+    let found =
+        app.call(Method::GET, &format!("/v1/submissions/{}", number.to_lowercase()), Some(&reviewer), None).await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.text);
+    assert_eq!(found.json()["id"], id.to_string());
+    assert_eq!(found.json()["number"], number.replace('-', ""));
+    let unknown = app.call(Method::GET, "/v1/submissions/00000-00000", Some(&reviewer), None).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
 
     let record = app.store.get_submission(SubmissionId(id)).await.unwrap();
     assert_eq!(record.receipt.kind.as_str(), "user_report");
@@ -263,7 +286,7 @@ backend_test!(a_valid_report_is_stored_and_acknowledged, |app| async move {
     let details: Value = serde_json::from_str(&record.details).unwrap();
     assert_eq!(details["category"], "terrorist_threat");
     assert_eq!(details["url"], "https://forum.example.org/t/88");
-    assert_eq!(details["seen_at"], "2026-01-10T21:15:00Z");
+    assert_eq!(details["seen_at"], "2026-01-10T17:15:00Z", "read in the chosen time zone (UTC+4)");
     assert_eq!(details["seen_where"], "forum");
     assert_eq!(details["comment"], "Annonce d'une attaque.\nDeuxième ligne.", "line breaks are kept");
     assert_eq!(details["contact_email"], "temoin@example.org");
@@ -287,7 +310,7 @@ backend_test!(a_valid_report_is_stored_and_acknowledged, |app| async move {
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert!(reply.text.contains("Report received"));
-    let record = app.store.get_submission(SubmissionId(receipt_id(&reply.text))).await.unwrap();
+    let record = app.store.get_submission(SubmissionId(receipt_id(&app, &reply.text).await)).await.unwrap();
     let details: Value = serde_json::from_str(&record.details).unwrap();
     assert_eq!(details["url"], "https://video.example.net/watch?v=9");
     assert_eq!(details["language"], "en");
@@ -448,7 +471,7 @@ backend_test!(an_attached_image_is_stored_and_linked, |app| async move {
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-    let id = SubmissionId(receipt_id(&reply.text));
+    let id = SubmissionId(receipt_id(&app, &reply.text).await);
     let media = app.store.list_submission_media(id).await.unwrap();
     assert_eq!(media.len(), 1);
     assert_eq!(media[0].sha256, vigie_hash::sha256_hex(&image));
@@ -491,7 +514,7 @@ async fn files_over_the_limit_are_refused() {
     let reviewer = app.token(app.operator.id, &[Role::Reviewer]).await;
     let mut visitor = Visitor::new(&app);
     let page = visitor.get("/report").await;
-    assert!(page.text.contains("at most 1 kB"), "the limit is shown");
+    assert!(page.text.contains("at most 200 bytes"), "the limit is shown");
     let csrf = csrf_of(&page.text);
     let image = picture(0, 0);
     assert!(image.len() > 200);

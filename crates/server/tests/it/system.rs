@@ -116,3 +116,18 @@ async fn the_openapi_document_is_true_to_the_api() {
     let upload = &spec["paths"]["/v1/submissions"]["post"]["requestBody"]["content"];
     assert!(upload["multipart/form-data"]["schema"].is_object(), "{upload}");
 }
+
+// Swagger UI shows an operation's summary as plain text, so Markdown there (backticks) shows
+// literally; the description below it renders Markdown.
+backend_test!(operation_summaries_are_plain_short_lines, |app| async move {
+    let spec = app.call(Method::GET, "/v1/openapi.json", None, None).await.json();
+    let mut checked = 0;
+    for (path, operations) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            let Some(summary) = operation.get("summary").and_then(|summary| summary.as_str()) else { continue };
+            checked += 1;
+            assert!(!summary.contains('`'), "{method} {path}: {summary}");
+        }
+    }
+    assert!(checked > 20);
+});
