@@ -268,7 +268,7 @@ impl Store {
             Pool::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await,
         };
         migrated.context("database migration failed")?;
-        // Migration 8 added slugs; rows from before it get theirs here (see that migration).
+        // Migration 9 added slugs; rows from before it get theirs here (see that migration).
         self.fill_missing_organisation_slugs().await.context("giving organisations their slugs failed")
     }
 

@@ -141,7 +141,7 @@ async fn issue_13_organisations_have_unique_slugs() {
         assert_eq!(updated.slug.as_str(), "forum");
         assert_eq!(find("forum-libre").await, None);
 
-        // Rows from before migration 8 get theirs when migrating, oldest first.
+        // Rows from before migration 9 get theirs when migrating, oldest first.
         execute_raw(database.url.expose(), backend, "update organisations set slug = null").await;
         store.migrate().await.unwrap();
         let slugs: Vec<(String, String)> = store
