@@ -470,7 +470,6 @@ mod tests {
 
     use sqlx::migrate::Migrator;
     use vigie_domain::ids::CaseId;
-    use vigie_domain::organisation::OrganisationDraft;
 
     use super::*;
     use crate::testing::{TestDatabase, backends};
@@ -496,16 +495,29 @@ mod tests {
                     migrations_before(sqlx::migrate!("./migrations/postgres"), 4).run(pool).await.unwrap()
                 }
             }
-            let organisation = |name| {
-                OrganisationDraft { name, kind: "platform", country: "FR", ..Default::default() }.validate().unwrap()
-            };
-            let operator = store.insert_organisation(&organisation("Operator"), true, Actor::System).await.unwrap();
-            let platform = store.insert_organisation(&organisation("Platform"), false, Actor::System).await.unwrap();
+            // Rows as the schema of migration 3 holds them (the store's own inserts write later
+            // columns, such as slugs).
             let now = store.now();
+            let (operator, platform) = (OrganisationId::new_v7(), OrganisationId::new_v7());
+            on_pool!(store, pool => {
+                for (id, name, is_operator) in [(operator, "Operator", true), (platform, "Platform", false)] {
+                    sqlx::query(
+                        "insert into organisations (id, name, kind, country, is_operator, created_at, updated_at) \
+                         values ($1, $2, 'platform', 'FR', $3, $4, $4)",
+                    )
+                    .bind(id.0)
+                    .bind(name)
+                    .bind(is_operator)
+                    .bind(now)
+                    .execute(pool)
+                    .await
+                    .unwrap();
+                }
+            });
             let (operator_bank, platform_bank, case) = (BankId::new_v7(), BankId::new_v7(), CaseId::new_v7());
             let mut signals = Vec::new();
             on_pool!(store, pool => {
-                for (bank, owner, name) in [(operator_bank, operator.id, "operator-bank"), (platform_bank, platform.id, "platform-bank")] {
+                for (bank, owner, name) in [(operator_bank, operator, "operator-bank"), (platform_bank, platform, "platform-bank")] {
                     sqlx::query(
                         "insert into banks (id, organisation_id, name, signal_type, match_threshold, min_quality, \
                          created_at, updated_at) values ($1, $2, $3, 'md5', 0, 50, $4, $4)",
@@ -531,7 +543,7 @@ mod tests {
                 }
                 sqlx::query("insert into cases (id, platform_id, priority, created_at, updated_at) values ($1, $2, 2, $3, $3)")
                     .bind(case.0)
-                    .bind(platform.id.0)
+                    .bind(platform.0)
                     .bind(now)
                     .execute(pool)
                     .await
