@@ -204,6 +204,19 @@ impl CheckpointResponse {
 }
 
 impl ChainReportResponse {
+    /// The report for a reader of part of the trail: whether the whole chain holds and how many
+    /// problems there are, without the events they are about (which may be another
+    /// organisation's).
+    fn without_event_details(self) -> Self {
+        Self {
+            first_break_sequence: None,
+            first_break_reason: None,
+            problems_omitted: self.problems.len() + self.problems_omitted,
+            problems: Vec::new(),
+            ..self
+        }
+    }
+
     fn from_verification(report: AuditVerification, trusted: &TrustedKeys) -> Self {
         let first = report.problems.first();
         Self {
@@ -293,24 +306,27 @@ async fn list(
 
 /// Verify the audit chain and its stored checkpoints.
 ///
-/// Re-compute every hash of the chain and check the stored checkpoints against it (the
-/// operator's auditors and admins). A damaged trail is a report with `intact: false` naming the
-/// event, not an error.
+/// Re-compute every hash of the chain and check the stored checkpoints against it (every
+/// reader of the trail: the operator's auditors and admins, and each organisation's). A damaged
+/// trail is a report with `intact: false`, not an error; the event where it breaks, which may be
+/// another organisation's, is named to readers of the whole trail only.
 #[utoipa::path(get, path = "/v1/audit/verify", tag = "audit",
     responses((status = 200, body = ChainReportResponse), (status = 403, body = Problem)))]
 async fn verify(
     State(state): State<AppState>,
     ApiPrincipal(principal): ApiPrincipal,
 ) -> ApiResult<Json<ChainReportResponse>> {
-    require(&principal, Permission::ReadAudit(None))?;
+    let whole_trail = principal.may(Permission::ReadAudit(None));
+    require(&principal, Permission::ReadAudit((!whole_trail).then_some(principal.organisation_id)))?;
     let trusted = state.audit_keys.trusted();
     let report = crate::audit::verify(&state.store, trusted, &[]).await?;
-    Ok(Json(ChainReportResponse::from_verification(report, trusted)))
+    let response = ChainReportResponse::from_verification(report, trusted);
+    Ok(Json(if whole_trail { response } else { response.without_event_details() }))
 }
 
 /// Verify the audit chain against a checkpoint kept outside Vigie.
 ///
-/// As `GET`, and also check a checkpoint kept outside the database: its signature (by a key
+/// As `GET` (and for the same readers), and also check a checkpoint kept outside the database: its signature (by a key
 /// this server trusts), then that the chain still holds its head. A truncation or a rewrite
 /// since it was signed is reported as `truncated` or `rewritten`; a forged or altered
 /// checkpoint as `bad-signature`, one from another key as `untrusted-key`.
@@ -321,14 +337,16 @@ async fn verify_against(
     ApiPrincipal(principal): ApiPrincipal,
     ApiJson(request): ApiJson<VerifyRequest>,
 ) -> ApiResult<Json<ChainReportResponse>> {
-    require(&principal, Permission::ReadAudit(None))?;
+    let whole_trail = principal.may(Permission::ReadAudit(None));
+    require(&principal, Permission::ReadAudit((!whole_trail).then_some(principal.organisation_id)))?;
     if request.checkpoint.len() > MAX_CHECKPOINT_BYTES {
         return Err(ApiError::field("checkpoint", format!("must be at most {MAX_CHECKPOINT_BYTES} bytes")));
     }
     let trusted = state.audit_keys.trusted();
     let kept = [KeptCheckpoint { source: "request".into(), note: request.checkpoint }];
     let report = crate::audit::verify(&state.store, trusted, &kept).await?;
-    Ok(Json(ChainReportResponse::from_verification(report, trusted)))
+    let response = ChainReportResponse::from_verification(report, trusted);
+    Ok(Json(if whole_trail { response } else { response.without_event_details() }))
 }
 
 /// Stored checkpoints of the chain's head, latest first (the operator's auditors and admins).

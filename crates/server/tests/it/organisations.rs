@@ -228,3 +228,22 @@ backend_test!(issue_13_organisations_are_named_by_id_or_slug, |app| async move {
         post("/v1/users", json!({"organisation_id": "nowhere", "email": "x@y.example", "roles": ["viewer"]})).await;
     assert_eq!((nowhere.status.as_u16(), field_of(&nowhere).as_deref()), (400, Some("organisation_id")));
 });
+
+// Issue 13, item 12: every reader of the trail may verify the whole chain through the API; a
+// reader of part of it learns whether it holds and how many events and problems there are, not
+// which events (another organisation's) are damaged.
+backend_test!(issue_13_an_organisations_auditor_verifies_the_chain, |app| async move {
+    let platform = app.organisation("Verifying Platform", "platform").await;
+    let auditor = app.token(platform.id, &[Role::Auditor]).await;
+    let reply = app.call(Method::GET, "/v1/audit/verify", Some(&auditor), None).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let report = reply.json();
+    assert_eq!(report["intact"], true, "{report}");
+    assert!(report["events_checked"].as_i64().unwrap() > 0, "{report}");
+    assert_eq!(
+        (report["problems"].as_array().map(Vec::len), report["first_break_sequence"].is_null()),
+        (Some(0), true)
+    );
+    let viewer = app.token(platform.id, &[Role::Viewer]).await;
+    assert_eq!(app.call(Method::GET, "/v1/audit/verify", Some(&viewer), None).await.status, 403);
+});

@@ -295,7 +295,7 @@ backend_test!(every_route_against_every_role, |app| async move {
         Route {
             method: Method::GET,
             path: "/v1/audit/verify".into(),
-            allowed: &[OperatorAdmin, OperatorAuditor],
+            allowed: &[OperatorAdmin, OperatorAuditor, Admin, Auditor],
             body: |_| None,
             raw: NO_RAW,
         },
