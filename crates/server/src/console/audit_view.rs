@@ -264,6 +264,7 @@ const DETAIL_LABELS: &[(&str, &str, &str)] = &[
     ("status", "Status", "État"),
     ("country", "Country", "Pays"),
     ("is_operator", "Operator", "Opérateur"),
+    ("slug", "Short name", "Nom court"),
     ("roles", "Roles", "Rôles"),
     ("disabled", "Disabled", "Désactivé"),
     ("display_name_changed", "Display name changed", "Nom affiché modifié"),
