@@ -10,7 +10,7 @@ mod login;
 mod organisations;
 mod password;
 pub(crate) mod report;
-mod texts;
+pub(crate) mod texts;
 
 use askama::Template;
 use axum::Router;
@@ -26,7 +26,7 @@ use vigie_domain::validate::FieldIssue;
 use vigie_store::SessionView;
 
 use self::lang::Lang;
-use self::texts::ConsoleTexts;
+use self::texts::Texts;
 use crate::AppState;
 use crate::auth::{secrets_match, session_hash};
 use crate::error::ApiError;
@@ -54,6 +54,8 @@ pub fn router() -> Router<AppState> {
         .route("/audit/checkpoints", post(audit::sign_checkpoint))
         .route("/audit/checkpoint.txt", get(audit::download_checkpoint))
         .route("/static/vigie.css", get(stylesheet))
+        // Error pages are rendered without the request at hand: they read its language here.
+        .layer(axum::middleware::from_fn(lang::remember_page_lang))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),
@@ -75,7 +77,7 @@ pub struct Nav {
     organisation_name: String,
     csrf: String,
     can_read_audit: bool,
-    t: &'static ConsoleTexts,
+    t: Texts,
 }
 
 /// A logged-in console user.
@@ -103,7 +105,7 @@ impl ConsoleSession {
     }
 
     /// The console's texts in this page's language.
-    pub fn texts(&self) -> &'static ConsoleTexts {
+    pub fn texts(&self) -> Texts {
         texts::texts(self.lang)
     }
 
@@ -171,6 +173,7 @@ pub fn render(template: &impl Template) -> Response {
 #[template(path = "console/error.html")]
 struct ErrorPage {
     nav: Option<Nav>,
+    t: Texts,
     title: String,
     detail: String,
 }
@@ -204,21 +207,34 @@ impl From<crate::app::AppError> for ConsoleError {
 
 impl IntoResponse for ConsoleError {
     fn into_response(self) -> Response {
+        let t = texts::texts(lang::page_lang());
         let (status, title, detail, internal) = match self {
-            Self::Csrf => (
-                StatusCode::FORBIDDEN,
-                "Form expired".to_owned(),
-                "This form was not sent from your current session. Go back, reload the page and try again.".to_owned(),
-                None,
-            ),
+            Self::Csrf => (StatusCode::FORBIDDEN, t.msg("error-csrf-title"), t.msg("error-csrf-detail"), None),
             Self::Api(error) => {
                 let problem = error.problem();
                 let internal = error.logged_cause().map(|cause| format!("{cause:#}"));
                 let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                (status, problem.title.to_owned(), problem.detail, internal)
+                // What the person sent is refused with the domain's own words (field and rule);
+                // the server's side of things is said in the page's language.
+                let (title, detail) = match error {
+                    ApiError::Validation(_) | ApiError::MalformedBody { .. } | ApiError::UnsupportedMediaType(_) => {
+                        (t.msg("error-invalid-title"), problem.detail)
+                    }
+                    ApiError::Conflict { .. } | ApiError::IdempotencyKeyReused => {
+                        (t.msg("error-conflict-title"), problem.detail)
+                    }
+                    ApiError::PayloadTooLarge => (t.msg("error-too-large-title"), t.msg("error-too-large-detail")),
+                    ApiError::Unauthenticated(_) => (t.msg("error-login-title"), t.msg("error-login-detail")),
+                    ApiError::Forbidden => (t.msg("error-forbidden-title"), t.msg("error-forbidden-detail")),
+                    ApiError::NotFound => (t.msg("error-missing-title"), t.msg("error-missing-detail")),
+                    ApiError::TooManyRequests => (t.msg("error-too-many-title"), t.msg("error-too-many-detail")),
+                    ApiError::Unavailable(_) => (t.msg("error-unavailable-title"), t.msg("error-unavailable-detail")),
+                    ApiError::Internal(_) => (t.msg("error-internal-title"), t.msg("error-internal-detail")),
+                };
+                (status, title, detail, internal)
             }
         };
-        let page = ErrorPage { nav: None, title, detail };
+        let page = ErrorPage { nav: None, t, title, detail };
         let mut response = (status, render(&page)).into_response();
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response.headers_mut().insert(
@@ -237,9 +253,9 @@ impl IntoResponse for ConsoleError {
 #[template(path = "console/not_found.html")]
 struct NotFoundPage {
     nav: Option<Nav>,
-    t: &'static ConsoleTexts,
+    t: Texts,
     back_href: &'static str,
-    back_label: &'static str,
+    back_label: String,
 }
 
 /// Answers any unknown path: a problem body for the API (paths under `/v1`, or a client that
@@ -254,9 +270,9 @@ pub async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> 
     }
     let t = texts::texts(Lang::choose(uri.query(), &headers));
     let (back_href, back_label) = if path == "/report" || path.starts_with("/report/") {
-        ("/report", t.back_to_report_form)
+        ("/report", t.msg("back-to-report-form"))
     } else {
-        ("/console", t.back_to_console)
+        ("/console", t.msg("back-to-console"))
     };
     let mut response =
         (StatusCode::NOT_FOUND, render(&NotFoundPage { nav: None, t, back_href, back_label })).into_response();
