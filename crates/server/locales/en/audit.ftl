@@ -107,3 +107,22 @@ audit-detail-enabled = Enabled
 audit-detail-origin = Origin
 audit-detail-added = Added
 audit-detail-already-present = Already present
+
+## Review
+audit-action-case-claim = Case claimed
+audit-action-case-release = Case released
+audit-action-case-decide = Decision recorded
+audit-action-case-note = Note added
+audit-action-decision-confirm = Decision confirmed (four eyes)
+audit-action-decision-reject = Decision rejected (four eyes)
+audit-action-organisation-four-eyes = Four-eyes kinds set
+audit-detail-decision = Decision
+audit-detail-state = State
+audit-detail-ground = Ground
+audit-detail-replaces = Replaces
+audit-detail-signals-added = Signals added
+audit-detail-paused = Clocks paused
+audit-detail-until = Until
+audit-detail-note = Note
+audit-detail-kinds = Kinds
+audit-detail-bank = Bank

@@ -107,3 +107,22 @@ audit-detail-enabled = Activée
 audit-detail-origin = Origine
 audit-detail-added = Ajoutés
 audit-detail-already-present = Déjà présents
+
+## Review
+audit-action-case-claim = Dossier pris
+audit-action-case-release = Dossier libéré
+audit-action-case-decide = Décision enregistrée
+audit-action-case-note = Note ajoutée
+audit-action-decision-confirm = Décision confirmée (double regard)
+audit-action-decision-reject = Décision rejetée (double regard)
+audit-action-organisation-four-eyes = Types soumis au double regard fixés
+audit-detail-decision = Décision
+audit-detail-state = État
+audit-detail-ground = Fondement
+audit-detail-replaces = Remplace
+audit-detail-signals-added = Signaux ajoutés
+audit-detail-paused = Délais suspendus
+audit-detail-until = Jusqu’à
+audit-detail-note = Note
+audit-detail-kinds = Types
+audit-detail-bank = Base

@@ -112,7 +112,8 @@ impl Describer<'_> {
         }
     }
 
-    fn actor(&self, actor: &Actor) -> String {
+    /// Who did something, as far as the reader may know them.
+    pub(super) fn actor(&self, actor: &Actor) -> String {
         match actor {
             Actor::User(id) => self.user(id.0),
             Actor::Token(id) => self.token(id.0),
@@ -146,7 +147,13 @@ impl Describer<'_> {
         let as_uuid = value.as_str().and_then(|text| Uuid::parse_str(text).ok());
         match (key, value, as_uuid) {
             ("platform", _, Some(id)) => self.organisation(id),
-            ("bank_id", _, Some(id)) => self.bank(id),
+            ("bank_id" | "bank", _, Some(id)) => self.bank(id),
+            ("kind", Value::String(kind), _) if self.t.find(&format!("decision-{kind}")).is_some() => {
+                self.t.msg(&format!("decision-{kind}"))
+            }
+            ("state", Value::String(state), _) if self.t.find(&format!("decision-state-{state}")).is_some() => {
+                self.t.msg(&format!("decision-state-{state}"))
+            }
             ("case" | "into", _, Some(id)) => format!("…{}", short_id(&id.to_string())),
             ("roles", Value::Array(roles), _) => roles
                 .iter()
@@ -239,6 +246,16 @@ const DETAIL_FIELDS: &[&str] = &[
     "origin",
     "added",
     "already_present",
+    "decision",
+    "state",
+    "ground",
+    "replaces",
+    "signals_added",
+    "paused",
+    "until",
+    "note",
+    "kinds",
+    "bank",
 ];
 
 #[cfg(test)]
@@ -272,6 +289,13 @@ mod tests {
         "case.merge",
         "case.rematch",
         "media.identify",
+        "case.claim",
+        "case.release",
+        "case.decide",
+        "case.note",
+        "decision.confirm",
+        "decision.reject",
+        "organisation.four_eyes",
     ];
 
     #[test]

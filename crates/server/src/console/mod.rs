@@ -10,6 +10,7 @@ mod login;
 mod organisations;
 mod password;
 pub(crate) mod report;
+pub(crate) mod review;
 pub(crate) mod texts;
 
 use askama::Template;
@@ -34,8 +35,9 @@ use crate::error::ApiError;
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "vigie_session";
 
-const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
-                                       form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; \
+                                       img-src 'self' data:; media-src 'self'; form-action 'self'; \
+                                       frame-ancestors 'none'; base-uri 'none'";
 
 /// The `/console` routes.
 pub fn router() -> Router<AppState> {
@@ -53,7 +55,19 @@ pub fn router() -> Router<AppState> {
         .route("/audit", get(audit::page))
         .route("/audit/checkpoints", post(audit::sign_checkpoint))
         .route("/audit/checkpoint.txt", get(audit::download_checkpoint))
+        .route("/queue", get(review::queue))
+        .route("/queue/rows", get(review::queue_rows_fragment))
+        .route("/queue/decide", post(review::decide_bulk))
+        .route("/next", post(review::next))
+        .route("/cases/{id}", get(review::case))
+        .route("/cases/{id}/claim", post(review::claim))
+        .route("/cases/{id}/release", post(review::release))
+        .route("/cases/{id}/decide", post(review::decide))
+        .route("/cases/{id}/notes", post(review::add_note))
+        .route("/decisions/{id}/review", post(review::review_decision))
+        .route("/team", get(review::team))
         .route("/static/vigie.css", get(stylesheet))
+        .route("/static/review.js", get(review::script))
         // Error pages are rendered without the request at hand: they read its language here.
         .layer(axum::middleware::from_fn(lang::remember_page_lang))
         .layer(SetResponseHeaderLayer::overriding(
@@ -77,6 +91,7 @@ pub struct Nav {
     organisation_name: String,
     csrf: String,
     can_read_audit: bool,
+    can_review: bool,
     t: Texts,
 }
 
@@ -100,6 +115,7 @@ impl ConsoleSession {
             organisation_name: self.organisation_name.clone(),
             csrf: self.session.csrf_token.clone(),
             can_read_audit: self.principal.may(Permission::ReadAudit(Some(self.principal.organisation_id))),
+            can_review: self.principal.may(Permission::ReadCases(self.principal.organisation_id)),
             t: self.texts(),
         })
     }
