@@ -23,6 +23,7 @@ pub mod ids;
 pub mod import;
 pub mod intake;
 pub mod organisation;
+pub mod review;
 pub mod token;
 pub mod url;
 pub mod user;

@@ -23,6 +23,7 @@ pub mod intake;
 pub mod matching;
 pub mod metrics;
 mod middleware;
+pub mod review;
 pub mod workers;
 
 use std::sync::Arc;

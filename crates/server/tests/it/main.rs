@@ -16,6 +16,7 @@ mod media_files;
 mod organisations;
 mod rematch;
 mod report_form;
+mod review;
 mod roles;
 mod system;
 mod visibility;
