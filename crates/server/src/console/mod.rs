@@ -5,6 +5,7 @@
 
 mod audit;
 mod audit_view;
+mod banks;
 pub(crate) mod lang;
 mod login;
 mod organisations;
@@ -52,6 +53,13 @@ pub fn router() -> Router<AppState> {
         .route("/users/{id}/{action}", get(organisations::confirm_user_state).post(organisations::set_user_state))
         .route("/tokens/{id}/revoke", get(organisations::confirm_revoke).post(organisations::revoke_token))
         .route("/password", get(password::form).post(password::submit))
+        .route("/banks", get(banks::list).post(banks::create))
+        .route("/banks/{id}", get(banks::show).post(banks::update))
+        .route("/banks/{id}/disable", get(banks::confirm_disable).post(banks::disable))
+        .route("/banks/{id}/enable", post(banks::enable))
+        .route("/banks/{id}/import", post(banks::import))
+        .route("/signals/{id}/disable", get(banks::confirm_disable_signal).post(banks::disable_signal))
+        .route("/signals/{id}/enable", post(banks::enable_signal))
         .route("/audit", get(audit::page))
         .route("/audit/checkpoints", post(audit::sign_checkpoint))
         .route("/audit/checkpoint.txt", get(audit::download_checkpoint))
@@ -91,7 +99,10 @@ pub struct Nav {
     organisation_name: String,
     csrf: String,
     can_read_audit: bool,
+    /// Reviewers, senior reviewers, admins and auditors see the queue and the team's figures.
     can_review: bool,
+    /// Any role lets one see banks (one's own, and others' opened to matching).
+    can_see_banks: bool,
     t: Texts,
 }
 
@@ -116,6 +127,7 @@ impl ConsoleSession {
             csrf: self.session.csrf_token.clone(),
             can_read_audit: self.principal.may(Permission::ReadAudit(Some(self.principal.organisation_id))),
             can_review: self.principal.may(Permission::ReadCases(self.principal.organisation_id)),
+            can_see_banks: self.principal.may(Permission::Match),
             t: self.texts(),
         })
     }

@@ -337,7 +337,7 @@ struct SecretPage {
     back_label: String,
 }
 
-fn issues_of(error: ApiError) -> Result<FormErrors, ConsoleError> {
+pub(super) fn issues_of(error: ApiError) -> Result<FormErrors, ConsoleError> {
     match error {
         ApiError::Validation(_) | ApiError::Conflict { .. } => Ok(error
             .problem()
