@@ -120,7 +120,13 @@ pub(super) async fn page(
     };
     let page = state.store.list_audit_events(scope, query.before, 100).await?;
     let names = Names::load(&state.store).await?;
-    let describer = Describer { names: &names, reader: &session.principal, t: session.texts(), whole_trail };
+    let describer = Describer {
+        names: &names,
+        reader: &session.principal,
+        t: session.texts(),
+        whole_trail,
+        colleague_names: false,
+    };
     let mut events: Vec<EventRow> = page
         .events
         .into_iter()

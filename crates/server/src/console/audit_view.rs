@@ -75,6 +75,9 @@ pub(super) struct Describer<'a> {
     pub t: Texts,
     /// The reader reads the whole trail (the operator's auditors and admins).
     pub whole_trail: bool,
+    /// Name the reader's own colleagues (display names, not addresses) even when the reader may
+    /// not read the members list: a case's history must say which reviewer decided.
+    pub colleague_names: bool,
 }
 
 impl Describer<'_> {
@@ -90,6 +93,9 @@ impl Describer<'_> {
     fn user(&self, id: Uuid) -> String {
         match self.names.users.get(&id) {
             Some((display_name, email, org)) if self.knows_members_of(*org) => format!("{display_name} <{email}>"),
+            Some((display_name, _, org)) if self.colleague_names && *org == self.reader.organisation_id => {
+                display_name.clone()
+            }
             Some((_, _, org)) => self.t.msg1("audit-user-of", "organisation", self.organisation(org.0)),
             None => self.t.msg1("audit-user-unknown", "id", short_id(&id.to_string())),
         }
@@ -150,6 +156,9 @@ impl Describer<'_> {
             ("bank_id" | "bank", _, Some(id)) => self.bank(id),
             ("kind", Value::String(kind), _) if self.t.find(&format!("decision-{kind}")).is_some() => {
                 self.t.msg(&format!("decision-{kind}"))
+            }
+            ("kind", Value::String(kind), _) if self.t.find(&format!("kind-{kind}")).is_some() => {
+                self.t.msg(&format!("kind-{kind}"))
             }
             ("state", Value::String(state), _) if self.t.find(&format!("decision-state-{state}")).is_some() => {
                 self.t.msg(&format!("decision-state-{state}"))
@@ -322,8 +331,13 @@ mod tests {
             organisation_is_operator: false,
             roles: RoleSet::of(&[Role::Auditor]),
         };
-        let describer =
-            Describer { names: &names, reader: &reader, t: super::super::texts::texts(lang), whole_trail: false };
+        let describer = Describer {
+            names: &names,
+            reader: &reader,
+            t: super::super::texts::texts(lang),
+            whole_trail: false,
+            colleague_names: false,
+        };
         let record = AuditRecord {
             actor: Actor::User(vigie_domain::ids::UserId(Uuid::max())),
             organisation_id: None,

@@ -1051,6 +1051,7 @@ async fn case_page(
         reader: principal,
         t,
         whole_trail: principal.may(Permission::ReadAudit(None)),
+        colleague_names: true,
     };
     let actor_name = |actor: &crate::review::wire::ActorView| -> String {
         let actor = match (actor.kind.as_str(), actor.id) {
