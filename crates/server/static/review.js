@@ -173,9 +173,14 @@
     option.selected = true;
     syncForm(form);
     // The first empty field the decision needs, else the record button: one more key confirms.
+    var kind = option.value;
     var fields = Array.prototype.filter.call(
-      form.querySelectorAll(".for:not([hidden]) input:not([type=radio]):not([type=checkbox]), .for:not([hidden]) textarea"),
-      function (field) { return !field.closest("[hidden]") && !field.value.trim(); });
+      form.querySelectorAll(".for input:not([type=radio]):not([type=checkbox]), .for textarea, [data-required-for] textarea"),
+      function (field) {
+        var needed = field.closest("[data-required-for]");
+        if (needed && needed.dataset.requiredFor.split(" ").indexOf(kind) < 0) return false;
+        return !field.closest("[hidden]") && !field.value.trim() && field.name !== "bank_labels" && field.name !== "facts";
+      });
     var target = fields[0] || form.querySelector("button[type=submit]");
     target.focus();
     return true;
