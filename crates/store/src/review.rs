@@ -259,6 +259,13 @@ macro_rules! read_case_state {
     }};
 }
 
+/// `case_notes` as read: id, author kind and id, body, time.
+type NoteRow = (Uuid, String, Option<Uuid>, String, DateTime<Utc>);
+/// A case and one of its senders.
+type SenderRow = (Uuid, Uuid);
+/// A case, the labels of some of its matches, and their best distance.
+type MatchLabelsRow = (Uuid, String, i32);
+
 /// A reviewer's internal note.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CaseNote {
@@ -759,7 +766,7 @@ impl Store {
 
     /// A case's notes, oldest first.
     pub async fn list_case_notes(&self, case: CaseId) -> StoreResult<Vec<CaseNote>> {
-        let rows: Vec<(Uuid, String, Option<Uuid>, String, DateTime<Utc>)> = on_pool!(self, pool => {
+        let rows: Vec<NoteRow> = on_pool!(self, pool => {
             sqlx::query_as(
                 "select id, author_kind, author_id, body, created_at from case_notes where case_id = $1 \
                  order by created_at, id",
@@ -837,7 +844,7 @@ impl Store {
         let matches_sql = format!(
             "select case_id, labels, min(distance) from case_matches where case_id in ({list}) group by case_id, labels"
         );
-        let (senders, matches): (Vec<(Uuid, Uuid)>, Vec<(Uuid, String, i32)>) = on_pool!(self, pool => {
+        let (senders, matches): (Vec<SenderRow>, Vec<MatchLabelsRow>) = on_pool!(self, pool => {
             let mut query = sqlx::query_as(&senders_sql);
             for case in cases {
                 query = query.bind(case.0);

@@ -144,8 +144,10 @@ async fn list(
     Ok(Json(review::case_summaries(&state, cases).await?))
 }
 
-/// A case with its submissions (legal fields, reporters' details, media, clocks), matches,
-/// decisions, notes and similar cases.
+/// One case in full.
+///
+/// Its submissions (legal fields, reporters' details, media, clocks), matches, decisions, notes
+/// and similar cases.
 #[utoipa::path(get, path = "/v1/cases/{id}", tag = "cases", params(("id" = Uuid, Path, description = "Case id")),
     responses((status = 200, body = CaseView), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn show(
@@ -156,8 +158,10 @@ async fn show(
     Ok(Json(review::case_view(&state, &principal, CaseId(id)).await?))
 }
 
-/// Claim a case: nobody else may decide it while the claim runs (three minutes; claim again to
-/// renew). Released by a decision, by `DELETE`, or when it runs out.
+/// Claim a case.
+///
+/// Nobody else may decide it while the claim runs (three minutes; claim again to renew).
+/// Released by a decision, by `DELETE`, or when it runs out.
 #[utoipa::path(post, path = "/v1/cases/{id}/claim", tag = "cases", params(("id" = Uuid, Path, description = "Case id")),
     responses((status = 200, body = CaseSummary), (status = 403, body = Problem), (status = 404, body = Problem),
               (status = 409, body = Problem, description = "Another reviewer holds it, or it is decided or merged")))]
@@ -188,7 +192,9 @@ async fn release(
     Ok(Json(ReleaseResponse { released: review::release(&state, &principal, CaseId(id)).await? }))
 }
 
-/// Claim the most urgent case nobody holds that the caller may decide. 204 when there is none.
+/// Claim the next case.
+///
+/// The most urgent case nobody holds that the caller may decide; 204 when there is none.
 #[utoipa::path(post, path = "/v1/cases/next", tag = "cases",
     responses((status = 200, body = CaseSummary), (status = 204, description = "Nothing to review"),
               (status = 403, body = Problem)))]
@@ -199,9 +205,11 @@ async fn claim_next(State(state): State<AppState>, ApiPrincipal(principal): ApiP
     })
 }
 
-/// Record a decision on a case, with its ground. The case must be free or claimed by the
-/// caller; an escalated case takes a senior reviewer; on a platform with four eyes for the
-/// case's kinds, a closing decision stays `pending` until a second reviewer confirms it.
+/// Record a decision on a case.
+///
+/// With its ground. The case must be free or claimed by the caller; an escalated case takes a
+/// senior reviewer; on a platform with four eyes for the case's kinds, a closing decision stays
+/// `pending` until a second reviewer confirms it.
 #[utoipa::path(post, path = "/v1/cases/{id}/decisions", tag = "cases", request_body = DecisionRequest,
     params(("id" = Uuid, Path, description = "Case id")),
     responses((status = 201, body = DecisionView), (status = 400, body = Problem), (status = 403, body = Problem),
@@ -219,8 +227,10 @@ async fn decide(
     Ok((StatusCode::CREATED, Json(decision.into())))
 }
 
-/// Record the same decision on several cases (listed, or every open case that matched one bank
-/// signal), each on its own: the answer gives each case's outcome.
+/// Record one decision on several cases.
+///
+/// The cases listed, or every open case that matched one bank signal, each decided on its own:
+/// the answer gives each case's outcome.
 #[utoipa::path(post, path = "/v1/cases/decisions", tag = "cases", request_body = BulkDecisionRequest,
     responses((status = 200, body = BulkDecisionResponse), (status = 400, body = Problem), (status = 403, body = Problem)))]
 async fn decide_many(
@@ -297,7 +307,9 @@ async fn decide_many(
     Ok(Json(response))
 }
 
-/// Four eyes: confirm or reject a pending decision (a senior reviewer other than its author).
+/// Confirm or reject a pending decision.
+///
+/// Four eyes: a senior reviewer other than its author.
 #[utoipa::path(post, path = "/v1/decisions/{id}/review", tag = "cases", request_body = DecisionReviewRequest,
     params(("id" = Uuid, Path, description = "Decision id")),
     responses((status = 200, body = DecisionView), (status = 400, body = Problem), (status = 403, body = Problem),
@@ -314,7 +326,9 @@ async fn review_decision(
     Ok(Json(decision.into()))
 }
 
-/// Add an internal note to a case (the platform's reviewers only ever see it).
+/// Add an internal note to a case.
+///
+/// Only the platform's reviewers ever see it.
 #[utoipa::path(post, path = "/v1/cases/{id}/notes", tag = "cases", request_body = NoteRequest,
     params(("id" = Uuid, Path, description = "Case id")),
     responses((status = 201, body = NoteView), (status = 400, body = Problem), (status = 403, body = Problem),
@@ -329,8 +343,10 @@ async fn add_note(
     Ok((StatusCode::CREATED, Json(note.into())))
 }
 
-/// The team's figures: open and overdue cases, decisions and receipt-to-decision times today
-/// and over the last seven days, per kind.
+/// The review team's figures.
+///
+/// Open and overdue cases, decisions and receipt-to-decision times today and over the last
+/// seven days, per kind.
 #[utoipa::path(get, path = "/v1/review/dashboard", tag = "cases",
     responses((status = 200, body = DashboardView), (status = 403, body = Problem)))]
 async fn dashboard(
@@ -340,7 +356,9 @@ async fn dashboard(
     Ok(Json(review::dashboard::dashboard(&state, &principal).await?.into()))
 }
 
-/// Which submission kinds a platform wants decided by four eyes.
+/// A platform's four-eyes kinds.
+///
+/// Which submission kinds its cases need a second reviewer for.
 #[utoipa::path(get, path = "/v1/organisations/{id}/four-eyes", tag = "organisations",
     params(("id" = String, Path, description = "Organisation id or slug")),
     responses((status = 200, body = FourEyesSettings), (status = 403, body = Problem), (status = 404, body = Problem)))]
@@ -358,7 +376,9 @@ async fn four_eyes(
     Ok(Json(FourEyesSettings { four_eyes_kinds: rule.kinds().iter().map(|kind| kind.as_str().to_owned()).collect() }))
 }
 
-/// Set which submission kinds a platform wants decided by four eyes (its admins).
+/// Set a platform's four-eyes kinds.
+///
+/// Which submission kinds its cases need a second reviewer for (its admins).
 #[utoipa::path(put, path = "/v1/organisations/{id}/four-eyes", tag = "organisations", request_body = FourEyesSettings,
     params(("id" = String, Path, description = "Organisation id or slug")),
     responses((status = 200, body = FourEyesSettings), (status = 400, body = Problem), (status = 403, body = Problem),

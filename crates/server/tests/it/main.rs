@@ -8,6 +8,7 @@ mod bad_input;
 mod banks;
 mod connections;
 mod console;
+mod console_banks;
 mod durability;
 mod image_bombs;
 mod intake;
