@@ -529,7 +529,7 @@ impl Browser {
         self.type_into("input[name=email]", email).await;
         self.type_into("input[name=password]", password).await;
         self.mark_page().await;
-        self.click("form[action='/console/login'] button[type=submit]").await;
+        self.click("form[action^='/console/login'] button[type=submit]").await;
         self.wait_for_new_page().await;
         assert_eq!(self.path().await, "/console", "{email} is logged in and sees the overview");
     }
@@ -552,7 +552,7 @@ impl Browser {
 impl Browser {
     /// This session's CSRF token, from the page header's logout form.
     pub async fn csrf(&self) -> String {
-        self.attr("form[action='/console/logout'] input[name=csrf]", "value").await.expect("a CSRF token in the page")
+        self.attr("form[action^='/console/logout'] input[name=csrf]", "value").await.expect("a CSRF token in the page")
     }
 
     /// Posts a form built in the current page, as a crafted or outdated page would, and waits for
