@@ -536,11 +536,15 @@ impl Browser {
 
     /// Saves the whole page (not only the window) as `<step>.png`, numbered in order.
     pub async fn screenshot(&self, step: &str) {
+        // The window's height is the page's plus what the browser itself takes (outer - inner).
         let height = self
-            .script("return Math.ceil(document.documentElement.scrollHeight);", vec![])
+            .script(
+                "return Math.ceil(document.documentElement.scrollHeight + window.outerHeight - window.innerHeight);",
+                vec![],
+            )
             .await
             .as_u64()
-            .map_or(WINDOW_HEIGHT, |height| height.clamp(u64::from(WINDOW_HEIGHT), 6000) as u32);
+            .map_or(WINDOW_HEIGHT, |height| height.clamp(u64::from(WINDOW_HEIGHT), 8000) as u32);
         self.client.set_window_size(WINDOW_WIDTH, height).await.expect("resize for a full-page screenshot");
         let png = self.client.screenshot().await.expect("screenshot");
         self.client.set_window_size(WINDOW_WIDTH, WINDOW_HEIGHT).await.expect("resize back");
