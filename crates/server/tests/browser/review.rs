@@ -233,6 +233,7 @@ async fn work_a_case_with_the_keyboard(scenario: &Scenario, lang: &str) {
     assert!(browser.path().await.ends_with("done=decided"), "{}", browser.path().await);
     assert!(browser.has("#decisions article.decision[data-state=in_force]").await);
     assert!(!browser.has("#decide").await, "a decided case offers no decision form");
+    assert!(!browser.has("#case .countdown").await, "nor a running clock, on the case or its submissions");
     assert_eq!(history_mentions(&browser, &alice.name).await, alice_in_history + 1, "the decision is in the history");
     browser.screenshot(&format!("decided-with-history-{lang}")).await;
     let view = world.case(server, &report).await;
@@ -456,6 +457,7 @@ browser_test!(four_eyes_the_author_cannot_confirm_their_own_decision, |scenario|
     second.wait_for_new_page().await;
     assert!(second.has("#decisions article.decision[data-state=in_force]").await, "{}", second.path().await);
     assert!(second.has("#review-state.state-decided").await);
+    assert!(!second.has("#case .countdown").await, "the order's hour no longer runs once decided");
     second.screenshot("confirmed-by-second-senior").await;
     let view = world.case(server, &case).await;
     assert_eq!(view["review_state"], "decided");
