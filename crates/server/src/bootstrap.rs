@@ -340,7 +340,7 @@ pub fn demo_picture(variant: u32) -> Vec<u8> {
         for x in 0..width {
             let (dx, dy) = (x as i64 - 240, y as i64 - 150);
             let emblem = dx * dx + dy * dy < 70 * 70 && (dx * dx + dy * dy > 50 * 50 || (dx.abs() < 12));
-            let stripe = y > 250 && (x / 24 + variant) % 2 == 0;
+            let stripe = y > 250 && (x / 24 + variant).is_multiple_of(2);
             let pixel = if emblem || stripe {
                 [235, 235, 225]
             } else if y < 40 {
@@ -402,7 +402,7 @@ async fn seed_demo_review_queue(
     }
     let store_picture = |bytes: Vec<u8>| {
         let media = &state.intake.media;
-        let limits = state.settings.image_limits.clone();
+        let limits = state.settings.image_limits;
         async move {
             let mut incoming = media.begin(state.settings.intake.max_media_bytes)?;
             incoming.write(&bytes)?;

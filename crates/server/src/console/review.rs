@@ -972,10 +972,10 @@ async fn case_page(
                     facts.push(Fact { label: t.msg(&format!("field-{field}")), value });
                 }
             }
-            if let Some(reference) = &submission.reference {
-                if !facts.iter().any(|fact| fact.value == *reference) {
-                    facts.insert(0, Fact { label: t.msg("field-reference"), value: reference.clone() });
-                }
+            if let Some(reference) = &submission.reference
+                && !facts.iter().any(|fact| fact.value == *reference)
+            {
+                facts.insert(0, Fact { label: t.msg("field-reference"), value: reference.clone() });
             }
             if submission.trusted_flagger {
                 facts.push(Fact { label: t.msg("field-trusted_flagger"), value: t.msg("value-yes") });
