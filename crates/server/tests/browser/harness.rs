@@ -132,9 +132,33 @@ impl Driver {
     }
 }
 
+/// How many live processes of `group` there are besides its leader, read from `/proc`.
+fn followers(group: libc::pid_t) -> usize {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return 0 };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<libc::pid_t>().ok())
+        .filter(|pid| *pid != group)
+        .filter(|pid| {
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return false };
+            // `pid (name) state ppid pgrp …`: the name may hold spaces, so read after its `)`.
+            let Some(rest) = stat.rfind(')').and_then(|end| stat.get(end + 2..)) else { return false };
+            let mut fields = rest.split(' ');
+            let state = fields.next();
+            let pgrp = fields.nth(1).and_then(|pgrp| pgrp.parse::<libc::pid_t>().ok());
+            pgrp == Some(group) && state != Some("Z")
+        })
+        .count()
+}
+
 impl Drop for Driver {
     fn drop(&mut self) {
         let group = self.process.id() as libc::pid_t;
+        // Closed sessions take a moment to end their browsers, which then remove their
+        // temporary files; only what is still running after that is killed.
+        let started = Instant::now();
+        while followers(group) > 0 && started.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
         // SAFETY: kill(2) takes no memory; the group is the one this test created for its
         // chromedriver (`process_group(0)`), and the process is not yet reaped.
         unsafe {
@@ -325,6 +349,8 @@ pub struct Scenario {
     driver: Driver,
     screenshots: Arc<Screenshots>,
     browsers: Mutex<Vec<Client>>,
+    /// The browsers' profiles, removed after chromedriver and its browsers are gone.
+    profiles: tempfile::TempDir,
 }
 
 impl Scenario {
@@ -339,7 +365,8 @@ impl Scenario {
         let driver = Driver::start(&tools.chromedriver);
         let server = Server::start().await;
         let screenshots = Arc::new(Screenshots::for_test(test));
-        Some(Self { server, tools, driver, screenshots, browsers: Mutex::new(Vec::new()) })
+        let profiles = tempfile::tempdir().expect("a directory for browser profiles");
+        Some(Self { server, tools, driver, screenshots, browsers: Mutex::new(Vec::new()), profiles })
     }
 
     /// A new browser (its own profile, so its own cookies) whose pages ask for `lang` (`en`,
@@ -353,6 +380,8 @@ impl Scenario {
         args.push(format!("--window-size={WINDOW_WIDTH},{WINDOW_HEIGHT}"));
         args.push(format!("--lang={lang}"));
         args.push(format!("--accept-lang={accept}"));
+        let profile = self.profiles.path().join(format!("browser-{}", self.browsers.lock().unwrap().len() + 1));
+        args.push(format!("--user-data-dir={}", profile.display()));
         let options = json!({
             "binary": self.tools.chromium,
             "args": args,
@@ -387,7 +416,9 @@ impl Scenario {
         for client in browsers {
             let _ = client.close().await;
         }
-        drop(self.driver);
+        let driver = self.driver;
+        tokio::task::spawn_blocking(move || drop(driver)).await.expect("chromedriver stopped");
+        drop(self.profiles);
         if let Err(panic) = outcome {
             std::panic::resume_unwind(panic);
         }
