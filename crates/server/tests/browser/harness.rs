@@ -48,6 +48,10 @@ const CHROMIUM_FLAGS: &[&str] = &[
     "--disable-breakpad",
 ];
 
+/// WebDriver's codes for Enter and Escape (`fantoccini::key::Key`), for [`Browser::press`].
+pub const ENTER: char = '\u{e007}';
+pub const ESCAPE: char = '\u{e00c}';
+
 const WINDOW_WIDTH: u32 = 1280;
 const WINDOW_HEIGHT: u32 = 900;
 /// How long a page, an element or a condition is waited for before the test fails.

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use vigie_domain::access::Role;
 use vigie_domain::organisation::Organisation;
 
-use crate::harness::{Browser, PASSWORD, Scenario, Server, browser_test};
+use crate::harness::{Browser, ENTER, ESCAPE, PASSWORD, Scenario, Server, browser_test};
 
 /// A platform whose reviewers work the queue, a referral unit sending it content, and a
 /// read-only token to check what the pages claim.
@@ -162,7 +162,7 @@ async fn work_a_case_with_the_keyboard(scenario: &Scenario, lang: &str) {
         browser.press(key).await;
     }
     assert_eq!(browser.attr("#queue-rows tr.current", "data-id").await.as_ref(), Some(&report));
-    browser.press_and_load('\u{e007}').await;
+    browser.press_and_load(ENTER).await;
     assert_eq!(browser.path().await, format!("/console/cases/{report}"));
 
     // c claims it.
@@ -215,7 +215,7 @@ async fn work_a_case_with_the_keyboard(scenario: &Scenario, lang: &str) {
     let focused = browser.script("return document.activeElement.name;", vec![]).await;
     assert_eq!(focused, "clause", "a report's ground is the platform's terms, its clause comes first");
     browser.mark_page().await;
-    browser.press_with_control('\u{e007}').await;
+    browser.press_with_control(ENTER).await;
     browser.wait_for_new_page().await;
     assert_eq!(browser.status().await, 400);
     assert!(browser.text("#errors").await.contains("clause"), "{}", browser.text("#errors").await);
@@ -227,7 +227,7 @@ async fn work_a_case_with_the_keyboard(scenario: &Scenario, lang: &str) {
         .type_into("#decide textarea[name=ground_explanation]", "The picture glorifies an attack and its authors.")
         .await;
     browser.mark_page().await;
-    browser.press_with_control('\u{e007}').await;
+    browser.press_with_control(ENTER).await;
     browser.wait_for_new_page().await;
     assert_eq!(browser.status().await, 200);
     assert!(browser.path().await.ends_with("done=decided"), "{}", browser.path().await);
@@ -249,7 +249,7 @@ async fn work_a_case_with_the_keyboard(scenario: &Scenario, lang: &str) {
     browser.press('?').await;
     browser.wait_until("the help dialog opens", "return document.getElementById('shortcuts').open;").await;
     browser.screenshot(&format!("help-{lang}")).await;
-    browser.press('\u{e00c}').await;
+    browser.press(ESCAPE).await;
     browser.wait_until("the help dialog closes", "return !document.getElementById('shortcuts').open;").await;
 
     // The team's figures count the open cases and today's decision.
@@ -296,7 +296,7 @@ browser_test!(a_second_reviewer_cannot_claim_or_decide_a_held_case, |scenario| a
     second.type_into("#decide input[name=clause]", "Community rules §4.2").await;
     second.type_into("#decide textarea[name=ground_explanation]", "Recruitment for a terrorist group.").await;
     second.mark_page().await;
-    second.press_with_control('\u{e007}').await;
+    second.press_with_control(ENTER).await;
     second.wait_for_new_page().await;
     assert_eq!(second.status().await, 409);
     assert!(second.has("#errors").await);
@@ -323,7 +323,7 @@ browser_test!(a_second_reviewer_cannot_claim_or_decide_a_held_case, |scenario| a
     assert_eq!(first.script("return document.activeElement.name;", vec![]).await, "explanation");
     first.type_into("#decide textarea[name=explanation]", "A news report quoting the post.").await;
     first.mark_page().await;
-    first.press_with_control('\u{e007}').await;
+    first.press_with_control(ENTER).await;
     first.wait_for_new_page().await;
     assert!(first.path().await.ends_with("done=decided"), "{}", first.path().await);
     second
@@ -361,11 +361,12 @@ browser_test!(an_escalated_case_waits_for_a_senior_reviewer, |scenario| async mo
     reviewer.press_and_load('c').await;
     reviewer.press('e').await;
     assert_eq!(reviewer.find("#decision-kind").await.prop("value").await.unwrap().as_deref(), Some("escalate"));
+    assert_eq!(reviewer.script("return document.activeElement.name;", vec![]).await, "note", "escalating needs a note");
     reviewer
         .type_into("#decide textarea[name=note]", "Satire or glorification? A senior reviewer should decide.")
         .await;
     reviewer.mark_page().await;
-    reviewer.press_with_control('\u{e007}').await;
+    reviewer.press_with_control(ENTER).await;
     reviewer.wait_for_new_page().await;
     assert!(reviewer.has("#review-state.state-escalated").await, "{}", reviewer.path().await);
     assert!(
@@ -382,14 +383,14 @@ browser_test!(an_escalated_case_waits_for_a_senior_reviewer, |scenario| async mo
     senior.log_in(&chloe.email, PASSWORD).await;
     senior.goto("/console/queue?state=escalated").await;
     assert_eq!(senior.attrs("#queue-rows tr.case", "data-id").await, [case.as_str()]);
-    senior.press_and_load('\u{e007}').await;
+    senior.press_and_load(ENTER).await;
     assert_eq!(senior.path().await, case_path);
     senior.press_and_load('c').await;
     assert!(senior.has("#release").await);
     senior.press('v').await;
     senior.type_into("#decide textarea[name=explanation]", "Satire: the account mocks the group.").await;
     senior.mark_page().await;
-    senior.press_with_control('\u{e007}').await;
+    senior.press_with_control(ENTER).await;
     senior.wait_for_new_page().await;
     assert!(senior.path().await.ends_with("done=decided"), "{}", senior.path().await);
     assert_eq!(senior.attrs("#decisions article.decision", "data-state").await.len(), 2, "escalation, then decision");
@@ -425,7 +426,7 @@ browser_test!(four_eyes_the_author_cannot_confirm_their_own_decision, |scenario|
     author.press('d').await;
     assert_eq!(author.script("return document.activeElement.id;", vec![]).await, "record-decision");
     author.mark_page().await;
-    author.press_with_control('\u{e007}').await;
+    author.press_with_control(ENTER).await;
     author.wait_for_new_page().await;
     assert!(author.has("#review-state.state-awaiting_confirmation").await, "{}", author.path().await);
     assert!(author.has("#decisions article.decision[data-state=pending]").await);
