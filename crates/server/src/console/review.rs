@@ -780,19 +780,6 @@ struct MediaBlock {
     short: String,
     media_type: String,
     status: String,
-    /// The protected rendition (greyscale, blurred, re-encoded by Vigie).
-    protected: String,
-    /// The same rendition in clear, for a reviewer's explicit reveal.
-    clear: String,
-    /// A video's frames.
-    frames: Vec<FrameBlock>,
-    /// A video re-encoded without sound, played on request.
-    play: Option<String>,
-}
-
-struct FrameBlock {
-    protected: String,
-    clear: String,
 }
 
 struct MatchRow {
@@ -918,14 +905,6 @@ fn detail_value(t: Texts, value: &serde_json::Value) -> Option<String> {
     }
 }
 
-/// A media rendition's address on the console.
-fn media_url(case: Uuid, sha256: &str, rendition: &str, variant: Option<&str>) -> String {
-    match variant {
-        None => format!("/console/cases/{case}/media/{sha256}/{rendition}"),
-        Some(variant) => format!("/console/cases/{case}/media/{sha256}/{rendition}?view={variant}"),
-    }
-}
-
 fn time(value: DateTime<Utc>) -> String {
     value.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
@@ -1004,11 +983,6 @@ async fn case_page(
                     .media
                     .iter()
                     .map(|media| MediaBlock {
-                        protected: media_url(case.id, &media.sha256, "preview", None),
-                        clear: media_url(case.id, &media.sha256, "preview", Some("clear")),
-                        frames: Vec::new(),
-                        play: (media.media_type == "video")
-                            .then(|| media_url(case.id, &media.sha256, "play.mp4", None)),
                         sha256: media.sha256.clone(),
                         short: media.sha256.get(..12).unwrap_or(&media.sha256).to_owned(),
                         media_type: media.media_type.clone(),
