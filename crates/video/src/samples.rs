@@ -74,7 +74,7 @@ impl Sampler {
     pub(crate) fn offer(&mut self, frame_number: u64, raw: &[u8]) {
         let position = self.offered;
         self.offered += 1;
-        if self.sampling.count == 0 || self.sampling.max_side == 0 || position % self.stride != 0 {
+        if self.sampling.count == 0 || self.sampling.max_side == 0 || !position.is_multiple_of(self.stride) {
             return;
         }
         let Some(thumbnail) = self.thumbnail(raw) else { return };
@@ -82,7 +82,7 @@ impl Sampler {
         self.kept.push((position, FrameSample { frame_number, timestamp_seconds, thumbnail }));
         if self.kept.len() >= 2 * self.sampling.count {
             let wider = self.stride * 2;
-            self.kept.retain(|(position, _)| position % wider == 0);
+            self.kept.retain(|(position, _)| position.is_multiple_of(wider));
             self.stride = wider;
         }
     }
@@ -167,7 +167,7 @@ mod tests {
     #[test]
     fn thumbnails_are_scaled_frames_with_their_timestamps() {
         let mut sampler = sampler(1);
-        sampler.offer(5, &vec![200u8; 8 * 6 * 3]);
+        sampler.offer(5, &[200u8; 8 * 6 * 3]);
         sampler.offer(6, &[1, 2, 3]); // not a whole frame: not kept
         let samples = sampler.finish();
         assert_eq!(samples.len(), 1);
