@@ -246,6 +246,9 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("case.merge", "Cases merged", "Dossiers fusionnés"),
     ("case.rematch", "New matches found", "Nouvelles correspondances"),
     ("media.identify", "Media hashed and matched", "Média identifié"),
+    ("media.download", "Original media file downloaded", "Fichier original d’un média téléchargé"),
+    ("user.set_media_preferences", "Media protections chosen", "Protections des médias choisies"),
+    ("token.set_media_preferences", "Media protections chosen", "Protections des médias choisies"),
 ];
 
 /// Detail fields in words: (field, English, French). Fields not listed are shown by their name
@@ -283,6 +286,8 @@ const DETAIL_LABELS: &[(&str, &str, &str)] = &[
     ("origin", "Origin", "Origine"),
     ("added", "Added", "Ajoutés"),
     ("already_present", "Already present", "Déjà présents"),
+    ("blur", "Blurred", "Floutées"),
+    ("greyscale", "In greyscale", "En niveaux de gris"),
 ];
 
 #[cfg(test)]

@@ -7,8 +7,11 @@ mod audit;
 mod audit_view;
 pub(crate) mod lang;
 mod login;
+mod media;
+pub(crate) mod media_texts;
 mod organisations;
 mod password;
+mod preferences;
 pub(crate) mod report;
 mod texts;
 
@@ -50,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .route("/users/{id}/{action}", get(organisations::confirm_user_state).post(organisations::set_user_state))
         .route("/tokens/{id}/revoke", get(organisations::confirm_revoke).post(organisations::revoke_token))
         .route("/password", get(password::form).post(password::submit))
+        .route("/preferences", get(preferences::form).post(preferences::submit))
         .route("/audit", get(audit::page))
         .route("/audit/checkpoints", post(audit::sign_checkpoint))
         .route("/audit/checkpoint.txt", get(audit::download_checkpoint))
@@ -60,6 +64,9 @@ pub fn router() -> Router<AppState> {
         ))
         // Pages show secrets once (new passwords, tokens) and private data: never cache them.
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        // After the layers above, which apply to the routes before them: media responses carry
+        // their own policy (sandboxed), and the play page allows the console's own videos.
+        .merge(media::router())
 }
 
 async fn stylesheet() -> Response {

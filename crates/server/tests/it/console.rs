@@ -8,21 +8,21 @@ use vigie_server::ServerSettings;
 use crate::support::{ADMIN_EMAIL, ADMIN_PASSWORD, Reply, TestApp, backend_test};
 
 /// A browser: a cookie jar (name → value) over the test router.
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     app: &'a TestApp,
     cookies: std::collections::BTreeMap<String, String>,
     /// The client address the server sees, when set.
     address: Option<std::net::SocketAddr>,
 }
 
-fn csrf_of(html: &str) -> String {
+pub(crate) fn csrf_of(html: &str) -> String {
     let marker = "name=\"csrf\" value=\"";
     let start = html.find(marker).expect("page has a CSRF field") + marker.len();
     html[start..start + 64].to_owned()
 }
 
 impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp) -> Self {
+    pub(crate) fn new(app: &'a TestApp) -> Self {
         Self { app, cookies: Default::default(), address: None }
     }
 
@@ -30,7 +30,7 @@ impl<'a> Browser<'a> {
         Self { app, cookies: Default::default(), address: Some(address.parse().unwrap()) }
     }
 
-    async fn request(&mut self, method: Method, path: &str, form: Option<String>) -> Reply {
+    pub(crate) async fn request(&mut self, method: Method, path: &str, form: Option<String>) -> Reply {
         let cookie_header: Vec<String> = self.cookies.iter().map(|(name, value)| format!("{name}={value}")).collect();
         let mut request = Request::builder().method(method).uri(path).header(header::COOKIE, cookie_header.join("; "));
         if form.is_some() {
@@ -54,16 +54,16 @@ impl<'a> Browser<'a> {
         reply
     }
 
-    async fn get(&mut self, path: &str) -> Reply {
+    pub(crate) async fn get(&mut self, path: &str) -> Reply {
         self.request(Method::GET, path, None).await
     }
 
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Reply {
+    pub(crate) async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Reply {
         let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
         self.request(Method::POST, path, Some(body)).await
     }
 
-    async fn log_in(&mut self, email: &str, password: &str) -> Reply {
+    pub(crate) async fn log_in(&mut self, email: &str, password: &str) -> Reply {
         let page = self.get("/console/login").await;
         let csrf = csrf_of(&page.text);
         self.post("/console/login", &[("csrf", &csrf), ("email", email), ("password", password)]).await
@@ -235,7 +235,7 @@ async fn spellings_of_one_account_share_its_login_limit() {
 }
 
 /// A user of `organisation` with `roles` and a known password.
-async fn user_with_password(
+pub(crate) async fn user_with_password(
     app: &TestApp,
     organisation: vigie_domain::ids::OrganisationId,
     email: &str,
