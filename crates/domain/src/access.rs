@@ -206,6 +206,12 @@ pub enum Permission {
     ReadCases(OrganisationId),
     /// Handle this platform's cases: pause and resume clocks, attach media.
     HandleCases(OrganisationId),
+    /// Claim and decide this platform's cases, write notes on them.
+    DecideCases(OrganisationId),
+    /// Decide this platform's escalated cases and confirm or reject others' decisions (four eyes).
+    SeniorDecisions(OrganisationId),
+    /// Add a case's media to this organisation's banks as part of a decision.
+    AddToBank(OrganisationId),
 }
 
 /// How much a principal may learn of one bank: [`Principal::bank_access`].
@@ -302,6 +308,21 @@ impl Principal {
                         .into_iter()
                         .any(|role| self.roles.contains(role))
             }
+            Permission::DecideCases(platform) => {
+                (self.organisation_is_operator || self.organisation_id == platform)
+                    && (self.roles.contains(Role::Reviewer) || self.roles.contains(Role::SeniorReviewer))
+            }
+            Permission::SeniorDecisions(platform) => {
+                (self.organisation_is_operator || self.organisation_id == platform)
+                    && self.roles.contains(Role::SeniorReviewer)
+            }
+            Permission::AddToBank(owner) => {
+                self.is_instance_admin()
+                    || (self.organisation_id == owner
+                        && [Role::Admin, Role::SeniorReviewer, Role::Reviewer]
+                            .into_iter()
+                            .any(|role| self.roles.contains(role)))
+            }
             Permission::ReadAudit(scope) => {
                 let reads_audit = self.roles.contains(Role::Auditor) || self.roles.contains(Role::Admin);
                 reads_audit
@@ -392,6 +413,19 @@ mod tests {
             (false, vec![Auditor], HandleCases(own), false),
             (false, vec![Reviewer], HandleCases(own), true),
             (false, vec![SeniorReviewer], HandleCases(other), false),
+            (false, vec![Reviewer], DecideCases(own), true),
+            (false, vec![SeniorReviewer], DecideCases(own), true),
+            (false, vec![Admin], DecideCases(own), false),
+            (false, vec![Auditor], DecideCases(own), false),
+            (false, vec![Reviewer], DecideCases(other), false),
+            (true, vec![Reviewer], DecideCases(other), true),
+            (false, vec![Reviewer], SeniorDecisions(own), false),
+            (false, vec![SeniorReviewer], SeniorDecisions(own), true),
+            (false, vec![SeniorReviewer], SeniorDecisions(other), false),
+            (false, vec![Reviewer], AddToBank(own), true),
+            (false, vec![Viewer], AddToBank(own), false),
+            (false, vec![Reviewer], AddToBank(other), false),
+            (true, vec![Admin], AddToBank(other), true),
         ];
         for (operator, roles, permission, expected) in table {
             assert_eq!(

@@ -61,3 +61,11 @@ id_type!(
     /// Identifies a case: the submissions about one piece of content, reviewed together.
     CaseId
 );
+id_type!(
+    /// Identifies a review decision.
+    DecisionId
+);
+id_type!(
+    /// Identifies a reviewer's internal note on a case.
+    CaseNoteId
+);

@@ -235,7 +235,7 @@ impl SeenWhere {
     }
 }
 
-fn parse_among<T: Copy>(text: &str, all: &[T], as_str: fn(T) -> &'static str) -> Result<T, String> {
+pub(crate) fn parse_among<T: Copy>(text: &str, all: &[T], as_str: fn(T) -> &'static str) -> Result<T, String> {
     let text = text.trim();
     all.iter().copied().find(|item| as_str(*item) == text).ok_or_else(|| {
         let names: Vec<&str> = all.iter().map(|item| as_str(*item)).collect();

@@ -24,6 +24,7 @@ pub mod import;
 pub mod intake;
 pub mod media_view;
 pub mod organisation;
+pub mod review;
 pub mod token;
 pub mod url;
 pub mod user;

@@ -327,5 +327,128 @@ pub async fn seed_demo_submissions(state: &crate::AppState) -> anyhow::Result<()
             .await
             .map_err(|error| anyhow::anyhow!("demo submission refused: {error}"))?;
     }
+    seed_demo_review_queue(state, unit_sender, platform.id).await
+}
+
+/// A synthetic picture standing in for reported propaganda in the demo: a dark banner with a
+/// white emblem and stripes, drawn from arithmetic (no real content, nothing downloaded). The
+/// review console shows it blurred and in greyscale until revealed.
+pub fn demo_picture(variant: u32) -> Vec<u8> {
+    let (width, height) = (480_u32, 320_u32);
+    let mut pixels = Vec::with_capacity((width * height * 3) as usize);
+    for y in 0..height {
+        for x in 0..width {
+            let (dx, dy) = (x as i64 - 240, y as i64 - 150);
+            let emblem = dx * dx + dy * dy < 70 * 70 && (dx * dx + dy * dy > 50 * 50 || (dx.abs() < 12));
+            let stripe = y > 250 && (x / 24 + variant) % 2 == 0;
+            let pixel = if emblem || stripe {
+                [235, 235, 225]
+            } else if y < 40 {
+                [150, 20 + (variant as u8 * 40), 30]
+            } else {
+                [(20 + x / 16) as u8, 24, (30 + y / 12) as u8]
+            };
+            pixels.extend(pixel);
+        }
+    }
+    let mut png = Vec::new();
+    let encoder = image::codecs::png::PngEncoder::new(&mut png);
+    image::ImageEncoder::write_image(encoder, &pixels, width, height, image::ExtendedColorType::Rgb8)
+        .expect("encoding a PNG in memory cannot fail");
+    png
+}
+
+/// More of the demo queue, so a reviewer has something to work through: a public report with a
+/// picture that the demo bank knows (its hash is added to the bank first, labelled), a re-upload
+/// of it elsewhere, another referral and a partner's flag.
+async fn seed_demo_review_queue(
+    state: &crate::AppState,
+    unit_sender: crate::intake::Sender,
+    platform: vigie_domain::ids::OrganisationId,
+) -> anyhow::Result<()> {
+    use vigie_domain::bank::Label;
+    use vigie_domain::import::{ParsedImport, ParsedSignal};
+
+    use crate::intake::wire::{ReferralRequest, SubmissionRequest, UserReportRequest};
+    use crate::intake::{Sender, submit};
+    let store = &state.store;
+    let picture = demo_picture(0);
+    if let Some(bank) = store.find_bank_by_name(DEMO_BANK).await? {
+        let hashes = vigie_hash::hash_image_bytes(&picture, &state.settings.image_limits)?;
+        let value = hashes.pdq.to_hex();
+        let signal = ParsedSignal {
+            value_key: value.clone(),
+            value,
+            quality: Some(u32::from(hashes.quality)),
+            labels: vec![
+                Label::parse("content:propaganda_image").map_err(anyhow::Error::msg)?,
+                Label::parse("behaviour:glorification").map_err(anyhow::Error::msg)?,
+            ],
+            source: Some("demo".into()),
+            external_id: Some("demo-picture".into()),
+            enabled: true,
+            line: 1,
+        };
+        let import = app::SignalImport {
+            bank: &bank,
+            parsed: ParsedImport { signals: vec![signal], duplicates: 0, issues: Vec::new() },
+            skip_invalid: false,
+            source: None,
+            actor: Actor::System,
+            origin: "demo",
+        };
+        app::import_signals(store, import, &mut |_| {}).await?;
+        state.engine.sync().await?;
+    }
+    let store_picture = |bytes: Vec<u8>| {
+        let media = &state.intake.media;
+        let limits = state.settings.image_limits.clone();
+        async move {
+            let mut incoming = media.begin(state.settings.intake.max_media_bytes)?;
+            incoming.write(&bytes)?;
+            anyhow::Ok(incoming.finish(&limits)?)
+        }
+    };
+    let public = Sender { organisation: None, actor: Actor::Public };
+    let report = |url: &str, comment: &str| {
+        SubmissionRequest::UserReport(UserReportRequest {
+            category: Some("propaganda".into()),
+            url: Some(url.into()),
+            seen_where: Some("video_platform".into()),
+            comment: Some(comment.into()),
+            platform: Some(platform.to_string()),
+            ..Default::default()
+        })
+    };
+    let with_pictures: [(Sender, SubmissionRequest, Vec<u8>); 2] = [
+        (
+            public,
+            report("https://videoshare.example/post/demo-banner", "Fictional demo report: a propaganda banner."),
+            picture,
+        ),
+        (
+            public,
+            report("https://videoshare.example/post/demo-banner-copy", "Fictional demo report: the banner again."),
+            demo_picture(1),
+        ),
+    ];
+    for (sender, request, bytes) in with_pictures {
+        let file = store_picture(bytes).await?;
+        submit(store, &state.intake, &state.engine, sender, &request, std::slice::from_ref(&file), None)
+            .await
+            .map_err(|error| anyhow::anyhow!("demo submission refused: {error}"))?;
+    }
+    let referral = SubmissionRequest::Referral(ReferralRequest {
+        reference: Some("DEMO-REF-0002".into()),
+        urls: Some(vec!["https://videoshare.example/watch?v=demo-sermon".into()]),
+        explanation: Some("Fictional demo referral: a sermon calling for violence, or a documentary?".into()),
+        deconfliction: Some("not_required".into()),
+        platform: Some(platform.to_string()),
+        ..Default::default()
+    });
+    submit(store, &state.intake, &state.engine, unit_sender, &referral, &[], None)
+        .await
+        .map_err(|error| anyhow::anyhow!("demo submission refused: {error}"))?;
+    state.intake.media_arrived.notify_one();
     Ok(())
 }

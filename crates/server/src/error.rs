@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 use vigie_domain::validate::{FieldIssue, ValidationError};
-use vigie_store::StoreError;
+use vigie_store::{StoreError, review_conflicts};
 
 /// A failure of a request, as the API reports it.
 #[derive(Debug, thiserror::Error)]
@@ -83,7 +83,7 @@ pub enum ApiError {
 pub type ApiResult<T> = Result<T, ApiError>;
 
 /// The body of every error response.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct Problem {
     /// Stable identifier of the problem kind (`urn:vigie:problem:<slug>`).
     #[serde(rename = "type")]
@@ -100,7 +100,7 @@ pub struct Problem {
 }
 
 /// One offending field.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct ProblemField {
     /// JSON path or form name of the field.
     pub field: String,
@@ -149,6 +149,52 @@ impl From<StoreError> for ApiError {
                 "organisations_one_operator" => Self::Conflict {
                     slug: "operator-exists",
                     detail: "this instance already has an operator organisation".into(),
+                    field: None,
+                },
+                review_conflicts::CASE_CLOSED => Self::Conflict {
+                    slug: "case-closed",
+                    detail: "the case is merged into another or already decided: nothing to claim".into(),
+                    field: None,
+                },
+                review_conflicts::CASE_CLAIMED => Self::Conflict {
+                    slug: "case-claimed",
+                    detail: "another reviewer holds this case; it is free again when they decide, release it or \
+                             their claim runs out"
+                        .into(),
+                    field: None,
+                },
+                review_conflicts::ALREADY_DECIDED => Self::Conflict {
+                    slug: "case-decided",
+                    detail: "the case is already decided; a correction names the decision it replaces in `replaces`"
+                        .into(),
+                    field: Some("replaces"),
+                },
+                review_conflicts::AWAITING_CONFIRMATION => Self::Conflict {
+                    slug: "awaiting-confirmation",
+                    detail: "a decision on this case waits for a second reviewer: confirm or reject it first".into(),
+                    field: None,
+                },
+                review_conflicts::NEEDS_SENIOR => Self::Conflict {
+                    slug: "needs-senior-reviewer",
+                    detail: "this case is escalated: only a senior reviewer may decide it".into(),
+                    field: None,
+                },
+                review_conflicts::NOTHING_TO_REPLACE => Self::Conflict {
+                    slug: "nothing-to-replace",
+                    detail: "`replaces` must name a closing decision of this case that is in force, and only a \
+                             decided case takes a correction"
+                        .into(),
+                    field: Some("replaces"),
+                },
+                review_conflicts::NOT_PENDING => Self::Conflict {
+                    slug: "not-pending",
+                    detail: "this decision is not waiting for confirmation".into(),
+                    field: None,
+                },
+                review_conflicts::SAME_REVIEWER => Self::Conflict {
+                    slug: "four-eyes",
+                    detail: "four eyes: a decision is confirmed by a second, different reviewer, not by its author"
+                        .into(),
                     field: None,
                 },
                 other => Self::Internal(anyhow::anyhow!("unexpected constraint violation: {other}")),

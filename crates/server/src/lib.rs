@@ -24,6 +24,7 @@ pub mod matching;
 pub mod metrics;
 mod middleware;
 pub mod renditions;
+pub mod review;
 pub mod workers;
 
 use std::sync::Arc;

@@ -319,6 +319,39 @@ macro_rules! read_checkpoint_row {
 const WALK_PAGE: i64 = 1000;
 
 impl Store {
+    /// The events about these subjects (type and id as recorded), oldest first, at most
+    /// `limit`: a case's history is its own events and its submissions'.
+    pub async fn list_subject_events(
+        &self,
+        subjects: &[(&str, String)],
+        limit: u32,
+    ) -> StoreResult<Vec<Result<AuditEvent, UnreadableEvent>>> {
+        if subjects.is_empty() {
+            return Ok(Vec::new());
+        }
+        let conditions: Vec<String> = (0..subjects.len())
+            .map(|index| format!("(subject_type = ${} and subject_id = ${})", index * 2 + 1, index * 2 + 2))
+            .collect();
+        let sql = format!(
+            "select {} from audit_events where {} order by sequence limit {}",
+            event_columns(self.backend()),
+            conditions.join(" or "),
+            limit.clamp(1, 1000)
+        );
+        on_pool!(self, pool => {
+            let mut query = sqlx::query(&sql);
+            for (subject_type, subject_id) in subjects {
+                query = query.bind(*subject_type).bind(subject_id.as_str());
+            }
+            let rows = query.fetch_all(pool).await?;
+            let mut read = Vec::with_capacity(rows.len());
+            for row in &rows {
+                read.push(read_event_row!(row));
+            }
+            Ok(read)
+        })
+    }
+
     /// Events newest first, older than `before`; with `organisation`, those it may read: the
     /// events recorded for it, and those whose subject is a submission or a case addressed to it
     /// (a platform sees the receipt of an order sent to it, which is recorded for the sender).

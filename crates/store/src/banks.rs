@@ -133,7 +133,76 @@ pub struct BankChange {
 }
 
 /// Rows per multi-row insert: 9 parameters each, well under both databases' limits.
-const INSERT_CHUNK: usize = 500;
+pub(crate) const INSERT_CHUNK: usize = 500;
+
+/// Adds `$signals` (a `&[NewSignal]`) to bank `$bank_id` inside transaction `$tx`, skipping
+/// values already there, and evaluates to `(version, added)`. Bumping the version first takes
+/// the bank's row lock: writers to a bank serialise, so versions become visible in order (see
+/// the migration). The caller appends the audit event.
+macro_rules! insert_signals {
+    ($tx:expr, $bank_id:expr, $signals:expr, $now:expr, $on_progress:expr) => {{
+        let bank_id: vigie_domain::ids::BankId = $bank_id;
+        let signals: &[$crate::banks::NewSignal] = $signals;
+        let now: chrono::DateTime<chrono::Utc> = $now;
+        let (version,): (i64,) = sqlx::query_as(
+            "update banks set signals_version = signals_version + 1, updated_at = $2 where id = $1 \
+             returning signals_version",
+        )
+        .bind(bank_id.0)
+        .bind(now)
+        .fetch_one(&mut *$tx)
+        .await?;
+        let mut added = 0_u64;
+        for chunk in signals.chunks($crate::banks::INSERT_CHUNK) {
+            let mut sql = String::from(
+                "insert into signals (bank_id, value, value_key, quality, source, external_id, labels, version, \
+                 created_at, updated_at, enabled) values ",
+            );
+            for index in 0..chunk.len() {
+                let base = index * 9;
+                if index > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!(
+                    "($1, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    base + 2,
+                    base + 3,
+                    base + 4,
+                    base + 5,
+                    base + 6,
+                    base + 7,
+                    base + 8,
+                    base + 9,
+                    base + 9,
+                    base + 10
+                ));
+            }
+            sql.push_str(" on conflict (bank_id, value_key) do nothing");
+            let mut query = sqlx::query(&sql).bind(bank_id.0);
+            for signal in chunk {
+                query = query
+                    .bind(&signal.value)
+                    .bind(&signal.value_key)
+                    .bind(signal.quality.map(|quality| quality as i32))
+                    .bind(signal.source.as_deref())
+                    .bind(signal.external_id.as_deref())
+                    .bind(&signal.labels)
+                    .bind(version)
+                    .bind(now)
+                    .bind(signal.enabled);
+            }
+            added += query.execute(&mut *$tx).await?.rows_affected();
+            ($on_progress)(chunk.len());
+        }
+        sqlx::query("update banks set signal_count = signal_count + $2 where id = $1")
+            .bind(bank_id.0)
+            .bind(added as i64)
+            .execute(&mut *$tx)
+            .await?;
+        (version, added)
+    }};
+}
+pub(crate) use insert_signals;
 
 impl Store {
     /// Creates a bank. `Conflict { constraint: "banks_name_key" }` if the name is taken.
@@ -273,55 +342,7 @@ impl Store {
         };
         let outcome = on_pool!(self, pool => {
             let mut tx = crate::transaction::WriteTx::begin(pool).await?;
-            // Bumping the version first takes the bank's row lock: writers to a bank serialise,
-            // so versions become visible in order (see the migration).
-            let (version,): (i64,) = sqlx::query_as(
-                "update banks set signals_version = signals_version + 1, updated_at = $2 where id = $1 \
-                 returning signals_version",
-            )
-            .bind(bank_id.0)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
-            let mut added = 0_u64;
-            for chunk in signals.chunks(INSERT_CHUNK) {
-                let mut sql = String::from(
-                    "insert into signals (bank_id, value, value_key, quality, source, external_id, labels, version, \
-                     created_at, updated_at, enabled) values ",
-                );
-                for index in 0..chunk.len() {
-                    let base = index * 9;
-                    if index > 0 {
-                        sql.push(',');
-                    }
-                    sql.push_str(&format!(
-                        "($1, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                        base + 2, base + 3, base + 4, base + 5, base + 6, base + 7, base + 8, base + 9, base + 9,
-                        base + 10
-                    ));
-                }
-                sql.push_str(" on conflict (bank_id, value_key) do nothing");
-                let mut query = sqlx::query(&sql).bind(bank_id.0);
-                for signal in chunk {
-                    query = query
-                        .bind(&signal.value)
-                        .bind(&signal.value_key)
-                        .bind(signal.quality.map(|quality| quality as i32))
-                        .bind(signal.source.as_deref())
-                        .bind(signal.external_id.as_deref())
-                        .bind(&signal.labels)
-                        .bind(version)
-                        .bind(now)
-                        .bind(signal.enabled);
-                }
-                added += query.execute(&mut *tx).await?.rows_affected();
-                on_progress(chunk.len());
-            }
-            sqlx::query("update banks set signal_count = signal_count + $2 where id = $1")
-                .bind(bank_id.0)
-                .bind(added as i64)
-                .execute(&mut *tx)
-                .await?;
+            let (version, added) = insert_signals!(tx, bank_id, signals, now, on_progress);
             let outcome = ImportOutcome { added, already_present: signals.len() as u64 - added, version };
             record.details = format!(
                 r#"{{"origin":"{origin}","added":{},"already_present":{}}}"#,

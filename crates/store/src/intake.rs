@@ -16,6 +16,7 @@ use vigie_domain::intake::{
     CaseMatch, CaseStatus, NewSubmission, PauseReason, Priority, Receipt, SubmissionKind, SubmissionStatus,
     due_after_resume,
 };
+use vigie_domain::review::ReviewState;
 
 use crate::audit::{actor_from, append_audit, append_audit_batch, lock_audit_head};
 use crate::bulk::Bulk;
@@ -74,10 +75,27 @@ pub struct CaseRecord {
     pub match_count: i64,
     /// Kinds of its submissions.
     pub kinds: Vec<SubmissionKind>,
+    /// Where it stands in review.
+    pub review_state: ReviewState,
+    /// The reviewer holding it, while the claim runs (`None` once it ran out).
+    pub claim: Option<CaseClaim>,
+    /// When a closing decision took effect.
+    pub decided_at: Option<DateTime<Utc>>,
     /// When it was opened.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+}
+
+/// Who holds a case, and until when unless renewed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseClaim {
+    /// The user or API token holding it.
+    pub holder: Uuid,
+    /// Their display name, for the queue.
+    pub display_name: String,
+    /// When the lease runs out.
+    pub until: DateTime<Utc>,
 }
 
 /// Which cases to list.
@@ -95,6 +113,13 @@ pub struct CaseFilter {
     pub due_before: Option<DateTime<Utc>>,
     /// Only cases with (true) or without (false) hash-bank matches.
     pub has_matches: Option<bool>,
+    /// Only open cases in these review states; `None`: every state but `decided` for open
+    /// cases (the queue).
+    pub review_states: Option<Vec<ReviewState>>,
+    /// Only cases holding a submission sent by this organisation.
+    pub submitter: Option<OrganisationId>,
+    /// Only cases with a bank match carrying this label.
+    pub label: Option<String>,
     /// Page size.
     pub limit: u32,
     /// Cases to skip.
@@ -252,7 +277,7 @@ impl ReceiptRow {
 }
 
 #[derive(sqlx::FromRow)]
-struct CaseRow {
+pub(crate) struct CaseRow {
     id: Uuid,
     platform_id: Uuid,
     status: String,
@@ -262,12 +287,17 @@ struct CaseRow {
     submission_count: i32,
     match_count: i32,
     kinds: Option<String>,
+    review_state: String,
+    claimed_by: Option<Uuid>,
+    claimant_name: Option<String>,
+    claimed_until: Option<DateTime<Utc>>,
+    decided_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
 
 impl CaseRow {
-    fn into_case(self) -> StoreResult<CaseRecord> {
+    pub(crate) fn into_case(self, now: DateTime<Utc>) -> StoreResult<CaseRecord> {
         let bad = |problem: String| corrupt("cases", self.id, problem);
         let mut kinds = Vec::new();
         for kind in self.kinds.as_deref().unwrap_or_default().split(',').filter(|kind| !kind.is_empty()) {
@@ -287,6 +317,14 @@ impl CaseRow {
             submission_count: i64::from(self.submission_count),
             match_count: i64::from(self.match_count),
             kinds,
+            review_state: ReviewState::parse(&self.review_state).map_err(bad)?,
+            claim: match (self.claimed_by, self.claimed_until) {
+                (Some(user), Some(until)) if until > now => {
+                    Some(CaseClaim { holder: user, display_name: self.claimant_name.unwrap_or_default(), until })
+                }
+                _ => None,
+            },
+            decided_at: self.decided_at,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -295,14 +333,17 @@ impl CaseRow {
 
 /// The case columns plus the comma-joined kinds of its submissions. `string_agg` and
 /// `group_concat` differ, so the kinds come from a correlated subquery per backend.
-fn case_select(backend: crate::Backend) -> String {
+pub(crate) fn case_select(backend: crate::Backend) -> String {
     let aggregate = match backend {
         crate::Backend::Sqlite => "(select group_concat(distinct kind) from submissions where case_id = cases.id)",
         crate::Backend::Postgres => "(select string_agg(distinct kind, ',') from submissions where case_id = cases.id)",
     };
     format!(
         "select id, platform_id, status, priority, due_at, merged_into, submission_count, match_count, \
-         {aggregate} as kinds, created_at, updated_at from cases"
+         {aggregate} as kinds, review_state, claimed_by, \
+         coalesce((select display_name from users where users.id = cases.claimed_by), \
+         (select name from api_tokens where api_tokens.id = cases.claimed_by)) as claimant_name, claimed_until, \
+         decided_at, created_at, updated_at from cases"
     )
 }
 
@@ -717,6 +758,14 @@ impl Store {
                 .collect();
             for case in &touched {
                 refresh_case!(tx, *case, now);
+                // A new submission about content already decided is owed its own answer: the
+                // case goes back to the queue, its earlier decisions kept.
+                sqlx::query(
+                    "update cases set review_state = 'new', decided_at = null where id = $1 and review_state = 'decided'",
+                )
+                .bind(case.0)
+                .execute(&mut *tx)
+                .await?;
             }
 
             let mut records = Vec::with_capacity(placements.len() + merges.len());
@@ -902,12 +951,13 @@ impl Store {
     pub async fn get_case(&self, id: CaseId) -> StoreResult<CaseRecord> {
         let sql = format!("{} where id = $1", case_select(self.backend()));
         let row: CaseRow = on_pool!(self, pool => sqlx::query_as(&sql).bind(id.0).fetch_one(pool).await)?;
-        row.into_case()
+        row.into_case(self.now())
     }
 
     /// Cases in review order: earliest deadline first (paused ones last), then highest priority,
     /// then oldest.
     pub async fn list_cases(&self, filter: &CaseFilter) -> StoreResult<Vec<CaseRecord>> {
+        let status = filter.status.unwrap_or(CaseStatus::Open);
         let mut conditions = vec!["status = $1".to_owned()];
         let mut next = 2;
         let mut placeholder = || {
@@ -923,12 +973,37 @@ impl Store {
             let list: Vec<String> = platforms.iter().map(|_| placeholder()).collect();
             conditions.push(format!("platform_id in ({})", list.join(", ")));
         }
+        let review_states = match (&filter.review_states, status) {
+            (Some(states), _) => Some(states.clone()),
+            (None, CaseStatus::Open) => Some(ReviewState::ALL.into_iter().filter(|state| state.is_open()).collect()),
+            (None, CaseStatus::Merged) => None,
+        };
+        if let Some(states) = &review_states {
+            if states.is_empty() {
+                return Ok(Vec::new());
+            }
+            let list: Vec<String> = states.iter().map(|_| placeholder()).collect();
+            conditions.push(format!("review_state in ({})", list.join(", ")));
+        }
         if filter.min_priority.is_some() {
             conditions.push(format!("priority >= {}", placeholder()));
         }
         if filter.kind.is_some() {
             conditions.push(format!(
                 "exists (select 1 from submissions where case_id = cases.id and kind = {})",
+                placeholder()
+            ));
+        }
+        if filter.submitter.is_some() {
+            conditions.push(format!(
+                "exists (select 1 from submissions where case_id = cases.id and submitter_id = {})",
+                placeholder()
+            ));
+        }
+        if filter.label.is_some() {
+            // Labels are stored comma-joined; matching ",label," on ",labels," finds whole labels.
+            conditions.push(format!(
+                "exists (select 1 from case_matches where case_id = cases.id and ',' || labels || ',' like {})",
                 placeholder()
             ));
         }
@@ -949,15 +1024,25 @@ impl Store {
             conditions.join(" and ")
         );
         let rows: Vec<CaseRow> = on_pool!(self, pool => {
-            let mut query = sqlx::query_as(&sql).bind(filter.status.unwrap_or(CaseStatus::Open).as_str());
+            let mut query = sqlx::query_as(&sql).bind(status.as_str());
             for platform in platforms.iter().flatten() {
                 query = query.bind(platform.0);
+            }
+            for state in review_states.iter().flatten() {
+                query = query.bind(state.as_str());
             }
             if let Some(priority) = filter.min_priority {
                 query = query.bind(priority.rank());
             }
             if let Some(kind) = filter.kind {
                 query = query.bind(kind.as_str());
+            }
+            if let Some(submitter) = filter.submitter {
+                query = query.bind(submitter.0);
+            }
+            if let Some(label) = &filter.label {
+                // A checked label holds no `%`; its `_` also matches itself.
+                query = query.bind(format!("%,{label},%"));
             }
             if let Some(before) = filter.due_before {
                 query = query.bind(before);
@@ -968,7 +1053,8 @@ impl Store {
                 .fetch_all(pool)
                 .await
         })?;
-        rows.into_iter().map(CaseRow::into_case).collect()
+        let now = self.now();
+        rows.into_iter().map(|row| row.into_case(now)).collect()
     }
 
     /// The hash-bank matches of a case, oldest first.
@@ -1101,6 +1187,17 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             refresh_case!(tx, submission.receipt.case_id, now);
+            if action == "resume" {
+                // The authority answered: once no order of the case waits any more, it is
+                // reviewed again.
+                sqlx::query(
+                    "update cases set review_state = 'new' where id = $1 and review_state = 'clarification_requested' \
+                     and not exists (select 1 from submissions where case_id = $1 and status = 'paused')",
+                )
+                .bind(submission.receipt.case_id.0)
+                .execute(&mut *tx)
+                .await?;
+            }
             let details = match reason {
                 Some(reason) => format!(r#"{{"reason":"{}"}}"#, reason.as_str()),
                 None => format!(r#"{{"due_at":"{}"}}"#, due_after.map(|due| due.to_rfc3339()).unwrap_or_default()),

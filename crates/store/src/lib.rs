@@ -21,6 +21,7 @@ mod intake;
 mod media_view;
 mod organisations;
 mod rematch;
+mod review;
 mod sessions;
 mod tokens;
 mod transaction;
@@ -46,10 +47,13 @@ pub use audit::{
 pub use banks::{BankChange, ImportOutcome, NewSignal, Signal};
 pub use error::{StoreError, StoreResult};
 pub use intake::{
-    CaseFilter, CaseMatchRecord, CaseRecord, ClockChange, DeadlineEvent, MediaHashes, MediaIdentified, MediaPdq,
-    MediaRecord, SubmissionOutcome, SubmissionRecord,
+    CaseClaim, CaseFilter, CaseMatchRecord, CaseRecord, ClockChange, DeadlineEvent, MediaHashes, MediaIdentified,
+    MediaPdq, MediaRecord, SubmissionOutcome, SubmissionRecord,
 };
 pub use rematch::{MediaHolder, RematchJob, RematchPage, RematchScope};
+pub use review::{
+    CaseNote, DecisionRecord, DecisionTiming, NewDecision, QueueCounts, QueueExtras, conflicts as review_conflicts,
+};
 pub use sessions::{NewSession, SessionView};
 pub use tokens::{NewToken, TokenOwner};
 pub use users::{Credentials, UserChange};

@@ -426,6 +426,14 @@ async fn update(
 ) -> ApiResult<Json<BankResponse>> {
     let bank = load_bank(&state, &principal, id).await?;
     require_bank_manager(&principal, &bank)?;
+    let change = checked_change(&bank, request)?;
+    let bank = state.store.update_bank(bank.id, &change, principal.actor).await?;
+    state.engine.sync().await?;
+    Ok(Json(bank.into()))
+}
+
+/// The change `request` asks of `bank`, checked field by field (the API and the console).
+pub(crate) fn checked_change(bank: &Bank, request: UpdateBankRequest) -> ApiResult<BankChange> {
     let visibility = request
         .visibility
         .as_deref()
@@ -449,17 +457,14 @@ async fn update(
         .map(|description| bounded_text(description, 0, MAX_DESCRIPTION_CHARS))
         .transpose()
         .map_err(|message| ApiError::field("description", message))?;
-    let change = BankChange {
+    Ok(BankChange {
         enabled: request.enabled,
         match_threshold: request.match_threshold,
         min_quality: request.min_quality,
         auto_action: request.auto_action,
         description,
         visibility,
-    };
-    let bank = state.store.update_bank(bank.id, &change, principal.actor).await?;
-    state.engine.sync().await?;
-    Ok(Json(bank.into()))
+    })
 }
 
 /// A page of a bank's signals (export).

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{ApiPath, ApiPrincipal};
+use crate::extract::{ApiPath, ApiPrincipal, ApiQuery};
 use crate::renditions::{View, http};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
@@ -40,7 +40,7 @@ pub struct MediaPath {
 }
 
 /// Which picture: with the caller's protections (`protected`), or revealed (`clear`).
-#[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
+#[derive(Clone, Copy, Debug, Deserialize, ToSchema, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum ViewName {
     /// With the caller's protections (`GET /v1/me/preferences`): greyscale and blurred unless
@@ -59,20 +59,6 @@ impl From<ViewName> for View {
     }
 }
 
-/// An image's preview.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Path)]
-pub struct PreviewPath {
-    /// Case id.
-    pub id: Uuid,
-    /// SHA-256 of the media's file: 64 lower-case hexadecimal digits.
-    #[param(pattern = "^[0-9a-f]{64}$")]
-    pub sha256: String,
-    /// `protected` or `clear`.
-    #[param(inline)]
-    pub view: ViewName,
-}
-
 /// One frame of a video's strip.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
@@ -85,9 +71,22 @@ pub struct FramePath {
     /// The frame's place in the strip, from 0 (see the strip's list).
     #[param(minimum = 0, maximum = 1000)]
     pub index: u16,
-    /// `protected` or `clear`.
+}
+
+/// Which picture; protected when absent.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ViewQuery {
+    /// `protected` (the default: with the caller's protections) or `clear` (revealed).
     #[param(inline)]
-    pub view: ViewName,
+    pub view: Option<ViewName>,
+}
+
+impl ViewQuery {
+    fn view(&self) -> View {
+        self.view.map_or(View::Protected, View::from)
+    }
 }
 
 /// The bytes of a file (a picture, a video, an original as received), for the document.
@@ -119,7 +118,7 @@ pub struct StripResponse {
 /// One frame of a strip.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct StripFrameView {
-    /// Its place in the strip, for `…/frames/{index}/{view}`.
+    /// Its place in the strip, for `…/frames/{index}`.
     pub index: u32,
     /// Its time from the start of the video, in seconds.
     pub seconds: f64,
@@ -127,7 +126,8 @@ pub struct StripFrameView {
 
 /// The frames kept from a video, to show as a strip.
 ///
-/// Each frame is then fetched as `…/frames/{index}/protected` (or `clear` once revealed).
+/// Each frame is then fetched as `…/frames/{index}` (protected), or `…/frames/{index}?view=clear`
+/// once revealed.
 #[utoipa::path(get, path = "/v1/cases/{id}/media/{sha256}/frames", tag = "cases", params(MediaPath),
     responses((status = 200, body = StripResponse), (status = 404, body = Problem)))]
 async fn frames(
@@ -146,10 +146,10 @@ async fn frames(
 
 /// An image of the case, as a picture made by Vigie.
 ///
-/// Scaled down to 480 pixels and re-encoded as PNG (never the uploaded bytes): `protected` as
-/// the caller chose (greyscale and blurred beyond recognition unless turned off), `clear`
-/// revealed.
-#[utoipa::path(get, path = "/v1/cases/{id}/media/{sha256}/preview/{view}", tag = "cases", params(PreviewPath),
+/// Scaled down to 480 pixels and re-encoded as PNG (never the uploaded bytes): protected as
+/// the caller chose (greyscale and blurred beyond recognition unless turned off), unless asked
+/// `view=clear`.
+#[utoipa::path(get, path = "/v1/cases/{id}/media/{sha256}/preview", tag = "cases", params(MediaPath, ViewQuery),
     responses(
         (status = 200, description = "The picture", content_type = "image/png", body = FileBytes),
         (status = 404, body = Problem),
@@ -157,17 +157,18 @@ async fn frames(
 async fn preview(
     State(state): State<AppState>,
     ApiPrincipal(principal): ApiPrincipal,
-    ApiPath(path): ApiPath<PreviewPath>,
+    ApiPath(path): ApiPath<MediaPath>,
+    ApiQuery(query): ApiQuery<ViewQuery>,
 ) -> ApiResult<Response> {
     let (_, media) = http::case_media(&state, &principal, path.id, &path.sha256).await?;
-    let protection = http::protection_for(&state, &principal, path.view.into()).await?;
+    let protection = http::protection_for(&state, &principal, query.view()).await?;
     http::preview(&state, &media, protection).await
 }
 
 /// One frame of a video's strip, as a picture made by Vigie.
 ///
 /// PNG, protected or revealed as for images (see `…/frames` for the list).
-#[utoipa::path(get, path = "/v1/cases/{id}/media/{sha256}/frames/{index}/{view}", tag = "cases", params(FramePath),
+#[utoipa::path(get, path = "/v1/cases/{id}/media/{sha256}/frames/{index}", tag = "cases", params(FramePath, ViewQuery),
     responses(
         (status = 200, description = "The frame", content_type = "image/png", body = FileBytes),
         (status = 404, body = Problem),
@@ -176,9 +177,10 @@ async fn frame(
     State(state): State<AppState>,
     ApiPrincipal(principal): ApiPrincipal,
     ApiPath(path): ApiPath<FramePath>,
+    ApiQuery(query): ApiQuery<ViewQuery>,
 ) -> ApiResult<Response> {
     let (_, media) = http::case_media(&state, &principal, path.id, &path.sha256).await?;
-    let protection = http::protection_for(&state, &principal, path.view.into()).await?;
+    let protection = http::protection_for(&state, &principal, query.view()).await?;
     http::frame(&state, &media, usize::from(path.index), protection).await
 }
 

@@ -352,6 +352,40 @@ pub mod names {
     pub fn seen_where_or_null() -> Schema {
         or_null(one_of(SeenWhere::ALL.map(SeenWhere::as_str)))
     }
+    /// What a reviewer decided.
+    pub fn decision_kind() -> Schema {
+        one_of(vigie_domain::review::DecisionKind::ALL.map(vigie_domain::review::DecisionKind::as_str))
+    }
+    /// `illegal` or `terms`.
+    pub fn ground_type() -> Schema {
+        one_of(["illegal", "terms"])
+    }
+    /// Countries, or null.
+    pub fn countries_or_null() -> Schema {
+        or_null(ArrayBuilder::new().items(RefOr::T(country())).into())
+    }
+    /// `warning` or `age_gate`, or null.
+    pub fn label_kind_or_null() -> Schema {
+        or_null(one_of(vigie_domain::review::LabelKind::ALL.map(vigie_domain::review::LabelKind::as_str)))
+    }
+    /// Why a platform cannot comply with a removal order, or null.
+    pub fn cannot_comply_reason_or_null() -> Schema {
+        or_null(one_of(
+            vigie_domain::review::CannotComplyReason::ALL.map(vigie_domain::review::CannotComplyReason::as_str),
+        ))
+    }
+    /// Where a case stands in review.
+    pub fn review_state() -> Schema {
+        one_of(vigie_domain::review::ReviewState::ALL.map(vigie_domain::review::ReviewState::as_str))
+    }
+    /// Where a decision stands.
+    pub fn decision_state() -> Schema {
+        one_of(vigie_domain::review::DecisionState::ALL.map(vigie_domain::review::DecisionState::as_str))
+    }
+    /// Submission kinds, possibly none.
+    pub fn submission_kinds() -> Schema {
+        ArrayBuilder::new().items(RefOr::T(submission_kind())).into()
+    }
     /// The public form's languages, or null.
     pub fn language_or_null() -> Schema {
         or_null(one_of(["en", "fr"]))

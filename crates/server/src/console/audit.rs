@@ -10,6 +10,7 @@ use vigie_domain::access::Permission;
 use vigie_domain::audit::checkpoint;
 
 use super::audit_view::{Describer, Names};
+use super::texts::Texts;
 use super::{ConsoleError, ConsoleSession, Nav, form_value, render};
 use crate::AppState;
 use crate::audit::{CheckpointMode, CheckpointRefusal, make_checkpoint};
@@ -62,6 +63,7 @@ struct CheckpointView {
 #[template(path = "console/audit.html")]
 struct AuditPage {
     nav: Option<Nav>,
+    t: Texts,
     csrf: String,
     events: Vec<EventRow>,
     next_before: Option<i64>,
@@ -118,8 +120,13 @@ pub(super) async fn page(
     };
     let page = state.store.list_audit_events(scope, query.before, 100).await?;
     let names = Names::load(&state.store).await?;
-    let describer =
-        Describer { names: &names, reader: &session.principal, t: session.texts(), lang: session.lang, whole_trail };
+    let describer = Describer {
+        names: &names,
+        reader: &session.principal,
+        t: session.texts(),
+        whole_trail,
+        colleague_names: false,
+    };
     let mut events: Vec<EventRow> = page
         .events
         .into_iter()
@@ -155,6 +162,7 @@ pub(super) async fn page(
     let can_sign = whole_trail && state.audit_keys.signer().is_some();
     Ok(render(&AuditPage {
         nav: session.nav(),
+        t: session.texts(),
         csrf: session.session.csrf_token.clone(),
         events,
         next_before: page.next_before,

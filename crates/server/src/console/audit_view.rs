@@ -13,8 +13,7 @@ use vigie_domain::access::{Actor, Permission, Principal, Role};
 use vigie_domain::audit::AuditRecord;
 use vigie_domain::ids::OrganisationId;
 
-use super::lang::Lang;
-use super::texts::ConsoleTexts;
+use super::texts::Texts;
 use crate::error::ApiError;
 
 /// The names the page may show, looked up once per page.
@@ -73,68 +72,60 @@ pub(super) fn short_id(id: &str) -> &str {
 pub(super) struct Describer<'a> {
     pub names: &'a Names,
     pub reader: &'a Principal,
-    pub t: &'static ConsoleTexts,
-    pub lang: Lang,
+    pub t: Texts,
     /// The reader reads the whole trail (the operator's auditors and admins).
     pub whole_trail: bool,
+    /// Name the reader's own colleagues (display names, not addresses) even when the reader may
+    /// not read the members list: a case's history must say which reviewer decided.
+    pub colleague_names: bool,
 }
 
 impl Describer<'_> {
-    fn words(&self, (english, french): (&'static str, &'static str)) -> &'static str {
-        match self.lang {
-            Lang::En => english,
-            Lang::Fr => french,
-        }
-    }
-
     fn organisation(&self, id: Uuid) -> String {
         self.names.organisations.get(&id).cloned().unwrap_or_else(|| format!("…{}", short_id(&id.to_string())))
     }
 
-    /// `name` when the reader may read `org`'s members, otherwise the kind and the organisation.
-    fn member_of(&self, kind: (&'static str, &'static str), name: String, org: OrganisationId) -> String {
-        if self.reader.may(Permission::ReadMembers(org)) {
-            name
-        } else {
-            format!("{} ({})", self.words(kind), self.organisation(org.0))
-        }
+    /// Whether the reader may read `org`'s members, and so see them by name.
+    fn knows_members_of(&self, org: OrganisationId) -> bool {
+        self.reader.may(Permission::ReadMembers(org))
     }
 
     fn user(&self, id: Uuid) -> String {
         match self.names.users.get(&id) {
-            Some((display_name, email, org)) => {
-                self.member_of(("a user", "un utilisateur"), format!("{display_name} <{email}>"), *org)
+            Some((display_name, email, org)) if self.knows_members_of(*org) => format!("{display_name} <{email}>"),
+            Some((display_name, _, org)) if self.colleague_names && *org == self.reader.organisation_id => {
+                display_name.clone()
             }
-            None => format!("{} …{}", self.words(("user", "utilisateur")), short_id(&id.to_string())),
+            Some((_, _, org)) => self.t.msg1("audit-user-of", "organisation", self.organisation(org.0)),
+            None => self.t.msg1("audit-user-unknown", "id", short_id(&id.to_string())),
         }
     }
 
     fn token(&self, id: Uuid) -> String {
         match self.names.tokens.get(&id) {
-            Some((name, org)) => {
-                let named = format!("{} “{name}”", self.words(("API token", "jeton d’API")));
-                self.member_of(("an API token", "un jeton d’API"), named, *org)
-            }
-            None => format!("{} …{}", self.words(("API token", "jeton d’API")), short_id(&id.to_string())),
+            Some((name, org)) if self.knows_members_of(*org) => self.t.msg1("audit-token-named", "name", name),
+            Some((_, org)) => self.t.msg1("audit-token-of", "organisation", self.organisation(org.0)),
+            None => self.t.msg1("audit-token-unknown", "id", short_id(&id.to_string())),
         }
     }
 
     fn bank(&self, id: Uuid) -> String {
         match self.names.banks.get(&id) {
             Some((name, org)) if self.whole_trail || *org == self.reader.organisation_id => {
-                format!("{} “{name}”", self.words(("bank", "base")))
+                self.t.msg1("audit-bank-named", "name", name)
             }
-            _ => format!("{} …{}", self.words(("bank", "base")), short_id(&id.to_string())),
+            _ => self.t.msg1("audit-bank-unknown", "id", short_id(&id.to_string())),
         }
     }
 
-    fn actor(&self, actor: &Actor) -> String {
+    /// Who did something, as far as the reader may know them.
+    pub(super) fn actor(&self, actor: &Actor) -> String {
         match actor {
             Actor::User(id) => self.user(id.0),
             Actor::Token(id) => self.token(id.0),
-            Actor::Cli => self.words(("the command line (vigie)", "la ligne de commande (vigie)")).to_owned(),
-            Actor::System => self.words(("Vigie itself", "Vigie")).to_owned(),
-            Actor::Public => self.words(("the public report form", "le formulaire public")).to_owned(),
+            Actor::Cli => self.t.msg("audit-actor-cli"),
+            Actor::System => self.t.msg("audit-actor-system"),
+            Actor::Public => self.t.msg("audit-actor-public"),
         }
     }
 
@@ -145,20 +136,16 @@ impl Describer<'_> {
             ("token", Some(id)) => self.token(id),
             ("organisation", Some(id)) => self.organisation(id),
             ("bank", Some(id)) => self.bank(id),
-            ("submission", _) => format!("{} …{}", self.words(("submission", "saisine")), short_id(subject_id)),
-            ("case", _) => format!("{} …{}", self.words(("case", "dossier")), short_id(subject_id)),
-            ("media", _) => {
-                format!("{} {}…", self.words(("media", "média")), subject_id.get(..12).unwrap_or(subject_id))
-            }
+            ("submission", _) => self.t.msg1("audit-subject-submission", "id", short_id(subject_id)),
+            ("case", _) => self.t.msg1("audit-subject-case", "id", short_id(subject_id)),
+            ("media", _) => self.t.msg1("audit-subject-media", "hash", subject_id.get(..12).unwrap_or(subject_id)),
             (other, _) => format!("{other} …{}", short_id(subject_id)),
         }
     }
 
+    /// The action in words; an action this page has no words for, as recorded.
     fn action(&self, action: &str) -> String {
-        ACTIONS
-            .iter()
-            .find(|(name, _, _)| *name == action)
-            .map_or_else(|| action.to_owned(), |(_, english, french)| self.words((english, french)).to_owned())
+        self.t.find(&action_message(action)).unwrap_or_else(|| action.to_owned())
     }
 
     fn value(&self, key: &str, value: &serde_json::Value) -> String {
@@ -166,18 +153,27 @@ impl Describer<'_> {
         let as_uuid = value.as_str().and_then(|text| Uuid::parse_str(text).ok());
         match (key, value, as_uuid) {
             ("platform", _, Some(id)) => self.organisation(id),
-            ("bank_id", _, Some(id)) => self.bank(id),
+            ("bank_id" | "bank", _, Some(id)) => self.bank(id),
+            ("kind", Value::String(kind), _) if self.t.find(&format!("decision-{kind}")).is_some() => {
+                self.t.msg(&format!("decision-{kind}"))
+            }
+            ("kind", Value::String(kind), _) if self.t.find(&format!("kind-{kind}")).is_some() => {
+                self.t.msg(&format!("kind-{kind}"))
+            }
+            ("state", Value::String(state), _) if self.t.find(&format!("decision-state-{state}")).is_some() => {
+                self.t.msg(&format!("decision-state-{state}"))
+            }
             ("case" | "into", _, Some(id)) => format!("…{}", short_id(&id.to_string())),
             ("roles", Value::Array(roles), _) => roles
                 .iter()
                 .map(|role| match role.as_str().map(Role::parse) {
-                    Some(Ok(role)) => self.t.role(role).to_owned(),
+                    Some(Ok(role)) => self.t.role(role),
                     _ => role.to_string(),
                 })
                 .collect::<Vec<_>>()
                 .join(", "),
-            (_, Value::Bool(true), _) => self.words(("yes", "oui")).to_owned(),
-            (_, Value::Bool(false), _) => self.words(("no", "non")).to_owned(),
+            (_, Value::Bool(true), _) => self.t.msg("audit-yes"),
+            (_, Value::Bool(false), _) => self.t.msg("audit-no"),
             (_, Value::Null, _) => "—".to_owned(),
             (_, Value::String(text), _) => match chrono::DateTime::parse_from_rfc3339(text) {
                 Ok(time) => time.with_timezone(&chrono::Utc).format("%Y-%m-%d %H:%M UTC").to_string(),
@@ -193,18 +189,10 @@ impl Describer<'_> {
             Ok(serde_json::Value::Object(map)) => {
                 let facts = map
                     .iter()
-                    .map(|(key, value)| {
-                        let label = DETAIL_LABELS.iter().find(|(name, _, _)| name == key).map_or_else(
-                            || key.clone(),
-                            |(_, english, french)| self.words((english, french)).to_owned(),
-                        );
-                        let shown = if DETAIL_LABELS.iter().any(|(name, _, _)| name == key) {
-                            self.value(key, value)
-                        } else {
-                            // A field this page does not know: shown as recorded.
-                            value.to_string()
-                        };
-                        (label, shown)
+                    .map(|(key, value)| match self.t.find(&detail_message(key)) {
+                        Some(label) if DETAIL_FIELDS.contains(&key.as_str()) => (label, self.value(key, value)),
+                        // A field this page does not know: shown as recorded.
+                        _ => (key.clone(), value.to_string()),
                     })
                     .collect();
                 (facts, None)
@@ -222,79 +210,115 @@ impl Describer<'_> {
     }
 }
 
-/// Recorded actions in words: (action, English, French).
-const ACTIONS: &[(&str, &str, &str)] = &[
-    ("organisation.create", "Organisation created", "Organisation créée"),
-    ("organisation.update", "Organisation changed", "Organisation modifiée"),
-    ("organisation.referral_window", "Referral window set", "Délai des signalements fixé"),
-    ("user.create", "User created", "Utilisateur créé"),
-    ("user.update", "User changed", "Utilisateur modifié"),
-    ("user.set_password", "Password set by an administrator", "Mot de passe défini par un administrateur"),
-    ("user.change_password", "Own password changed", "Mot de passe changé par son titulaire"),
-    ("session.login", "Logged in", "Connexion"),
-    ("session.logout", "Logged out", "Déconnexion"),
-    ("token.create", "API token created", "Jeton d’API créé"),
-    ("token.revoke", "API token revoked", "Jeton d’API révoqué"),
-    ("bank.create", "Bank created", "Base créée"),
-    ("bank.update", "Bank changed", "Base modifiée"),
-    ("bank.import", "Signals imported", "Signaux importés"),
-    ("bank.rematch", "Stored media matched again", "Médias stockés comparés à nouveau"),
-    ("submission.receive", "Submission received", "Saisine reçue"),
-    ("submission.attach_media", "Media attached", "Média joint"),
-    ("submission.pause", "Clock paused", "Délai suspendu"),
-    ("submission.resume", "Clock resumed", "Délai repris"),
-    ("case.merge", "Cases merged", "Dossiers fusionnés"),
-    ("case.rematch", "New matches found", "Nouvelles correspondances"),
-    ("media.identify", "Media hashed and matched", "Média identifié"),
-    ("media.download", "Original media file downloaded", "Fichier original d’un média téléchargé"),
-    ("user.set_media_preferences", "Media protections chosen", "Protections des médias choisies"),
-    ("token.set_media_preferences", "Media protections chosen", "Protections des médias choisies"),
-];
+/// The message naming a recorded action: `user.set_password` → `audit-action-user-set-password`.
+fn action_message(action: &str) -> String {
+    format!("audit-action-{}", action.replace(['.', '_'], "-"))
+}
 
-/// Detail fields in words: (field, English, French). Fields not listed are shown by their name
-/// with their value as recorded.
-const DETAIL_LABELS: &[(&str, &str, &str)] = &[
-    ("kind", "Kind", "Type"),
-    ("case", "Case", "Dossier"),
-    ("into", "Merged into case", "Fusionné dans le dossier"),
-    ("platform", "Platform", "Plateforme"),
-    ("priority", "Priority", "Priorité"),
-    ("matches", "Matches", "Correspondances"),
-    ("cases", "Cases", "Dossiers"),
-    ("reason", "Reason", "Motif"),
-    ("due_at", "Due", "Échéance"),
-    ("sha256", "SHA-256", "SHA-256"),
-    ("status", "Status", "État"),
-    ("country", "Country", "Pays"),
-    ("is_operator", "Operator", "Opérateur"),
-    ("slug", "Short name", "Nom court"),
-    ("roles", "Roles", "Rôles"),
-    ("disabled", "Disabled", "Désactivé"),
-    ("display_name_changed", "Display name changed", "Nom affiché modifié"),
-    ("expires_at", "Expires", "Expire le"),
-    ("scope", "Scope", "Portée"),
-    ("bank_id", "Bank", "Base"),
-    ("signal_type", "Signal type", "Type de signal"),
-    ("match_threshold", "Match threshold", "Seuil de correspondance"),
-    ("min_quality", "Minimum quality", "Qualité minimale"),
-    ("auto_action", "Automatic action", "Action automatique"),
-    ("visibility", "Visibility", "Visibilité"),
-    ("previous_visibility", "Previous visibility", "Visibilité précédente"),
-    ("rematch_job", "Rematch job", "Tâche de comparaison"),
-    ("minutes", "Minutes", "Minutes"),
-    ("enabled", "Enabled", "Activée"),
-    ("origin", "Origin", "Origine"),
-    ("added", "Added", "Ajoutés"),
-    ("already_present", "Already present", "Déjà présents"),
-    ("blur", "Blurred", "Floutées"),
-    ("greyscale", "In greyscale", "En niveaux de gris"),
+/// The message labelling a detail field: `due_at` → `audit-detail-due-at`.
+fn detail_message(field: &str) -> String {
+    format!("audit-detail-{}", field.replace('_', "-"))
+}
+
+/// Detail fields this page lays out (`audit-detail-*` in the texts), with values in words.
+/// Fields not listed are shown by their name with their value as recorded.
+const DETAIL_FIELDS: &[&str] = &[
+    "kind",
+    "case",
+    "into",
+    "platform",
+    "priority",
+    "matches",
+    "cases",
+    "reason",
+    "due_at",
+    "sha256",
+    "status",
+    "country",
+    "is_operator",
+    "slug",
+    "roles",
+    "disabled",
+    "display_name_changed",
+    "expires_at",
+    "scope",
+    "bank_id",
+    "signal_type",
+    "match_threshold",
+    "min_quality",
+    "auto_action",
+    "visibility",
+    "previous_visibility",
+    "rematch_job",
+    "minutes",
+    "enabled",
+    "origin",
+    "added",
+    "already_present",
+    "decision",
+    "state",
+    "ground",
+    "replaces",
+    "signals_added",
+    "paused",
+    "until",
+    "note",
+    "kinds",
+    "bank",
+    "blur",
+    "greyscale",
 ];
 
 #[cfg(test)]
 mod tests {
     use vigie_domain::access::RoleSet;
 
+    use super::super::lang::Lang;
     use super::*;
+
+    /// Actions the store records (`audit_events.action`), each with its words in the texts.
+    const ACTIONS: &[&str] = &[
+        "organisation.create",
+        "organisation.update",
+        "organisation.referral_window",
+        "user.create",
+        "user.update",
+        "user.set_password",
+        "user.change_password",
+        "session.login",
+        "session.logout",
+        "token.create",
+        "token.revoke",
+        "bank.create",
+        "bank.update",
+        "bank.import",
+        "bank.rematch",
+        "submission.receive",
+        "submission.attach_media",
+        "submission.pause",
+        "submission.resume",
+        "case.merge",
+        "case.rematch",
+        "media.identify",
+        "case.claim",
+        "case.release",
+        "case.decide",
+        "case.note",
+        "decision.confirm",
+        "decision.reject",
+        "organisation.four_eyes",
+    ];
+
+    #[test]
+    fn every_action_and_detail_field_has_words() {
+        let english = super::super::texts::texts(Lang::En);
+        for action in ACTIONS {
+            assert!(english.find(&action_message(action)).is_some(), "no words for the action {action}");
+        }
+        for field in DETAIL_FIELDS {
+            assert!(english.find(&detail_message(field)).is_some(), "no label for the detail field {field}");
+        }
+    }
 
     fn describe(details: &str, lang: Lang) -> Described {
         let names = Names {
@@ -309,8 +333,13 @@ mod tests {
             organisation_is_operator: false,
             roles: RoleSet::of(&[Role::Auditor]),
         };
-        let describer =
-            Describer { names: &names, reader: &reader, t: super::super::texts::texts(lang), lang, whole_trail: false };
+        let describer = Describer {
+            names: &names,
+            reader: &reader,
+            t: super::super::texts::texts(lang),
+            whole_trail: false,
+            colleague_names: false,
+        };
         let record = AuditRecord {
             actor: Actor::User(vigie_domain::ids::UserId(Uuid::max())),
             organisation_id: None,

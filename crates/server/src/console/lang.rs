@@ -1,8 +1,28 @@
 //! The language of a page (English or French) and how it is chosen: `?lang=`, then the
-//! browser's `Accept-Language`, then English. Shared by the console and the public form; each
-//! keeps its own table of texts.
+//! browser's `Accept-Language`, then English. Shared by the console and the public form, whose
+//! texts are in `crates/server/locales/` (see `console::texts`).
 
+use axum::extract::Request;
 use axum::http::{HeaderMap, header};
+use axum::middleware::Next;
+use axum::response::Response;
+
+tokio::task_local! {
+    /// The language of the console page being answered, for what is rendered without the
+    /// request at hand (error pages).
+    static PAGE_LANG: Lang;
+}
+
+/// Middleware: answers the request with its language remembered for [`page_lang`].
+pub(crate) async fn remember_page_lang(request: Request, next: Next) -> Response {
+    let lang = Lang::choose(request.uri().query(), request.headers());
+    PAGE_LANG.scope(lang, next.run(request)).await
+}
+
+/// The language of the console page being answered; English outside a console request.
+pub(crate) fn page_lang() -> Lang {
+    PAGE_LANG.try_with(|lang| *lang).unwrap_or(Lang::En)
+}
 
 /// The language of a page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,13 +1,16 @@
 //! Logging in and out.
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use vigie_domain::validate::Email;
 use vigie_store::NewSession;
 
+use super::lang::Lang;
+use super::texts::{Texts, texts};
 use super::{ConsoleError, ConsoleSession, Nav, SESSION_COOKIE, form_value, render};
 use crate::AppState;
 use crate::auth::{self, secrets_match};
@@ -20,6 +23,7 @@ const LOGIN_CSRF_COOKIE: &str = "vigie_login_csrf";
 #[template(path = "console/login.html")]
 struct LoginPage {
     nav: Option<Nav>,
+    t: Texts,
     csrf: String,
     email: String,
     error: Option<String>,
@@ -35,26 +39,36 @@ fn cookie(state: &AppState, name: &'static str, value: String, max_age: time::Du
         .build()
 }
 
-fn login_page(state: &AppState, jar: CookieJar, email: String, error: Option<String>) -> Response {
+fn login_page(state: &AppState, t: Texts, jar: CookieJar, email: String, error: Option<String>) -> Response {
     let csrf = auth::random_hex(32);
     let jar = jar.add(cookie(state, LOGIN_CSRF_COOKIE, csrf.clone(), time::Duration::hours(1)));
     let status = if error.is_some() { axum::http::StatusCode::UNAUTHORIZED } else { axum::http::StatusCode::OK };
-    (status, jar, render(&LoginPage { nav: None, csrf, email, error })).into_response()
+    (status, jar, render(&LoginPage { nav: None, t, csrf, email, error })).into_response()
 }
 
-pub(super) async fn form(State(state): State<AppState>, session: Option<ConsoleSession>, jar: CookieJar) -> Response {
+pub(super) async fn form(
+    State(state): State<AppState>,
+    session: Option<ConsoleSession>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    jar: CookieJar,
+) -> Response {
     if session.is_some() {
         return Redirect::to("/console").into_response();
     }
-    login_page(&state, jar, String::new(), None)
+    let t = texts(Lang::choose(query.as_deref(), &headers));
+    login_page(&state, t, jar, String::new(), None)
 }
 
 pub(super) async fn submit(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
     jar: CookieJar,
     body: String,
 ) -> Result<Response, ConsoleError> {
+    let t = texts(Lang::choose(query.as_deref(), &headers));
     let presented_csrf = form_value(&body, "csrf");
     let expected_csrf = jar.get(LOGIN_CSRF_COOKIE).map(|cookie| cookie.value().to_owned()).unwrap_or_default();
     if expected_csrf.is_empty() || !secrets_match(&presented_csrf, &expected_csrf) {
@@ -64,12 +78,11 @@ pub(super) async fn submit(
     let password = form_value(&body, "password");
     let email = Email::parse(&email_text).ok();
     if !state.login_limiter.allow(address, email.as_ref()) {
-        let message = "Too many login attempts. Wait a minute and try again.".to_owned();
-        let mut response = login_page(&state, jar, email_text, Some(message));
+        let mut response = login_page(&state, t, jar, email_text, Some(t.msg("login-too-many")));
         *response.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
         return Ok(response);
     }
-    let failed = "Wrong email or password, or the account is disabled.".to_owned();
+    let failed = t.msg("login-failed");
     let credentials = match &email {
         Some(email) => state.store.find_credentials(email).await?,
         None => None,
@@ -87,7 +100,7 @@ pub(super) async fn submit(
         .map_err(|error| crate::error::ApiError::Internal(anyhow::anyhow!("password check failed: {error}")))?;
     let Some(user) = user.filter(|_| verified) else {
         tracing::info!("console login failed");
-        return Ok(login_page(&state, jar, email_text, Some(failed)));
+        return Ok(login_page(&state, t, jar, email_text, Some(failed)));
     };
     let secret = auth::random_hex(32);
     let session = NewSession {

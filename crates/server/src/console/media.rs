@@ -6,42 +6,34 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::set_header::SetResponseHeaderLayer;
 use uuid::Uuid;
-use vigie_domain::ids::CaseId;
 use vigie_store::{CaseRecord, MediaRecord};
 
-use super::lang::Lang;
-use super::media_texts::{MediaTexts, media_texts};
-use super::{ConsoleError, ConsoleSession, Nav, form_value, render};
+use super::texts::Texts;
+use super::{CONTENT_SECURITY_POLICY, ConsoleError, ConsoleSession, Nav, form_value, lang, render};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::renditions::StripFrame;
 use crate::renditions::http;
 use crate::renditions::playback::{PlaybackFailure, Prepared};
 
-/// The console's policy, and videos from the console itself (the play page).
-const PAGE_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
-                                            media-src 'self'; form-action 'self'; frame-ancestors 'none'; \
-                                            base-uri 'none'";
-
 /// The media routes, outside the console's own page policy: media responses carry theirs
-/// ([`http::protect_headers`]); pages and error pages get the console's, with videos allowed.
+/// ([`http::protect_headers`]); pages and error pages get the console's.
 pub(super) fn router() -> Router<AppState> {
     Router::new()
-        .route("/cases/{case_id}/media", get(case_media_page))
-        .route("/cases/{case_id}/media/{sha256}/preview/{view}", get(preview))
-        .route("/cases/{case_id}/media/{sha256}/frames/{index}/{view}", get(frame))
+        .route("/cases/{case_id}/media/{sha256}/preview", get(preview))
+        .route("/cases/{case_id}/media/{sha256}/frames/{index}", get(frame))
         .route("/cases/{case_id}/media/{sha256}/play", get(play_page))
         .route("/cases/{case_id}/media/{sha256}/play.mp4", get(play_file))
         .route("/cases/{case_id}/media/{sha256}/download", get(confirm_download).post(download))
+        .layer(axum::middleware::from_fn(lang::remember_page_lang))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(PAGE_CONTENT_SECURITY_POLICY),
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
         ))
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
 }
@@ -57,65 +49,33 @@ async fn case_media(
     Ok(http::case_media(state, &session.principal, case_id, sha256).await?)
 }
 
-#[derive(Template)]
-#[template(path = "console/case_media.html")]
-struct CaseMediaPage {
-    nav: Option<Nav>,
-    m: &'static MediaTexts,
-    case_href: String,
-    panels: Vec<MediaPanel>,
+/// `?view=protected|clear` (protected when absent).
+#[derive(serde::Deserialize)]
+struct ViewQuery {
+    view: Option<String>,
 }
 
-/// `GET /console/cases/{case_id}/media`: every media of the case, protected, each revealed on
-/// its own.
-async fn case_media_page(
-    State(state): State<AppState>,
-    session: ConsoleSession,
-    Path(case_id): Path<String>,
-) -> Result<Response, ConsoleError> {
-    let case_id = Uuid::parse_str(&case_id).map_err(|_| ApiError::NotFound)?;
-    let case = state.store.get_case(CaseId(case_id)).await?;
-    if !session.principal.may(vigie_domain::access::Permission::ReadCases(case.platform_id)) {
-        let mine = case.platform_id == session.principal.organisation_id;
-        return Err(if mine { ApiError::Forbidden } else { ApiError::NotFound }.into());
-    }
-    let mut panels = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for submission in state.store.list_case_submissions(case.id).await? {
-        for media in state.store.list_submission_media(submission.receipt.id).await? {
-            if seen.insert(media.sha256.clone()) {
-                panels.push(MediaPanel::load(&state, case.id, &media, session.lang).await?);
-            }
-        }
-    }
-    let page = CaseMediaPage {
-        nav: session.nav(),
-        m: media_texts(session.lang),
-        case_href: format!("/console/cases/{}", case.id),
-        panels,
-    };
-    Ok(render(&page))
-}
-
-/// `GET …/preview/{view}`: an image's preview, PNG.
+/// `GET …/preview[?view=clear]`: an image's preview, PNG.
 async fn preview(
     State(state): State<AppState>,
     session: ConsoleSession,
-    Path((case_id, sha256, view)): Path<(String, String, String)>,
+    Path((case_id, sha256)): Path<(String, String)>,
+    Query(query): Query<ViewQuery>,
 ) -> Result<Response, ConsoleError> {
-    let view = http::parse_view(&view)?;
+    let view = http::parse_view(query.view.as_deref())?;
     let (_, media) = case_media(&state, &session, &case_id, &sha256).await?;
     let protection = http::protection_for(&state, &session.principal, view).await?;
     Ok(http::preview(&state, &media, protection).await?)
 }
 
-/// `GET …/frames/{index}/{view}`: a frame of a video's strip, PNG.
+/// `GET …/frames/{index}[?view=clear]`: a frame of a video's strip, PNG.
 async fn frame(
     State(state): State<AppState>,
     session: ConsoleSession,
-    Path((case_id, sha256, index, view)): Path<(String, String, String, String)>,
+    Path((case_id, sha256, index)): Path<(String, String, String)>,
+    Query(query): Query<ViewQuery>,
 ) -> Result<Response, ConsoleError> {
-    let view = http::parse_view(&view)?;
+    let view = http::parse_view(query.view.as_deref())?;
     let index: usize = index.parse().map_err(|_| ApiError::NotFound)?;
     let (_, media) = case_media(&state, &session, &case_id, &sha256).await?;
     let protection = http::protection_for(&state, &session.principal, view).await?;
@@ -137,7 +97,7 @@ async fn play_file(
 #[template(path = "console/media_play.html")]
 struct PlayPage {
     nav: Option<Nav>,
-    m: &'static MediaTexts,
+    t: Texts,
     case_href: String,
     /// The copy's address, once made.
     source: Option<String>,
@@ -155,20 +115,20 @@ async fn play_page(
     Path((case_id, sha256)): Path<(String, String)>,
 ) -> Result<Response, ConsoleError> {
     let (case, media) = case_media(&state, &session, &case_id, &sha256).await?;
-    let m = media_texts(session.lang);
+    let t = session.texts();
     let case_href = format!("/console/cases/{}", case.id);
-    let mut page = PlayPage { nav: session.nav(), m, case_href, source: None, pending: false, problem: None };
+    let mut page = PlayPage { nav: session.nav(), t, case_href, source: None, pending: false, problem: None };
     if media.media_type != "video" {
-        page.problem = Some(m.play_not_video.to_owned());
+        page.problem = Some(t.msg("media-play-not-video"));
     } else {
         match state.playback.prepare(&state.intake.media, &media.sha256).await {
             Prepared::Ready(_) => {
                 page.source = Some(format!("/console/cases/{}/media/{}/play.mp4", case.id, media.sha256))
             }
             Prepared::Pending => page.pending = true,
-            Prepared::Failed(PlaybackFailure::ToolMissing(_)) => page.problem = Some(m.play_no_ffmpeg.to_owned()),
+            Prepared::Failed(PlaybackFailure::ToolMissing(_)) => page.problem = Some(t.msg("media-play-no-ffmpeg")),
             Prepared::Failed(PlaybackFailure::NotPlayable(why)) => {
-                page.problem = Some(format!("{} {why}", m.play_not_playable))
+                page.problem = Some(t.msg1("media-play-not-playable", "reason", why))
             }
             Prepared::Failed(PlaybackFailure::Storage(why)) => {
                 return Err(ApiError::storage("making a muted copy", std::io::Error::other(why)).into());
@@ -182,7 +142,7 @@ async fn play_page(
 #[template(path = "console/media_download.html")]
 struct DownloadPage {
     nav: Option<Nav>,
-    m: &'static MediaTexts,
+    t: Texts,
     csrf: String,
     action: String,
     case_href: String,
@@ -200,7 +160,7 @@ async fn confirm_download(
     let (case, media) = case_media(&state, &session, &case_id, &sha256).await?;
     let page = DownloadPage {
         nav: session.nav(),
-        m: media_texts(session.lang),
+        t: session.texts(),
         csrf: session.session.csrf_token.clone(),
         action: format!("/console/cases/{}/media/{}/download", case.id, media.sha256),
         case_href: format!("/console/cases/{}", case.id),
@@ -220,90 +180,4 @@ async fn download(
     session.check_csrf(&form_value(&body, "csrf"))?;
     let (case, media) = case_media(&state, &session, &case_id, &sha256).await?;
     Ok(http::download(&state, &session.principal, &case, &media).await?.into_response())
-}
-
-/// What a case page shows of one media, with `{% include "console/media_panel.html" %}` where
-/// `panel` names it: an image's preview, protected, revealed on click or key (a `<details>`,
-/// no script); a video's strip of frames, each revealed the same way, and a link to play it
-/// muted; for every media, a link to download the original behind its confirmation.
-pub struct MediaPanel {
-    /// The texts, in the page's language.
-    pub m: &'static MediaTexts,
-    /// `/console/cases/{case}/media/{sha256}`, which every picture and link extends.
-    pub base: String,
-    /// `image`, `video` or `other`.
-    pub media_type: String,
-    /// A video's strip (empty otherwise, or when none was kept).
-    pub frames: Vec<StripFrame>,
-}
-
-impl MediaPanel {
-    /// The panel of `media`, held by a submission of `case` (checked by the caller, who read
-    /// the case with `ReadCases`).
-    pub async fn load(state: &AppState, case: CaseId, media: &MediaRecord, lang: Lang) -> Result<Self, ConsoleError> {
-        Ok(MediaPanel {
-            m: media_texts(lang),
-            base: format!("/console/cases/{}/media/{}", case, media.sha256),
-            media_type: media.media_type.clone(),
-            frames: http::strip(state, media).await?,
-        })
-    }
-
-    /// A frame's time, for its caption.
-    pub fn time_of(&self, frame: &StripFrame) -> String {
-        format!("{:.1} {}", frame.seconds, self.m.seconds)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[derive(Template)]
-    #[template(
-        source = "{% for panel in panels %}{% include \"console/media_panel.html\" %}{% endfor %}",
-        ext = "html"
-    )]
-    struct Panels {
-        panels: Vec<MediaPanel>,
-    }
-
-    #[test]
-    fn panels_show_protected_pictures_and_reveal_them_one_at_a_time() {
-        let m = media_texts(Lang::En);
-        let base = |sha: &str| format!("/console/cases/c/media/{sha}");
-        let panels = Panels {
-            panels: vec![
-                MediaPanel { m, base: base("aa"), media_type: "image".into(), frames: Vec::new() },
-                MediaPanel {
-                    m,
-                    base: base("bb"),
-                    media_type: "video".into(),
-                    frames: vec![StripFrame { index: 0, seconds: 0.5 }, StripFrame { index: 1, seconds: 12.25 }],
-                },
-                MediaPanel { m, base: base("cc"), media_type: "video".into(), frames: Vec::new() },
-                MediaPanel { m, base: base("dd"), media_type: "other".into(), frames: Vec::new() },
-            ],
-        };
-        let html = panels.render().unwrap();
-        // Each picture is protected in its summary and revealed, lazily, inside its own details.
-        for (protected, clear) in [
-            ("/console/cases/c/media/aa/preview/protected", "/console/cases/c/media/aa/preview/clear"),
-            ("/console/cases/c/media/bb/frames/0/protected", "/console/cases/c/media/bb/frames/0/clear"),
-            ("/console/cases/c/media/bb/frames/1/protected", "/console/cases/c/media/bb/frames/1/clear"),
-        ] {
-            let at = html.find(protected).unwrap_or_else(|| panic!("{protected} in {html}"));
-            let revealed = html.find(clear).unwrap_or_else(|| panic!("{clear} in {html}"));
-            let summary_end = html[at..].find("</summary>").unwrap() + at;
-            assert!(revealed > summary_end, "the clear picture is outside the summary");
-            let tag_end = html[revealed..].find('>').unwrap() + revealed;
-            assert!(html[revealed..tag_end].contains("loading=\"lazy\""), "{html}");
-        }
-        assert_eq!(html.matches("<details").count(), 3);
-        assert!(html.contains("12.2 s") || html.contains("12.3 s"), "{html}");
-        assert!(html.contains(m.no_frames), "a video without a strip says so");
-        assert!(html.contains("/console/cases/c/media/bb/play\""), "{html}");
-        assert_eq!(html.matches("/download\"").count(), 4);
-        assert!(html.contains(m.other_media));
-    }
 }

@@ -5,15 +5,16 @@
 
 mod audit;
 mod audit_view;
+mod banks;
 pub(crate) mod lang;
 mod login;
 mod media;
-pub(crate) mod media_texts;
 mod organisations;
 mod password;
 mod preferences;
 pub(crate) mod report;
-mod texts;
+pub(crate) mod review;
+pub(crate) mod texts;
 
 use askama::Template;
 use axum::Router;
@@ -29,7 +30,7 @@ use vigie_domain::validate::FieldIssue;
 use vigie_store::SessionView;
 
 use self::lang::Lang;
-use self::texts::ConsoleTexts;
+use self::texts::Texts;
 use crate::AppState;
 use crate::auth::{secrets_match, session_hash};
 use crate::error::ApiError;
@@ -37,8 +38,9 @@ use crate::error::ApiError;
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "vigie_session";
 
-const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
-                                       form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; \
+                                       img-src 'self' data:; media-src 'self'; form-action 'self'; \
+                                       frame-ancestors 'none'; base-uri 'none'";
 
 /// The `/console` routes.
 pub fn router() -> Router<AppState> {
@@ -54,10 +56,31 @@ pub fn router() -> Router<AppState> {
         .route("/tokens/{id}/revoke", get(organisations::confirm_revoke).post(organisations::revoke_token))
         .route("/password", get(password::form).post(password::submit))
         .route("/preferences", get(preferences::form).post(preferences::submit))
+        .route("/banks", get(banks::list).post(banks::create))
+        .route("/banks/{id}", get(banks::show).post(banks::update))
+        .route("/banks/{id}/disable", get(banks::confirm_disable).post(banks::disable))
+        .route("/banks/{id}/enable", post(banks::enable))
+        .route("/banks/{id}/import", post(banks::import))
+        .route("/signals/{id}/disable", get(banks::confirm_disable_signal).post(banks::disable_signal))
+        .route("/signals/{id}/enable", post(banks::enable_signal))
         .route("/audit", get(audit::page))
         .route("/audit/checkpoints", post(audit::sign_checkpoint))
         .route("/audit/checkpoint.txt", get(audit::download_checkpoint))
+        .route("/queue", get(review::queue))
+        .route("/queue/rows", get(review::queue_rows_fragment))
+        .route("/queue/decide", post(review::decide_bulk))
+        .route("/next", post(review::next))
+        .route("/cases/{id}", get(review::case))
+        .route("/cases/{id}/claim", post(review::claim))
+        .route("/cases/{id}/release", post(review::release))
+        .route("/cases/{id}/decide", post(review::decide))
+        .route("/cases/{id}/notes", post(review::add_note))
+        .route("/decisions/{id}/review", post(review::review_decision))
+        .route("/team", get(review::team))
         .route("/static/vigie.css", get(stylesheet))
+        .route("/static/review.js", get(review::script))
+        // Error pages are rendered without the request at hand: they read its language here.
+        .layer(axum::middleware::from_fn(lang::remember_page_lang))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),
@@ -82,7 +105,11 @@ pub struct Nav {
     organisation_name: String,
     csrf: String,
     can_read_audit: bool,
-    t: &'static ConsoleTexts,
+    /// Reviewers, senior reviewers, admins and auditors see the queue and the team's figures.
+    can_review: bool,
+    /// Any role lets one see banks (one's own, and others' opened to matching).
+    can_see_banks: bool,
+    t: Texts,
 }
 
 /// A logged-in console user.
@@ -105,12 +132,14 @@ impl ConsoleSession {
             organisation_name: self.organisation_name.clone(),
             csrf: self.session.csrf_token.clone(),
             can_read_audit: self.principal.may(Permission::ReadAudit(Some(self.principal.organisation_id))),
+            can_review: self.principal.may(Permission::ReadCases(self.principal.organisation_id)),
+            can_see_banks: self.principal.may(Permission::Match),
             t: self.texts(),
         })
     }
 
     /// The console's texts in this page's language.
-    pub fn texts(&self) -> &'static ConsoleTexts {
+    pub fn texts(&self) -> Texts {
         texts::texts(self.lang)
     }
 
@@ -178,6 +207,7 @@ pub fn render(template: &impl Template) -> Response {
 #[template(path = "console/error.html")]
 struct ErrorPage {
     nav: Option<Nav>,
+    t: Texts,
     title: String,
     detail: String,
 }
@@ -211,21 +241,40 @@ impl From<crate::app::AppError> for ConsoleError {
 
 impl IntoResponse for ConsoleError {
     fn into_response(self) -> Response {
+        let t = texts::texts(lang::page_lang());
         let (status, title, detail, internal) = match self {
-            Self::Csrf => (
-                StatusCode::FORBIDDEN,
-                "Form expired".to_owned(),
-                "This form was not sent from your current session. Go back, reload the page and try again.".to_owned(),
-                None,
-            ),
+            Self::Csrf => (StatusCode::FORBIDDEN, t.msg("error-csrf-title"), t.msg("error-csrf-detail"), None),
             Self::Api(error) => {
                 let problem = error.problem();
                 let internal = error.logged_cause().map(|cause| format!("{cause:#}"));
                 let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                (status, problem.title.to_owned(), problem.detail, internal)
+                // What the person sent is refused with the domain's own words (field and rule);
+                // the server's side of things is said in the page's language.
+                let (title, detail) = match error {
+                    ApiError::Validation(_) | ApiError::MalformedBody { .. } | ApiError::UnsupportedMediaType(_) => {
+                        (t.msg("error-invalid-title"), problem.detail)
+                    }
+                    ApiError::Conflict { .. } | ApiError::IdempotencyKeyReused => {
+                        (t.msg("error-conflict-title"), problem.detail)
+                    }
+                    ApiError::PayloadTooLarge => (t.msg("error-too-large-title"), t.msg("error-too-large-detail")),
+                    ApiError::Unauthenticated(_) => (t.msg("error-login-title"), t.msg("error-login-detail")),
+                    ApiError::Forbidden => (t.msg("error-forbidden-title"), t.msg("error-forbidden-detail")),
+                    ApiError::NotFound => (t.msg("error-missing-title"), t.msg("error-missing-detail")),
+                    ApiError::TooManyRequests => (t.msg("error-too-many-title"), t.msg("error-too-many-detail")),
+                    ApiError::Unavailable(_) => (t.msg("error-unavailable-title"), t.msg("error-unavailable-detail")),
+                    ApiError::MediaViewUnavailable { slug, .. } => {
+                        let detail =
+                            if slug == "media-tool-missing" { "media-play-no-ffmpeg" } else { "media-play-pending" };
+                        (t.msg("media-error-unavailable-title"), t.msg(detail))
+                    }
+                    ApiError::MediaNotViewable(_) => (t.msg("media-error-not-viewable-title"), problem.detail),
+                    ApiError::Internal(_) => (t.msg("error-internal-title"), t.msg("error-internal-detail")),
+                };
+                (status, title, detail, internal)
             }
         };
-        let page = ErrorPage { nav: None, title, detail };
+        let page = ErrorPage { nav: None, t, title, detail };
         let mut response = (status, render(&page)).into_response();
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response.headers_mut().insert(
@@ -244,9 +293,9 @@ impl IntoResponse for ConsoleError {
 #[template(path = "console/not_found.html")]
 struct NotFoundPage {
     nav: Option<Nav>,
-    t: &'static ConsoleTexts,
+    t: Texts,
     back_href: &'static str,
-    back_label: &'static str,
+    back_label: String,
 }
 
 /// Answers any unknown path: a problem body for the API (paths under `/v1`, or a client that
@@ -261,9 +310,9 @@ pub async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> 
     }
     let t = texts::texts(Lang::choose(uri.query(), &headers));
     let (back_href, back_label) = if path == "/report" || path.starts_with("/report/") {
-        ("/report", t.back_to_report_form)
+        ("/report", t.msg("back-to-report-form"))
     } else {
-        ("/console", t.back_to_console)
+        ("/console", t.msg("back-to-console"))
     };
     let mut response =
         (StatusCode::NOT_FOUND, render(&NotFoundPage { nav: None, t, back_href, back_label })).into_response();

@@ -10,7 +10,7 @@ use vigie_domain::organisation::{Organisation, OrganisationDraft, OrganisationKi
 use vigie_domain::user::UserDraft;
 use vigie_store::UserChange;
 
-use super::texts::ConsoleTexts;
+use super::texts::Texts;
 use super::{ConsoleError, ConsoleSession, FormErrors, Nav, form_value, form_values, render};
 use crate::AppState;
 use crate::app::{self, InitialPassword, TokenRequest};
@@ -20,10 +20,11 @@ use crate::error::ApiError;
 #[template(path = "console/dashboard.html")]
 struct DashboardPage {
     nav: Option<Nav>,
+    t: Texts,
     email: String,
     organisation_id: OrganisationId,
     organisation_name: String,
-    organisation_kind: &'static str,
+    organisation_kind: String,
     roles: String,
     organisation_count: usize,
     user_count: Option<usize>,
@@ -31,7 +32,7 @@ struct DashboardPage {
 }
 
 /// Roles in words, in the page's language.
-fn role_list(t: &ConsoleTexts, roles: RoleSet) -> String {
+fn role_list(t: Texts, roles: RoleSet) -> String {
     roles.iter().map(|role| t.role(role)).collect::<Vec<_>>().join(", ")
 }
 
@@ -52,12 +53,14 @@ pub(super) async fn dashboard(
     } else {
         (None, None)
     };
+    let t = session.texts();
     Ok(render(&DashboardPage {
         nav: session.nav(),
+        t,
         email: session.session.user.email.as_str().to_owned(),
         organisation_id: own,
         organisation_name: organisation.name,
-        organisation_kind: organisation.kind.label(),
+        organisation_kind: t.organisation_kind(&organisation.kind),
         roles: role_list(session.texts(), session.principal.roles),
         organisation_count,
         user_count,
@@ -78,6 +81,7 @@ struct OrganisationForm {
 #[template(path = "console/organisations.html")]
 struct OrganisationsPage {
     nav: Option<Nav>,
+    t: Texts,
     csrf: String,
     organisations: Vec<Organisation>,
     can_create: bool,
@@ -94,6 +98,7 @@ async fn organisations_page(
     let failed = !form.errors.is_empty();
     let page = OrganisationsPage {
         nav: session.nav(),
+        t: session.texts(),
         csrf: session.session.csrf_token.clone(),
         organisations: state.store.list_organisations().await?,
         can_create: session.principal.may(Permission::ManageOrganisations),
@@ -149,12 +154,12 @@ pub(super) async fn create(
 /// A role's checkbox in a form: its id, its name and what it allows, and whether it is ticked.
 struct RoleChoice {
     value: &'static str,
-    label: &'static str,
-    help: &'static str,
+    label: String,
+    help: String,
     checked: bool,
 }
 
-fn role_choices(t: &ConsoleTexts, checked: &[String]) -> Vec<RoleChoice> {
+fn role_choices(t: Texts, checked: &[String]) -> Vec<RoleChoice> {
     Role::ALL
         .into_iter()
         .map(|role| RoleChoice {
@@ -206,7 +211,9 @@ struct TokenRow {
     id: TokenId,
     name: String,
     roles: String,
+    /// `active`, `expired` or `revoked`.
     state: &'static str,
+    state_label: String,
     expires: String,
     last_used: String,
 }
@@ -215,6 +222,7 @@ struct TokenRow {
 #[template(path = "console/organisation.html")]
 struct OrganisationPage {
     nav: Option<Nav>,
+    t: Texts,
     csrf: String,
     organisation: Organisation,
     can_read_members: bool,
@@ -260,17 +268,21 @@ async fn organisation_page(
             .collect();
         let tokens = tokens
             .into_iter()
-            .map(|token| TokenRow {
-                id: token.id,
-                state: match token.check_usable(now) {
-                    Ok(()) => "active",
-                    Err(vigie_domain::token::TokenRejection::Expired) => "expired",
-                    Err(vigie_domain::token::TokenRejection::Revoked) => "revoked",
-                },
-                name: token.name,
-                roles: role_list(t, token.roles),
-                expires: format_time(token.expires_at, "never"),
-                last_used: format_time(token.last_used_at, "never"),
+            .map(|token| {
+                let (state, state_label) = match token.check_usable(now) {
+                    Ok(()) => ("active", t.msg("token-state-active")),
+                    Err(vigie_domain::token::TokenRejection::Expired) => ("expired", t.msg("token-state-expired")),
+                    Err(vigie_domain::token::TokenRejection::Revoked) => ("revoked", t.msg("token-state-revoked")),
+                };
+                TokenRow {
+                    id: token.id,
+                    state,
+                    state_label,
+                    name: token.name,
+                    roles: role_list(t, token.roles),
+                    expires: format_time(token.expires_at, &t.msg("token-never")),
+                    last_used: format_time(token.last_used_at, &t.msg("token-never")),
+                }
             })
             .collect();
         (users, tokens)
@@ -285,6 +297,7 @@ async fn organisation_page(
     };
     let page = OrganisationPage {
         nav: session.nav(),
+        t,
         csrf: session.session.csrf_token.clone(),
         organisation,
         can_read_members,
@@ -314,7 +327,8 @@ pub(super) async fn show(
 #[template(path = "console/secret.html")]
 struct SecretPage {
     nav: Option<Nav>,
-    title: &'static str,
+    t: Texts,
+    title: String,
     explanation: String,
     /// How to use the secret, shown as code (the API token's header), when there is one.
     usage: Option<&'static str>,
@@ -323,7 +337,7 @@ struct SecretPage {
     back_label: String,
 }
 
-fn issues_of(error: ApiError) -> Result<FormErrors, ConsoleError> {
+pub(super) fn issues_of(error: ApiError) -> Result<FormErrors, ConsoleError> {
     match error {
         ApiError::Validation(_) | ApiError::Conflict { .. } => Ok(error
             .problem()
@@ -358,11 +372,14 @@ pub(super) async fn create_user(
     match created {
         Ok(created) => Ok(render(&SecretPage {
             nav: session.nav(),
-            title: "User created",
-            explanation: format!(
-                "{} can now log in as {} with this password. Give it to them through a separate, safe channel.",
-                created.user.display_name,
-                created.user.email.as_str()
+            t: session.texts(),
+            title: session.texts().msg("user-created-title"),
+            explanation: session.texts().msg2(
+                "user-created-detail",
+                "name",
+                &created.user.display_name,
+                "email",
+                created.user.email.as_str(),
             ),
             usage: None,
             secret: created.generated_password.unwrap_or_default(),
@@ -407,11 +424,14 @@ pub(super) async fn create_token(
     match created {
         Ok((token, secret)) => Ok(render(&SecretPage {
             nav: session.nav(),
-            title: "API token created",
-            explanation: format!(
-                "It acts for {} with these roles: {}. Send it in every API request's header:",
-                organisation.name,
-                role_list(session.texts(), token.roles)
+            t: session.texts(),
+            title: session.texts().msg("token-created-title"),
+            explanation: session.texts().msg2(
+                "token-created-detail",
+                "organisation",
+                &organisation.name,
+                "roles",
+                role_list(session.texts(), token.roles),
             ),
             usage: Some("Authorization: Bearer <token>"),
             secret: secret.expose().to_owned(),
@@ -466,12 +486,12 @@ pub(super) async fn revoke_token(
 #[template(path = "console/confirm.html")]
 struct ConfirmPage {
     nav: Option<Nav>,
-    t: &'static ConsoleTexts,
+    t: Texts,
     csrf: String,
-    title: &'static str,
+    title: String,
     detail: String,
     action: String,
-    button: &'static str,
+    button: String,
     cancel_href: String,
 }
 
@@ -492,10 +512,10 @@ pub(super) async fn confirm_user_state(
         nav: session.nav(),
         t,
         csrf: session.session.csrf_token.clone(),
-        title: t.disable_title,
-        detail: t.disable_detail.replace("{name}", &user.display_name).replace("{email}", user.email.as_str()),
+        title: t.msg("confirm-disable-title"),
+        detail: t.msg2("confirm-disable-detail", "name", &user.display_name, "email", user.email.as_str()),
         action: format!("/console/users/{}/disable", user.id),
-        button: t.disable_button,
+        button: t.msg("confirm-disable-button"),
         cancel_href: format!("/console/organisations/{}", user.organisation_id),
     }))
 }
@@ -514,10 +534,10 @@ pub(super) async fn confirm_revoke(
         nav: session.nav(),
         t,
         csrf: session.session.csrf_token.clone(),
-        title: t.revoke_title,
-        detail: t.revoke_detail.replace("{name}", &token.name).replace("{organisation}", &organisation.name),
+        title: t.msg("confirm-revoke-title"),
+        detail: t.msg2("confirm-revoke-detail", "name", &token.name, "organisation", &organisation.name),
         action: format!("/console/tokens/{}/revoke", token.id),
-        button: t.revoke_button,
+        button: t.msg("confirm-revoke-button"),
         cancel_href: format!("/console/organisations/{}", token.organisation_id),
     }))
 }

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use vigie_domain::user::MIN_PASSWORD_CHARS;
 
-use super::texts::ConsoleTexts;
+use super::texts::Texts;
 use super::{ConsoleError, ConsoleSession, Nav, form_value, render};
 use crate::AppState;
 use crate::app::hash_password;
@@ -24,7 +24,7 @@ use crate::extract::ClientAddress;
 #[template(path = "console/password.html")]
 struct PasswordPage {
     nav: Option<Nav>,
-    t: &'static ConsoleTexts,
+    t: Texts,
     csrf: String,
     rules: String,
     min_length: usize,
@@ -39,7 +39,7 @@ fn page(session: &ConsoleSession, status: StatusCode, errors: Vec<String>, chang
         nav: session.nav(),
         t,
         csrf: session.session.csrf_token.clone(),
-        rules: t.password_rules.replace("{min}", &MIN_PASSWORD_CHARS.to_string()),
+        rules: t.msg1("password-rules", "min", MIN_PASSWORD_CHARS),
         min_length: MIN_PASSWORD_CHARS,
         errors,
         changed,
@@ -52,16 +52,16 @@ pub(super) async fn form(session: ConsoleSession) -> Response {
 }
 
 /// What is wrong with the new password as typed twice, before the current one is checked.
-fn new_password_issues(t: &ConsoleTexts, new: &str, again: &str) -> Vec<String> {
+fn new_password_issues(t: Texts, new: &str, again: &str) -> Vec<String> {
     let mut issues = Vec::new();
     let length = new.chars().count();
     if length < MIN_PASSWORD_CHARS {
-        issues.push(t.password_too_short.replace("{min}", &MIN_PASSWORD_CHARS.to_string()));
+        issues.push(t.msg1("password-too-short", "min", MIN_PASSWORD_CHARS));
     } else if vigie_domain::user::check_password(new).is_err() {
-        issues.push(t.password_too_long.to_owned());
+        issues.push(t.msg("password-too-long"));
     }
     if new != again {
-        issues.push(t.password_mismatch.to_owned());
+        issues.push(t.msg("password-mismatch"));
     }
     issues
 }
@@ -83,7 +83,7 @@ pub(super) async fn submit(
     }
     let user = &session.session.user;
     if !state.login_limiter.allow(address, Some(&user.email)) {
-        return Ok(page(&session, StatusCode::TOO_MANY_REQUESTS, vec![t.password_too_many.to_owned()], false));
+        return Ok(page(&session, StatusCode::TOO_MANY_REQUESTS, vec![t.msg("password-too-many")], false));
     }
     let credentials = state.store.find_credentials(&user.email).await?;
     let phc =
@@ -94,10 +94,10 @@ pub(super) async fn submit(
         .map_err(|error| ApiError::Internal(anyhow::anyhow!("password check failed: {error}")))?;
     if !verified {
         tracing::info!("console password change refused: wrong current password");
-        return Ok(page(&session, StatusCode::BAD_REQUEST, vec![t.password_wrong.to_owned()], false));
+        return Ok(page(&session, StatusCode::BAD_REQUEST, vec![t.msg("password-wrong")], false));
     }
     if new == current {
-        issues.push(t.password_same.to_owned());
+        issues.push(t.msg("password-same"));
         return Ok(page(&session, StatusCode::BAD_REQUEST, issues, false));
     }
     let hash = hash_password(new).await?;

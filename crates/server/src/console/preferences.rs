@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::response::Response;
 use vigie_domain::media_view::MediaPreferences;
 
-use super::media_texts::{MediaTexts, media_texts};
+use super::texts::Texts;
 use super::{ConsoleError, ConsoleSession, Nav, form_value, render};
 use crate::AppState;
 
@@ -14,7 +14,7 @@ use crate::AppState;
 #[template(path = "console/preferences.html")]
 struct PreferencesPage {
     nav: Option<Nav>,
-    m: &'static MediaTexts,
+    t: Texts,
     csrf: String,
     blur: bool,
     greyscale: bool,
@@ -24,7 +24,7 @@ struct PreferencesPage {
 fn page(session: &ConsoleSession, preferences: MediaPreferences, saved: bool) -> Response {
     render(&PreferencesPage {
         nav: session.nav(),
-        m: media_texts(session.lang),
+        t: session.texts(),
         csrf: session.session.csrf_token.clone(),
         blur: preferences.blur,
         greyscale: preferences.greyscale,

@@ -27,6 +27,7 @@ use vigie_domain::access::Actor;
 use vigie_domain::validate::FieldIssue;
 
 use super::lang::Lang;
+use super::texts::{Texts, texts};
 use super::{CONTENT_SECURITY_POLICY, form_value, render};
 use crate::AppState;
 use crate::auth::{random_hex, secrets_match};
@@ -86,386 +87,6 @@ impl ReportLimiter {
         result.map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
 }
-
-/// The public pages' texts in `lang`.
-fn texts(lang: Lang) -> &'static Texts {
-    match lang {
-        Lang::En => &EN,
-        Lang::Fr => &FR,
-    }
-}
-
-/// Every text the public pages show, in one language.
-struct Texts {
-    switch_label: &'static str,
-    site_title: &'static str,
-    form_title: &'static str,
-    intro: &'static str,
-    scope_items: [&'static str; 4],
-    emergency: &'static str,
-    other_content: &'static str,
-    review: &'static str,
-    do_not_share: &'static str,
-    errors_title: &'static str,
-    colon: &'static str,
-    file_again: &'static str,
-    category_legend: &'static str,
-    categories: [(&'static str, &'static str, &'static str); 5],
-    url_label: &'static str,
-    url_help: &'static str,
-    seen_where_label: &'static str,
-    seen_where_choose: &'static str,
-    places: [(&'static str, &'static str); 6],
-    seen_at_label: &'static str,
-    seen_at_help: &'static str,
-    seen_zone_label: &'static str,
-    /// The default time zone: metropolitan France, with its summer time.
-    zone_paris: &'static str,
-    /// Places named next to their whole-hour UTC offset in the time zone list.
-    zone_places: [(i32, &'static str); 6],
-    comment_label: &'static str,
-    comment_help: &'static str,
-    contact_legend: &'static str,
-    contact_help: &'static str,
-    contact_name_label: &'static str,
-    contact_email_label: &'static str,
-    media_label: &'static str,
-    media_help: &'static str,
-    media_limit: &'static str,
-    /// Binary units, as limits are configured: gibibytes, mebibytes, kibibytes, bytes.
-    units: [&'static str; 4],
-    optional: &'static str,
-    required: &'static str,
-    send: &'static str,
-    received_title: &'static str,
-    received_intro: &'static str,
-    receipt_id_label: &'static str,
-    receipt_id_help: &'static str,
-    received_at_label: &'static str,
-    next_title: &'static str,
-    next_items: [&'static str; 3],
-    another: &'static str,
-    too_many_title: &'static str,
-    too_many_detail: &'static str,
-    expired_title: &'static str,
-    expired_detail: &'static str,
-    unreadable_title: &'static str,
-    unreadable_detail: &'static str,
-    failed_title: &'static str,
-    failed_detail: &'static str,
-    back_to_form: &'static str,
-    names: FieldNames,
-    messages: Messages,
-}
-
-/// Short names of the fields, for the error summary.
-struct FieldNames {
-    category: &'static str,
-    url: &'static str,
-    seen_where: &'static str,
-    seen_at: &'static str,
-    comment: &'static str,
-    contact_name: &'static str,
-    contact_email: &'static str,
-    media: &'static str,
-}
-
-/// Field error messages: the rule broken, never the value.
-struct Messages {
-    category_required: &'static str,
-    category_unknown: &'static str,
-    url_required: &'static str,
-    url_too_long: &'static str,
-    url_invalid: &'static str,
-    seen_where_unknown: &'static str,
-    seen_at_future: &'static str,
-    seen_at_invalid: &'static str,
-    comment_too_long: &'static str,
-    contact_name_too_long: &'static str,
-    control_characters: &'static str,
-    contact_email_invalid: &'static str,
-    media_too_large: &'static str,
-    media_empty: &'static str,
-    media_unreadable: &'static str,
-    media_one: &'static str,
-    invalid: &'static str,
-}
-
-const EN: Texts = Texts {
-    switch_label: "Français",
-    site_title: "Report terrorist content",
-    form_title: "Report terrorist content",
-    intro: "Use this form to report content online that you believe is terrorist content:",
-    scope_items: [
-        "apology for terrorism or terrorist propaganda,",
-        "terrorist threats,",
-        "recruitment for a terrorist group,",
-        "instructions for making weapons or explosives or for carrying out attacks.",
-    ],
-    emergency: "In an emergency, if someone is in immediate danger, do not use this form: call 112 (European \
-                emergency number) or 17 (police, in France).",
-    other_content: "For other illegal content in France, use the official PHAROS portal: \
-                    www.internet-signalement.gouv.fr.",
-    review: "Reports are reviewed by the platform’s moderators. You do not need an account, and giving your \
-             contact details is optional.",
-    do_not_share: "Please do not share the content, even to denounce it.",
-    errors_title: "The report was not sent. Please correct the following:",
-    colon: ": ",
-    file_again: "If you attached a file, attach it again.",
-    category_legend: "What kind of content is it?",
-    categories: [
-        ("terrorist_threat", "Terrorist threat", "A threat to commit a terrorist attack."),
-        (
-            "propaganda",
-            "Apology for terrorism or propaganda",
-            "Content glorifying a terrorist attack or group, or spreading its propaganda.",
-        ),
-        ("recruitment", "Recruitment", "Calls to join or support a terrorist group or to take part in its activities."),
-        (
-            "attack_instructions",
-            "Instructions for attacks",
-            "How to make weapons or explosives, or how to carry out an attack.",
-        ),
-        (
-            "other_violent_extremism",
-            "Other violent extremism",
-            "Other content calling for violence for ideological, political or religious ends.",
-        ),
-    ],
-    url_label: "Address (URL) of the content",
-    url_help: "Copy the full address from your browser’s address bar, for example https://example.org/page.",
-    seen_where_label: "Where did you see it?",
-    seen_where_choose: "Choose…",
-    places: [
-        ("website", "Website"),
-        ("social_network", "Social network"),
-        ("video_platform", "Video platform"),
-        ("messaging", "Messaging app (public channel or group)"),
-        ("forum", "Forum"),
-        ("other", "Other"),
-    ],
-    seen_at_label: "When did you see it?",
-    seen_at_help: "The date and time on your clock; an approximate time is enough.",
-    seen_zone_label: "Time zone",
-    zone_paris: "Metropolitan France (Paris time)",
-    zone_places: [
-        (-10, "French Polynesia"),
-        (-4, "Guadeloupe, Martinique"),
-        (-3, "French Guiana"),
-        (3, "Mayotte"),
-        (4, "Réunion"),
-        (11, "New Caledonia"),
-    ],
-    comment_label: "Comment",
-    comment_help: "Anything that helps the moderators find or understand the content (at most 2000 characters).",
-    contact_legend: "Your contact details",
-    contact_help: "You may report anonymously. If you give an email address, the moderators may contact \
-                   you about this report.",
-    contact_name_label: "Name",
-    contact_email_label: "Email",
-    media_label: "Screenshot or file",
-    media_help: "A screenshot helps the moderators if the content is changed or deleted.",
-    media_limit: "One file, at most {}.",
-    units: ["GiB", "MiB", "KiB", "bytes"],
-    optional: "optional",
-    required: "required",
-    send: "Send the report",
-    received_title: "Report received",
-    received_intro: "Thank you. Your report has been received.",
-    receipt_id_label: "Report number",
-    receipt_id_help: "Quote this number if you write to us about this report.",
-    received_at_label: "Received (UTC)",
-    next_title: "What happens next",
-    next_items: [
-        "The platform’s moderators review reports, the most urgent first.",
-        "If the content breaks the law or the platform’s rules, they can remove it or block access to it, and \
-         may pass it on to the authorities.",
-        "You will not necessarily receive an answer. If you gave an email address, the moderators may contact \
-         you.",
-    ],
-    another: "Report other content",
-    too_many_title: "Too many reports",
-    too_many_detail: "Too many reports have been sent from your connection in the last hour. Please try again \
-                      later. In an emergency, call 112 or 17.",
-    expired_title: "Form expired",
-    expired_detail: "This form has expired, or your browser did not send back its security cookie. Reload the \
-                     form and send it again.",
-    unreadable_title: "Form not readable",
-    unreadable_detail: "The form could not be read. Reload the form and send it again.",
-    failed_title: "Report not sent",
-    failed_detail: "Something went wrong on our side and your report was not stored. Please try again later.",
-    back_to_form: "Back to the form",
-    names: FieldNames {
-        category: "Category",
-        url: "Address (URL)",
-        seen_where: "Where seen",
-        seen_at: "Date and time",
-        comment: "Comment",
-        contact_name: "Name",
-        contact_email: "Email",
-        media: "File",
-    },
-    messages: Messages {
-        category_required: "choose a category.",
-        category_unknown: "choose one of the categories listed.",
-        url_required: "enter the address of the content.",
-        url_too_long: "the address must be at most 2048 characters.",
-        url_invalid: "enter a full web address starting with http:// or https://.",
-        seen_where_unknown: "choose one of the places listed.",
-        seen_at_future: "the date and time must not be in the future.",
-        seen_at_invalid: "enter a valid date and time.",
-        comment_too_long: "the comment must be at most 2000 characters.",
-        contact_name_too_long: "the name must be at most 200 characters.",
-        control_characters: "contains characters that are not allowed.",
-        contact_email_invalid: "enter an email address such as name@example.org, or leave it empty.",
-        media_too_large: "the file is larger than the limit.",
-        media_empty: "the file is empty.",
-        media_unreadable: "the image cannot be read (damaged, or too large in pixels).",
-        media_one: "attach one file only.",
-        invalid: "this value is not accepted.",
-    },
-};
-
-const FR: Texts = Texts {
-    switch_label: "English",
-    site_title: "Signaler un contenu terroriste",
-    form_title: "Signaler un contenu terroriste",
-    intro: "Ce formulaire sert à signaler un contenu en ligne que vous pensez être un contenu terroriste\u{a0}:",
-    scope_items: [
-        "apologie du terrorisme ou propagande terroriste,",
-        "menaces terroristes,",
-        "recrutement pour un groupe terroriste,",
-        "instructions pour fabriquer des armes ou des explosifs ou pour commettre des attentats.",
-    ],
-    emergency: "En cas d’urgence, si une personne est en danger immédiat, n’utilisez pas ce formulaire\u{a0}: appelez \
-                le 112 (numéro d’urgence européen) ou le 17 (police secours).",
-    other_content: "Pour signaler d’autres contenus illicites en France, utilisez la plateforme officielle \
-                    PHAROS\u{a0}: www.internet-signalement.gouv.fr.",
-    review: "Les signalements sont examinés par les modérateurs de la plateforme. Aucun compte n’est nécessaire \
-             et vos coordonnées sont facultatives.",
-    do_not_share: "Merci de ne pas partager le contenu, même pour le dénoncer.",
-    errors_title: "Le signalement n’a pas été envoyé. Merci de corriger les points suivants\u{a0}:",
-    colon: "\u{a0}: ",
-    file_again: "Si vous aviez joint un fichier, joignez-le à nouveau.",
-    category_legend: "De quel type de contenu s’agit-il\u{a0}?",
-    categories: [
-        ("terrorist_threat", "Menace terroriste", "Menace de commettre un attentat."),
-        (
-            "propaganda",
-            "Apologie du terrorisme ou propagande",
-            "Contenu qui glorifie un attentat ou un groupe terroriste, ou diffuse sa propagande.",
-        ),
-        (
-            "recruitment",
-            "Recrutement",
-            "Appel à rejoindre ou à soutenir un groupe terroriste, ou à participer à ses activités.",
-        ),
-        (
-            "attack_instructions",
-            "Instructions pour commettre des attentats",
-            "Fabrication d’armes ou d’explosifs, méthodes pour commettre un attentat.",
-        ),
-        (
-            "other_violent_extremism",
-            "Autre extrémisme violent",
-            "Autre contenu appelant à la violence à des fins idéologiques, politiques ou religieuses.",
-        ),
-    ],
-    url_label: "Adresse (URL) du contenu",
-    url_help: "Copiez l’adresse complète depuis la barre d’adresse de votre navigateur, par exemple \
-               https://example.org/page.",
-    seen_where_label: "Où l’avez-vous vu\u{a0}?",
-    seen_where_choose: "Choisir…",
-    places: [
-        ("website", "Site web"),
-        ("social_network", "Réseau social"),
-        ("video_platform", "Plateforme vidéo"),
-        ("messaging", "Messagerie (canal ou groupe public)"),
-        ("forum", "Forum"),
-        ("other", "Autre"),
-    ],
-    seen_at_label: "Quand l’avez-vous vu\u{a0}?",
-    seen_at_help: "La date et l’heure de votre montre ou de votre téléphone\u{a0}; une heure approximative suffit.",
-    seen_zone_label: "Fuseau horaire",
-    zone_paris: "France métropolitaine (heure de Paris)",
-    zone_places: [
-        (-10, "Polynésie française"),
-        (-4, "Guadeloupe, Martinique"),
-        (-3, "Guyane"),
-        (3, "Mayotte"),
-        (4, "La Réunion"),
-        (11, "Nouvelle-Calédonie"),
-    ],
-    comment_label: "Commentaire",
-    comment_help: "Tout ce qui aide les modérateurs à trouver ou comprendre le contenu (2000 caractères au plus).",
-    contact_legend: "Vos coordonnées",
-    contact_help: "Vous pouvez signaler anonymement. Si vous donnez une adresse e-mail, les \
-                   modérateurs pourront vous contacter au sujet de ce signalement.",
-    contact_name_label: "Nom",
-    contact_email_label: "E-mail",
-    media_label: "Capture d’écran ou fichier",
-    media_help: "Une capture d’écran aide les modérateurs si le contenu est modifié ou supprimé.",
-    media_limit: "Un seul fichier, {} au maximum.",
-    units: ["Gio", "Mio", "Kio", "octets"],
-    optional: "facultatif",
-    required: "obligatoire",
-    send: "Envoyer le signalement",
-    received_title: "Signalement reçu",
-    received_intro: "Merci. Votre signalement a bien été reçu.",
-    receipt_id_label: "Numéro du signalement",
-    receipt_id_help: "Indiquez ce numéro si vous nous écrivez au sujet de ce signalement.",
-    received_at_label: "Reçu le (UTC)",
-    next_title: "Et ensuite\u{a0}?",
-    next_items: [
-        "Les modérateurs de la plateforme examinent les signalements, les plus urgents en premier.",
-        "Si le contenu enfreint la loi ou les règles de la plateforme, ils peuvent le retirer ou en bloquer \
-         l’accès, et peuvent le transmettre aux autorités.",
-        "Vous ne recevrez pas forcément de réponse. Si vous avez donné une adresse e-mail, les modérateurs \
-         pourront vous contacter.",
-    ],
-    another: "Signaler un autre contenu",
-    too_many_title: "Trop de signalements",
-    too_many_detail: "Trop de signalements ont été envoyés depuis votre connexion au cours de la dernière heure. \
-                      Merci de réessayer plus tard. En cas d’urgence, appelez le 112 ou le 17.",
-    expired_title: "Formulaire expiré",
-    expired_detail: "Ce formulaire a expiré, ou votre navigateur n’a pas renvoyé son cookie de sécurité. \
-                     Rechargez le formulaire et envoyez-le à nouveau.",
-    unreadable_title: "Formulaire illisible",
-    unreadable_detail: "Le formulaire n’a pas pu être lu. Rechargez le formulaire et envoyez-le à nouveau.",
-    failed_title: "Signalement non envoyé",
-    failed_detail: "Une erreur s’est produite de notre côté et votre signalement n’a pas été enregistré. Merci de \
-                    réessayer plus tard.",
-    back_to_form: "Retour au formulaire",
-    names: FieldNames {
-        category: "Catégorie",
-        url: "Adresse (URL)",
-        seen_where: "Lieu",
-        seen_at: "Date et heure",
-        comment: "Commentaire",
-        contact_name: "Nom",
-        contact_email: "E-mail",
-        media: "Fichier",
-    },
-    messages: Messages {
-        category_required: "choisissez une catégorie.",
-        category_unknown: "choisissez l’une des catégories proposées.",
-        url_required: "indiquez l’adresse du contenu.",
-        url_too_long: "l’adresse doit faire au plus 2048 caractères.",
-        url_invalid: "indiquez une adresse web complète commençant par http:// ou https://.",
-        seen_where_unknown: "choisissez l’un des lieux proposés.",
-        seen_at_future: "la date et l’heure ne doivent pas être dans le futur.",
-        seen_at_invalid: "indiquez une date et une heure valides.",
-        comment_too_long: "le commentaire doit faire au plus 2000 caractères.",
-        contact_name_too_long: "le nom doit faire au plus 200 caractères.",
-        control_characters: "contient des caractères non autorisés.",
-        contact_email_invalid: "indiquez une adresse e-mail comme nom@example.org, ou laissez le champ vide.",
-        media_too_large: "le fichier dépasse la taille maximale.",
-        media_empty: "le fichier est vide.",
-        media_unreadable: "l’image ne peut pas être lue (fichier endommagé, ou trop de pixels).",
-        media_one: "joignez un seul fichier.",
-        invalid: "cette valeur n’est pas acceptée.",
-    },
-};
 
 /// What the person typed, kept to show the form again.
 #[derive(Clone, Debug, Default)]
@@ -583,16 +204,30 @@ struct ZoneChoice {
     selected: bool,
 }
 
-fn zone_choices(t: &Texts, chosen: &str) -> Vec<ZoneChoice> {
+/// Places named next to their whole-hour UTC offset in the time zone list.
+fn zone_places(t: Texts) -> [(i32, String); 6] {
+    [
+        (-10, t.msg("report-zone-french-polynesia")),
+        (-4, t.msg("report-zone-antilles")),
+        (-3, t.msg("report-zone-french-guiana")),
+        (3, t.msg("report-zone-mayotte")),
+        (4, t.msg("report-zone-reunion")),
+        (11, t.msg("report-zone-new-caledonia")),
+    ]
+}
+
+fn zone_choices(t: Texts, chosen: &str) -> Vec<ZoneChoice> {
     let chosen = if parse_whole_hour_offset(chosen).is_some() { chosen.trim() } else { "paris" };
-    let mut zones = vec![ZoneChoice { value: "paris".into(), label: t.zone_paris.into(), selected: chosen == "paris" }];
+    let places = zone_places(t);
+    let mut zones =
+        vec![ZoneChoice { value: "paris".into(), label: t.msg("report-zone-paris"), selected: chosen == "paris" }];
     for hours in -12..=14_i32 {
         let value = format!("{}{:02}:00", if hours < 0 { '-' } else { '+' }, hours.abs());
         let offset = match hours {
             0 => "UTC".to_owned(),
             _ => format!("UTC{}{}", if hours < 0 { '−' } else { '+' }, hours.abs()),
         };
-        let label = match t.zone_places.iter().find(|(place_hours, _)| *place_hours == hours) {
+        let label = match places.iter().find(|(place_hours, _)| *place_hours == hours) {
             Some((_, places)) => format!("{offset} ({places})"),
             None => offset,
         };
@@ -604,9 +239,9 @@ fn zone_choices(t: &Texts, chosen: &str) -> Vec<ZoneChoice> {
 /// A field error as shown: the field's label and the rule, in the page's language.
 struct ShownError {
     field: &'static str,
-    label: &'static str,
+    label: String,
     /// The rule, to follow the label in the summary (`Category: choose a category.`).
-    message: &'static str,
+    message: String,
     /// The rule alone, next to the field (`Choose a category.`).
     inline: String,
 }
@@ -624,47 +259,77 @@ enum FileProblem {
 /// pick the rule; their text is never shown (it is English and may describe the value).
 fn shown_errors(lang: Lang, issues: &[FieldIssue], file: Option<FileProblem>) -> Vec<ShownError> {
     let t = texts(lang);
-    let (m, n) = (&t.messages, &t.names);
     let mut shown: Vec<ShownError> = Vec::new();
     for issue in issues {
         let rule = issue.message.as_str();
         let required = rule == "is required" || rule == "must not be empty";
         let control = rule.contains("control characters");
         let (field, label, message) = match issue.field.as_str() {
-            "category" => ("category", n.category, if required { m.category_required } else { m.category_unknown }),
+            "category" => {
+                let message = if required {
+                    t.msg("report-error-category-required")
+                } else {
+                    t.msg("report-error-category-unknown")
+                };
+                ("category", t.msg("report-field-category"), message)
+            }
             "url" => {
                 let message = if required {
-                    m.url_required
+                    t.msg("report-error-url-required")
                 } else if rule.contains("2048") {
-                    m.url_too_long
+                    t.msg("report-error-url-too-long")
                 } else {
-                    m.url_invalid
+                    t.msg("report-error-url-invalid")
                 };
-                ("url", n.url, message)
+                ("url", t.msg("report-field-url"), message)
             }
-            "seen_where" => ("seen_where", n.seen_where, m.seen_where_unknown),
+            "seen_where" => ("seen_where", t.msg("report-field-seen-where"), t.msg("report-error-seen-where-unknown")),
             "seen_at" => {
-                ("seen_at", n.seen_at, if rule.contains("future") { m.seen_at_future } else { m.seen_at_invalid })
+                let message = if rule.contains("future") {
+                    t.msg("report-error-seen-at-future")
+                } else {
+                    t.msg("report-error-seen-at-invalid")
+                };
+                ("seen_at", t.msg("report-field-seen-at"), message)
             }
-            "comment" => ("comment", n.comment, if control { m.control_characters } else { m.comment_too_long }),
+            "comment" => {
+                let message = if control {
+                    t.msg("report-error-control-characters")
+                } else {
+                    t.msg("report-error-comment-too-long")
+                };
+                ("comment", t.msg("report-field-comment"), message)
+            }
             "contact_name" => {
-                ("contact_name", n.contact_name, if control { m.control_characters } else { m.contact_name_too_long })
+                let message = if control {
+                    t.msg("report-error-control-characters")
+                } else {
+                    t.msg("report-error-contact-name-too-long")
+                };
+                ("contact_name", t.msg("report-field-contact-name"), message)
             }
-            "contact_email" => ("contact_email", n.contact_email, m.contact_email_invalid),
-            _ => ("", t.form_title, m.invalid),
+            "contact_email" => {
+                ("contact_email", t.msg("report-field-contact-email"), t.msg("report-error-contact-email-invalid"))
+            }
+            _ => ("", t.msg("report-form-title"), t.msg("report-error-invalid")),
         };
         if !shown.iter().any(|seen| seen.field == field && seen.message == message) {
-            shown.push(ShownError { field, label, message, inline: capitalised(message) });
+            shown.push(ShownError { field, label, inline: capitalised(&message), message });
         }
     }
     if let Some(problem) = file {
         let message = match problem {
-            FileProblem::TooLarge => m.media_too_large,
-            FileProblem::Empty => m.media_empty,
-            FileProblem::Unreadable => m.media_unreadable,
-            FileProblem::MoreThanOne => m.media_one,
+            FileProblem::TooLarge => t.msg("report-error-media-too-large"),
+            FileProblem::Empty => t.msg("report-error-media-empty"),
+            FileProblem::Unreadable => t.msg("report-error-media-unreadable"),
+            FileProblem::MoreThanOne => t.msg("report-error-media-one"),
         };
-        shown.push(ShownError { field: "media", label: n.media, message, inline: capitalised(message) });
+        shown.push(ShownError {
+            field: "media",
+            label: t.msg("report-field-media"),
+            inline: capitalised(&message),
+            message,
+        });
     }
     shown
 }
@@ -677,15 +342,38 @@ fn capitalised(text: &str) -> String {
 /// A radio button or select option.
 struct Choice {
     value: &'static str,
-    label: &'static str,
-    help: &'static str,
+    label: String,
+    help: String,
     selected: bool,
+}
+
+/// The categories offered: (value, label, help).
+fn categories(t: Texts) -> [(&'static str, String, String); 5] {
+    [
+        ("terrorist_threat", t.msg("report-category-threat"), t.msg("report-category-threat-help")),
+        ("propaganda", t.msg("report-category-propaganda"), t.msg("report-category-propaganda-help")),
+        ("recruitment", t.msg("report-category-recruitment"), t.msg("report-category-recruitment-help")),
+        ("attack_instructions", t.msg("report-category-instructions"), t.msg("report-category-instructions-help")),
+        ("other_violent_extremism", t.msg("report-category-extremism"), t.msg("report-category-extremism-help")),
+    ]
+}
+
+/// The places offered for "where seen": (value, label).
+fn places(t: Texts) -> [(&'static str, String); 6] {
+    [
+        ("website", t.msg("report-place-website")),
+        ("social_network", t.msg("report-place-social-network")),
+        ("video_platform", t.msg("report-place-video-platform")),
+        ("messaging", t.msg("report-place-messaging")),
+        ("forum", t.msg("report-place-forum")),
+        ("other", t.msg("report-place-other")),
+    ]
 }
 
 #[derive(Template)]
 #[template(path = "public/report.html")]
 struct ReportPage<'a> {
-    t: &'static Texts,
+    t: Texts,
     lang: &'static str,
     other_lang: &'static str,
     csrf: &'a str,
@@ -708,7 +396,7 @@ impl ReportPage<'_> {
 #[derive(Template)]
 #[template(path = "public/report_received.html")]
 struct ReceivedPage {
-    t: &'static Texts,
+    t: Texts,
     lang: &'static str,
     /// The short number, for people (`7K2QF-9XMAB`); the UUID is not shown.
     receipt_number: String,
@@ -718,37 +406,36 @@ struct ReceivedPage {
 #[derive(Template)]
 #[template(path = "public/report_refused.html")]
 struct RefusedPage {
-    t: &'static Texts,
+    t: Texts,
     lang: &'static str,
     other_lang: &'static str,
-    title: &'static str,
-    detail: &'static str,
+    title: String,
+    detail: String,
 }
 
-/// Bytes as a size for people, in the binary units limits are configured in
-/// (`[gibibytes, mebibytes, kibibytes, bytes]`): `512 MiB`, `1.5 MiB`, `300 KiB`, `200 bytes`.
-/// A size is never rounded up past the limit it states: a 1.55 MiB limit reads `1.5 MiB`.
-fn human_size(bytes: u64, [giga, mega, kilo, unit_bytes_name]: [&str; 4], lang: Lang) -> String {
+/// Bytes as a size for people, in the binary units limits are configured in: `512 MiB`,
+/// `1.5 MiB`, `300 KiB`, `200 bytes`, with the language's units and decimal separator. A size is
+/// never rounded up past the limit it states: a 1.55 MiB limit reads `1.5 MiB`.
+fn human_size(bytes: u64, t: Texts) -> String {
     const KIB: u64 = 1024;
     const MIB: u64 = 1024 * KIB;
     const GIB: u64 = 1024 * MIB;
     if bytes < KIB {
-        return format!("{bytes} {unit_bytes_name}");
+        return format!("{bytes} {}", t.msg("report-unit-bytes"));
     }
     let (unit_bytes, unit) = if bytes >= GIB {
-        (GIB, giga)
+        (GIB, t.msg("report-unit-gib"))
     } else if bytes >= MIB {
-        (MIB, mega)
+        (MIB, t.msg("report-unit-mib"))
     } else {
-        (KIB, kilo)
+        (KIB, t.msg("report-unit-kib"))
     };
     let whole = bytes / unit_bytes;
     let tenths = (bytes % unit_bytes) * 10 / unit_bytes;
     let number = if tenths == 0 || whole >= 10 {
         whole.to_string()
     } else {
-        let separator = if lang == Lang::Fr { ',' } else { '.' };
-        format!("{whole}{separator}{tenths}")
+        format!("{whole}{}{tenths}", t.msg("report-decimal-separator"))
     };
     format!("{number} {unit}")
 }
@@ -762,15 +449,13 @@ fn form_page(
     file_again: bool,
 ) -> Response {
     let t = texts(lang);
-    let categories = t
-        .categories
-        .iter()
-        .map(|&(value, label, help)| Choice { value, label, help, selected: values.category == value })
+    let categories = categories(t)
+        .into_iter()
+        .map(|(value, label, help)| Choice { value, label, help, selected: values.category == value })
         .collect();
-    let places = t
-        .places
-        .iter()
-        .map(|&(value, label)| Choice { value, label, help: "", selected: values.seen_where == value })
+    let places = places(t)
+        .into_iter()
+        .map(|(value, label)| Choice { value, label, help: String::new(), selected: values.seen_where == value })
         .collect();
     render(&ReportPage {
         t,
@@ -784,15 +469,16 @@ fn form_page(
         errors,
         media_help: format!(
             "{} {}",
-            t.media_help,
-            t.media_limit.replace("{}", &human_size(state.intake.settings.max_media_bytes, t.units, lang))
+            t.msg("report-media-help"),
+            t.msg1("report-media-limit", "size", human_size(state.intake.settings.max_media_bytes, t))
         ),
         file_again,
     })
 }
 
-fn refused(lang: Lang, status: StatusCode, title: &'static str, detail: &'static str) -> Response {
-    let page = RefusedPage { t: texts(lang), lang: lang.code(), other_lang: lang.other().code(), title, detail };
+fn refused(lang: Lang, status: StatusCode, title: String, detail: String) -> Response {
+    let t = texts(lang);
+    let page = RefusedPage { t, lang: lang.code(), other_lang: lang.other().code(), title, detail };
     (status, render(&page)).into_response()
 }
 
@@ -864,11 +550,16 @@ async fn submit(
     let lang = Lang::choose(query.as_deref(), request.headers());
     let t = texts(lang);
     let Some(expected) = cookie_token(&jar) else {
-        return refused(lang, StatusCode::FORBIDDEN, t.expired_title, t.expired_detail);
+        return refused(lang, StatusCode::FORBIDDEN, t.msg("report-expired-title"), t.msg("report-expired-detail"));
     };
     if let Err(wait) = limiter.check(address) {
         tracing::info!("public report refused: rate limit");
-        let mut response = refused(lang, StatusCode::TOO_MANY_REQUESTS, t.too_many_title, t.too_many_detail);
+        let mut response = refused(
+            lang,
+            StatusCode::TOO_MANY_REQUESTS,
+            t.msg("report-too-many-title"),
+            t.msg("report-too-many-detail"),
+        );
         if let Ok(value) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
             response.headers_mut().insert(header::RETRY_AFTER, value);
         }
@@ -876,9 +567,16 @@ async fn submit(
     }
     let mut received = match read_form(&state, &expected, request).await {
         Ok(received) => received,
-        Err(Unread::Csrf) => return refused(lang, StatusCode::FORBIDDEN, t.expired_title, t.expired_detail),
+        Err(Unread::Csrf) => {
+            return refused(lang, StatusCode::FORBIDDEN, t.msg("report-expired-title"), t.msg("report-expired-detail"));
+        }
         Err(Unread::Malformed) => {
-            return refused(lang, StatusCode::BAD_REQUEST, t.unreadable_title, t.unreadable_detail);
+            return refused(
+                lang,
+                StatusCode::BAD_REQUEST,
+                t.msg("report-unreadable-title"),
+                t.msg("report-unreadable-detail"),
+            );
         }
         Err(Unread::Failed(cause)) => return failed(lang, cause),
     };
@@ -929,7 +627,7 @@ fn failed(lang: Lang, error: ApiError) -> Response {
     let t = texts(lang);
     let unavailable = matches!(error, ApiError::Unavailable(_));
     let status = if unavailable { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::INTERNAL_SERVER_ERROR };
-    let mut response = refused(lang, status, t.failed_title, t.failed_detail);
+    let mut response = refused(lang, status, t.msg("report-failed-title"), t.msg("report-failed-detail"));
     if unavailable {
         response
             .headers_mut()
@@ -1174,14 +872,15 @@ mod tests {
 
     #[test]
     fn sizes_for_people() {
-        assert_eq!(human_size(512 * 1024 * 1024, EN.units, Lang::En), "512 MiB");
-        assert_eq!(human_size(512 * 1024 * 1024, FR.units, Lang::Fr), "512 Mio");
-        assert_eq!(human_size(3 * 1024 * 1024 / 2, EN.units, Lang::En), "1.5 MiB");
-        assert_eq!(human_size(3 * 1024 * 1024 / 2, FR.units, Lang::Fr), "1,5 Mio");
-        assert_eq!(human_size(1024 * 1024 * 1024, EN.units, Lang::En), "1 GiB");
-        assert_eq!(human_size(300 * 1024, FR.units, Lang::Fr), "300 Kio");
-        assert_eq!(human_size(200, EN.units, Lang::En), "200 bytes");
+        let (en, fr) = (texts(Lang::En), texts(Lang::Fr));
+        assert_eq!(human_size(512 * 1024 * 1024, en), "512 MiB");
+        assert_eq!(human_size(512 * 1024 * 1024, fr), "512 Mio");
+        assert_eq!(human_size(3 * 1024 * 1024 / 2, en), "1.5 MiB");
+        assert_eq!(human_size(3 * 1024 * 1024 / 2, fr), "1,5 Mio");
+        assert_eq!(human_size(1024 * 1024 * 1024, en), "1 GiB");
+        assert_eq!(human_size(300 * 1024, fr), "300 Kio");
+        assert_eq!(human_size(200, en), "200 bytes");
         // Never more than the limit: 1.99 MiB reads 1.9, not 2.
-        assert_eq!(human_size(2 * 1024 * 1024 - 10_000, EN.units, Lang::En), "1.9 MiB");
+        assert_eq!(human_size(2 * 1024 * 1024 - 10_000, en), "1.9 MiB");
     }
 }

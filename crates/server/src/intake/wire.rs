@@ -348,6 +348,12 @@ pub struct CaseMatchView {
     pub distance: u32,
     /// The signal's labels.
     pub labels: Vec<String>,
+    /// How often reviewers confirmed the signal, when the platform may read it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirmed_count: Option<i64>,
+    /// How often reviewers marked it a false positive, when the platform may read it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub false_positive_count: Option<i64>,
     /// The submission that brought it.
     pub submission_id: Option<Uuid>,
     /// The media it was found for.
@@ -379,6 +385,20 @@ pub struct CaseSummary {
     pub submission_count: i64,
     /// How many hash-bank matches it has.
     pub match_count: i64,
+    /// Where it stands in review: `new`, `escalated`, `awaiting_confirmation` (four eyes),
+    /// `clarification_requested` or `decided`.
+    #[schema(schema_with = crate::api::openapi::names::review_state)]
+    pub review_state: String,
+    /// Who holds it, while their claim runs.
+    pub claim: Option<crate::review::wire::ClaimView>,
+    /// The organisations that sent its submissions (anonymous reports are not listed).
+    pub senders: Vec<Uuid>,
+    /// Labels of its bank matches.
+    pub labels: Vec<String>,
+    /// The closest bank match's distance.
+    pub best_distance: Option<u32>,
+    /// When a closing decision took effect.
+    pub decided_at: Option<DateTime<Utc>>,
     /// When it was opened.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
@@ -395,4 +415,11 @@ pub struct CaseView {
     pub submissions: Vec<SubmissionView>,
     /// Its hash-bank matches.
     pub matches: Vec<CaseMatchView>,
+    /// Its decisions, oldest first (corrections and rejected ones included, with their state).
+    pub decisions: Vec<crate::review::wire::DecisionView>,
+    /// Reviewers' internal notes, oldest first.
+    pub notes: Vec<crate::review::wire::NoteView>,
+    /// Other open cases of the platform that matched one of the same bank signals (likely the
+    /// same content re-uploaded).
+    pub similar: Vec<CaseSummary>,
 }

@@ -57,9 +57,12 @@ fn is_sha256(text: &str) -> bool {
     text.len() == 64 && text.bytes().all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f'))
 }
 
-/// `protected` or `clear`, else a 400 naming the path segment.
-pub fn parse_view(text: &str) -> ApiResult<View> {
-    View::parse(text).ok_or_else(|| ApiError::field("view", "must be `protected` or `clear`"))
+/// `?view=`: `protected` or `clear`; protected when absent, a 400 naming it for anything else.
+pub fn parse_view(text: Option<&str>) -> ApiResult<View> {
+    match text {
+        None => Ok(View::Protected),
+        Some(text) => View::parse(text).ok_or_else(|| ApiError::field("view", "must be `protected` or `clear`")),
+    }
 }
 
 /// The protections `view` applies for this reviewer (their own choice for `protected`).
@@ -110,6 +113,20 @@ pub async fn strip(state: &AppState, media: &MediaRecord) -> ApiResult<Vec<Strip
     tokio::task::spawn_blocking(move || files.strip(&sha256))
         .await
         .map_err(|error| ApiError::Internal(anyhow::anyhow!("strip task failed: {error}")))
+}
+
+/// The strips of several videos at once, by SHA-256 (for a page showing a case's media): each
+/// video's frames, none for a video without a strip.
+pub async fn strips(
+    state: &AppState,
+    videos: Vec<String>,
+) -> ApiResult<std::collections::HashMap<String, Vec<StripFrame>>> {
+    let files = state.intake.media.clone();
+    tokio::task::spawn_blocking(move || {
+        videos.into_iter().map(|sha256| (files.strip(&sha256), sha256)).map(|(strip, sha256)| (sha256, strip)).collect()
+    })
+    .await
+    .map_err(|error| ApiError::Internal(anyhow::anyhow!("strip task failed: {error}")))
 }
 
 /// The muted copy of a video (`video/mp4`, byte ranges honoured): made already, or made now

@@ -114,7 +114,7 @@ backend_test!(reviewers_see_protected_pictures_made_by_vigie, |app| async move {
     let setup = report(&app, "picture.png", &upload).await;
     let base = format!("/v1/cases/{}/media/{}", setup.case_id, setup.sha256);
 
-    let protected = app.call(Method::GET, &format!("{base}/preview/protected"), Some(&setup.reviewer), None).await;
+    let protected = app.call(Method::GET, &format!("{base}/preview"), Some(&setup.reviewer), None).await;
     assert_media_headers(&protected);
     assert!(protected.bytes != upload && !contains(&protected.bytes, PLANTED), "the uploaded bytes are never served");
     let protected = decode_png(&protected);
@@ -122,19 +122,19 @@ backend_test!(reviewers_see_protected_pictures_made_by_vigie, |app| async move {
     assert!(is_grey(&protected), "protected pictures are greyscale");
     assert!(sharpest_step(&protected) < 10, "the blur leaves no stripe: {}", sharpest_step(&protected));
 
-    let clear = app.call(Method::GET, &format!("{base}/preview/clear"), Some(&setup.reviewer), None).await;
+    let clear = app.call(Method::GET, &format!("{base}/preview?view=clear"), Some(&setup.reviewer), None).await;
     assert_media_headers(&clear);
     assert!(clear.bytes != upload && !contains(&clear.bytes, PLANTED), "the revealed picture is re-encoded too");
     assert_eq!(decode_png(&clear), original, "revealed: the decoded pixels (no larger than 480, so not scaled)");
 
     // Anything but `protected` or `clear` is refused, naming the field; so is a bad digest.
-    let bad = app.call(Method::GET, &format!("{base}/preview/raw"), Some(&setup.reviewer), None).await;
+    let bad = app.call(Method::GET, &format!("{base}/preview?view=raw"), Some(&setup.reviewer), None).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.text);
-    let digest = format!("/v1/cases/{}/media/{}/preview/clear", setup.case_id, "Z".repeat(64));
+    let digest = format!("/v1/cases/{}/media/{}/preview?view=clear", setup.case_id, "Z".repeat(64));
     let bad = app.call(Method::GET, &digest, Some(&setup.reviewer), None).await;
     assert_eq!(bad.json()["errors"][0]["field"], "sha256", "{}", bad.text);
     // Media the case does not hold, and a video's routes on an image.
-    let elsewhere = format!("/v1/cases/{}/media/{}/preview/clear", setup.case_id, "a".repeat(64));
+    let elsewhere = format!("/v1/cases/{}/media/{}/preview?view=clear", setup.case_id, "a".repeat(64));
     assert_eq!(app.call(Method::GET, &elsewhere, Some(&setup.reviewer), None).await.status, StatusCode::NOT_FOUND);
     let play = app.call(Method::GET, &format!("{base}/play.mp4"), Some(&setup.reviewer), None).await;
     assert_eq!(play.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", play.text);
@@ -153,7 +153,7 @@ backend_test!(only_the_platforms_reviewers_see_its_media, |app| async move {
     let own_referrer = app.token(setup.platform.id, &[Role::Referrer]).await;
     let operator_reviewer = app.token(app.operator.id, &[Role::Reviewer]).await;
     let base = format!("/v1/cases/{}/media/{}", setup.case_id, setup.sha256);
-    for suffix in ["/preview/protected", "/preview/clear", "/frames", "/frames/0/clear", "/play.mp4", "/download"] {
+    for suffix in ["/preview", "/preview?view=clear", "/frames", "/frames/0?view=clear", "/play.mp4", "/download"] {
         let path = format!("{base}{suffix}");
         let status = |token: String| {
             let (app, path) = (&app, path.clone());
@@ -165,7 +165,7 @@ backend_test!(only_the_platforms_reviewers_see_its_media, |app| async move {
         assert_eq!(app.call(Method::GET, &path, None, None).await.status, StatusCode::UNAUTHORIZED, "{suffix}");
     }
     // The operator's reviewers see every platform's cases.
-    let seen = app.call(Method::GET, &format!("{base}/preview/protected"), Some(&operator_reviewer), None).await;
+    let seen = app.call(Method::GET, &format!("{base}/preview"), Some(&operator_reviewer), None).await;
     assert_eq!(seen.status, StatusCode::OK);
 });
 
@@ -210,7 +210,7 @@ backend_test!(preferences_round_trip_and_apply_to_protected_pictures, |app| asyn
     let theirs = app.call(Method::GET, "/v1/me/preferences", Some(&colleague), None).await.json();
     assert_eq!(theirs["media"]["blur"], true);
     // Protected now means greyscale without blur, for this reviewer only.
-    let path = format!("/v1/cases/{}/media/{}/preview/protected", setup.case_id, setup.sha256);
+    let path = format!("/v1/cases/{}/media/{}/preview", setup.case_id, setup.sha256);
     let grey = decode_png(&app.call(Method::GET, &path, Some(&setup.reviewer), None).await);
     assert!(is_grey(&grey) && sharpest_step(&grey) > 50, "greyscale, stripes still sharp");
     let luma = |p: &image::Rgb<u8>| {
@@ -253,18 +253,19 @@ async fn videos_get_a_strip_while_hashed_and_play_muted() {
         let times: Vec<f64> = frames.iter().map(|frame| frame["seconds"].as_f64().unwrap()).collect();
         assert!(times.windows(2).all(|pair| pair[0] < pair[1]), "{times:?}");
 
-        let protected = app.call(Method::GET, &format!("{base}/frames/0/protected"), Some(&setup.reviewer), None).await;
+        let protected = app.call(Method::GET, &format!("{base}/frames/0"), Some(&setup.reviewer), None).await;
         assert_media_headers(&protected);
         let protected = decode_png(&protected);
         assert!(is_grey(&protected));
         assert!(protected.width().max(protected.height()) <= 480);
-        let clear =
-            decode_png(&app.call(Method::GET, &format!("{base}/frames/0/clear"), Some(&setup.reviewer), None).await);
+        let clear = decode_png(
+            &app.call(Method::GET, &format!("{base}/frames/0?view=clear"), Some(&setup.reviewer), None).await,
+        );
         assert_eq!(clear.dimensions(), protected.dimensions());
         assert!(!is_grey(&clear), "the revealed frame is in colour");
-        let missing = app.call(Method::GET, &format!("{base}/frames/99/clear"), Some(&setup.reviewer), None).await;
+        let missing = app.call(Method::GET, &format!("{base}/frames/99?view=clear"), Some(&setup.reviewer), None).await;
         assert_eq!(missing.status, StatusCode::NOT_FOUND);
-        let preview = app.call(Method::GET, &format!("{base}/preview/protected"), Some(&setup.reviewer), None).await;
+        let preview = app.call(Method::GET, &format!("{base}/preview"), Some(&setup.reviewer), None).await;
         assert_eq!(preview.status, StatusCode::UNPROCESSABLE_ENTITY, "a video has frames, not a preview");
 
         // Played on request: a muted copy made by ffmpeg, not the uploaded bytes.
@@ -284,6 +285,24 @@ async fn videos_get_a_strip_while_hashed_and_play_muted() {
         assert_eq!(part.status, StatusCode::PARTIAL_CONTENT);
         assert!(part.bytes == played.bytes[..100], "the first 100 bytes");
         assert_eq!(part.headers[header::CONTENT_RANGE], format!("bytes 0-99/{}", played.bytes.len()));
+
+        // In the console: the case page shows the strip, protected, and links to the player.
+        let email = "reviewer@videoshare.example";
+        user_with_password(&app, setup.platform.id, email, "Rita", &["reviewer"], "a long reviewer password").await;
+        let mut browser = Browser::new(&app);
+        browser.log_in(email, "a long reviewer password").await;
+        let console = format!("/console/cases/{}/media/{}", setup.case_id, setup.sha256);
+        let page = browser.get(&format!("/console/cases/{}", setup.case_id)).await;
+        assert!(page.text.contains(&format!("src=\"{console}/frames/0\"")), "{}", page.text);
+        assert!(page.text.contains(&format!("data-clear=\"{console}/frames/0?view=clear\"")));
+        assert!(page.text.contains(&format!("href=\"{console}/play\"")));
+        let player = browser.get(&format!("{console}/play")).await;
+        assert_eq!(player.status, StatusCode::OK);
+        assert!(player.text.contains("<video class=\"reported\" controls muted"), "{}", player.text);
+        assert!(player.text.contains(&format!("src=\"{console}/play.mp4\"")));
+        let csp = player.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(csp.contains("media-src 'self'"), "{csp}");
+        assert_media_headers(&browser.get(&format!("{console}/play.mp4")).await);
     }
 }
 
@@ -297,14 +316,16 @@ backend_test!(the_console_shows_protected_media_and_asks_before_downloading, |ap
     browser.log_in(email, "a long reviewer password").await;
     let base = format!("/console/cases/{}/media/{}", setup.case_id, setup.sha256);
 
-    // The case's media page: the protected picture, revealed on its own, nothing else.
-    let page = browser.get(&format!("/console/cases/{}/media", setup.case_id)).await;
+    // The case page shows the protected picture, the clear one only on request.
+    let page = browser.get(&format!("/console/cases/{}", setup.case_id)).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.text);
-    assert!(page.text.contains(&format!("{base}/preview/protected")), "{}", page.text);
-    assert!(page.text.contains(&format!("{base}/preview/clear\" loading=\"lazy\"")));
-    let protected = browser.get(&format!("{base}/preview/protected")).await;
+    assert!(page.text.contains(&format!("src=\"{base}/preview\"")), "{}", page.text);
+    assert!(page.text.contains(&format!("data-clear=\"{base}/preview?view=clear\"")), "{}", page.text);
+    let protected = browser.get(&format!("{base}/preview")).await;
     assert_media_headers(&protected);
     assert!(is_grey(&decode_png(&protected)));
+    let clear = browser.get(&format!("{base}/preview?view=clear")).await;
+    assert!(!is_grey(&decode_png(&clear)));
 
     // Downloading: a confirmation first, then a CSRF-checked form, recorded.
     let confirm = browser.get(&format!("{base}/download")).await;
@@ -326,7 +347,7 @@ backend_test!(the_console_shows_protected_media_and_asks_before_downloading, |ap
     user_with_password(&app, other.id, outsider, "Olga Outsider", &["reviewer"], "another long password").await;
     let mut stranger = Browser::new(&app);
     stranger.log_in(outsider, "another long password").await;
-    assert_eq!(stranger.get(&format!("{base}/preview/protected")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(stranger.get(&format!("{base}/preview")).await.status, StatusCode::NOT_FOUND);
     assert_eq!(stranger.get(&format!("/console/cases/{}/media", setup.case_id)).await.status, StatusCode::NOT_FOUND);
 });
 
@@ -355,7 +376,7 @@ backend_test!(the_console_preferences_page_sets_the_reviewers_own_protections, |
 backend_test!(frames_and_renditions_go_with_their_media, |app| async move {
     let (upload, _) = striped_picture();
     let setup = report(&app, "picture.png", &upload).await;
-    let path = format!("/v1/cases/{}/media/{}/preview/protected", setup.case_id, setup.sha256);
+    let path = format!("/v1/cases/{}/media/{}/preview", setup.case_id, setup.sha256);
     assert_eq!(app.call(Method::GET, &path, Some(&setup.reviewer), None).await.status, StatusCode::OK);
     let media = &app.state.intake.media;
     let kept = media.renditions_dir(&setup.sha256);

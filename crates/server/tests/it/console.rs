@@ -10,7 +10,7 @@ use crate::support::{ADMIN_EMAIL, ADMIN_PASSWORD, Reply, TestApp, backend_test};
 /// A browser: a cookie jar (name → value) over the test router.
 pub(crate) struct Browser<'a> {
     app: &'a TestApp,
-    cookies: std::collections::BTreeMap<String, String>,
+    pub(crate) cookies: std::collections::BTreeMap<String, String>,
     /// The client address the server sees, when set.
     address: Option<std::net::SocketAddr>,
 }
@@ -526,4 +526,41 @@ backend_test!(audit_details_are_labelled_and_the_public_form_limit_is_in_binary_
     assert!(form.text.contains("512 Mio au maximum"));
     assert!(!form.text.contains("(UTC)"), "the time is asked in local time");
     assert!(form.text.contains("<option value=\"paris\" selected>"));
+});
+
+backend_test!(every_console_page_speaks_french, |app| async move {
+    let mut browser = Browser::new(&app);
+    let login = browser.get("/console/login?lang=fr").await;
+    assert!(login.text.contains("<html lang=\"fr\">"), "{}", login.text);
+    assert!(login.text.contains("Mot de passe"));
+    let page = browser.get("/console/login?lang=fr").await;
+    let csrf = csrf_of(&page.text);
+    let wrong = browser
+        .post("/console/login?lang=fr", &[("csrf", &csrf), ("email", ADMIN_EMAIL), ("password", "not the password")])
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.text.contains("E-mail ou mot de passe incorrect"), "{}", wrong.text);
+    browser.log_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+
+    let overview = browser.get("/console?lang=fr").await;
+    assert!(overview.text.contains("Connecté en tant que"), "{}", overview.text);
+    assert!(overview.text.contains("Plateforme (service d’hébergement)"), "kinds in words: {}", overview.text);
+    assert!(overview.text.contains("Administrateur"), "roles in words");
+    let organisations = browser.get("/console/organisations?lang=fr").await;
+    assert!(organisations.text.contains("Nouvelle organisation"), "{}", organisations.text);
+    assert!(organisations.text.contains("<span class=\"tag\">opérateur</span>"));
+    let operator = browser.get(&format!("/console/organisations/{}?lang=fr", app.operator.id)).await;
+    assert!(operator.text.contains("Ajouter un utilisateur") && operator.text.contains("Jetons d’API"));
+    let audit = browser.get("/console/audit?lang=fr").await;
+    assert!(audit.text.contains("Journal d’audit") && audit.text.contains("Connexion"), "{}", audit.text);
+
+    // Error pages too: a form from another session, a record one may not see.
+    let forged = browser.post("/console/organisations?lang=fr", &[("csrf", &"0".repeat(64)), ("name", "Forged")]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(forged.text.contains("Formulaire expiré") && forged.text.contains("<html lang=\"fr\">"), "{}", forged.text);
+    let missing = browser.get(&format!("/console/organisations/{}?lang=fr", uuid::Uuid::nil())).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.text.contains("Introuvable"), "{}", missing.text);
+    let english = browser.get(&format!("/console/organisations/{}", uuid::Uuid::nil())).await;
+    assert!(english.text.contains("Not found") && english.text.contains("<html lang=\"en\">"));
 });

@@ -199,6 +199,28 @@ backend_test!(every_route_against_every_role, |app| async move {
     assert_eq!(order.status, 201, "{}", order.text);
     let submission = order.json()["id"].as_str().unwrap().to_owned();
     let case = order.json()["case_id"].as_str().unwrap().to_owned();
+    // A second case, decided before the matrix runs: its decision is in force, so confirming it
+    // (four eyes) answers 409 to whoever may review decisions, 403 to the others.
+    let second = app
+        .call(
+            Method::POST,
+            "/v1/submissions",
+            tokens.get(&Admin).map(String::as_str),
+            Some(json!({"kind": "referral", "urls": ["https://roles.example/2"], "explanation": "Test.",
+                "deconfliction": "cleared", "platform": org})),
+        )
+        .await
+        .json();
+    let decided = app
+        .call(
+            Method::POST,
+            &format!("/v1/cases/{}/decisions", second["case_id"].as_str().unwrap()),
+            tokens.get(&Reviewer).map(String::as_str),
+            Some(json!({"decision": "no_violation", "explanation": "Test."})),
+        )
+        .await;
+    assert_eq!(decided.status, 201, "{}", decided.text);
+    let decision = decided.json()["id"].as_str().unwrap().to_owned();
     let routes = [
         Route { method: Method::GET, path: "/v1/me".into(), allowed: &AUTHENTICATED, body: |_| None, raw: NO_RAW },
         Route {
@@ -537,6 +559,80 @@ backend_test!(every_route_against_every_role, |app| async move {
             body: |_| None,
             raw: NO_RAW,
         },
+        Route {
+            method: Method::POST,
+            path: format!("/v1/cases/{case}/claim"),
+            allowed: &[SeniorReviewer, Reviewer],
+            body: |_| None,
+            raw: NO_RAW,
+        },
+        Route {
+            method: Method::DELETE,
+            path: format!("/v1/cases/{case}/claim"),
+            allowed: &[SeniorReviewer, Reviewer],
+            body: |_| None,
+            raw: NO_RAW,
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/cases/next".into(),
+            allowed: &[SeniorReviewer, Reviewer],
+            body: |_| None,
+            raw: NO_RAW,
+        },
+        Route {
+            method: Method::POST,
+            path: format!("/v1/cases/{case}/notes"),
+            allowed: &[SeniorReviewer, Reviewer],
+            body: |_| Some(json!({"body": "Seen before."})),
+            raw: NO_RAW,
+        },
+        Route {
+            method: Method::POST,
+            path: format!("/v1/cases/{case}/decisions"),
+            allowed: &[SeniorReviewer, Reviewer],
+            body: |_| Some(json!({"decision": "no_violation", "explanation": "Test."})),
+            raw: NO_RAW,
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/cases/decisions".into(),
+            allowed: &[SeniorReviewer, Reviewer],
+            body: |_| {
+                Some(
+                    json!({"cases": [uuid::Uuid::nil()], "decision": {"decision": "no_violation", "explanation": "Test."}}),
+                )
+            },
+            raw: NO_RAW,
+        },
+        Route {
+            method: Method::POST,
+            path: format!("/v1/decisions/{decision}/review"),
+            allowed: &[SeniorReviewer],
+            body: |_| Some(json!({"confirm": true})),
+            raw: NO_RAW,
+        },
+        Route {
+            method: Method::GET,
+            path: "/v1/review/dashboard".into(),
+            allowed: &[OperatorAdmin, OperatorAuditor, Admin, SeniorReviewer, Reviewer, Auditor],
+            body: |_| None,
+            raw: NO_RAW,
+        },
+        Route {
+            method: Method::GET,
+            path: format!("/v1/organisations/{org}/four-eyes"),
+            allowed: &[OperatorAdmin, OperatorAuditor, Admin, SeniorReviewer, Reviewer, Auditor],
+            body: |_| None,
+            raw: NO_RAW,
+        },
+        Route {
+            method: Method::PUT,
+            path: format!("/v1/organisations/{org}/four-eyes"),
+            allowed: &[OperatorAdmin, Admin],
+            body: |_| Some(json!({"four_eyes_kinds": []})),
+            raw: NO_RAW,
+        },
     ];
 
     // Callers to whom a route's bank or signal does not exist: 404, not 403. Platform A's bank
@@ -603,6 +699,13 @@ backend_test!(every_route_against_every_role, |app| async move {
             // A clock paused by one caller cannot be paused again by the next: that 409 comes
             // after the permission check, so it counts as allowed.
             let clock_conflict = reply.status == 409 && reply.text.contains("invalid-transition");
+            // Likewise a case decided, claimed or closed by an earlier caller, and a decision
+            // that is not pending: refusals of the state, after the permission check.
+            let review_conflict = reply.status == 409
+                && ["case-decided", "case-claimed", "case-closed", "not-pending"]
+                    .iter()
+                    .any(|slug| reply.text.contains(&format!("urn:vigie:problem:{slug}\"")));
+            let clock_conflict = clock_conflict || review_conflict;
             let got = if reply.status.is_success() || clock_conflict {
                 "2xx".to_owned()
             } else {

@@ -124,6 +124,16 @@ impl TestApp {
         secret.expose().to_owned()
     }
 
+    /// Another node on this app's database: its own connection pool, state and router, as a
+    /// second `vigie serve` process behind a load balancer would have.
+    pub async fn second_node(&self) -> TestApp {
+        let url = &self._database.as_ref().expect("an app over its own test database").url;
+        let store = Store::connect(url).await.expect("second connection");
+        let mut settings = ServerSettings::default();
+        settings.media_dir = self.state.settings.media_dir.clone();
+        TestApp::over(store, settings).await
+    }
+
     pub async fn audit_length(&self) -> i64 {
         self.store.verify_audit_chain().await.unwrap().events_checked
     }

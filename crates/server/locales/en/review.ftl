@@ -1,0 +1,238 @@
+# Review console: the queue, the case page, decisions and the team dashboard.
+
+nav-queue = Queue
+nav-team = Team
+
+## Vocabulary shared by every review page
+
+kind-removal_order = Removal order
+kind-referral = Referral
+kind-notice = Notice
+kind-user_report = User report
+kind-partner_flag = Partner flag
+
+state-new = To review
+state-escalated = Escalated
+state-awaiting_confirmation = Awaiting second reviewer
+state-clarification_requested = Clarification requested
+state-decided = Decided
+
+priority-low = Low
+priority-normal = Normal
+priority-high = High
+priority-urgent = Urgent
+
+decision-remove = Remove
+decision-restrict = Restrict in some countries
+decision-label = Label (warning or age gate)
+decision-keep_with_counter_speech = Keep, with counter-speech
+decision-no_violation = No violation
+decision-escalate = Escalate to a senior reviewer
+decision-request_clarification = Ask the authority to clarify
+decision-cannot_comply = Cannot comply
+
+decision-state-in_force = in force
+decision-state-pending = awaiting a second reviewer
+decision-state-rejected = rejected by the second reviewer
+decision-state-replaced = replaced by a correction
+
+label-warning = Warning screen
+label-age_gate = Age gate
+
+reason-force_majeure = Force majeure or de facto impossibility (TCO Art. 3(7))
+reason-manifest_errors = Manifest errors or missing information (TCO Art. 3(8))
+
+pause-force_majeure = force majeure
+pause-clarification_requested = clarification requested
+clock-pause = Clock paused
+clock-resume = Clock resumed
+
+value-yes = yes
+value-no = no
+
+countdown-days = { $days } days
+countdown-overdue = overdue { $time }
+
+## The queue
+
+queue-title = Review queue
+queue-counts = { $open } open · { $overdue } overdue
+queue-next = Next case
+queue-nothing-left = Nothing left to review that you may take: every open case is decided, held by someone, or waits for a senior reviewer.
+queue-filter-kind = Kind
+queue-filter-sender = Sender
+queue-filter-priority = Priority at least
+queue-filter-state = State
+queue-filter-label = Bank label
+queue-filter-matches = Bank matches
+queue-filter-overdue = Overdue only
+queue-filter-signal = Cases matching { $signal }
+queue-any = Any
+queue-any-kind = Any kind
+queue-any-sender = Any sender
+queue-any-priority = Any priority
+queue-any-state = Any open state
+queue-with-matches = With matches
+queue-without-matches = Without matches
+queue-apply = Filter
+queue-clear = Clear filters
+queue-select = Select for a bulk decision
+queue-col-due = Time left
+queue-col-priority = Priority
+queue-col-kinds = Case
+queue-col-senders = Sent by
+queue-col-country = Country
+queue-col-matches = Bank labels
+queue-col-submissions = Submissions
+queue-col-state = State
+queue-no-deadline = paused
+queue-anonymous = anonymous
+queue-distance-help = Hamming distance of the closest bank match (0: identical)
+queue-claimed-by = held by { $name }
+queue-empty = No case matches these filters.
+queue-previous = Previous page
+queue-more = More cases
+
+## Bulk decisions
+
+bulk-title = Decide the selected cases
+bulk-hint = Tick cases in the queue (x), then record one decision for all of them. Each case is decided on its own: one that another reviewer holds, or that is already decided, is left as it is and listed.
+bulk-record = Record for the selected cases
+bulk-result-title = Bulk decision
+bulk-result-summary = { $recorded } of { $total } cases decided.
+bulk-result-case = Case
+bulk-result-outcome = Outcome
+
+## The case page
+
+case-title = Case …{ $id }
+case-claim = Claim this case
+case-release = Release
+case-claimed-by-you = You hold this case until { $until } (renewed while this page is open).
+case-claimed-by-other = { $name } holds this case until { $until }.
+case-back = Back to the queue
+case-sent-by = Sent by { $sender } · received { $time }
+case-clock-paused = clock paused
+case-matches = Bank matches
+case-no-matches = No bank matched this content.
+case-match-bank = Bank
+case-match-labels = Labels
+case-match-distance = Distance
+case-match-feedback = Reviewers' feedback
+case-match-counts = { $confirmed } confirmed · { $false } false positives
+case-match-all-cases = All open cases of this match
+case-similar = Similar cases (same bank signal)
+case-decisions = Decisions
+case-no-decisions = No decision yet.
+case-notes = Internal notes
+case-note-new = New note (only your platform's reviewers see it)
+case-note-add = Add note
+case-history = History
+case-decide = Decide
+case-record = Record decision
+case-is-decided = This case is decided. A correction replaces a decision: use "Correct this decision".
+case-awaits-confirmation = A decision on this case waits for a second, senior reviewer.
+case-needs-senior = This case is escalated: a senior reviewer decides it.
+case-held-by-other = Another reviewer holds this case.
+case-read-only = Your roles let you read this case, not decide it.
+case-decided-flash = Decision recorded.
+case-claimed-flash = You hold this case now.
+case-released-flash = Case released.
+case-noted-flash = Note added.
+case-reviewed-flash = Your verdict on the decision is recorded.
+
+media-protected-alt = Reported image, blurred and in greyscale
+media-frame-alt = Frame of a reported video, blurred and in greyscale
+media-reveal = Reveal
+media-play-muted = Play without sound
+media-no-frames = (no frames kept for this video)
+
+field-issuing_authority = Issuing authority
+field-member_state = Member state
+field-reference = Reference
+field-issued_at = Issued
+field-grounds = Grounds (TCO Art. 2(7))
+field-statement_of_reasons = Statement of reasons
+field-non_disclosure_until = Not to be disclosed to the uploader until
+field-cross_border = Cross-border order
+field-redress = Redress
+field-explanation = Explanation
+field-deconfliction = Deconfliction
+field-category = Category
+field-labels = Labels
+field-notifier_name = Notifier
+field-notifier_email = Notifier's email
+field-good_faith = Statement of good faith
+field-seen_where = Seen on
+field-seen_at = Seen at
+field-language = Language
+field-trusted_flagger = Trusted flagger
+
+## Decisions
+
+form-decision = Decision
+form-choose = Choose…
+form-ground-hint = The ground: the law it breaks, or the clause of your terms.
+form-ground-illegal = Illegal content
+form-ground-terms = Against our terms
+form-law = Law
+form-article = Article
+form-clause = Clause of the terms
+form-ground-explanation = Why the content falls under it
+form-territorial_scope = Countries (ISO codes, separated by spaces)
+form-label = Label
+form-counter_speech = Counter-speech to attach
+form-reason = Reason
+form-explanation = Explanation
+form-facts = Facts and circumstances relied on
+form-note = Internal note (required to escalate)
+form-automated = Automated detection / decision
+form-automated_detection = Detected by automated means
+form-automated_decision = Decided by automated means
+form-bank = Add the content to a bank
+form-no-bank = Do not add to a bank
+form-bank-labels = Labels for the bank
+ground-illegal-summary = Illegal: { $law }, { $article }
+ground-terms-summary = Against the terms: { $clause }
+decision-added-to-bank = { $count } new signals, labels { $labels }
+decision-reviewed-by = Second reviewer
+decision-correct = Correct this decision
+decision-correcting = This decision will replace the one in force.
+four-eyes-note = Your note (required to reject)
+four-eyes-confirm = Confirm the decision
+four-eyes-reject = Reject it
+
+## Keyboard
+
+keys-title = Keyboard shortcuts
+keys-move = Move down / up the queue
+keys-open = Open the case
+keys-select = Select the case for a bulk decision
+keys-next = Claim and open the most urgent free case
+keys-bulk = Decide the selected cases
+keys-filter = Go to the filters
+keys-claim = Claim the case
+keys-reveal = Reveal the next protected picture
+keys-decide = Choose a decision: remove, restrict, label, keep with counter-speech, no violation, escalate, ask to clarify, cannot comply
+keys-submit = Record the decision (the confirmation)
+keys-queue = Back to the queue
+keys-help = Show this list
+keys-escape = Leave a field
+keys-close = Close
+
+## Team dashboard
+
+team-title = Team dashboard
+team-open = open cases
+team-overdue = overdue
+team-escalated = escalated
+team-awaiting = awaiting a second reviewer
+team-decided-today = decided today
+team-times = Time from receipt to decision
+team-kind = Kind
+team-today = Today (UTC)
+team-week = Last 7 days
+team-decisions = Decisions
+team-median = Median
+team-all-kinds = All kinds
+team-computed-at = Computed at { $time }.

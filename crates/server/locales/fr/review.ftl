@@ -1,0 +1,238 @@
+# Console d’examen : la file, la page d’un dossier, les décisions et le tableau de l’équipe.
+
+nav-queue = File
+nav-team = Équipe
+
+## Vocabulaire commun aux pages d’examen
+
+kind-removal_order = Injonction de retrait
+kind-referral = Signalement d’autorité
+kind-notice = Notification
+kind-user_report = Signalement d’internaute
+kind-partner_flag = Alerte d’un partenaire
+
+state-new = À examiner
+state-escalated = Transmis à un examinateur senior
+state-awaiting_confirmation = En attente d’un second examinateur
+state-clarification_requested = Précisions demandées
+state-decided = Décidé
+
+priority-low = Basse
+priority-normal = Normale
+priority-high = Haute
+priority-urgent = Urgente
+
+decision-remove = Retirer
+decision-restrict = Restreindre dans certains pays
+decision-label = Avertissement ou contrôle d’âge
+decision-keep_with_counter_speech = Maintenir, avec contre-discours
+decision-no_violation = Aucune violation
+decision-escalate = Transmettre à un examinateur senior
+decision-request_clarification = Demander des précisions à l’autorité
+decision-cannot_comply = Impossible d’exécuter
+
+decision-state-in_force = en vigueur
+decision-state-pending = en attente d’un second examinateur
+decision-state-rejected = rejetée par le second examinateur
+decision-state-replaced = remplacée par une correction
+
+label-warning = Écran d’avertissement
+label-age_gate = Contrôle d’âge
+
+reason-force_majeure = Force majeure ou impossibilité de fait (TCO art. 3(7))
+reason-manifest_errors = Erreurs manifestes ou informations insuffisantes (TCO art. 3(8))
+
+pause-force_majeure = force majeure
+pause-clarification_requested = précisions demandées
+clock-pause = Délai suspendu
+clock-resume = Délai repris
+
+value-yes = oui
+value-no = non
+
+countdown-days = { $days } jours
+countdown-overdue = dépassé de { $time }
+
+## La file
+
+queue-title = File d’examen
+queue-counts = { $open } ouverts · { $overdue } en retard
+queue-next = Dossier suivant
+queue-nothing-left = Plus rien à prendre : chaque dossier ouvert est décidé, tenu par quelqu’un, ou attend un examinateur senior.
+queue-filter-kind = Type
+queue-filter-sender = Expéditeur
+queue-filter-priority = Priorité au moins
+queue-filter-state = État
+queue-filter-label = Étiquette de base
+queue-filter-matches = Correspondances
+queue-filter-overdue = En retard seulement
+queue-filter-signal = Dossiers correspondant à { $signal }
+queue-any = Toutes
+queue-any-kind = Tous types
+queue-any-sender = Tous expéditeurs
+queue-any-priority = Toute priorité
+queue-any-state = Tout état ouvert
+queue-with-matches = Avec correspondances
+queue-without-matches = Sans correspondance
+queue-apply = Filtrer
+queue-clear = Effacer les filtres
+queue-select = Sélectionner pour une décision groupée
+queue-col-due = Temps restant
+queue-col-priority = Priorité
+queue-col-kinds = Dossier
+queue-col-senders = Envoyé par
+queue-col-country = Pays
+queue-col-matches = Étiquettes
+queue-col-submissions = Saisines
+queue-col-state = État
+queue-no-deadline = suspendu
+queue-anonymous = anonyme
+queue-distance-help = Distance de Hamming de la correspondance la plus proche (0 : identique)
+queue-claimed-by = tenu par { $name }
+queue-empty = Aucun dossier ne correspond à ces filtres.
+queue-previous = Page précédente
+queue-more = Dossiers suivants
+
+## Décisions groupées
+
+bulk-title = Décider les dossiers sélectionnés
+bulk-hint = Cochez des dossiers dans la file (x), puis enregistrez une seule décision pour tous. Chaque dossier est décidé séparément : celui qu’un autre examinateur tient, ou déjà décidé, reste tel quel et figure dans la liste.
+bulk-record = Enregistrer pour les dossiers sélectionnés
+bulk-result-title = Décision groupée
+bulk-result-summary = { $recorded } dossiers décidés sur { $total }.
+bulk-result-case = Dossier
+bulk-result-outcome = Résultat
+
+## La page d’un dossier
+
+case-title = Dossier …{ $id }
+case-claim = Prendre ce dossier
+case-release = Libérer
+case-claimed-by-you = Vous tenez ce dossier jusqu’à { $until } (prolongé tant que cette page est ouverte).
+case-claimed-by-other = { $name } tient ce dossier jusqu’à { $until }.
+case-back = Retour à la file
+case-sent-by = Envoyé par { $sender } · reçu le { $time }
+case-clock-paused = délai suspendu
+case-matches = Correspondances avec les bases
+case-no-matches = Aucune base ne correspond à ce contenu.
+case-match-bank = Base
+case-match-labels = Étiquettes
+case-match-distance = Distance
+case-match-feedback = Avis des examinateurs
+case-match-counts = { $confirmed } confirmées · { $false } faux positifs
+case-match-all-cases = Tous les dossiers ouverts de cette correspondance
+case-similar = Dossiers semblables (même signal)
+case-decisions = Décisions
+case-no-decisions = Aucune décision pour l’instant.
+case-notes = Notes internes
+case-note-new = Nouvelle note (visible des seuls examinateurs de votre plateforme)
+case-note-add = Ajouter la note
+case-history = Historique
+case-decide = Décider
+case-record = Enregistrer la décision
+case-is-decided = Ce dossier est décidé. Une correction remplace une décision : « Corriger cette décision ».
+case-awaits-confirmation = Une décision sur ce dossier attend un second examinateur senior.
+case-needs-senior = Ce dossier est transmis : un examinateur senior le décide.
+case-held-by-other = Un autre examinateur tient ce dossier.
+case-read-only = Vos rôles vous permettent de lire ce dossier, pas de le décider.
+case-decided-flash = Décision enregistrée.
+case-claimed-flash = Vous tenez maintenant ce dossier.
+case-released-flash = Dossier libéré.
+case-noted-flash = Note ajoutée.
+case-reviewed-flash = Votre avis sur la décision est enregistré.
+
+media-protected-alt = Image signalée, floutée et en niveaux de gris
+media-frame-alt = Image d’une vidéo signalée, floutée et en niveaux de gris
+media-reveal = Afficher
+media-play-muted = Lire sans le son
+media-no-frames = (aucune image conservée pour cette vidéo)
+
+field-issuing_authority = Autorité émettrice
+field-member_state = État membre
+field-reference = Référence
+field-issued_at = Émise le
+field-grounds = Motifs (TCO art. 2(7))
+field-statement_of_reasons = Exposé des motifs
+field-non_disclosure_until = À ne pas communiquer au fournisseur du contenu avant
+field-cross_border = Injonction transfrontière
+field-redress = Voies de recours
+field-explanation = Explication
+field-deconfliction = Déconfliction
+field-category = Catégorie
+field-labels = Étiquettes
+field-notifier_name = Notifiant
+field-notifier_email = Courriel du notifiant
+field-good_faith = Déclaration de bonne foi
+field-seen_where = Vu sur
+field-seen_at = Vu le
+field-language = Langue
+field-trusted_flagger = Signaleur de confiance
+
+## Décisions
+
+form-decision = Décision
+form-choose = Choisir…
+form-ground-hint = Le fondement : la loi enfreinte, ou la clause de vos conditions.
+form-ground-illegal = Contenu illicite
+form-ground-terms = Contraire à nos conditions
+form-law = Texte
+form-article = Article
+form-clause = Clause des conditions
+form-ground-explanation = En quoi le contenu en relève
+form-territorial_scope = Pays (codes ISO séparés par des espaces)
+form-label = Étiquette
+form-counter_speech = Contre-discours à joindre
+form-reason = Motif
+form-explanation = Explication
+form-facts = Faits et circonstances retenus
+form-note = Note interne (obligatoire pour transmettre)
+form-automated = Détection / décision automatisées
+form-automated_detection = Détecté par des moyens automatisés
+form-automated_decision = Décidé par des moyens automatisés
+form-bank = Ajouter le contenu à une base
+form-no-bank = Ne pas ajouter à une base
+form-bank-labels = Étiquettes dans la base
+ground-illegal-summary = Illicite : { $law }, { $article }
+ground-terms-summary = Contraire aux conditions : { $clause }
+decision-added-to-bank = { $count } nouveaux signaux, étiquettes { $labels }
+decision-reviewed-by = Second examinateur
+decision-correct = Corriger cette décision
+decision-correcting = Cette décision remplacera celle en vigueur.
+four-eyes-note = Votre note (obligatoire pour rejeter)
+four-eyes-confirm = Confirmer la décision
+four-eyes-reject = La rejeter
+
+## Clavier
+
+keys-title = Raccourcis clavier
+keys-move = Descendre / monter dans la file
+keys-open = Ouvrir le dossier
+keys-select = Sélectionner le dossier pour une décision groupée
+keys-next = Prendre et ouvrir le dossier libre le plus urgent
+keys-bulk = Décider les dossiers sélectionnés
+keys-filter = Aller aux filtres
+keys-claim = Prendre le dossier
+keys-reveal = Afficher l’image protégée suivante
+keys-decide = Choisir une décision : retirer, restreindre, avertir, maintenir avec contre-discours, aucune violation, transmettre, demander des précisions, impossible d’exécuter
+keys-submit = Enregistrer la décision (la confirmation)
+keys-queue = Retour à la file
+keys-help = Afficher cette liste
+keys-escape = Quitter un champ
+keys-close = Fermer
+
+## Tableau de l’équipe
+
+team-title = Tableau de l’équipe
+team-open = dossiers ouverts
+team-overdue = en retard
+team-escalated = transmis
+team-awaiting = en attente d’un second examinateur
+team-decided-today = décidés aujourd’hui
+team-times = Délai entre réception et décision
+team-kind = Type
+team-today = Aujourd’hui (UTC)
+team-week = 7 derniers jours
+team-decisions = Décisions
+team-median = Médiane
+team-all-kinds = Tous types
+team-computed-at = Calculé à { $time }.
