@@ -351,6 +351,7 @@ pub fn resolve(
                 }),
             max_connections: limits.max_connections.unwrap_or(defaults.connections.max_connections).max(1),
         },
+        playback: defaults.playback,
     };
     let operator_defaults = vigie_server::bootstrap::OperatorSettings::default();
     let operator = vigie_server::bootstrap::OperatorSettings {

@@ -22,6 +22,7 @@ pub mod country;
 pub mod ids;
 pub mod import;
 pub mod intake;
+pub mod media_view;
 pub mod organisation;
 pub mod review;
 pub mod token;

@@ -14,7 +14,8 @@ use std::io::{BufRead, Cursor, Seek};
 use image::{DynamicImage, ImageDecoder};
 
 use crate::budget::Budget;
-use crate::pdq::{Filter, Filtered, Luminance, luma_row_gray, luma_row_rgb};
+use crate::pdq::Filtered;
+use crate::sink::{HashTarget, RowSink, Target};
 use crate::{Error, ErrorKind, Limits, gif_rows, jpeg, png_rows, tiff_ifd, webp_lossless};
 
 /// Image formats Vigie decodes.
@@ -79,43 +80,59 @@ pub fn detect_format(bytes: &[u8]) -> Option<Format> {
 /// What a decoder hands the hashing stage: the dimensions and the filtered 64x64 buffer.
 pub(crate) type Decoded = (u32, u32, Option<Filtered>);
 
-/// Decodes an image held in memory.
+/// Decodes an image held in memory for hashing.
 pub(crate) fn decode_bytes(format: Format, bytes: &[u8], limits: &Limits) -> Result<Decoded, Error> {
-    match format {
-        Format::Jpeg => jpeg::decode(jpeg::Input::Bytes(bytes), limits),
-        other => decode_stream(other, Cursor::new(bytes), bytes.len() as u64, limits),
-    }
+    let (width, height, filter) = match format {
+        Format::Jpeg => jpeg::decode(jpeg::Input::Bytes(bytes), limits, &HashTarget)?,
+        other => decode_into(other, Cursor::new(bytes), bytes.len() as u64, limits, &HashTarget)?,
+    };
+    Ok((width, height, filter.finish()))
 }
 
-/// Decodes an image read from `r` (`len` bytes from its position).
+/// Decodes an image read from `r` (`len` bytes from its position) for hashing.
 pub(crate) fn decode_stream<R: BufRead + Seek>(
+    format: Format,
+    r: R,
+    len: u64,
+    limits: &Limits,
+) -> Result<Decoded, Error> {
+    let (width, height, filter) = decode_into(format, r, len, limits, &HashTarget)?;
+    Ok((width, height, filter.finish()))
+}
+
+/// Decodes an image read from `r` (`len` bytes from its position) into `target`'s sink: the
+/// dimensions and the sink, every row pushed.
+pub(crate) fn decode_into<R: BufRead + Seek, T: Target>(
     format: Format,
     mut r: R,
     len: u64,
     limits: &Limits,
-) -> Result<Decoded, Error> {
+    target: &T,
+) -> Result<(u32, u32, T::Sink), Error> {
     match format {
-        Format::Jpeg => jpeg::decode(jpeg::Input::Reader(&mut r), limits),
-        Format::Png => png_rows::decode(r, limits),
-        Format::Gif => gif_rows::decode(r, limits),
+        Format::Jpeg => jpeg::decode(jpeg::Input::Reader(&mut r), limits, target),
+        Format::Png => png_rows::decode(r, limits, target),
+        Format::Gif => gif_rows::decode(r, limits, target),
         Format::WebP => {
             let mut budget = Budget::new(limits);
-            let (mut decoder, w, h, channels) = open_webp(r, len, limits, &mut budget)?;
+            let (mut decoder, w, h, channels) = open_webp(r, len, limits, &mut budget, target)?;
             let mut pixels = vec![0u8; w as usize * h as usize * channels];
             decoder.read_image(&mut pixels).map_err(|e| map_webp_error(e, &budget))?;
-            Ok((w, h, filter_rows8(w as usize, h as usize, &pixels, channels)))
+            let mut sink = target.sink(w, h);
+            feed8(&mut sink, &pixels, w as usize, channels);
+            Ok((w, h, sink))
         }
         Format::Bmp => {
             let mut budget = Budget::new(limits);
-            let decoder = open_bmp(r, limits, &mut budget)?;
+            let decoder = open_bmp(r, limits, &mut budget, target)?;
             let img = DynamicImage::from_decoder(decoder).map_err(|e| map_image_error(Format::Bmp, e, &budget))?;
-            Ok((img.width(), img.height(), filter_image(Format::Bmp, &img)))
+            Ok((img.width(), img.height(), feed_image(Format::Bmp, &img, target)))
         }
         Format::Tiff => {
             let mut budget = Budget::new(limits);
-            let decoder = open_tiff(r, len, limits, &mut budget)?;
+            let decoder = open_tiff(r, len, limits, &mut budget, target)?;
             let img = DynamicImage::from_decoder(decoder).map_err(|e| map_image_error(Format::Tiff, e, &budget))?;
-            Ok((img.width(), img.height(), filter_image(Format::Tiff, &img)))
+            Ok((img.width(), img.height(), feed_image(Format::Tiff, &img, target)))
         }
     }
 }
@@ -133,9 +150,9 @@ pub(crate) fn probe_stream<R: BufRead + Seek>(
         Format::Jpeg => jpeg::probe(jpeg::Input::Reader(&mut r), limits),
         Format::Png => png_rows::probe(r, limits),
         Format::Gif => gif_rows::probe(r, limits),
-        Format::WebP => open_webp(r, len, limits, &mut budget).map(|(_, w, h, _)| (w, h)),
-        Format::Bmp => open_bmp(r, limits, &mut budget).map(|d| d.dimensions()),
-        Format::Tiff => open_tiff(r, len, limits, &mut budget).map(|d| d.dimensions()),
+        Format::WebP => open_webp(r, len, limits, &mut budget, &HashTarget).map(|(_, w, h, _)| (w, h)),
+        Format::Bmp => open_bmp(r, limits, &mut budget, &HashTarget).map(|d| d.dimensions()),
+        Format::Tiff => open_tiff(r, len, limits, &mut budget, &HashTarget).map(|d| d.dimensions()),
     }
 }
 
@@ -149,6 +166,7 @@ fn open_webp<R: BufRead + Seek>(
     len: u64,
     limits: &Limits,
     budget: &mut Budget,
+    target: &impl Target,
 ) -> Result<(image_webp::WebPDecoder<R>, u32, u32, usize), Error> {
     let lossless = webp_lossless::working_bytes(&mut r, len)?;
     let mut decoder = image_webp::WebPDecoder::new(r).map_err(|e| map_webp_error(e, budget))?;
@@ -156,7 +174,7 @@ fn open_webp<R: BufRead + Seek>(
     limits.check_pixels(u64::from(w), u64::from(h))?;
     let alpha = decoder.has_alpha();
     let channels = if alpha { 4 } else { 3 };
-    budget.take_filter(w, h)?;
+    target.plan(budget, w, h)?;
     let pixels = u64::from(w) * u64::from(h);
     let kind = if alpha { "RGBA" } else { "RGB" };
     budget.take(pixels * channels as u64, || format!("a {w}x{h} WebP, held whole as 8-bit {kind}"))?;
@@ -182,11 +200,12 @@ fn open_bmp<R: BufRead + Seek>(
     r: R,
     limits: &Limits,
     budget: &mut Budget,
+    target: &impl Target,
 ) -> Result<image::codecs::bmp::BmpDecoder<R>, Error> {
     let decoder = image::codecs::bmp::BmpDecoder::new(r).map_err(|e| map_image_error(Format::Bmp, e, budget))?;
     let (w, h) = decoder.dimensions();
     limits.check_pixels(u64::from(w), u64::from(h))?;
-    budget.take_filter(w, h)?;
+    target.plan(budget, w, h)?;
     let color = decoder.color_type();
     budget.take(decoder.total_bytes() + (64 << 10), || format!("a {w}x{h} BMP, held whole as {color:?}"))?;
     Ok(decoder)
@@ -200,13 +219,14 @@ fn open_tiff<R: BufRead + Seek>(
     len: u64,
     limits: &Limits,
     budget: &mut Budget,
+    target: &impl Target,
 ) -> Result<image::codecs::tiff::TiffDecoder<R>, Error> {
     let directory = tiff_ifd::scan(&mut r, len)?;
     budget.take(directory.tag_bytes, || "the tag values of this TIFF (strip offsets and the like)".into())?;
     let mut decoder = image::codecs::tiff::TiffDecoder::new(r).map_err(|e| map_image_error(Format::Tiff, e, budget))?;
     let (w, h) = decoder.dimensions();
     limits.check_pixels(u64::from(w), u64::from(h))?;
-    budget.take_filter(w, h)?;
+    target.plan(budget, w, h)?;
     let color = decoder.color_type();
     let output = decoder.total_bytes();
     budget.take(output, || format!("a {w}x{h} TIFF, held whole as {color:?}"))?;
@@ -274,76 +294,59 @@ pub(crate) fn narrow16(format: Format) -> fn(u16) -> u8 {
 
 /// Feeds rows of 8-bit pixels with `c` channels (grey when `c < 3`). Alpha is ignored, as the
 /// reference (which reads the first three channels) and Pillow's convert("RGB") do.
-fn feed8(filter: &mut Filter, data: &[u8], w: usize, c: usize) {
+fn feed8(sink: &mut impl RowSink, data: &[u8], w: usize, c: usize) {
+    if w == 0 {
+        return;
+    }
     for row in data.chunks_exact(w * c) {
-        let out = filter.next_row_mut();
-        if c >= 3 {
-            luma_row_rgb(row, c, out)
-        } else {
-            luma_row_gray(row, c, out)
-        }
-        filter.commit_row();
+        sink.push(row, c);
     }
 }
 
-/// The filter over a whole image of 8-bit pixels with `c` channels.
-fn filter_rows8(w: usize, h: usize, data: &[u8], c: usize) -> Option<Filtered> {
-    let mut filter = Filter::new(w, h, Luminance::OfPixels);
-    if w > 0 && h > 0 {
-        feed8(&mut filter, data, w, c);
-    }
-    filter.finish()
-}
-
-fn filter_image(format: Format, img: &DynamicImage) -> Option<Filtered> {
+/// A whole decoded image into `target`'s sink.
+fn feed_image<T: Target>(format: Format, img: &DynamicImage, target: &T) -> T::Sink {
     let (w, h) = (img.width() as usize, img.height() as usize);
-    let mut filter = Filter::new(w, h, Luminance::OfPixels);
-    fn feed16(filter: &mut Filter, data: &[u16], w: usize, c: usize, narrow: fn(u16) -> u8) {
+    let mut sink = target.sink(img.width(), img.height());
+    fn feed16(sink: &mut impl RowSink, data: &[u16], w: usize, c: usize, narrow: fn(u16) -> u8) {
         let mut tmp = vec![0u8; w * c];
         for row in data.chunks_exact(w * c) {
             for (t, &v) in tmp.iter_mut().zip(row) {
                 *t = narrow(v);
             }
-            let out = filter.next_row_mut();
-            if c >= 3 {
-                luma_row_rgb(&tmp, c, out)
-            } else {
-                luma_row_gray(&tmp, c, out)
-            }
-            filter.commit_row();
+            sink.push(&tmp, c);
         }
     }
     /// Float images (TIFF): each row scaled from 0..1 to 0..255 by `image`'s own conversion,
     /// one row at a time rather than a converted copy of the whole image.
-    fn feed_f32(filter: &mut Filter, data: &[f32], w: usize, c: usize) {
+    fn feed_f32(sink: &mut impl RowSink, data: &[f32], w: usize, c: usize) {
         for row in data.chunks_exact(w * c) {
             let one = match c {
                 3 => image::Rgb32FImage::from_raw(w as u32, 1, row.to_vec()).map(DynamicImage::ImageRgb32F),
                 _ => image::Rgba32FImage::from_raw(w as u32, 1, row.to_vec()).map(DynamicImage::ImageRgba32F),
             };
             match one {
-                Some(one) => luma_row_rgb(one.to_rgb8().as_raw(), 3, filter.next_row_mut()),
-                None => filter.next_row_mut().fill(0.0),
+                Some(one) => sink.push(one.to_rgb8().as_raw(), 3),
+                None => sink.push(&vec![0u8; w * 3], 3),
             }
-            filter.commit_row();
         }
     }
     if w > 0 && h > 0 {
-        let n16 = narrow16(format);
+        let n16 = target.narrow16(format);
+        let sink = &mut sink;
         match img {
-            DynamicImage::ImageLuma8(b) => feed8(&mut filter, b.as_raw(), w, 1),
-            DynamicImage::ImageLumaA8(b) => feed8(&mut filter, b.as_raw(), w, 2),
-            DynamicImage::ImageRgb8(b) => feed8(&mut filter, b.as_raw(), w, 3),
-            DynamicImage::ImageRgba8(b) => feed8(&mut filter, b.as_raw(), w, 4),
-            DynamicImage::ImageLuma16(b) => feed16(&mut filter, b.as_raw(), w, 1, n16),
-            DynamicImage::ImageLumaA16(b) => feed16(&mut filter, b.as_raw(), w, 2, n16),
-            DynamicImage::ImageRgb16(b) => feed16(&mut filter, b.as_raw(), w, 3, n16),
-            DynamicImage::ImageRgba16(b) => feed16(&mut filter, b.as_raw(), w, 4, n16),
-            DynamicImage::ImageRgb32F(b) => feed_f32(&mut filter, b.as_raw(), w, 3),
-            DynamicImage::ImageRgba32F(b) => feed_f32(&mut filter, b.as_raw(), w, 4),
+            DynamicImage::ImageLuma8(b) => feed8(sink, b.as_raw(), w, 1),
+            DynamicImage::ImageLumaA8(b) => feed8(sink, b.as_raw(), w, 2),
+            DynamicImage::ImageRgb8(b) => feed8(sink, b.as_raw(), w, 3),
+            DynamicImage::ImageRgba8(b) => feed8(sink, b.as_raw(), w, 4),
+            DynamicImage::ImageLuma16(b) => feed16(sink, b.as_raw(), w, 1, n16),
+            DynamicImage::ImageLumaA16(b) => feed16(sink, b.as_raw(), w, 2, n16),
+            DynamicImage::ImageRgb16(b) => feed16(sink, b.as_raw(), w, 3, n16),
+            DynamicImage::ImageRgba16(b) => feed16(sink, b.as_raw(), w, 4, n16),
+            DynamicImage::ImageRgb32F(b) => feed_f32(sink, b.as_raw(), w, 3),
+            DynamicImage::ImageRgba32F(b) => feed_f32(sink, b.as_raw(), w, 4),
             // Not produced by the decoders used here; converted whole as before.
-            other => feed8(&mut filter, other.to_rgb8().as_raw(), w, 3),
+            other => feed8(sink, other.to_rgb8().as_raw(), w, 3),
         }
     }
-    filter.finish()
+    sink
 }

@@ -11,7 +11,7 @@
 use std::io::Read;
 
 use crate::budget::Budget;
-use crate::pdq::{Filter, Filtered, Luminance, luma_row_rgb};
+use crate::sink::{HashTarget, RowSink, Target};
 use crate::{Error, ErrorKind, Format, Limits};
 
 /// The first frame, where it lies on the screen.
@@ -26,7 +26,12 @@ struct Layout {
 }
 
 /// Reads the header and the first frame's descriptor, checks the limits and plans the memory.
-fn open<R: Read>(r: R, limits: &Limits, budget: &mut Budget) -> Result<(gif::Decoder<R>, Layout), Error> {
+fn open<R: Read>(
+    r: R,
+    limits: &Limits,
+    budget: &mut Budget,
+    target: &impl Target,
+) -> Result<(gif::Decoder<R>, Layout), Error> {
     let mut options = gif::DecodeOptions::new();
     options.set_color_output(gif::ColorOutput::Indexed);
     // `gif` keeps XMP and ICC data from the header, each growing (by doubling) to this.
@@ -52,7 +57,7 @@ fn open<R: Read>(r: R, limits: &Limits, budget: &mut Budget) -> Result<(gif::Dec
     };
     limits.check_pixels(u64::from(layout.width), u64::from(layout.height))?;
     let (sw, sh, fw, fh) = (screen_width, screen_height, layout.width, layout.height);
-    budget.take_filter(sw, sh)?;
+    target.plan(budget, sw, sh)?;
     // A screen row in RGB, a frame row of indices, the LZW decoder's tables and buffer.
     let rows = u64::from(sw) * 3 + u64::from(fw) + (256 << 10);
     budget.take(rows, || format!("the rows of a {sw}-pixel-wide GIF"))?;
@@ -65,26 +70,26 @@ fn open<R: Read>(r: R, limits: &Limits, budget: &mut Budget) -> Result<(gif::Dec
 
 /// Reads the header and the first frame's descriptor and checks the limits.
 pub(crate) fn probe<R: Read>(r: R, limits: &Limits) -> Result<(u32, u32), Error> {
-    let (_, layout) = open(r, limits, &mut Budget::new(limits))?;
+    let (_, layout) = open(r, limits, &mut Budget::new(limits), &HashTarget)?;
     Ok((layout.screen_width, layout.screen_height))
 }
 
-/// Decodes the first frame into the PDQ filter.
-pub(crate) fn decode<R: Read>(r: R, limits: &Limits) -> Result<(u32, u32, Option<Filtered>), Error> {
+/// Decodes the first frame into `target`'s sink.
+pub(crate) fn decode<R: Read, T: Target>(r: R, limits: &Limits, target: &T) -> Result<(u32, u32, T::Sink), Error> {
     let mut budget = Budget::new(limits);
-    let (mut decoder, layout) = open(r, limits, &mut budget)?;
+    let (mut decoder, layout) = open(r, limits, &mut budget, target)?;
     let (sw, sh) = (layout.screen_width as usize, layout.screen_height as usize);
     let (left, top) = (layout.left as usize, layout.top as usize);
     let (fw, fh) = (layout.width as usize, layout.height as usize);
-    let mut filter = Filter::new(sw, sh, Luminance::OfPixels);
+    let mut sink = target.sink(layout.screen_width, layout.screen_height);
     if sw == 0 || sh == 0 {
-        return Ok((layout.screen_width, layout.screen_height, filter.finish()));
+        return Ok((layout.screen_width, layout.screen_height, sink));
     }
     let palette = decoder.palette().map_err(|e| map_error(e, &budget))?.to_vec();
     // The frame's columns that fall on the screen.
     let visible = fw.min(sw.saturating_sub(left));
     let mut screen_row = vec![0u8; sw * 3];
-    let mut draw = |filter: &mut Filter, indices: Option<&[u8]>| {
+    let mut draw = |sink: &mut T::Sink, indices: Option<&[u8]>| {
         screen_row.fill(0);
         if let Some(indices) = indices {
             let out = &mut screen_row[left.min(sw) * 3..];
@@ -95,8 +100,7 @@ pub(crate) fn decode<R: Read>(r: R, limits: &Limits) -> Result<(u32, u32, Option
                 }
             }
         }
-        luma_row_rgb(&screen_row, 3, filter.next_row_mut());
-        filter.commit_row();
+        sink.push(&screen_row, 3);
     };
     let err = |e| map_error(e, &budget);
     // Frame rows that land on the screen; the rest need not be decoded.
@@ -108,7 +112,7 @@ pub(crate) fn decode<R: Read>(r: R, limits: &Limits) -> Result<(u32, u32, Option
         }
         for y in 0..sh {
             let row = (y >= top && y - top < frame_rows).then(|| &indices[(y - top) * fw..][..fw]);
-            draw(&mut filter, row);
+            draw(&mut sink, row);
         }
     } else {
         let mut indices = vec![0u8; fw];
@@ -117,13 +121,13 @@ pub(crate) fn decode<R: Read>(r: R, limits: &Limits) -> Result<(u32, u32, Option
                 if !decoder.fill_buffer(&mut indices).map_err(err)? {
                     return Err(Error::new(ErrorKind::Truncated { format: Format::Gif }));
                 }
-                draw(&mut filter, Some(&indices));
+                draw(&mut sink, Some(&indices));
             } else {
-                draw(&mut filter, None);
+                draw(&mut sink, None);
             }
         }
     }
-    Ok((layout.screen_width, layout.screen_height, filter.finish()))
+    Ok((layout.screen_width, layout.screen_height, sink))
 }
 
 fn map_error(e: gif::DecodingError, budget: &Budget) -> Error {

@@ -18,7 +18,7 @@ use std::ffi::{CStr, c_char, c_int, c_uint, c_ulong, c_ulonglong, c_void};
 use std::io::Read;
 
 use crate::budget::Budget;
-use crate::pdq::{Filter, Filtered, Luminance, luma_row_gray, luma_row_rgb};
+use crate::sink::{HashTarget, RowSink, Target};
 use crate::{Error, ErrorKind, Format, Limits};
 
 // Link libjpeg itself: the shim refers to its symbols, Rust code does not.
@@ -250,7 +250,7 @@ impl<'a> Header<'a> {
     /// Plans the memory decoding takes: libjpeg's buffers (for a progressive file, every
     /// coefficient of the image), the rows handed over, and the hashing filter. Returns what
     /// libjpeg may allocate.
-    pub(crate) fn plan(&self, budget: &mut Budget) -> Result<u64, Error> {
+    pub(crate) fn plan(&self, budget: &mut Budget, target: &impl Target) -> Result<u64, Error> {
         let (w, h) = (self.info.width, self.info.height);
         let coefficients = self.info.coefficient_bytes;
         if self.info.progressive != 0 {
@@ -262,7 +262,7 @@ impl<'a> Header<'a> {
         budget.take(working, || format!("libjpeg's row buffers for a {w}-pixel-wide JPEG"))?;
         let rows = (u64::from(w) * self.out_components() as u64).saturating_mul(LINES as u64);
         budget.take(rows, || format!("the rows of a {w}-pixel-wide JPEG"))?;
-        budget.take_filter(w, h)?;
+        target.plan(budget, w, h)?;
         Ok(coefficients + working + budget.left())
     }
 
@@ -313,10 +313,10 @@ pub(crate) enum Row<'b> {
 
 impl<'a> Reader<'a> {
     /// Reads the header, checks the limits (dimensions, then memory), and starts decompression.
-    pub(crate) fn open(input: Input<'a>, limits: &Limits) -> Result<Self, Error> {
+    pub(crate) fn open(input: Input<'a>, limits: &Limits, target: &impl Target) -> Result<Self, Error> {
         let header = Header::read(input, limits)?;
         let mut budget = Budget::new(limits);
-        let libjpeg_memory = header.plan(&mut budget)?;
+        let libjpeg_memory = header.plan(&mut budget, target)?;
         header.start(libjpeg_memory, &budget)
     }
 
@@ -374,28 +374,24 @@ impl<'a> Reader<'a> {
 
 const LINES: usize = 16;
 
-/// Decodes row by row straight into the PDQ filter (no full-size pixel buffer).
-pub(crate) fn decode(input: Input<'_>, limits: &Limits) -> Result<(u32, u32, Option<Filtered>), Error> {
-    let mut reader = Reader::open(input, limits)?;
+/// Decodes row by row straight into `target`'s sink (no full-size pixel buffer).
+pub(crate) fn decode<T: Target>(input: Input<'_>, limits: &Limits, target: &T) -> Result<(u32, u32, T::Sink), Error> {
+    let mut reader = Reader::open(input, limits, target)?;
     let (w, h) = (reader.width(), reader.height());
-    let mut filter = Filter::new(w as usize, h as usize, Luminance::OfPixels);
+    let mut sink = target.sink(w, h);
     let mut buf = reader.row_buffer();
-    while reader.read_rows(&mut buf, |row| {
-        let out = filter.next_row_mut();
-        match row {
-            Row::Gray(p) => luma_row_gray(p, 1, out),
-            Row::Rgb(p) => luma_row_rgb(p, 3, out),
-        }
-        filter.commit_row();
+    while reader.read_rows(&mut buf, |row| match row {
+        Row::Gray(p) => sink.push(p, 1),
+        Row::Rgb(p) => sink.push(p, 3),
     })? > 0
     {}
-    Ok((w, h, filter.finish()))
+    Ok((w, h, sink))
 }
 
 /// Reads the header and checks that decoding fits the limits, without decoding.
 pub(crate) fn probe(input: Input<'_>, limits: &Limits) -> Result<(u32, u32), Error> {
     let header = Header::read(input, limits)?;
-    header.plan(&mut Budget::new(limits))?;
+    header.plan(&mut Budget::new(limits), &HashTarget)?;
     Ok((header.width(), header.height()))
 }
 

@@ -67,6 +67,8 @@ mod hash;
 mod jpeg;
 mod pdq;
 mod png_rows;
+mod sink;
+mod thumbnail;
 mod tiff_ifd;
 pub mod vpdq;
 mod webp_lossless;
@@ -75,6 +77,7 @@ pub use decode::{Format, detect_format};
 pub use digest::{md5_hex, sha256_hex};
 pub use error::{Error, ErrorKind};
 pub use hash::{Dihedral, ParseHashError, PdqHash};
+pub use thumbnail::{Downscaler, Thumbnail, thumbnail_size};
 
 use std::io::{BufRead, Seek, SeekFrom};
 
@@ -85,7 +88,7 @@ pub mod __internal {
 
     /// Decodes a JPEG to its pixels (grey or RGB): `(width, height, channels, bytes)`.
     pub fn decode_jpeg_pixels(bytes: &[u8]) -> Result<(u32, u32, usize, Vec<u8>), Error> {
-        let mut reader = jpeg::Reader::open(jpeg::Input::Bytes(bytes), &Limits::default())?;
+        let mut reader = jpeg::Reader::open(jpeg::Input::Bytes(bytes), &Limits::default(), &crate::sink::HashTarget)?;
         let mut buf = reader.row_buffer();
         let mut out = Vec::new();
         while reader.read_rows(&mut buf, |row| match row {
@@ -280,6 +283,51 @@ pub fn read_image_info<R: BufRead + Seek>(mut reader: R, limits: &Limits) -> Res
     let (format, len) = open_stream(&mut reader, limits)?;
     let (width, height) = decode::probe_stream(format, reader, len, limits)?;
     Ok(ImageInfo { format, width, height })
+}
+
+/// Decodes an image read from `reader` (the whole stream, from its start) and scales it down
+/// so that its longer side is at most `max_side` pixels (never enlarged): pixels for showing
+/// the image, made by Vigie, never the file's own bytes.
+///
+/// The decoders, limits and memory plan are [`hash_image_reader`]'s, with a downscaler in
+/// place of the hashing filter: JPEG and non-interlaced PNG and GIF are streamed row by row,
+/// and only the thumbnail and a row of sums are held besides what each decoder holds. Grey
+/// images come out grey in RGB; alpha is ignored (as for the hash); 16-bit samples keep their
+/// high byte; EXIF orientation is ignored. Returns the image's header facts with it.
+///
+/// ```
+/// use std::io::Cursor;
+/// use vigie_hash::{Limits, thumbnail_reader};
+///
+/// let mut png = Vec::new();
+/// image::RgbImage::from_fn(1600, 1000, |x, _| image::Rgb([(x / 7) as u8, 40, 200]))
+///     .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+/// let (info, small) = thumbnail_reader(Cursor::new(&png), 480, &Limits::default())?;
+/// assert_eq!((info.width, info.height), (1600, 1000));
+/// assert_eq!((small.width, small.height), (480, 300));
+/// assert_eq!(small.rgb.len(), 480 * 300 * 3);
+/// # Ok::<(), vigie_hash::Error>(())
+/// ```
+pub fn thumbnail_reader<R: BufRead + Seek>(
+    mut reader: R,
+    max_side: u32,
+    limits: &Limits,
+) -> Result<(ImageInfo, Thumbnail), Error> {
+    if max_side == 0 {
+        return Err(Error::new(ErrorKind::InvalidInput { message: "a thumbnail needs at least 1 pixel".into() }));
+    }
+    let (format, len) = open_stream(&mut reader, limits)?;
+    let target = thumbnail::ThumbnailTarget { max_side };
+    let (width, height, scaler) = decode::decode_into(format, reader, len, limits, &target)?;
+    if width == 0 || height == 0 {
+        return Err(Error::decode(format, "the image has no pixels"));
+    }
+    Ok((ImageInfo { format, width, height }, scaler.finish()))
+}
+
+/// [`thumbnail_reader`] on an image held in memory.
+pub fn thumbnail_bytes(bytes: &[u8], max_side: u32, limits: &Limits) -> Result<(ImageInfo, Thumbnail), Error> {
+    thumbnail_reader(std::io::Cursor::new(bytes), max_side, limits)
 }
 
 /// Measures the stream, checks its size and recognises its format; leaves it at its start.

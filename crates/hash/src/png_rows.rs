@@ -13,8 +13,7 @@
 use std::io::{BufRead, Seek};
 
 use crate::budget::Budget;
-use crate::decode::narrow16;
-use crate::pdq::{Filter, Filtered, Luminance, luma_row_gray, luma_row_rgb};
+use crate::sink::{HashTarget, RowSink, Target};
 use crate::{Error, ErrorKind, Format, Limits};
 
 /// What the header (IHDR) says, and what decoding will hold.
@@ -44,12 +43,12 @@ impl Layout {
         }
     }
 
-    /// Plans the memory of a decode: the filter, the decoder's rows (the row handed over, the
+    /// Plans the memory of a decode: the target's sink, the decoder's rows (the row handed over, the
     /// unfiltering buffer with its 32 KiB inflate window, the narrowed row) and, for an
     /// interlaced image, the whole image kept as 8-bit grey or RGB.
-    fn plan(&self, budget: &mut Budget) -> Result<(), Error> {
+    fn plan(&self, budget: &mut Budget, target: &impl Target) -> Result<(), Error> {
         let (w, h) = (self.width, self.height);
-        budget.take_filter(w, h)?;
+        target.plan(budget, w, h)?;
         let rows = self.row_bytes.saturating_mul(10).saturating_add(512 << 10);
         budget.take(rows, || format!("the rows of a {w}-pixel-wide PNG"))?;
         if self.interlaced {
@@ -76,15 +75,19 @@ fn decoder<R: BufRead + Seek>(r: R, limits: &Limits) -> Result<(png::Decoder<R>,
 /// Reads the header (IHDR) and checks the limits, without reading further.
 pub(crate) fn probe<R: BufRead + Seek>(r: R, limits: &Limits) -> Result<(u32, u32), Error> {
     let (_, layout) = decoder(r, limits)?;
-    layout.plan(&mut Budget::new(limits))?;
+    layout.plan(&mut Budget::new(limits), &HashTarget)?;
     Ok((layout.width, layout.height))
 }
 
-/// Decodes into the PDQ filter.
-pub(crate) fn decode<R: BufRead + Seek>(r: R, limits: &Limits) -> Result<(u32, u32, Option<Filtered>), Error> {
+/// Decodes into `target`'s sink.
+pub(crate) fn decode<R: BufRead + Seek, T: Target>(
+    r: R,
+    limits: &Limits,
+    target: &T,
+) -> Result<(u32, u32, T::Sink), Error> {
     let (mut decoder, layout) = decoder(r, limits)?;
     let mut budget = Budget::new(limits);
-    layout.plan(&mut budget)?;
+    layout.plan(&mut budget, target)?;
     // The png crate counts against the limit it is given the row it hands over (planned above)
     // and what it keeps from the chunks before the image data: in practice an eXIf chunk,
     // which it cannot skip, and then copies once more into its `Info`: half of what is left.
@@ -97,9 +100,9 @@ pub(crate) fn decode<R: BufRead + Seek>(r: R, limits: &Limits) -> Result<(u32, u
         return Err(Error::decode(Format::Png, "unexpected output format from the PNG decoder"));
     }
     let (w, h) = (layout.width as usize, layout.height as usize);
-    let mut filter = Filter::new(w, h, Luminance::OfPixels);
+    let mut sink = target.sink(layout.width, layout.height);
     let sixteen = depth == png::BitDepth::Sixteen;
-    let narrow = narrow16(Format::Png);
+    let narrow = target.narrow16(Format::Png);
     // A row narrowed to 8 bits, for 16-bit images.
     let mut row8 = if sixteen { vec![0u8; w * channels] } else { Vec::new() };
     let err = |e| map_error(e, Some(&budget));
@@ -124,13 +127,7 @@ pub(crate) fn decode<R: BufRead + Seek>(r: R, limits: &Limits) -> Result<(u32, u
         }
         if w > 0 {
             for row in image.chunks_exact(w * kept) {
-                let out = filter.next_row_mut();
-                if kept == 3 {
-                    luma_row_rgb(row, 3, out)
-                } else {
-                    luma_row_gray(row, 1, out)
-                }
-                filter.commit_row();
+                sink.push(row, kept);
             }
         }
     } else {
@@ -145,20 +142,14 @@ pub(crate) fn decode<R: BufRead + Seek>(r: R, limits: &Limits) -> Result<(u32, u
             } else {
                 data
             };
-            let out = filter.next_row_mut();
-            if channels >= 3 {
-                luma_row_rgb(pixels, channels, out)
-            } else {
-                luma_row_gray(pixels, channels, out)
-            }
-            filter.commit_row();
+            sink.push(pixels, channels);
             rows += 1;
         }
         if rows != h {
             return Err(Error::new(ErrorKind::Truncated { format: Format::Png }));
         }
     }
-    Ok((layout.width, layout.height, filter.finish()))
+    Ok((layout.width, layout.height, sink))
 }
 
 /// The `png` crate's errors as ours. `budget` is the decode's (None while reading the header),

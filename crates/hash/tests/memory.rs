@@ -309,3 +309,45 @@ fn a_lossless_webp_naming_many_huffman_groups_is_refused() {
     let error = hash_image_bytes(&few, &Limits::default()).unwrap_err();
     assert!(!matches!(error.kind(), ErrorKind::MemoryLimit { .. }), "{error}");
 }
+
+#[test]
+fn a_thumbnail_of_100_megapixels_streams_in_a_few_megabytes() {
+    // The 9999x9999 16-bit RGBA PNG (800 MB decoded whole): rows go to the downscaler as they
+    // come; the thumbnail (480x480) and a row of sums are all it holds.
+    let (w, h) = (9999, 9999);
+    let bytes = png(w, h, 16, RGBA, false, &[], &zlib_zero_rows(h, w as usize * 8));
+    let (result, used) = peak(|| vigie_hash::thumbnail_bytes(&bytes, 480, &Limits::default()));
+    let (info, small) = result.expect("streamed within the limit");
+    assert_eq!((info.width, info.height, small.width, small.height), (w, h, 480, 480));
+    assert!(used < 8 * MIB, "{used} bytes for a streamed thumbnail");
+}
+
+#[test]
+fn the_memory_a_thumbnail_plans_covers_what_it_allocates() {
+    let (w, h) = (1000u32, 750u32);
+    let rgb = image::RgbImage::from_raw(w, h, noise(w as usize * h as usize * 3, 8)).unwrap();
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    for format in [image::ImageFormat::Png, image::ImageFormat::Bmp, image::ImageFormat::Tiff, image::ImageFormat::WebP]
+    {
+        let mut bytes = Vec::new();
+        rgb.write_to(&mut Cursor::new(&mut bytes), format).unwrap();
+        files.push((format!("{format:?}"), bytes));
+    }
+    files.push(("interlaced PNG".into(), interlaced_png(w, h, 8, RGB, 3, rgb.as_raw())));
+    let succeeds = |bytes: &[u8], max: u64| {
+        vigie_hash::thumbnail_bytes(bytes, 480, &Limits { max_memory_bytes: max, ..Limits::default() }).is_ok()
+    };
+    for (name, bytes) in files {
+        // The smallest budget the thumbnail is made under: what it plans.
+        let (mut low, mut high) = (0u64, 1 << 30);
+        assert!(succeeds(&bytes, high), "{name}");
+        while high - low > 1 {
+            let mid = low + (high - low) / 2;
+            if succeeds(&bytes, mid) { high = mid } else { low = mid }
+        }
+        let limits = Limits { max_memory_bytes: high, ..Limits::default() };
+        let (made, used) = peak(|| vigie_hash::thumbnail_reader(Cursor::new(&bytes), 480, &limits));
+        made.unwrap_or_else(|e| panic!("{name}: refused under its own plan of {high} bytes: {e}"));
+        assert!(used <= high, "{name}: {used} bytes allocated, {high} planned");
+    }
+}

@@ -55,6 +55,21 @@ pub enum ApiError {
     /// Too many attempts; retry later.
     #[error("too many requests")]
     TooManyRequests,
+    /// Reported media cannot be shown this way now: a tool is missing on the server (ffmpeg),
+    /// or a copy is still being made. `retry_after` (seconds) says when to ask again, if ever.
+    #[error("media view unavailable: {detail}")]
+    MediaViewUnavailable {
+        /// Stable slug: `media-tool-missing` or `media-view-pending`.
+        slug: &'static str,
+        /// What is missing or under way.
+        detail: String,
+        /// Seconds before asking again, when it is worth it.
+        retry_after: Option<&'static str>,
+    },
+    /// Reported media cannot be shown this way: the file cannot be decoded, or is over the
+    /// limits for it. Asking again changes nothing; the original may still be downloaded.
+    #[error("media not viewable: {0}")]
+    MediaNotViewable(String),
     /// The database cannot take requests now (unreachable, out of disk, locked): nothing was
     /// stored, and the same request may be sent again shortly.
     #[error("service unavailable")]
@@ -213,6 +228,12 @@ impl ApiError {
             Self::IdempotencyKeyReused => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "idempotency-key-reused", "Idempotency key reused")
             }
+            Self::MediaViewUnavailable { slug, .. } => {
+                (StatusCode::SERVICE_UNAVAILABLE, slug, "Media view unavailable")
+            }
+            Self::MediaNotViewable(_) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "media-not-viewable", "Media cannot be shown this way")
+            }
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
         }
@@ -275,6 +296,7 @@ impl ApiError {
                 });
                 "this Idempotency-Key was already used with a different request; use a new key".into()
             }
+            Self::MediaViewUnavailable { detail, .. } | Self::MediaNotViewable(detail) => detail.clone(),
             Self::Unavailable(_) => {
                 "the database cannot take requests right now; nothing was stored: send the same request again \
                  shortly"
@@ -313,6 +335,9 @@ impl IntoResponse for ApiError {
         }
         if let Self::Unavailable(_) = self {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_UNAVAILABLE_SECONDS));
+        }
+        if let Self::MediaViewUnavailable { retry_after: Some(seconds), .. } = self {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(seconds));
         }
         if let Some(cause) = self.logged_cause() {
             response.extensions_mut().insert(InternalErrorLogged(std::sync::Arc::new(format!("{cause:#}"))));

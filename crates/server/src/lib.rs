@@ -23,6 +23,7 @@ pub mod intake;
 pub mod matching;
 pub mod metrics;
 mod middleware;
+pub mod renditions;
 pub mod review;
 pub mod workers;
 
@@ -62,6 +63,8 @@ pub struct ServerSettings {
     pub media_dir: std::path::PathBuf,
     /// Header-read and idle timeout, and the cap on connections.
     pub connections: ConnectionLimits,
+    /// Muted copies of videos for playing: ffmpeg's limits, and how long a request waits.
+    pub playback: renditions::playback::PlaybackSettings,
 }
 
 impl Default for ServerSettings {
@@ -79,6 +82,7 @@ impl Default for ServerSettings {
             intake: intake::IntakeSettings::default(),
             media_dir: std::path::PathBuf::from("./vigie-data/media"),
             connections: ConnectionLimits::default(),
+            playback: renditions::playback::PlaybackSettings::default(),
         }
     }
 }
@@ -107,6 +111,8 @@ pub struct AppState {
     pub readiness: Arc<api::system::Readiness>,
     /// The key that signs audit checkpoints and the public keys trusted to verify them.
     pub audit_keys: Arc<audit::AuditKeys>,
+    /// Muted copies of videos being made for playing.
+    pub playback: Arc<renditions::playback::Playback>,
 }
 
 impl AppState {
@@ -120,6 +126,7 @@ impl AppState {
         let intake =
             Arc::new(intake::Intake::start(store.clone(), settings.intake.clone(), settings.media_dir.clone()));
         intake.similar.sync(&store).await?;
+        let playback = Arc::new(renditions::playback::Playback::new(settings.playback.clone()));
         Ok(Self {
             store,
             settings: Arc::new(settings),
@@ -131,6 +138,7 @@ impl AppState {
             intake,
             readiness: Arc::default(),
             audit_keys: Arc::new(audit::AuditKeys::none()),
+            playback,
         })
     }
 

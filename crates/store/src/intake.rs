@@ -166,7 +166,7 @@ pub struct MediaRecord {
     pub interruptions: i32,
 }
 
-const MEDIA_COLUMNS: &str =
+pub(crate) const MEDIA_COLUMNS: &str =
     "id, sha256, md5, byte_size, media_type, status, pdq, pdq_quality, vpdq, error, attempts, interruptions";
 
 /// A pause or resume of a submission's clock.

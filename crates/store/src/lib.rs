@@ -18,6 +18,7 @@ mod banks;
 mod bulk;
 mod error;
 mod intake;
+mod media_view;
 mod organisations;
 mod rematch;
 mod review;

@@ -390,3 +390,35 @@ async fn issue_9_checkpoints_are_stored_once_per_head() {
         other_node.close().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_14_each_reviewer_keeps_their_own_media_protections() {
+    use vigie_domain::ids::UserId;
+    use vigie_domain::media_view::MediaPreferences;
+    for backend in backends() {
+        let (_database, store) = TestDatabase::store(backend).await.unwrap();
+        let org = store.insert_organisation(&organisation("Videoshare"), false, Actor::System).await.unwrap();
+        let new_user = |email: &str| NewUser {
+            organisation_id: org.id,
+            email: Email::parse(email).unwrap(),
+            display_name: "R".into(),
+            roles: RoleSet::of(&[Role::Reviewer]),
+        };
+        let rita = store.insert_user(&new_user("rita@videoshare.example"), None, Actor::System).await.unwrap();
+        let remy = store.insert_user(&new_user("remy@videoshare.example"), None, Actor::System).await.unwrap();
+        let events = store.verify_audit_chain().await.unwrap().events_checked;
+        assert_eq!(store.get_media_preferences(Actor::User(rita.id)).await.unwrap(), MediaPreferences::PROTECTED);
+        let chosen = MediaPreferences { blur: false, greyscale: true };
+        store.set_media_preferences(Actor::User(rita.id), org.id, chosen).await.unwrap();
+        assert_eq!(store.get_media_preferences(Actor::User(rita.id)).await.unwrap(), chosen);
+        assert_eq!(store.get_media_preferences(Actor::User(remy.id)).await.unwrap(), MediaPreferences::PROTECTED);
+        // Actors without an account of their own always get every protection.
+        assert_eq!(store.get_media_preferences(Actor::System).await.unwrap(), MediaPreferences::PROTECTED);
+        // An unknown user: not found, and nothing recorded.
+        let nobody = Actor::User(UserId::new_v7());
+        assert!(matches!(store.set_media_preferences(nobody, org.id, chosen).await, Err(StoreError::NotFound)));
+        assert!(matches!(store.get_media_preferences(nobody).await, Err(StoreError::NotFound)));
+        let report = store.verify_audit_chain().await.unwrap();
+        assert_eq!((report.events_checked, report.first_break), (events + 1, None), "{backend:?}");
+    }
+}

@@ -22,6 +22,11 @@
 //! # Ok::<(), vigie_video::Error>(())
 //! ```
 //!
+//! Two things besides hashes, for the people who review reported videos:
+//! [`hash_video_keeping_frames`] keeps a few evenly spaced frames as thumbnails while hashing
+//! (only those frames are converted, row by row, into a downscaler), and [`muted_copy`]
+//! re-encodes a video without its sound, other streams or metadata, for playing.
+//!
 //! Every input is checked against [`VideoLimits`]: file size before anything runs, resolution,
 //! duration and frame count from the header before decoding, and again while decoding (a
 //! header can lie). A child that produces nothing for a while, or runs too long, is killed.
@@ -29,9 +34,11 @@
 
 #![deny(missing_docs)]
 
+mod copy;
 mod detect;
 mod error;
 mod ffmpeg;
+mod samples;
 mod yuv;
 
 use std::ffi::OsString;
@@ -42,11 +49,14 @@ use std::time::Duration;
 
 use vigie_hash::vpdq::{self, VpdqFrame};
 
+pub use copy::{CopyOptions, muted_copy};
 pub use detect::{VIDEO_EXTENSIONS, detect_video, has_video_extension};
 pub use error::{Error, ErrorKind};
 pub use ffmpeg::Ffmpeg;
+pub use samples::{FrameSample, FrameSampling};
 
 use ffmpeg::{Deadlines, Running, summarize_stderr};
+use samples::Sampler;
 use vigie_hash::LumaHasher;
 use yuv::{ChromaRow, Yuv420ToRgb};
 
@@ -166,6 +176,9 @@ pub struct VideoHash {
     pub hashed_size: (u32, u32),
     /// The hash of every kept frame, in frame order.
     pub frames: Vec<VpdqFrame>,
+    /// Frames kept as thumbnails, in frame order: empty unless asked for
+    /// ([`hash_video_keeping_frames`]).
+    pub samples: Vec<FrameSample>,
 }
 
 /// Reads what the hashing needs from a video's header with `ffprobe`, and checks it against
@@ -691,6 +704,20 @@ const HASHING_NICENESS: i32 = 10;
 /// write a few frames ahead meanwhile; else a worker thread hashes them. The result is in frame
 /// order.
 pub fn hash_video(path: &Path, ffmpeg: &Ffmpeg, options: &HashOptions) -> Result<VideoHash, Error> {
+    hash_video_keeping_frames(path, ffmpeg, options, &FrameSampling { count: 0, ..FrameSampling::default() })
+}
+
+/// [`hash_video`], keeping a few frames as thumbnails on the way ([`VideoHash::samples`]):
+/// `sampling.count` frames evenly spaced over the video, scaled down to `sampling.max_side`
+/// pixels. The frames are taken from ffmpeg's output as it is read for hashing (nothing is
+/// decoded twice); only the frames kept are converted to RGB, one row at a time, into the
+/// thumbnail. The hashes are [`hash_video`]'s.
+pub fn hash_video_keeping_frames(
+    path: &Path,
+    ffmpeg: &Ffmpeg,
+    options: &HashOptions,
+    sampling: &FrameSampling,
+) -> Result<VideoHash, Error> {
     let mut stream = FrameStream::open(path, ffmpeg, options)?;
     let threads = match options.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -700,6 +727,7 @@ pub fn hash_video(path: &Path, ffmpeg: &Ffmpeg, options: &HashOptions) -> Result
     let plan = *stream.plan();
     let frame_rate = info.frame_rate;
     let hash_error = |e: vigie_hash::Error| Error::at(path, ErrorKind::Decode { message: e.to_string() });
+    let mut sampler = Sampler::new(*sampling, &plan, frame_rate);
 
     // One thread reads and hashes when ffmpeg can write a few frames ahead into the socket
     // meanwhile; otherwise a thread keeps reading while another hashes.
@@ -707,9 +735,11 @@ pub fn hash_video(path: &Path, ffmpeg: &Ffmpeg, options: &HashOptions) -> Result
         let mut hasher = FrameHasher::new(&plan, frame_rate);
         let (mut frames, mut buf) = (Vec::new(), Vec::new());
         while let Some(frame_number) = stream.next_frame(&mut buf)? {
+            sampler.offer(frame_number, &buf);
             frames.push(hasher.hash(frame_number, &buf).map_err(hash_error)?);
         }
-        return Ok(VideoHash { info, hashed_size: (plan.width, plan.height), frames });
+        let samples = sampler.finish();
+        return Ok(VideoHash { info, hashed_size: (plan.width, plan.height), frames, samples });
     }
 
     let (work_tx, work_rx) = mpsc::sync_channel::<(u64, Vec<u8>)>(threads);
@@ -755,6 +785,7 @@ pub fn hash_video(path: &Path, ffmpeg: &Ffmpeg, options: &HashOptions) -> Result
             };
             match stream.next_frame(&mut buf) {
                 Ok(Some(n)) => {
+                    sampler.offer(n, &buf);
                     if work_tx.send((n, buf)).is_err() {
                         break Ok(());
                     }
@@ -773,7 +804,7 @@ pub fn hash_video(path: &Path, ffmpeg: &Ffmpeg, options: &HashOptions) -> Result
         frames.push(hashed.map_err(hash_error)?);
     }
     frames.sort_by_key(|f| f.frame_number);
-    Ok(VideoHash { info, hashed_size: (plan.width, plan.height), frames })
+    Ok(VideoHash { info, hashed_size: (plan.width, plan.height), frames, samples: sampler.finish() })
 }
 
 /// Makes the calling thread `by` nicer than it is (at most 19), where the system allows.

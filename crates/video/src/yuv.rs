@@ -152,33 +152,44 @@ impl Yuv420ToRgb {
     /// Converts one frame (`input_size` bytes) to packed RGB (`width * height * 3` bytes).
     pub(crate) fn convert(&self, yuv: &[u8], rgb: &mut Vec<u8>) {
         let (w, h) = (self.width, self.height);
-        let cw = w.div_ceil(2);
-        let ch = h.div_ceil(2);
         rgb.resize(w * h * 3, 0);
         if yuv.len() < self.input_size() || w == 0 {
             return;
         }
+        for (row, out) in rgb.chunks_exact_mut(w * 3).enumerate() {
+            self.convert_row(yuv, row, out);
+        }
+    }
+
+    /// Converts row `row` of a frame (`input_size` bytes) to packed RGB in `out` (`width * 3`
+    /// bytes): [`Yuv420ToRgb::convert`]'s bytes for that row, without the rest of the frame.
+    /// Leaves `out` as it is when `yuv` is shorter than a frame or `row` is past its height.
+    pub(crate) fn convert_row(&self, yuv: &[u8], row: usize, out: &mut [u8]) {
+        let (w, h) = (self.width, self.height);
+        if yuv.len() < self.input_size() || w == 0 || row >= h || out.len() < w * 3 {
+            return;
+        }
+        let cw = w.div_ceil(2);
+        let ch = h.div_ceil(2);
         let (y_plane, rest) = yuv.split_at(w * h);
         let (u_plane, v_plane) = rest.split_at(cw * ch);
         // Table offsets are shifted by `zero` so that every index is a plain `usize`; for 8-bit
         // inputs they stay inside `clip` (checked by `get`, never out of range in practice).
         let zero = self.zero as i32;
         let at = |i: i32| -> u8 { self.clip.get((i + zero) as usize).copied().unwrap_or(0) };
-        for (row, out) in rgb.chunks_exact_mut(w * 3).enumerate() {
-            let luma = &y_plane[row * w..(row + 1) * w];
-            let crow = row / 2;
-            let us = &u_plane[crow * cw..(crow + 1) * cw];
-            let vs = &v_plane[crow * cw..(crow + 1) * cw];
-            // Two pixels share a chroma sample.
-            for ((px2, y2), (&u, &v)) in out.chunks_mut(6).zip(luma.chunks(2)).zip(us.iter().zip(vs)) {
-                let (u, v) = (usize::from(u), usize::from(v));
-                let (r, g, b) = (self.r_v[v], self.g_u[u] + self.g_v[v], self.b_u[u]);
-                for (px, &y) in px2.chunks_exact_mut(3).zip(y2) {
-                    let y = i32::from(y);
-                    px[0] = at(r + y);
-                    px[1] = at(g + y);
-                    px[2] = at(b + y);
-                }
+        let luma = &y_plane[row * w..(row + 1) * w];
+        let crow = row / 2;
+        let us = &u_plane[crow * cw..(crow + 1) * cw];
+        let vs = &v_plane[crow * cw..(crow + 1) * cw];
+        // Two pixels share a chroma sample.
+        for ((px2, y2), (&u, &v)) in out[..w * 3].chunks_mut(6).zip(luma.chunks(2)).zip(us.iter().zip(vs)) {
+            let (u, v) = (usize::from(u), usize::from(v));
+            let (r, g, b) = (self.r_v[v], self.g_u[u] + self.g_v[v], self.b_u[u]);
+            for (px, &y) in px2.chunks_exact_mut(3).zip(y2) {
+                let y = i32::from(y);
+                px[0] = at(r + y);
+                px[1] = at(g + y);
+                px[2] = at(b + y);
             }
         }
     }

@@ -145,7 +145,6 @@ media-protected-alt = Reported image, blurred and in greyscale
 media-frame-alt = Frame of a reported video, blurred and in greyscale
 media-reveal = Reveal
 media-play-muted = Play without sound
-media-preview-pending = Not shown: previews re-encoded by Vigie (greyscale, blurred, revealed on request) are not built yet, and an uploaded file is never shown as uploaded.
 media-no-frames = (no frames kept for this video)
 
 field-issuing_authority = Issuing authority

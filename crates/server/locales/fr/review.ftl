@@ -145,7 +145,6 @@ media-protected-alt = Image signalée, floutée et en niveaux de gris
 media-frame-alt = Image d’une vidéo signalée, floutée et en niveaux de gris
 media-reveal = Afficher
 media-play-muted = Lire sans le son
-media-preview-pending = Non affiché : les aperçus réencodés par Vigie (en niveaux de gris, floutés, affichés sur demande) ne sont pas encore prêts, et un fichier n’est jamais montré tel que reçu.
 media-no-frames = (aucune image conservée pour cette vidéo)
 
 field-issuing_authority = Autorité émettrice

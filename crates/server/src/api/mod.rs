@@ -3,11 +3,13 @@
 
 pub mod audit;
 pub mod banks;
+pub mod case_media;
 pub mod cases;
 pub mod matching;
 pub mod me;
 pub mod openapi;
 pub mod organisations;
+pub mod preferences;
 pub mod rematch;
 pub mod submissions;
 pub mod system;
@@ -68,6 +70,7 @@ impl Modify for BearerAuth {
 pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(me::router())
+        .merge(preferences::router())
         .merge(organisations::router())
         .merge(users::router())
         .merge(tokens::router())
@@ -77,6 +80,7 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(matching::router())
         .merge(submissions::router())
         .merge(cases::router())
+        .merge(case_media::router())
         .layer(DefaultBodyLimit::max(state.settings.json_body_limit))
         // Merged after the JSON limit so these routes get the larger one.
         .merge(

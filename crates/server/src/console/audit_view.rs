@@ -265,6 +265,8 @@ const DETAIL_FIELDS: &[&str] = &[
     "note",
     "kinds",
     "bank",
+    "blur",
+    "greyscale",
 ];
 
 #[cfg(test)]

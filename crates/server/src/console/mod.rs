@@ -8,8 +8,10 @@ mod audit_view;
 mod banks;
 pub(crate) mod lang;
 mod login;
+mod media;
 mod organisations;
 mod password;
+mod preferences;
 pub(crate) mod report;
 pub(crate) mod review;
 pub(crate) mod texts;
@@ -53,6 +55,7 @@ pub fn router() -> Router<AppState> {
         .route("/users/{id}/{action}", get(organisations::confirm_user_state).post(organisations::set_user_state))
         .route("/tokens/{id}/revoke", get(organisations::confirm_revoke).post(organisations::revoke_token))
         .route("/password", get(password::form).post(password::submit))
+        .route("/preferences", get(preferences::form).post(preferences::submit))
         .route("/banks", get(banks::list).post(banks::create))
         .route("/banks/{id}", get(banks::show).post(banks::update))
         .route("/banks/{id}/disable", get(banks::confirm_disable).post(banks::disable))
@@ -84,6 +87,9 @@ pub fn router() -> Router<AppState> {
         ))
         // Pages show secrets once (new passwords, tokens) and private data: never cache them.
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        // After the layers above, which apply to the routes before them: media responses carry
+        // their own policy (sandboxed), and the play page allows the console's own videos.
+        .merge(media::router())
 }
 
 async fn stylesheet() -> Response {
@@ -257,6 +263,12 @@ impl IntoResponse for ConsoleError {
                     ApiError::NotFound => (t.msg("error-missing-title"), t.msg("error-missing-detail")),
                     ApiError::TooManyRequests => (t.msg("error-too-many-title"), t.msg("error-too-many-detail")),
                     ApiError::Unavailable(_) => (t.msg("error-unavailable-title"), t.msg("error-unavailable-detail")),
+                    ApiError::MediaViewUnavailable { slug, .. } => {
+                        let detail =
+                            if slug == "media-tool-missing" { "media-play-no-ffmpeg" } else { "media-play-pending" };
+                        (t.msg("media-error-unavailable-title"), t.msg(detail))
+                    }
+                    ApiError::MediaNotViewable(_) => (t.msg("media-error-not-viewable-title"), problem.detail),
                     ApiError::Internal(_) => (t.msg("error-internal-title"), t.msg("error-internal-detail")),
                 };
                 (status, title, detail, internal)

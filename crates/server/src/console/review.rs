@@ -780,6 +780,19 @@ struct MediaBlock {
     short: String,
     media_type: String,
     status: String,
+    /// The protected rendition (greyscale, blurred, re-encoded by Vigie).
+    protected: String,
+    /// The same rendition in clear, for a reviewer's explicit reveal.
+    clear: String,
+    /// A video's frames.
+    frames: Vec<FrameBlock>,
+    /// A video re-encoded without sound, played on request.
+    play: Option<String>,
+}
+
+struct FrameBlock {
+    protected: String,
+    clear: String,
 }
 
 struct MatchRow {
@@ -905,6 +918,14 @@ fn detail_value(t: Texts, value: &serde_json::Value) -> Option<String> {
     }
 }
 
+/// A media rendition's address on the console.
+fn media_url(case: Uuid, sha256: &str, rendition: &str, variant: Option<&str>) -> String {
+    match variant {
+        None => format!("/console/cases/{case}/media/{sha256}/{rendition}"),
+        Some(variant) => format!("/console/cases/{case}/media/{sha256}/{rendition}?view={variant}"),
+    }
+}
+
 fn time(value: DateTime<Utc>) -> String {
     value.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
@@ -940,6 +961,15 @@ async fn case_page(
     };
     let removal_order = case.kinds.iter().any(|kind| kind == "removal_order");
 
+    // Videos' strips of frames, kept when they were hashed (none for a video hashed before).
+    let videos = view
+        .submissions
+        .iter()
+        .flat_map(|submission| &submission.media)
+        .filter(|media| media.media_type == "video")
+        .map(|media| media.sha256.clone())
+        .collect();
+    let strips = crate::renditions::http::strips(state, videos).await?;
     let submissions = view
         .submissions
         .iter()
@@ -983,6 +1013,22 @@ async fn case_page(
                     .media
                     .iter()
                     .map(|media| MediaBlock {
+                        protected: media_url(case.id, &media.sha256, "preview", None),
+                        clear: media_url(case.id, &media.sha256, "preview", Some("clear")),
+                        frames: strips
+                            .get(&media.sha256)
+                            .into_iter()
+                            .flatten()
+                            .map(|frame| {
+                                let frame_path = format!("frames/{}", frame.index);
+                                FrameBlock {
+                                    protected: media_url(case.id, &media.sha256, &frame_path, None),
+                                    clear: media_url(case.id, &media.sha256, &frame_path, Some("clear")),
+                                }
+                            })
+                            .collect(),
+                        // The play page: a player for the muted copy, or where its making stands.
+                        play: (media.media_type == "video").then(|| media_url(case.id, &media.sha256, "play", None)),
                         sha256: media.sha256.clone(),
                         short: media.sha256.get(..12).unwrap_or(&media.sha256).to_owned(),
                         media_type: media.media_type.clone(),

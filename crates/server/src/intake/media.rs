@@ -7,7 +7,9 @@
 //! requests hold the files they received ([`MediaHold`]) until they are answered, and
 //! [`MediaStore::remove_if_unrecorded`] checks both. What failed requests could not delete, and
 //! what a killed process left in `incoming/`, the collector ([`MediaStore::collect`]) removes
-//! once old enough.
+//! once old enough, with what was made from files no row names any more: video frames
+//! (`frames/<sha256>/`) and cached renditions (`renditions/<sha256>/`, see
+//! [`crate::renditions`]).
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -155,6 +157,8 @@ pub struct Collected {
     pub temporary: usize,
     /// Complete files that no media row names (a refused or timed-out request's upload).
     pub unrecorded: usize,
+    /// Folders of frames and renditions made from media no row names.
+    pub derived: usize,
 }
 
 /// Digests looked up in the database at once by the collector.
@@ -164,6 +168,11 @@ impl MediaStore {
     /// Media under `root` (created on first write).
     pub fn new(root: impl Into<PathBuf>) -> Self {
         Self { root: root.into(), holds: Arc::default() }
+    }
+
+    /// The media directory.
+    pub fn root(&self) -> &Path {
+        &self.root
     }
 
     /// Holds the file with this digest for the caller.
@@ -211,16 +220,31 @@ impl MediaStore {
     /// may still name it; see [`Incoming::finish`]).
     pub async fn collect(&self, store: &Store, min_age: Duration) -> Result<Collected, StoreError> {
         let root = self.root.clone();
-        let (temporary, candidates) = tokio::task::spawn_blocking(move || scan_for_collection(&root, min_age))
+        let (temporary, candidates, derived) = tokio::task::spawn_blocking(move || scan_for_collection(&root, min_age))
             .await
             .map_err(|error| StoreError::Other(anyhow::anyhow!("media collection task failed: {error}")))?
             .map_err(|error| StoreError::Other(anyhow::anyhow!("cannot scan the media directory: {error}")))?;
-        let mut collected = Collected { temporary, unrecorded: 0 };
+        let mut collected = Collected { temporary, unrecorded: 0, derived: 0 };
         for batch in candidates.chunks(COLLECT_BATCH) {
             let recorded = store.recorded_media(batch).await?;
             for sha256 in batch.iter().filter(|sha256| !recorded.contains(*sha256)) {
                 if self.remove_if_unrecorded(store, sha256).await? {
                     collected.unrecorded += 1;
+                }
+            }
+        }
+        // Frames and renditions are made from recorded media only (the worker writes frames
+        // after the row exists): a folder whose media no row names is left from a media removed.
+        for batch in derived.chunks(COLLECT_BATCH) {
+            let digests: Vec<String> = batch.iter().map(|(sha256, _)| sha256.clone()).collect();
+            let recorded = store.recorded_media(&digests).await?;
+            for (_, dir) in batch.iter().filter(|(sha256, _)| !recorded.contains(sha256)) {
+                match std::fs::remove_dir_all(dir) {
+                    Ok(()) => collected.derived += 1,
+                    Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(error) => {
+                        return Err(StoreError::Other(anyhow::anyhow!("cannot remove derived media files: {error}")));
+                    }
                 }
             }
         }
@@ -375,9 +399,22 @@ impl Incoming {
     }
 }
 
+/// Folders of files made from media (`<folder>/<sha256>/`), collected with the media.
+const DERIVED_FOLDERS: [&str; 2] = ["frames", "renditions"];
+
+/// What a scan of the media directory found: temporary files deleted, digests of complete
+/// files, and folders derived from media, each with its digest.
+type Scanned = (usize, Vec<String>, Vec<(String, PathBuf)>);
+
+/// 64 lower-case hex digits: the names this store gives files.
+fn is_digest(name: &str) -> bool {
+    name.len() == 64 && name.bytes().all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 /// Walks the media directory: deletes temporary files older than `min_age` and lists the
-/// digests of complete files older than that, for the database to say which are unrecorded.
-fn scan_for_collection(root: &Path, min_age: Duration) -> std::io::Result<(usize, Vec<String>)> {
+/// digests of complete files older than that, and the derived folders (frames, renditions)
+/// older than that, for the database to say which are unrecorded.
+fn scan_for_collection(root: &Path, min_age: Duration) -> std::io::Result<Scanned> {
     let old_enough = |path: &Path| -> bool {
         std::fs::metadata(path)
             .and_then(|metadata| metadata.modified())
@@ -387,9 +424,10 @@ fn scan_for_collection(root: &Path, min_age: Duration) -> std::io::Result<(usize
     };
     let mut temporary = 0;
     let mut candidates = Vec::new();
+    let mut derived = Vec::new();
     let top = match std::fs::read_dir(root) {
         Ok(entries) => entries,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok((0, candidates)),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok((0, candidates, derived)),
         Err(error) => return Err(error),
     };
     for first in top {
@@ -399,6 +437,16 @@ fn scan_for_collection(root: &Path, min_age: Duration) -> std::io::Result<(usize
                 let path = entry?.path();
                 if path.is_file() && old_enough(&path) && std::fs::remove_file(&path).is_ok() {
                     temporary += 1;
+                }
+            }
+            continue;
+        }
+        if first.file_name().and_then(|name| name.to_str()).is_some_and(|name| DERIVED_FOLDERS.contains(&name)) {
+            for entry in std::fs::read_dir(&first)? {
+                let path = entry?.path();
+                let Some(name) = path.file_name().and_then(|name| name.to_str()) else { continue };
+                if is_digest(name) && path.is_dir() && old_enough(&path) {
+                    derived.push((name.to_owned(), path.clone()));
                 }
             }
             continue;
@@ -415,14 +463,13 @@ fn scan_for_collection(root: &Path, min_age: Duration) -> std::io::Result<(usize
                 let path = entry?.path();
                 let Some(name) = path.file_name().and_then(|name| name.to_str()) else { continue };
                 // Only names this store writes: 64 lower-case hex digits.
-                let is_digest = name.len() == 64 && name.bytes().all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f'));
-                if is_digest && path.is_file() && old_enough(&path) {
+                if is_digest(name) && path.is_file() && old_enough(&path) {
                     candidates.push(name.to_owned());
                 }
             }
         }
     }
-    Ok((temporary, candidates))
+    Ok((temporary, candidates, derived))
 }
 
 /// Reads an image's header through the hashing library, as its decoder will: the dimensions

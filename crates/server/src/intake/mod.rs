@@ -606,9 +606,12 @@ pub async fn identify_media(
             MediaHashes::Image { pdq: pdq.clone(), quality: u32::try_from(quality).unwrap_or(0) }
         }
         (_, _, Some(vpdq)) if media_type == "video" => MediaHashes::Video { vpdq: vpdq.clone() },
-        _ => tokio::task::spawn_blocking(move || hash_file(&path, &media_type, &image_limits))
-            .await
-            .map_err(|error| AppError::Other(anyhow::anyhow!("media hashing task failed: {error}")))?,
+        _ => {
+            let (files, sha256) = (intake.media.clone(), media.sha256.clone());
+            tokio::task::spawn_blocking(move || hash_file(&path, &media_type, &image_limits, &files, &sha256))
+        }
+        .await
+        .map_err(|error| AppError::Other(anyhow::anyhow!("media hashing task failed: {error}")))?,
     };
     let mut queries = Vec::new();
     let mut near_duplicates = Vec::new();
@@ -657,7 +660,16 @@ fn vpdq_frames(text: &str) -> Vec<(u8, [u8; 32])> {
         .collect()
 }
 
-fn hash_file(path: &std::path::Path, media_type: &str, image_limits: &vigie_hash::Limits) -> MediaHashes {
+/// Hashes the file at `path`. A video's strip of frames (taken from the frames decoded for
+/// hashing) is written beside the media in `files` as it is hashed; a strip that cannot be
+/// written is logged and the video shown without one, its hashes recorded all the same.
+fn hash_file(
+    path: &std::path::Path,
+    media_type: &str,
+    image_limits: &vigie_hash::Limits,
+    files: &media::MediaStore,
+    sha256: &str,
+) -> MediaHashes {
     match media_type {
         "image" => {
             // Streamed from the file (its size checked first), never read whole: media may be
@@ -676,8 +688,18 @@ fn hash_file(path: &std::path::Path, media_type: &str, image_limits: &vigie_hash
                 Ok(ffmpeg) => ffmpeg,
                 Err(error) => return MediaHashes::Unsupported { reason: error.to_string() },
             };
-            match vigie_video::hash_video(path, &ffmpeg, &vigie_video::HashOptions::default()) {
-                Ok(video) => MediaHashes::Video { vpdq: vigie_hash::vpdq::format_text(&video.frames) },
+            let sampling = vigie_video::FrameSampling {
+                count: crate::renditions::FRAMES_PER_VIDEO,
+                max_side: crate::renditions::PREVIEW_MAX_SIDE,
+            };
+            match vigie_video::hash_video_keeping_frames(path, &ffmpeg, &vigie_video::HashOptions::default(), &sampling)
+            {
+                Ok(video) => {
+                    if let Err(error) = files.write_frames(sha256, &video.samples) {
+                        tracing::warn!(sha256, error = %error, "the video's frames could not be written; it has no strip");
+                    }
+                    MediaHashes::Video { vpdq: vigie_hash::vpdq::format_text(&video.frames) }
+                }
                 Err(error) => MediaHashes::Failed { reason: format!("cannot hash this video: {error}") },
             }
         }

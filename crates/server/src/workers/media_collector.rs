@@ -1,7 +1,7 @@
 //! Removes media files that nothing will ever name: partial uploads a killed process left in
 //! `incoming/`, and complete files whose request was refused or timed out after the upload and
 //! could not delete them itself (another request held the same bytes, or the request was cut
-//! off). Runs at start and then periodically; only files older than a safe age are touched, so
+//! off), and the frames and renditions made from media no row names. Runs at start and then periodically; only files older than a safe age are touched, so
 //! uploads in progress and files about to be named by a row are never taken.
 
 use std::time::Duration;
@@ -29,11 +29,14 @@ pub async fn run(state: AppState, shutdown: CancellationToken) {
             () = shutdown.cancelled() => break,
             _ = ticker.tick() => {
                 match state.intake.media.collect(&state.store, min_age).await {
-                    Ok(collected) if collected.temporary + collected.unrecorded > 0 => tracing::info!(
-                        temporary = collected.temporary,
-                        unrecorded = collected.unrecorded,
-                        "media collector removed files no row names"
-                    ),
+                    Ok(collected) if collected.temporary + collected.unrecorded + collected.derived > 0 => {
+                        tracing::info!(
+                            temporary = collected.temporary,
+                            unrecorded = collected.unrecorded,
+                            derived = collected.derived,
+                            "media collector removed files no row names"
+                        )
+                    }
                     Ok(_) => {}
                     Err(error) => tracing::warn!(error = %error, "media collection failed; retrying later"),
                 }

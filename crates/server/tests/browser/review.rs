@@ -1,5 +1,5 @@
 //! The review console as reviewers use it: the queue in deadline order, keyboard claims,
-//! media never shown as uploaded, decisions with their grounds, two reviewers on one case, escalation, four
+//! protected media, decisions with their grounds, two reviewers on one case, escalation, four
 //! eyes, and the team dashboard.
 
 use axum::http::{Method, StatusCode};
@@ -82,6 +82,43 @@ fn colourful_picture() -> Vec<u8> {
     png
 }
 
+/// What an `<img>` shows, drawn at 96x96: the largest gap between a pixel's channels (0 for
+/// grey) and the mean luminance step between neighbours (lower when blurred). `None` when the
+/// picture did not load.
+async fn pixels(browser: &Browser, css: &str) -> Option<(u64, f64)> {
+    browser
+        .wait_until(
+            "the picture has loaded or failed",
+            &format!("const image = document.querySelector({css:?}); return image.complete;"),
+        )
+        .await;
+    let measured = browser
+        .script(
+            "const image = document.querySelector(arguments[0]);
+             if (!image.naturalWidth) return null;
+             const size = 96;
+             const canvas = document.createElement('canvas');
+             canvas.width = size; canvas.height = size;
+             const context = canvas.getContext('2d');
+             context.drawImage(image, 0, 0, size, size);
+             const data = context.getImageData(0, 0, size, size).data;
+             let spread = 0, steps = 0, count = 0;
+             const luma = (i) => 0.299 * data[i] + 0.587 * data[i + 1] + 0.114 * data[i + 2];
+             for (let y = 0; y < size; y++) {
+               for (let x = 0; x < size; x++) {
+                 const i = (y * size + x) * 4;
+                 spread = Math.max(spread, Math.max(data[i], data[i + 1], data[i + 2]) - Math.min(data[i], data[i + 1], data[i + 2]));
+                 if (x + 1 < size) { steps += Math.abs(luma(i) - luma(i + 4)); count++; }
+               }
+             }
+             return [spread, steps / count];",
+            vec![json!(css)],
+        )
+        .await;
+    let measured = measured.as_array()?;
+    Some((measured[0].as_u64().unwrap(), measured[1].as_f64().unwrap()))
+}
+
 /// How many entries of the case page's history name `name`.
 async fn history_mentions(browser: &Browser, name: &str) -> usize {
     browser.find("#history").await;
@@ -136,17 +173,35 @@ async fn work_a_case_with_the_keyboard(scenario: &Scenario, lang: &str) {
     let alice_in_history = history_mentions(&browser, &alice.name).await;
     assert!(alice_in_history >= 1, "the claim is in the history");
 
-    // The picture is not shown: no rendition is built yet, and the uploaded bytes are never
-    // served to the page (no element points at the media).
-    assert!(browser.has("figure.media").await);
-    let links = browser
-        .script(
-            "return Array.from(document.querySelectorAll('[src],[href]')).filter(e => (e.src || e.href).includes('/media/')).length;",
-            vec![],
+    // The picture is protected until r reveals it.
+    let picture = "figure.media img";
+    let class = browser.attr(picture, "class").await.unwrap_or_default();
+    assert!(class.split(' ').any(|name| name == "protected"), "protected at first: {class}");
+    let protected_src = browser.attr(picture, "src").await.unwrap();
+    let clear_src = browser.attr(picture, "data-clear").await.unwrap();
+    assert_ne!(protected_src, clear_src);
+    let protected_pixels = pixels(&browser, picture).await;
+    browser.screenshot(&format!("case-before-reveal-{lang}")).await;
+    browser.press('r').await;
+    browser
+        .wait_until(
+            "the picture is revealed",
+            "return document.querySelector('figure.media img').classList.contains('revealed');",
         )
         .await;
-    assert_eq!(links, serde_json::json!(0), "nothing on the page points at the media");
-    browser.screenshot(&format!("case-media-{lang}")).await;
+    assert_eq!(browser.attr(picture, "src").await.unwrap(), clear_src, "the clear rendition once revealed");
+    assert!(!browser.attr(picture, "class").await.unwrap_or_default().contains("protected"));
+    assert!(browser.find("figure.media button.reveal").await.attr("disabled").await.unwrap().is_some());
+    let clear_pixels = pixels(&browser, picture).await;
+    let (grey_spread, blurred_steps) = protected_pixels.expect("the protected rendition is served");
+    let (colour_spread, sharp_steps) = clear_pixels.expect("the clear rendition is served");
+    assert!(grey_spread <= 8, "the protected picture is greyscale (channel spread {grey_spread})");
+    assert!(colour_spread >= 100, "the revealed picture has its colours (channel spread {colour_spread})");
+    assert!(
+        blurred_steps < sharp_steps * 0.6,
+        "the protected picture is blurred: mean step {blurred_steps:.1} against {sharp_steps:.1} revealed"
+    );
+    browser.screenshot(&format!("case-revealed-{lang}")).await;
 
     // d chooses `remove` and puts the cursor in the first empty field of its ground; recorded
     // at once (Ctrl+Enter) it is refused, naming the fields, with the choice kept.

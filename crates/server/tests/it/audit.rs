@@ -85,7 +85,7 @@ impl AuditApp {
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        Reply { status, headers, text: String::from_utf8_lossy(&bytes).into_owned() }
+        Reply { status, headers, text: String::from_utf8_lossy(&bytes).into_owned(), bytes: bytes.to_vec() }
     }
 
     async fn verify(&self, kept: Option<&str>) -> Value {
@@ -124,7 +124,7 @@ impl AuditApp {
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        (Reply { status, headers, text: String::from_utf8_lossy(&bytes).into_owned() }, set)
+        (Reply { status, headers, text: String::from_utf8_lossy(&bytes).into_owned(), bytes: bytes.to_vec() }, set)
     }
 
     /// Logs the operator's admin into the console: the session's cookies and CSRF token.

@@ -30,7 +30,7 @@ impl<'a> Browser<'a> {
         Self { app, cookies: Default::default(), address: Some(address.parse().unwrap()) }
     }
 
-    async fn request(&mut self, method: Method, path: &str, form: Option<String>) -> Reply {
+    pub(crate) async fn request(&mut self, method: Method, path: &str, form: Option<String>) -> Reply {
         let cookie_header: Vec<String> = self.cookies.iter().map(|(name, value)| format!("{name}={value}")).collect();
         let mut request = Request::builder().method(method).uri(path).header(header::COOKIE, cookie_header.join("; "));
         if form.is_some() {

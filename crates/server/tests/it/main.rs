@@ -6,6 +6,7 @@ mod support;
 mod audit;
 mod bad_input;
 mod banks;
+mod case_media;
 mod connections;
 mod console;
 mod console_banks;

@@ -86,14 +86,17 @@ backend_test!(the_collector_removes_only_old_files_no_row_names, |app| async mov
     drop((recorded, orphan, fresh_orphan));
 
     let collected = media.collect(&app.store, min_age).await.unwrap();
-    assert_eq!(collected, Collected { temporary: 1, unrecorded: 1 });
+    assert_eq!(collected, Collected { temporary: 1, unrecorded: 1, derived: 0 });
     assert!(!orphan_path.exists() && !stale_upload.exists());
     assert!(live_upload.exists(), "an upload younger than the safe age was taken");
     assert!(held_path.exists(), "a file a request holds was taken");
     assert!(media.path_of(&vigie_hash::sha256_hex(b"%PDF-1.7 recorded")).exists());
     assert!(media.path_of(&vigie_hash::sha256_hex(b"%PDF-1.7 fresh orphan")).exists());
     drop(held_orphan);
-    assert_eq!(media.collect(&app.store, min_age).await.unwrap(), Collected { temporary: 0, unrecorded: 1 });
+    assert_eq!(
+        media.collect(&app.store, min_age).await.unwrap(),
+        Collected { temporary: 0, unrecorded: 1, derived: 0 }
+    );
     assert!(!held_path.exists());
 });
 

@@ -45,6 +45,8 @@ pub struct Reply {
     pub status: StatusCode,
     pub headers: axum::http::HeaderMap,
     pub text: String,
+    /// The body as sent (`text` is it read as UTF-8, lossily).
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -89,7 +91,7 @@ impl TestApp {
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.expect("body").to_bytes();
-        Reply { status, headers, text: String::from_utf8_lossy(&bytes).into_owned() }
+        Reply { status, headers, text: String::from_utf8_lossy(&bytes).into_owned(), bytes: bytes.to_vec() }
     }
 
     /// A JSON API call; `token` is sent as a bearer token when given.
