@@ -180,7 +180,11 @@ async fn run(options: &Options) -> anyhow::Result<bool> {
         writeln!(file, "{report}")?;
     }
     store.close().await;
-    Ok(timings.iter().all(|timing| timing.skipped.is_some() || timing.percentile(99.0) < LIMIT))
+    Ok(timings.iter().all(|timing| match timing.skipped {
+        Some(measure::Skipped::NotInBuild) => true,
+        Some(measure::Skipped::TooSlow { .. }) => false,
+        None => timing.percentile(99.0) < LIMIT,
+    }))
 }
 
 /// What a reviewer of the biggest platform asks for, and what the operator's reviewers do.

@@ -133,9 +133,20 @@ pub struct Timings {
     /// Sorted.
     pub samples: Vec<Duration>,
     pub median_bytes: usize,
-    /// Why it was not measured (the route is not in this build).
-    pub skipped: Option<String>,
+    /// Why it was not measured.
+    pub skipped: Option<Skipped>,
 }
+
+/// Why an endpoint was not measured.
+pub enum Skipped {
+    /// The route is not in this build (the console pages before they were merged).
+    NotInBuild,
+    /// Its first request took this long (or timed out): hundreds more would take hours.
+    TooSlow { took: Duration, status: StatusCode },
+}
+
+/// A first request slower than this is reported, not repeated.
+const TOO_SLOW: Duration = Duration::from_secs(2);
 
 impl Timings {
     /// The nearest-rank percentile.
@@ -162,10 +173,11 @@ pub async fn run(
     for endpoint in endpoints {
         let probe = driver.get(&endpoint.warm_up_paths[0], &endpoint.auth).await?;
         let skipped = match probe.status {
-            StatusCode::OK => None,
-            StatusCode::NOT_FOUND if endpoint.name.starts_with("console") => {
-                Some("not in this build (the console review pages are not merged yet)".to_owned())
+            StatusCode::OK | StatusCode::REQUEST_TIMEOUT if probe.elapsed > TOO_SLOW => {
+                Some(Skipped::TooSlow { took: probe.elapsed, status: probe.status })
             }
+            StatusCode::OK => None,
+            StatusCode::NOT_FOUND if endpoint.name.starts_with("console") => Some(Skipped::NotInBuild),
             status => anyhow::bail!("{} answered {status}: {}", endpoint.name, probe.text()),
         };
         available.push(skipped.is_none());
@@ -210,9 +222,20 @@ pub fn table(timings: &[Timings], limit: Duration) -> String {
          | --- | ---: | ---: | ---: | ---: | ---: | ---: | :---: |\n",
     );
     for timing in timings {
-        if let Some(reason) = &timing.skipped {
-            text.push_str(&format!("| {} | 0 | | | | | | {reason} |\n", timing.name));
-            continue;
+        match &timing.skipped {
+            Some(Skipped::NotInBuild) => {
+                text.push_str(&format!("| {} | 0 | | | | | | not in this build |\n", timing.name));
+                continue;
+            }
+            Some(Skipped::TooSlow { took, status }) => {
+                text.push_str(&format!(
+                    "| {} | 1 | | | | {} | | **no**: {status}, not repeated |\n",
+                    timing.name,
+                    milliseconds(*took)
+                ));
+                continue;
+            }
+            None => {}
         }
         let p99 = timing.percentile(99.0);
         text.push_str(&format!(
