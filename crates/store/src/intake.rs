@@ -880,6 +880,7 @@ struct CaseMatchRow {
 
 #[derive(sqlx::FromRow)]
 struct DeadlineEventRow {
+    submission_id: Uuid,
     action: String,
     reason: Option<String>,
     explanation: String,
@@ -888,6 +889,29 @@ struct DeadlineEventRow {
     actor_kind: String,
     actor_id: Option<Uuid>,
     recorded_at: DateTime<Utc>,
+}
+
+impl DeadlineEventRow {
+    fn into_event(self) -> StoreResult<DeadlineEvent> {
+        let bad = |problem: String| corrupt("deadline_events", self.submission_id, problem);
+        Ok(DeadlineEvent {
+            reason: self.reason.as_deref().map(PauseReason::parse).transpose().map_err(bad)?,
+            actor: actor_from(&self.actor_kind, self.actor_id).map_err(bad)?,
+            action: self.action,
+            explanation: self.explanation,
+            due_at_before: self.due_at_before,
+            due_at_after: self.due_at_after,
+            recorded_at: self.recorded_at,
+        })
+    }
+}
+
+/// A media row with the submission it is attached to.
+#[derive(sqlx::FromRow)]
+struct CaseMediaRow {
+    submission_id: Uuid,
+    #[sqlx(flatten)]
+    media: MediaRecord,
 }
 
 /// Which way a clock change goes.
@@ -1094,31 +1118,60 @@ impl Store {
         Ok(on_pool!(self, pool => sqlx::query_as(&sql).bind(submission.0).fetch_all(pool).await)?)
     }
 
+    /// The media of every submission of a case, by submission, each list as
+    /// [`Store::list_submission_media`] gives it: one query for a case page, however many
+    /// submissions the case holds.
+    pub async fn list_case_media(&self, case: CaseId) -> StoreResult<HashMap<SubmissionId, Vec<MediaRecord>>> {
+        let sql = format!(
+            "select links.submission_id, {MEDIA_COLUMNS} from media join \
+             (select submission_id, media_id from submission_media \
+              where submission_id in (select id from submissions where case_id = $1)) as links \
+             on links.media_id = media.id order by id"
+        );
+        let rows: Vec<CaseMediaRow> = on_pool!(self, pool => sqlx::query_as(&sql).bind(case.0).fetch_all(pool).await)?;
+        let mut media: HashMap<SubmissionId, Vec<MediaRecord>> = HashMap::new();
+        for row in rows {
+            media.entry(SubmissionId(row.submission_id)).or_default().push(row.media);
+        }
+        Ok(media)
+    }
+
     /// The pauses and resumes of a submission's clock, oldest first.
     pub async fn list_deadline_events(&self, submission: SubmissionId) -> StoreResult<Vec<DeadlineEvent>> {
         let rows: Vec<DeadlineEventRow> = on_pool!(self, pool => {
             sqlx::query_as(
-                "select action, reason, explanation, due_at_before, due_at_after, actor_kind, actor_id, recorded_at \
-                 from deadline_events where submission_id = $1 order by id",
+                "select submission_id, action, reason, explanation, due_at_before, due_at_after, actor_kind, actor_id, \
+                 recorded_at from deadline_events where submission_id = $1 order by id",
             )
             .bind(submission.0)
             .fetch_all(pool)
             .await
         })?;
-        rows.into_iter()
-            .map(|row| {
-                let bad = |problem: String| corrupt("deadline_events", submission, problem);
-                Ok(DeadlineEvent {
-                    reason: row.reason.as_deref().map(PauseReason::parse).transpose().map_err(bad)?,
-                    actor: actor_from(&row.actor_kind, row.actor_id).map_err(bad)?,
-                    action: row.action,
-                    explanation: row.explanation,
-                    due_at_before: row.due_at_before,
-                    due_at_after: row.due_at_after,
-                    recorded_at: row.recorded_at,
-                })
-            })
-            .collect()
+        rows.into_iter().map(DeadlineEventRow::into_event).collect()
+    }
+
+    /// The clock events of every submission of a case, by submission, each list as
+    /// [`Store::list_deadline_events`] gives it (one query for a case page).
+    pub async fn list_case_deadline_events(
+        &self,
+        case: CaseId,
+    ) -> StoreResult<HashMap<SubmissionId, Vec<DeadlineEvent>>> {
+        let rows: Vec<DeadlineEventRow> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "select submission_id, action, reason, explanation, due_at_before, due_at_after, actor_kind, actor_id, \
+                 recorded_at from deadline_events \
+                 where submission_id in (select id from submissions where case_id = $1) order by id",
+            )
+            .bind(case.0)
+            .fetch_all(pool)
+            .await
+        })?;
+        let mut events: HashMap<SubmissionId, Vec<DeadlineEvent>> = HashMap::new();
+        for row in rows {
+            let submission = SubmissionId(row.submission_id);
+            events.entry(submission).or_default().push(row.into_event()?);
+        }
+        Ok(events)
     }
 
     /// Pauses or resumes a removal order's clock, recording the change, its reason and the

@@ -954,12 +954,18 @@ impl Store {
     /// Other open cases of the same platform that matched one of the same bank signals as this
     /// case: probably the same content again (re-uploads), candidates for a bulk decision.
     pub async fn cases_sharing_matches(&self, case: CaseId, limit: u32) -> StoreResult<Vec<crate::CaseRecord>> {
+        // Every condition sits inside the subquery, so the cases are found from this case's
+        // matches (through `case_matches_signal`) and read by id. With the platform condition
+        // outside, SQLite walked the platform's whole queue looking for them: tens of
+        // milliseconds on every case page of a large platform, most cases having no match.
         let sql = format!(
-            "{} where status = 'open' and review_state <> 'decided' and id <> $1 \
-             and platform_id = (select platform_id from cases where id = $1) \
-             and id in (select other.case_id from case_matches other join case_matches mine \
-                        on mine.bank = other.bank and mine.signal_id = other.signal_id \
-                        where mine.case_id = $1 and mine.signal_id is not null) \
+            "{} where id in (select other.case_id from case_matches mine \
+                             join case_matches other on other.bank = mine.bank and other.signal_id = mine.signal_id \
+                             join cases this on this.id = mine.case_id \
+                             join cases candidate on candidate.id = other.case_id \
+                             where mine.case_id = $1 and mine.signal_id is not null and other.case_id <> $1 \
+                             and candidate.platform_id = this.platform_id and candidate.status = 'open' \
+                             and candidate.review_state <> 'decided') \
              order by case when due_at is null then 1 else 0 end, due_at, id limit $2",
             crate::intake::case_select(self.backend())
         );

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use vigie_domain::access::{Permission, Principal};
 use vigie_domain::ids::SubmissionId;
 use vigie_domain::intake::{IdempotencyKey, PauseReason};
-use vigie_store::{ClockChange, StoreError, SubmissionRecord};
+use vigie_store::{ClockChange, DeadlineEvent, MediaRecord, StoreError, SubmissionRecord};
 
 use super::openapi::names;
 use super::require;
@@ -406,7 +406,17 @@ pub async fn submission_view(state: &AppState, record: SubmissionRecord) -> ApiR
     let id = record.receipt.id;
     let media = state.store.list_submission_media(id).await?;
     let clock = state.store.list_deadline_events(id).await?;
-    Ok(SubmissionView {
+    Ok(submission_view_of(record, media, clock))
+}
+
+/// A submission in full from its record, media and clock events, read beforehand (a case page
+/// reads those of all its submissions at once).
+pub fn submission_view_of(
+    record: SubmissionRecord,
+    media: Vec<MediaRecord>,
+    clock: Vec<DeadlineEvent>,
+) -> SubmissionView {
+    SubmissionView {
         receipt: intake::receipt_response(&record.receipt, None),
         submitter: record.submitter_id.map(|id| id.0),
         reference: record.reference,
@@ -438,7 +448,7 @@ pub async fn submission_view(state: &AppState, record: SubmissionRecord) -> ApiR
                 recorded_at: event.recorded_at,
             })
             .collect(),
-    })
+    }
 }
 
 /// One submission, by its id or its short number.

@@ -358,10 +358,24 @@ pub async fn case_view(
     id: CaseId,
 ) -> ApiResult<crate::intake::wire::CaseView> {
     let case = readable_case(state, principal, id).await?;
-    let mut submissions = Vec::new();
-    for record in state.store.list_case_submissions(case.id).await? {
-        submissions.push(crate::api::submissions::submission_view(state, record).await?);
-    }
+    // Media and clock events of all the submissions in one query each, not two per submission
+    // (a case reported hundreds of times stays one page of a few queries).
+    let mut media = state.store.list_case_media(case.id).await?;
+    let mut clocks = state.store.list_case_deadline_events(case.id).await?;
+    let submissions = state
+        .store
+        .list_case_submissions(case.id)
+        .await?
+        .into_iter()
+        .map(|record| {
+            let id = record.receipt.id;
+            crate::api::submissions::submission_view_of(
+                record,
+                media.remove(&id).unwrap_or_default(),
+                clocks.remove(&id).unwrap_or_default(),
+            )
+        })
+        .collect();
     let found = state.store.list_case_matches(case.id).await?;
     let signal_ids: Vec<i64> = found.iter().filter_map(|found| found.found.signal_id).collect();
     let signals: std::collections::HashMap<i64, vigie_store::Signal> =
