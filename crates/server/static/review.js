@@ -116,26 +116,40 @@
   }
 
   // Revealing swaps one protected picture (or one video's frames) for the clear rendition,
-  // which the server re-encodes too; nothing is revealed unless asked.
-  function reveal(figure) {
+  // which the server re-encodes too; nothing is revealed unless asked, and the same button (or
+  // key) protects it again.
+  function reveal(figure, show) {
     if (!figure) return;
-    figure.querySelectorAll("img.protected").forEach(function (image) {
-      image.src = image.dataset.clear;
-      image.classList.remove("protected");
-      image.classList.add("revealed");
+    figure.querySelectorAll("img[data-clear]").forEach(function (image) {
+      if (!image.dataset.protected) image.dataset.protected = image.getAttribute("src");
+      if (!image.dataset.protectedAlt) image.dataset.protectedAlt = image.alt;
+      image.src = show ? image.dataset.clear : image.dataset.protected;
+      image.alt = show ? (image.dataset.clearAlt || image.alt) : image.dataset.protectedAlt;
+      image.classList.toggle("protected", !show);
+      image.classList.toggle("revealed", show);
     });
     var button = figure.querySelector("button.reveal");
-    if (button) button.disabled = true;
+    if (button) {
+      button.setAttribute("aria-pressed", show ? "true" : "false");
+      var label = button.querySelector(".label");
+      if (label) label.textContent = show ? button.dataset.hide : button.dataset.reveal;
+    }
   }
   document.querySelectorAll("figure.media button.reveal").forEach(function (button) {
-    button.addEventListener("click", function () { reveal(button.closest("figure")); });
+    button.addEventListener("click", function () {
+      var figure = button.closest("figure");
+      reveal(figure, !figure.querySelector("img.revealed"));
+    });
   });
+  // r reveals the next protected picture; once all are revealed, it protects them again.
   function revealNext() {
     var next = document.querySelector("figure.media img.protected");
     if (next) {
       var figure = next.closest("figure");
-      reveal(figure);
+      reveal(figure, true);
       figure.scrollIntoView({ block: "nearest" });
+    } else {
+      document.querySelectorAll("figure.media").forEach(function (figure) { reveal(figure, false); });
     }
   }
 
@@ -155,13 +169,19 @@
   document.querySelectorAll("form.decision-form").forEach(function (form) {
     form.addEventListener("change", function () { syncForm(form); });
     syncForm(form);
-    form.addEventListener("keydown", function (event) {
-      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
-        event.preventDefault();
-        form.requestSubmit();
-      }
-    });
   });
+
+  // Ctrl+Enter records the decision being prepared, wherever the cursor is (in a field, or
+  // nowhere after Escape).
+  function submitDecision() {
+    var form = document.getElementById("decide");
+    var panel = document.getElementById("bulk-panel");
+    if (!form && panel && panel.open) form = document.getElementById("bulk");
+    if (!form && document.activeElement) form = document.activeElement.closest("form.decision-form");
+    if (!form) return false;
+    form.requestSubmit();
+    return true;
+  }
 
   function chooseDecision(key) {
     var form = document.getElementById("decide") || document.getElementById("bulk");
@@ -186,12 +206,26 @@
     return true;
   }
 
+  // b opens the bulk panel on its choice of decision, choosing none: the reviewer picks it.
+  function openBulk() {
+    var panel = document.getElementById("bulk-panel");
+    var form = document.getElementById("bulk");
+    if (!panel || !form) return false;
+    panel.open = true;
+    form.querySelector("select[name=decision]").focus();
+    return true;
+  }
+
   function submitForm(id) {
     var form = document.getElementById(id);
     if (form) form.requestSubmit();
   }
 
   document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      if (submitDecision()) event.preventDefault();
+      return;
+    }
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     if (event.key === "Escape") {
       if (document.activeElement) document.activeElement.blur();
@@ -213,7 +247,7 @@
         } else handled = false;
         break;
       case "n": submitForm("next-case"); break;
-      case "b": handled = chooseDecision("d") || false; break;
+      case "b": handled = openBulk(); break;
       case "/":
         var filter = document.querySelector("#filters select, #filters input");
         if (filter) filter.focus(); else handled = false;

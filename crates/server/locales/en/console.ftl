@@ -9,6 +9,7 @@ nav-organisations = Organisations
 nav-audit = Audit trail
 nav-api = API
 nav-password = My password
+nav-preferences = My preferences
 log-out = Log out
 cancel = Cancel
 back-to-console = Back to the console
@@ -93,7 +94,7 @@ dashboard-tokens = { $count ->
 }
 dashboard-connect = Referral units, trusted flaggers and platforms connect through API tokens.
 dashboard-api-docs = Read the API documentation
-dashboard-cases = Submissions are grouped into cases for the platform concerned; the console has no review queue yet, so reviewers read cases through the API (GET /v1/cases).
+dashboard-cases = Submissions are grouped into cases for the platform concerned; reviewers work them from the review queue, and the same cases are read and decided through the API (GET /v1/cases).
 
 ## Organisations
 
@@ -177,3 +178,6 @@ password-too-short = the new password must be at least { $min } characters.
 password-too-long = the new password must be at most 256 characters.
 password-same = the new password is the same as the current one.
 password-too-many = too many attempts. Wait a minute and try again.
+
+# A label and its value in running text (French puts a space before the colon).
+labelled = { $label }: { $value }

@@ -35,6 +35,7 @@ decision-state-in_force = in force
 decision-state-pending = awaiting a second reviewer
 decision-state-rejected = rejected by the second reviewer
 decision-state-replaced = replaced by a correction
+decision-state-step = recorded
 
 label-warning = Warning screen
 label-age_gate = Age gate
@@ -89,6 +90,7 @@ queue-no-deadline = paused
 queue-anonymous = anonymous
 queue-distance-help = Hamming distance of the closest bank match (0: identical)
 queue-claimed-by = held by { $name }
+queue-claimed-by-you = held by you
 queue-empty = No case matches these filters.
 queue-previous = Previous page
 queue-more = More cases
@@ -125,6 +127,7 @@ case-similar = Similar cases (same bank signal)
 case-decisions = Decisions
 case-no-decisions = No decision yet.
 case-notes = Internal notes
+case-no-notes = No notes yet.
 case-note-new = New note (only your platform's reviewers see it)
 case-note-add = Add note
 case-history = History
@@ -144,8 +147,15 @@ case-reviewed-flash = Your verdict on the decision is recorded.
 media-protected-alt = Reported image, blurred and in greyscale
 media-frame-alt = Frame of a reported video, blurred and in greyscale
 media-reveal = Reveal
+media-hide = Protect again
+media-clear-alt = Reported image, shown in clear
+media-frame-clear-alt = Frame of a reported video, shown in clear
 media-play-muted = Play without sound
 media-no-frames = (no frames kept for this video)
+
+value-deconfliction-cleared = cleared
+value-deconfliction-pending = pending
+value-deconfliction-not_required = not required
 
 field-issuing_authority = Issuing authority
 field-member_state = Member state
@@ -205,14 +215,17 @@ four-eyes-reject = Reject it
 ## Keyboard
 
 keys-title = Keyboard shortcuts
-keys-move = Move down / up the queue
+keys-move = Move down / up the queue (on a case page, k keeps the content with counter-speech)
 keys-open = Open the case
 keys-select = Select the case for a bulk decision
 keys-next = Claim and open the most urgent free case
-keys-bulk = Decide the selected cases
+keys-bulk = Open the bulk decision for the ticked cases
 keys-filter = Go to the filters
 keys-claim = Claim the case
-keys-reveal = Reveal the next protected picture
+keys-release = Release the case
+key-enter = Enter
+key-escape = Esc
+keys-reveal = Reveal the next protected picture (once all are shown, protect them again)
 keys-decide = Choose a decision: remove, restrict, label, keep with counter-speech, no violation, escalate, ask to clarify, cannot comply
 keys-submit = Record the decision (the confirmation)
 keys-queue = Back to the queue
@@ -235,4 +248,55 @@ team-week = Last 7 days
 team-decisions = Decisions
 team-median = Median
 team-all-kinds = All kinds
-team-computed-at = Computed at { $time }.
+team-computed-at = Computed on { $time }.
+
+## Conflicts, as the console words them (the API's problem slugs)
+
+conflict-case-closed = This case is merged into another or already decided: there is nothing to claim.
+conflict-case-claimed = Another reviewer holds this case. It is free again when they decide, release it, or their claim runs out.
+conflict-case-decided = This case is already decided. To change the outcome, correct the decision in force (“Correct this decision”).
+conflict-awaiting-confirmation = A decision on this case waits for a second reviewer: it must be confirmed or rejected first.
+conflict-needs-senior-reviewer = This case is escalated: only a senior reviewer may decide it.
+conflict-nothing-to-replace = Only a decision in force on a decided case can be corrected.
+conflict-not-pending = This decision is no longer waiting for confirmation.
+conflict-four-eyes = Four eyes: a decision is confirmed by a second, different reviewer, not by its author.
+
+## Form issues: the fields by their labels, and the commonest rules
+
+issue-required = required
+issue-one-country = name at least one country
+issue-one-case = tick at least one case in the queue
+issue-field-decision = Decision
+issue-field-ground = Ground
+issue-field-ground-type = Ground
+issue-field-ground-law = Law
+issue-field-ground-article = Article
+issue-field-ground-clause = Clause of the terms
+issue-field-ground-explanation = Why the content falls under its ground
+issue-field-territorial_scope = Countries
+issue-field-label = Label
+issue-field-reason = Reason
+issue-field-explanation = Explanation
+issue-field-facts = Facts relied on
+issue-field-note = Internal note
+issue-field-counter_speech = Counter-speech
+issue-field-add_to_bank-bank = Bank
+issue-field-add_to_bank-labels = Labels for the bank
+issue-field-cases = Cases
+issue-field-replaces = Decision corrected
+issue-field-review_note = Note
+issue-field-body = Note
+issue-field-claim = Claim
+
+## What a recorded decision is called on the case page
+
+decided-remove = Removal
+decided-restrict = Restriction in some countries
+decided-label = Warning screen or age gate
+decided-keep_with_counter_speech = Kept, with counter-speech
+decided-no_violation = No violation
+decided-escalate = Escalated to a senior reviewer
+decided-request_clarification = Clarification requested from the authority
+decided-cannot_comply = Cannot comply
+case-escalated-flash = Escalated: the case waits for a senior reviewer.
+case-clarification-flash = Clarification requested: the removal order's clock is paused until the authority answers.

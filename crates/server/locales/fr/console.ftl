@@ -1,6 +1,6 @@
 # Les parties communes de la console et ses pages des organisations, utilisateurs, jetons et mots de passe.
 # Chaque dossier de langue a les mêmes fichiers et les mêmes identifiants de messages (un test le vérifie).
-# Les variables ($name) sont remplies par le code : gardez-les, traduisez les mots autour.
+# Les variables ($name) sont remplies par le code : gardez-les, traduisez les mots autour.
 
 ## En-tête de page et navigation
 
@@ -9,6 +9,7 @@ nav-organisations = Organisations
 nav-audit = Journal d’audit
 nav-api = API
 nav-password = Mon mot de passe
+nav-preferences = Mes préférences
 log-out = Se déconnecter
 cancel = Annuler
 back-to-console = Retour à la console
@@ -93,7 +94,7 @@ dashboard-tokens = { $count ->
 }
 dashboard-connect = Les unités de signalement, les signaleurs de confiance et les plateformes se connectent au moyen de jetons d’API.
 dashboard-api-docs = Lire la documentation de l’API
-dashboard-cases = Les saisines sont regroupées en dossiers pour la plateforme concernée ; la console n’a pas encore de file d’examen, les modérateurs consultent donc les dossiers par l’API (GET /v1/cases).
+dashboard-cases = Les saisines sont regroupées en dossiers pour la plateforme concernée ; les examinateurs les traitent depuis la file d’examen, et l’API permet de les lire et de les décider (GET /v1/cases).
 
 ## Organisations
 
@@ -177,3 +178,6 @@ password-too-short = le nouveau mot de passe doit faire au moins { $min } caract
 password-too-long = le nouveau mot de passe doit faire au plus 256 caractères.
 password-same = le nouveau mot de passe est identique à l’actuel.
 password-too-many = trop de tentatives. Attendez une minute et réessayez.
+
+# Une étiquette et sa valeur dans le texte (espace insécable avant le deux-points).
+labelled = { $label } : { $value }

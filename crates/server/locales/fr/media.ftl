@@ -1,4 +1,4 @@
-# Les médias signalés montrés aux modérateurs : lire une vidéo sans le son, télécharger un
+# Les médias signalés montrés aux modérateurs : lire une vidéo sans le son, télécharger un
 # original, les protections de chacun (console/media.rs, console/preferences.rs). Les textes
 # des médias sur la page d’un dossier sont dans review.ftl.
 
@@ -9,12 +9,12 @@ media-play-warning = Les vidéos signalées peuvent montrer une violence extrêm
 media-play-no-player = Votre navigateur ne peut pas lire cette vidéo.
 media-play-pending = La copie sans le son est en préparation. Cette page se recharge d’elle-même dans quelques secondes.
 media-play-not-video = Ce média n’est pas une vidéo.
-media-play-no-ffmpeg = Les vidéos ne peuvent pas être lues sur ce serveur : ffmpeg n’y est pas installé. Ses images et le fichier original restent disponibles.
-media-play-not-playable = Cette vidéo ne peut pas être lue : { $reason }
+media-play-no-ffmpeg = Les vidéos ne peuvent pas être lues sur ce serveur : ffmpeg n’y est pas installé. Ses images et le fichier original restent disponibles.
+media-play-not-playable = Cette vidéo ne peut pas être lue : { $reason }
 
 media-download-title = Télécharger le fichier original ?
-media-download-detail = C’est le fichier tel qu’il a été reçu : un contenu signalé, sans protection, que votre navigateur enregistrera sur votre ordinateur. Votre téléchargement est inscrit au journal d’audit. Préférez les images et le lecteur sans le son quand ils suffisent.
-media-download-file = Fichier : { $type }, { $bytes } octets.
+media-download-detail = C’est le fichier tel qu’il a été reçu : un contenu signalé, sans protection, que votre navigateur enregistrera sur votre ordinateur. Votre téléchargement est inscrit au journal d’audit. Préférez les images et le lecteur sans le son quand ils suffisent.
+media-download-file = Fichier : { $type }, { $bytes } octets.
 media-download-button = Télécharger l’original
 
 media-preferences-link = Comment les médias me sont montrés

@@ -1,4 +1,4 @@
-# Console d’examen : la file, la page d’un dossier, les décisions et le tableau de l’équipe.
+# Console d’examen : la file, la page d’un dossier, les décisions et le tableau de l’équipe.
 
 nav-queue = File
 nav-team = Équipe
@@ -35,6 +35,7 @@ decision-state-in_force = en vigueur
 decision-state-pending = en attente d’un second examinateur
 decision-state-rejected = rejetée par le second examinateur
 decision-state-replaced = remplacée par une correction
+decision-state-step = enregistrée
 
 label-warning = Écran d’avertissement
 label-age_gate = Contrôle d’âge
@@ -58,7 +59,7 @@ countdown-overdue = dépassé de { $time }
 queue-title = File d’examen
 queue-counts = { $open } ouverts · { $overdue } en retard
 queue-next = Dossier suivant
-queue-nothing-left = Plus rien à prendre : chaque dossier ouvert est décidé, tenu par quelqu’un, ou attend un examinateur senior.
+queue-nothing-left = Plus rien à prendre : chaque dossier ouvert est décidé, tenu par quelqu’un, ou attend un examinateur senior.
 queue-filter-kind = Type
 queue-filter-sender = Expéditeur
 queue-filter-priority = Priorité au moins
@@ -87,8 +88,9 @@ queue-col-submissions = Saisines
 queue-col-state = État
 queue-no-deadline = suspendu
 queue-anonymous = anonyme
-queue-distance-help = Distance de Hamming de la correspondance la plus proche (0 : identique)
+queue-distance-help = Distance de Hamming de la correspondance la plus proche (0 : identique)
 queue-claimed-by = tenu par { $name }
+queue-claimed-by-you = tenu par vous
 queue-empty = Aucun dossier ne correspond à ces filtres.
 queue-previous = Page précédente
 queue-more = Dossiers suivants
@@ -96,7 +98,7 @@ queue-more = Dossiers suivants
 ## Décisions groupées
 
 bulk-title = Décider les dossiers sélectionnés
-bulk-hint = Cochez des dossiers dans la file (x), puis enregistrez une seule décision pour tous. Chaque dossier est décidé séparément : celui qu’un autre examinateur tient, ou déjà décidé, reste tel quel et figure dans la liste.
+bulk-hint = Cochez des dossiers dans la file (x), puis enregistrez une seule décision pour tous. Chaque dossier est décidé séparément : celui qu’un autre examinateur tient, ou déjà décidé, reste tel quel et figure dans la liste.
 bulk-record = Enregistrer pour les dossiers sélectionnés
 bulk-result-title = Décision groupée
 bulk-result-summary = { $recorded } dossiers décidés sur { $total }.
@@ -125,14 +127,15 @@ case-similar = Dossiers semblables (même signal)
 case-decisions = Décisions
 case-no-decisions = Aucune décision pour l’instant.
 case-notes = Notes internes
+case-no-notes = Aucune note pour l’instant.
 case-note-new = Nouvelle note (visible des seuls examinateurs de votre plateforme)
 case-note-add = Ajouter la note
 case-history = Historique
 case-decide = Décider
 case-record = Enregistrer la décision
-case-is-decided = Ce dossier est décidé. Une correction remplace une décision : « Corriger cette décision ».
+case-is-decided = Ce dossier est décidé. Une correction remplace une décision : « Corriger cette décision ».
 case-awaits-confirmation = Une décision sur ce dossier attend un second examinateur senior.
-case-needs-senior = Ce dossier est transmis : un examinateur senior le décide.
+case-needs-senior = Ce dossier est transmis : un examinateur senior le décide.
 case-held-by-other = Un autre examinateur tient ce dossier.
 case-read-only = Vos rôles vous permettent de lire ce dossier, pas de le décider.
 case-decided-flash = Décision enregistrée.
@@ -144,8 +147,15 @@ case-reviewed-flash = Votre avis sur la décision est enregistré.
 media-protected-alt = Image signalée, floutée et en niveaux de gris
 media-frame-alt = Image d’une vidéo signalée, floutée et en niveaux de gris
 media-reveal = Afficher
+media-hide = Protéger de nouveau
+media-clear-alt = Image signalée, affichée telle quelle
+media-frame-clear-alt = Image d’une vidéo signalée, affichée telle quelle
 media-play-muted = Lire sans le son
 media-no-frames = (aucune image conservée pour cette vidéo)
+
+value-deconfliction-cleared = levée
+value-deconfliction-pending = en cours
+value-deconfliction-not_required = non requise
 
 field-issuing_authority = Autorité émettrice
 field-member_state = État membre
@@ -172,7 +182,7 @@ field-trusted_flagger = Signaleur de confiance
 
 form-decision = Décision
 form-choose = Choisir…
-form-ground-hint = Le fondement : la loi enfreinte, ou la clause de vos conditions.
+form-ground-hint = Le fondement : la loi enfreinte, ou la clause de vos conditions.
 form-ground-illegal = Contenu illicite
 form-ground-terms = Contraire à nos conditions
 form-law = Texte
@@ -192,8 +202,8 @@ form-automated_decision = Décidé par des moyens automatisés
 form-bank = Ajouter le contenu à une base
 form-no-bank = Ne pas ajouter à une base
 form-bank-labels = Étiquettes dans la base
-ground-illegal-summary = Illicite : { $law }, { $article }
-ground-terms-summary = Contraire aux conditions : { $clause }
+ground-illegal-summary = Illicite : { $law }, { $article }
+ground-terms-summary = Contraire aux conditions : { $clause }
 decision-added-to-bank = { $count } nouveaux signaux, étiquettes { $labels }
 decision-reviewed-by = Second examinateur
 decision-correct = Corriger cette décision
@@ -205,15 +215,18 @@ four-eyes-reject = La rejeter
 ## Clavier
 
 keys-title = Raccourcis clavier
-keys-move = Descendre / monter dans la file
+keys-move = Descendre / monter dans la file (sur la page d’un dossier, k maintient le contenu avec contre-discours)
 keys-open = Ouvrir le dossier
 keys-select = Sélectionner le dossier pour une décision groupée
 keys-next = Prendre et ouvrir le dossier libre le plus urgent
-keys-bulk = Décider les dossiers sélectionnés
+keys-bulk = Ouvrir la décision groupée pour les dossiers cochés
 keys-filter = Aller aux filtres
 keys-claim = Prendre le dossier
-keys-reveal = Afficher l’image protégée suivante
-keys-decide = Choisir une décision : retirer, restreindre, avertir, maintenir avec contre-discours, aucune violation, transmettre, demander des précisions, impossible d’exécuter
+keys-release = Libérer le dossier
+key-enter = Entrée
+key-escape = Échap
+keys-reveal = Afficher l’image protégée suivante (une fois toutes affichées, les protéger de nouveau)
+keys-decide = Choisir une décision : retirer, restreindre, avertir, maintenir avec contre-discours, aucune violation, transmettre, demander des précisions, impossible d’exécuter
 keys-submit = Enregistrer la décision (la confirmation)
 keys-queue = Retour à la file
 keys-help = Afficher cette liste
@@ -235,4 +248,55 @@ team-week = 7 derniers jours
 team-decisions = Décisions
 team-median = Médiane
 team-all-kinds = Tous types
-team-computed-at = Calculé à { $time }.
+team-computed-at = Calculé le { $time }.
+
+## Conflits, dans les mots de la console (les codes de problème de l’API)
+
+conflict-case-closed = Ce dossier est fusionné dans un autre ou déjà décidé : il n’y a rien à prendre.
+conflict-case-claimed = Un autre examinateur tient ce dossier. Il redevient libre quand cette personne décide, le libère, ou quand sa prise expire.
+conflict-case-decided = Ce dossier est déjà décidé. Pour changer l’issue, corrigez la décision en vigueur (« Corriger cette décision »).
+conflict-awaiting-confirmation = Une décision sur ce dossier attend un second examinateur : elle doit d’abord être confirmée ou rejetée.
+conflict-needs-senior-reviewer = Ce dossier est transmis : seul un examinateur senior peut le décider.
+conflict-nothing-to-replace = Seule une décision en vigueur sur un dossier décidé peut être corrigée.
+conflict-not-pending = Cette décision n’attend plus de confirmation.
+conflict-four-eyes = Double regard : une décision est confirmée par un second examinateur, différent de son auteur.
+
+## Erreurs de formulaire : les champs par leur libellé, et les règles les plus courantes
+
+issue-required = obligatoire
+issue-one-country = indiquez au moins un pays
+issue-one-case = cochez au moins un dossier dans la file
+issue-field-decision = Décision
+issue-field-ground = Fondement
+issue-field-ground-type = Fondement
+issue-field-ground-law = Texte
+issue-field-ground-article = Article
+issue-field-ground-clause = Clause des conditions
+issue-field-ground-explanation = Pourquoi le contenu relève de ce fondement
+issue-field-territorial_scope = Pays
+issue-field-label = Étiquette
+issue-field-reason = Motif
+issue-field-explanation = Explication
+issue-field-facts = Faits retenus
+issue-field-note = Note interne
+issue-field-counter_speech = Contre-discours
+issue-field-add_to_bank-bank = Base
+issue-field-add_to_bank-labels = Étiquettes pour la base
+issue-field-cases = Dossiers
+issue-field-replaces = Décision corrigée
+issue-field-review_note = Note
+issue-field-body = Note
+issue-field-claim = Prise en charge
+
+## Le nom d’une décision enregistrée, sur la page du dossier
+
+decided-remove = Retrait
+decided-restrict = Restriction dans certains pays
+decided-label = Écran d’avertissement ou contrôle d’âge
+decided-keep_with_counter_speech = Maintien, avec contre-discours
+decided-no_violation = Aucune violation
+decided-escalate = Transmis à un examinateur senior
+decided-request_clarification = Précisions demandées à l’autorité
+decided-cannot_comply = Impossible d’exécuter
+case-escalated-flash = Transmis : le dossier attend un examinateur senior.
+case-clarification-flash = Précisions demandées : le délai de l’injonction est suspendu jusqu’à la réponse de l’autorité.

@@ -163,7 +163,18 @@ impl Describer<'_> {
             ("state", Value::String(state), _) if self.t.find(&format!("decision-state-{state}")).is_some() => {
                 self.t.msg(&format!("decision-state-{state}"))
             }
-            ("case" | "into", _, Some(id)) => format!("…{}", short_id(&id.to_string())),
+            ("case" | "into" | "decision" | "replaces" | "note", _, Some(id)) => {
+                format!("…{}", short_id(&id.to_string()))
+            }
+            ("priority", Value::String(priority), _) if self.t.find(&format!("priority-{priority}")).is_some() => {
+                self.t.msg(&format!("priority-{priority}"))
+            }
+            ("ground", Value::String(ground), _) if self.t.find(&format!("form-ground-{ground}")).is_some() => {
+                self.t.msg(&format!("form-ground-{ground}"))
+            }
+            ("reason", Value::String(reason), _) if self.t.find(&format!("reason-{reason}")).is_some() => {
+                self.t.msg(&format!("reason-{reason}"))
+            }
             ("roles", Value::Array(roles), _) => roles
                 .iter()
                 .map(|role| match role.as_str().map(Role::parse) {

@@ -7,7 +7,7 @@
 //! organisation, go through the same use cases, and resynchronise the match index at once.
 
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -21,7 +21,7 @@ use vigie_store::{BankChange, Signal};
 
 use super::organisations::issues_of;
 use super::texts::Texts;
-use super::{ConsoleError, ConsoleSession, FormErrors, Nav, form_value, render};
+use super::{ConsoleError, ConsoleSession, FormErrors, Nav, PagePath, form_value, render};
 use crate::AppState;
 use crate::api::banks::{UpdateBankRequest, checked_change, split_labels};
 use crate::app::{self, ImportReport, SignalImport};
@@ -432,7 +432,7 @@ async fn bank_page(
 pub(super) async fn show(
     State(state): State<AppState>,
     session: ConsoleSession,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     Query(paging): Query<SignalPaging>,
 ) -> Result<Response, ConsoleError> {
     let bank = visible_bank(&state, &session.principal, BankId(id)).await?;
@@ -445,7 +445,7 @@ pub(super) async fn show(
 pub(super) async fn update(
     State(state): State<AppState>,
     session: ConsoleSession,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     body: String,
 ) -> Result<Response, ConsoleError> {
     session.check_csrf(&form_value(&body, "csrf"))?;
@@ -504,7 +504,7 @@ struct ConfirmPage {
 pub(super) async fn confirm_disable(
     State(state): State<AppState>,
     session: ConsoleSession,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
 ) -> Result<Response, ConsoleError> {
     let bank = visible_bank(&state, &session.principal, BankId(id)).await?;
     session.require(Permission::ManageBanks(bank.organisation_id))?;
@@ -541,7 +541,7 @@ async fn set_bank_enabled(
 pub(super) async fn disable(
     State(state): State<AppState>,
     session: ConsoleSession,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     body: String,
 ) -> Result<Response, ConsoleError> {
     set_bank_enabled(&state, &session, id, &body, false).await
@@ -551,7 +551,7 @@ pub(super) async fn disable(
 pub(super) async fn enable(
     State(state): State<AppState>,
     session: ConsoleSession,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     body: String,
 ) -> Result<Response, ConsoleError> {
     set_bank_enabled(&state, &session, id, &body, true).await
@@ -561,7 +561,7 @@ pub(super) async fn enable(
 pub(super) async fn confirm_disable_signal(
     State(state): State<AppState>,
     session: ConsoleSession,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> Result<Response, ConsoleError> {
     let (signal, bank) = readable_signal(&state, &session.principal, id).await?;
     session.require(Permission::ManageBanks(bank.organisation_id))?;
@@ -597,7 +597,7 @@ async fn set_signal_enabled(
 pub(super) async fn disable_signal(
     State(state): State<AppState>,
     session: ConsoleSession,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     body: String,
 ) -> Result<Response, ConsoleError> {
     set_signal_enabled(&state, &session, id, &body, false).await
@@ -607,7 +607,7 @@ pub(super) async fn disable_signal(
 pub(super) async fn enable_signal(
     State(state): State<AppState>,
     session: ConsoleSession,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     body: String,
 ) -> Result<Response, ConsoleError> {
     set_signal_enabled(&state, &session, id, &body, true).await
@@ -647,7 +647,7 @@ async fn read_import_form(mut multipart: Multipart) -> Result<ImportForm, Consol
 pub(super) async fn import(
     State(state): State<AppState>,
     session: ConsoleSession,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     multipart: Multipart,
 ) -> Result<Response, ConsoleError> {
     let form = read_import_form(multipart).await?;

@@ -13,10 +13,23 @@ tokio::task_local! {
     static PAGE_LANG: Lang;
 }
 
-/// Middleware: answers the request with its language remembered for [`page_lang`].
+/// The cookie that keeps a language chosen with `?lang=` for the pages after it.
+pub(crate) const LANG_COOKIE: &str = "vigie_lang";
+
+/// Middleware: answers the request with its language remembered for [`page_lang`], and keeps a
+/// language asked for with `?lang=` in a cookie, so that links and forms stay in it.
 pub(crate) async fn remember_page_lang(request: Request, next: Next) -> Response {
     let lang = Lang::choose(request.uri().query(), request.headers());
-    PAGE_LANG.scope(lang, next.run(request)).await
+    let asked = Lang::asked(request.uri().query());
+    let mut response = PAGE_LANG.scope(lang, next.run(request)).await;
+    if let Some(asked) = asked {
+        // Not a secret, and read by no script: a year, for every page of the instance.
+        let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", asked.code());
+        if let Ok(value) = header::HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
 }
 
 /// The language of the console page being answered; English outside a console request.
@@ -50,16 +63,38 @@ impl Lang {
         }
     }
 
-    /// `?lang=` when it names a language, otherwise the one `Accept-Language` prefers
-    /// (French when French ranks above English), otherwise English.
-    pub fn choose(query: Option<&str>, headers: &HeaderMap) -> Self {
+    /// The language `?lang=` names, if it names one.
+    fn asked(query: Option<&str>) -> Option<Self> {
         let asked = query.and_then(|query| {
             form_urlencoded::parse(query.as_bytes()).find(|(key, _)| key == "lang").map(|(_, value)| value)
         });
-        match asked.as_deref().map(str::trim) {
-            Some("fr") => return Self::Fr,
-            Some("en") => return Self::En,
-            _ => {}
+        Self::from_code(asked.as_deref()?)
+    }
+
+    fn from_code(code: &str) -> Option<Self> {
+        match code.trim() {
+            "fr" => Some(Self::Fr),
+            "en" => Some(Self::En),
+            _ => None,
+        }
+    }
+
+    /// `?lang=` when it names a language, otherwise the one kept from an earlier `?lang=` (its
+    /// cookie), otherwise the one `Accept-Language` prefers (French when French ranks above
+    /// English), otherwise English.
+    pub fn choose(query: Option<&str>, headers: &HeaderMap) -> Self {
+        if let Some(asked) = Self::asked(query) {
+            return asked;
+        }
+        let kept = headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|cookies| cookies.split(';'))
+            .filter_map(|cookie| cookie.trim().split_once('='))
+            .find_map(|(name, value)| (name == LANG_COOKIE).then(|| Self::from_code(value)).flatten());
+        if let Some(kept) = kept {
+            return kept;
         }
         let header = headers.get(header::ACCEPT_LANGUAGE).and_then(|value| value.to_str().ok()).unwrap_or_default();
         Self::from_accept_language(header)

@@ -6,6 +6,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
+use vigie_domain::access::Role;
 use vigie_domain::validate::Email;
 use vigie_store::NewSession;
 
@@ -113,7 +114,10 @@ pub(super) async fn submit(
     let lifetime = time::Duration::seconds(state.settings.session_lifetime.num_seconds());
     let jar =
         jar.remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/")).add(cookie(&state, SESSION_COOKIE, secret, lifetime));
-    Ok((jar, Redirect::to("/console")).into_response())
+    // Reviewers live in the queue: they land there.
+    let reviews = [Role::Reviewer, Role::SeniorReviewer].into_iter().any(|role| user.roles.contains(role));
+    let landing = if reviews { "/console/queue" } else { "/console" };
+    Ok((jar, Redirect::to(landing)).into_response())
 }
 
 pub(super) async fn logout(

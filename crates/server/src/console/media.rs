@@ -30,6 +30,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/cases/{case_id}/media/{sha256}/play", get(play_page))
         .route("/cases/{case_id}/media/{sha256}/play.mp4", get(play_file))
         .route("/cases/{case_id}/media/{sha256}/download", get(confirm_download).post(download))
+        .layer(axum::middleware::from_fn(super::remember_error_page_nav))
         .layer(axum::middleware::from_fn(lang::remember_page_lang))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,

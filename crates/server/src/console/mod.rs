@@ -79,7 +79,9 @@ pub fn router() -> Router<AppState> {
         .route("/team", get(review::team))
         .route("/static/vigie.css", get(stylesheet))
         .route("/static/review.js", get(review::script))
-        // Error pages are rendered without the request at hand: they read its language here.
+        // Error pages are rendered without the request at hand: they read its language and the
+        // signed-in person's header here.
+        .layer(axum::middleware::from_fn(remember_error_page_nav))
         .layer(axum::middleware::from_fn(lang::remember_page_lang))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
@@ -110,6 +112,21 @@ pub struct Nav {
     /// Any role lets one see banks (one's own, and others' opened to matching).
     can_see_banks: bool,
     t: Texts,
+}
+
+/// Path parameters of a console page: an address whose id does not parse names no page, and
+/// gets the "not found" page (axum's own rejection is a bare line of text).
+pub struct PagePath<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PagePath<T> {
+    type Rejection = ConsoleError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        <axum::extract::Path<T> as FromRequestParts<S>>::from_request_parts(parts, state)
+            .await
+            .map(|path| Self(path.0))
+            .map_err(|_| ConsoleError::Api(ApiError::NotFound))
+    }
 }
 
 /// A logged-in console user.
@@ -170,7 +187,10 @@ async fn load_session(parts: &mut Parts, state: &AppState) -> Result<Option<Cons
         roles: session.user.roles,
     };
     let lang = Lang::choose(parts.uri.query(), &parts.headers);
-    Ok(Some(ConsoleSession { session, principal, organisation_name: organisation.name, lang }))
+    let session = ConsoleSession { session, principal, organisation_name: organisation.name, lang };
+    // Outside the console's routers (none today) there is no room for it, and nothing to keep.
+    let _ = ERROR_PAGE_NAV.try_with(|nav| *nav.borrow_mut() = session.nav());
+    Ok(Some(session))
 }
 
 impl FromRequestParts<AppState> for ConsoleSession {
@@ -201,6 +221,17 @@ pub fn render(template: &impl Template) -> Response {
             ConsoleError::Api(ApiError::Internal(anyhow::anyhow!("template failed: {error}"))).into_response()
         }
     }
+}
+
+tokio::task_local! {
+    /// The header of the page being answered, once its session is known, so that an error page
+    /// keeps the navigation (an error is a detour, not a dead end).
+    static ERROR_PAGE_NAV: std::cell::RefCell<Option<Nav>>;
+}
+
+/// Middleware: room for the page header an error page shows (see [`ERROR_PAGE_NAV`]).
+pub(crate) async fn remember_error_page_nav(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    ERROR_PAGE_NAV.scope(std::cell::RefCell::new(None), next.run(request)).await
 }
 
 #[derive(Template)]
@@ -255,7 +286,7 @@ impl IntoResponse for ConsoleError {
                         (t.msg("error-invalid-title"), problem.detail)
                     }
                     ApiError::Conflict { .. } | ApiError::IdempotencyKeyReused => {
-                        (t.msg("error-conflict-title"), problem.detail)
+                        (t.msg("error-conflict-title"), conflict_text(t, &error))
                     }
                     ApiError::PayloadTooLarge => (t.msg("error-too-large-title"), t.msg("error-too-large-detail")),
                     ApiError::Unauthenticated(_) => (t.msg("error-login-title"), t.msg("error-login-detail")),
@@ -274,7 +305,8 @@ impl IntoResponse for ConsoleError {
                 (status, title, detail, internal)
             }
         };
-        let page = ErrorPage { nav: None, t, title, detail };
+        let nav = ERROR_PAGE_NAV.try_with(|nav| nav.borrow_mut().take()).ok().flatten();
+        let page = ErrorPage { nav, t, title, detail };
         let mut response = (status, render(&page)).into_response();
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response.headers_mut().insert(
@@ -286,6 +318,16 @@ impl IntoResponse for ConsoleError {
             response.extensions_mut().insert(crate::error::InternalErrorLogged(std::sync::Arc::new(cause)));
         }
         response
+    }
+}
+
+/// What a conflict means, in the page's language when the console has words for its slug
+/// (`conflict-<slug>` in the locale files), else the API's own detail.
+pub fn conflict_text(t: Texts, error: &ApiError) -> String {
+    let problem = error.problem();
+    match error {
+        ApiError::Conflict { slug, .. } => t.find(&format!("conflict-{slug}")).unwrap_or(problem.detail),
+        _ => problem.detail,
     }
 }
 
@@ -301,7 +343,11 @@ struct NotFoundPage {
 /// Answers any unknown path: a problem body for the API (paths under `/v1`, or a client that
 /// asks for JSON rather than HTML), otherwise a page in the console's look and the reader's
 /// language, with a way back.
-pub async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Response {
+pub async fn not_found(
+    session: Option<ConsoleSession>,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+) -> Response {
     let path = uri.path();
     let accept = headers.get(header::ACCEPT).and_then(|value| value.to_str().ok()).unwrap_or_default();
     let wants_json = accept.contains("json") && !accept.contains("text/html");
@@ -314,8 +360,11 @@ pub async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> 
     } else {
         ("/console", t.msg("back-to-console"))
     };
-    let mut response =
-        (StatusCode::NOT_FOUND, render(&NotFoundPage { nav: None, t, back_href, back_label })).into_response();
+    let mut response = (
+        StatusCode::NOT_FOUND,
+        render(&NotFoundPage { nav: session.and_then(|session| session.nav()), t, back_href, back_label }),
+    )
+        .into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
     headers.insert(header::VARY, HeaderValue::from_static("accept, accept-language"));

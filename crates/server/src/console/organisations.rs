@@ -1,7 +1,7 @@
 //! The overview, the organisation directory, and each organisation's users and tokens.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use uuid::Uuid;
 use vigie_domain::access::{Permission, Role, RoleSet};
@@ -11,7 +11,7 @@ use vigie_domain::user::UserDraft;
 use vigie_store::UserChange;
 
 use super::texts::Texts;
-use super::{ConsoleError, ConsoleSession, FormErrors, Nav, form_value, form_values, render};
+use super::{ConsoleError, ConsoleSession, FormErrors, Nav, PagePath, form_value, form_values, render};
 use crate::AppState;
 use crate::app::{self, InitialPassword, TokenRequest};
 use crate::error::ApiError;
@@ -318,7 +318,7 @@ async fn organisation_page(
 pub(super) async fn show(
     State(state): State<AppState>,
     session: ConsoleSession,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
 ) -> Result<Response, ConsoleError> {
     organisation_page(&state, &session, OrganisationId(id), Vec::new(), OpenForm::None).await
 }
@@ -352,7 +352,7 @@ pub(super) fn issues_of(error: ApiError) -> Result<FormErrors, ConsoleError> {
 pub(super) async fn create_user(
     State(state): State<AppState>,
     session: ConsoleSession,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     body: String,
 ) -> Result<Response, ConsoleError> {
     session.check_csrf(&form_value(&body, "csrf"))?;
@@ -397,7 +397,7 @@ pub(super) async fn create_user(
 pub(super) async fn create_token(
     State(state): State<AppState>,
     session: ConsoleSession,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     body: String,
 ) -> Result<Response, ConsoleError> {
     session.check_csrf(&form_value(&body, "csrf"))?;
@@ -449,7 +449,7 @@ pub(super) async fn create_token(
 pub(super) async fn set_user_state(
     State(state): State<AppState>,
     session: ConsoleSession,
-    Path((id, action)): Path<(Uuid, String)>,
+    PagePath((id, action)): PagePath<(Uuid, String)>,
     body: String,
 ) -> Result<Response, ConsoleError> {
     session.check_csrf(&form_value(&body, "csrf"))?;
@@ -471,7 +471,7 @@ pub(super) async fn set_user_state(
 pub(super) async fn revoke_token(
     State(state): State<AppState>,
     session: ConsoleSession,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     body: String,
 ) -> Result<Response, ConsoleError> {
     session.check_csrf(&form_value(&body, "csrf"))?;
@@ -500,7 +500,7 @@ struct ConfirmPage {
 pub(super) async fn confirm_user_state(
     State(state): State<AppState>,
     session: ConsoleSession,
-    Path((id, action)): Path<(Uuid, String)>,
+    PagePath((id, action)): PagePath<(Uuid, String)>,
 ) -> Result<Response, ConsoleError> {
     if action != "disable" {
         return Err(ApiError::NotFound.into());
@@ -524,7 +524,7 @@ pub(super) async fn confirm_user_state(
 pub(super) async fn confirm_revoke(
     State(state): State<AppState>,
     session: ConsoleSession,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
 ) -> Result<Response, ConsoleError> {
     let token = state.store.get_token(TokenId(id)).await?;
     session.require(Permission::ManageMembers(token.organisation_id))?;

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
@@ -22,7 +22,7 @@ use vigie_store::CaseFilter;
 
 use super::audit_view::{Describer, Names};
 use super::texts::Texts;
-use super::{ConsoleError, ConsoleSession, Nav, form_value, form_values, render};
+use super::{ConsoleError, ConsoleSession, Nav, PagePath, conflict_text, form_value, form_values, render};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::intake::wire::{CaseSummary, CaseView};
@@ -419,6 +419,7 @@ async fn queue_page(
     let page = filters.page;
     let mut errors = errors;
     errors.extend(filter_issues);
+    let errors = in_words(t, errors);
     let html = render(&QueuePage {
         nav: session.nav(),
         t,
@@ -856,6 +857,9 @@ struct CasePage {
     claim_until: String,
     can_claim: bool,
     can_decide: bool,
+    /// Reviewers of the case's platform write notes whatever its state (a follow-up after the
+    /// decision, say).
+    can_note: bool,
     kinds: Vec<String>,
     submissions: Vec<SubmissionBlock>,
     matches: Vec<MatchRow>,
@@ -895,13 +899,29 @@ const DETAIL_FIELDS: &[&str] = &[
     "language",
 ];
 
-fn detail_value(t: Texts, value: &serde_json::Value) -> Option<String> {
+/// A recorded value of an enumerated field in words: the public form's own words for what it
+/// asks (category, where it was seen), the review texts for the rest.
+fn enumerated_value(t: Texts, field: &str, text: &str) -> Option<String> {
+    let id = match (field, text) {
+        ("category", "terrorist_threat") => "report-category-threat".to_owned(),
+        ("category", "attack_instructions") => "report-category-instructions".to_owned(),
+        ("category", "other_violent_extremism") => "report-category-extremism".to_owned(),
+        ("category", other) => format!("report-category-{other}"),
+        ("seen_where", place) => format!("report-place-{}", place.replace('_', "-")),
+        ("deconfliction", state) => format!("value-deconfliction-{state}"),
+        _ => return None,
+    };
+    t.find(&id)
+}
+
+fn detail_value(t: Texts, field: &str, value: &serde_json::Value) -> Option<String> {
     use serde_json::Value;
     match value {
         Value::Null => None,
         Value::Bool(true) => Some(t.msg("value-yes")),
         Value::Bool(false) => Some(t.msg("value-no")),
         Value::String(text) if text.is_empty() => None,
+        Value::String(text) if enumerated_value(t, field, text).is_some() => enumerated_value(t, field, text),
         Value::String(text) => Some(match DateTime::parse_from_rfc3339(text) {
             Ok(time) => time.with_timezone(&Utc).format("%Y-%m-%d %H:%M UTC").to_string(),
             Err(_) => text.clone(),
@@ -977,7 +997,7 @@ async fn case_page(
             let details = &submission.details;
             let mut facts = Vec::new();
             for field in DETAIL_FIELDS {
-                if let Some(value) = detail_value(t, &details[*field]) {
+                if let Some(value) = detail_value(t, field, &details[*field]) {
                     facts.push(Fact { label: t.msg(&format!("field-{field}")), value });
                 }
             }
@@ -1110,7 +1130,7 @@ async fn case_page(
                 details.push(Fact { label: t.msg("form-facts"), value: decision.facts.clone() });
             }
             if !decision.note.is_empty() {
-                details.push(Fact { label: t.msg("form-note"), value: decision.note.clone() });
+                details.push(Fact { label: t.msg("issue-field-note"), value: decision.note.clone() });
             }
             details.push(Fact {
                 label: t.msg("form-automated"),
@@ -1149,8 +1169,19 @@ async fn case_page(
             }
             DecisionBlock {
                 id: decision.id.to_string(),
-                kind: kind.map_or_else(|| decision.decision.clone(), |kind| decision_name(t, kind)),
-                state: t.msg(&format!("decision-state-{}", decision.state)),
+                // What was decided, as a record ("Removal", "Escalated to a senior reviewer"),
+                // where the form offers the same choices as actions.
+                kind: kind.map_or_else(
+                    || decision.decision.clone(),
+                    |kind| t.find(&format!("decided-{}", kind.as_str())).unwrap_or_else(|| decision_name(t, kind)),
+                ),
+                // An escalation or a request for clarification is a step, not an outcome: "in
+                // force" would say the case is settled.
+                state: if decision.state == "in_force" && !kind.is_some_and(DecisionKind::closes_case) {
+                    t.msg("decision-state-step")
+                } else {
+                    t.msg(&format!("decision-state-{}", decision.state))
+                },
                 state_key: decision.state.clone(),
                 ground: decision.ground.as_ref().map(|ground| match ground.ground_type.as_str() {
                     "illegal" => t.msg2(
@@ -1238,6 +1269,7 @@ async fn case_page(
         claimed_by_me,
         can_claim: may_decide && decidable_state && !claimed_by_other && !claimed_by_me,
         can_decide: may_decide && decidable_state && !claimed_by_other,
+        can_note: may_decide,
         kinds: case
             .kinds
             .iter()
@@ -1253,7 +1285,7 @@ async fn case_page(
         decision_kinds: decision_kinds(t, removal_order),
         banks,
         form,
-        errors,
+        errors: in_words(t, errors),
         flash,
         label_kinds,
         reasons,
@@ -1265,12 +1297,14 @@ async fn case_page(
 pub(super) async fn case(
     State(state): State<AppState>,
     session: ConsoleSession,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ConsoleError> {
     let query = query.unwrap_or_default();
     let flash = match form_value(&query, "done").as_str() {
         "decided" => Some(session.texts().msg("case-decided-flash")),
+        "escalated" => Some(session.texts().msg("case-escalated-flash")),
+        "clarification" => Some(session.texts().msg("case-clarification-flash")),
         "claimed" => Some(session.texts().msg("case-claimed-flash")),
         "released" => Some(session.texts().msg("case-released-flash")),
         "noted" => Some(session.texts().msg("case-noted-flash")),
@@ -1290,6 +1324,31 @@ pub(super) async fn case(
     case_page(&state, &session, CaseId(id), form, Vec::new(), flash, StatusCode::OK).await
 }
 
+/// A form's issues as the page shows them: each field by its label on the form, and the
+/// commonest rules in the page's language (the others keep the domain's words, which name the
+/// rule exactly). A conflict's issue (already in words) names no field.
+fn in_words(t: Texts, issues: Vec<FieldIssue>) -> Vec<FieldIssue> {
+    issues
+        .into_iter()
+        .map(|issue| {
+            // `territorial_scope[2]` is the countries' field; the message says which one.
+            let base = issue.field.split('[').next().unwrap_or_default();
+            let label = match base {
+                "decision" | "claim" | "review_note" if !issue.message.starts_with("is required") => String::new(),
+                _ => t.find(&format!("issue-field-{}", base.replace('.', "-"))).unwrap_or(issue.field),
+            };
+            let message = match issue.message.as_str() {
+                "must not be empty" => t.msg("issue-required"),
+                message if message.starts_with("is required") => t.msg("issue-required"),
+                "must name at least one country" => t.msg("issue-one-country"),
+                "must name at least one case" => t.msg("issue-one-case"),
+                _ => issue.message,
+            };
+            FieldIssue::new(label, message)
+        })
+        .collect()
+}
+
 fn back_to_case(id: Uuid, done: &str) -> Response {
     Redirect::to(&format!("/console/cases/{id}?done={done}")).into_response()
 }
@@ -1299,7 +1358,7 @@ fn back_to_case(id: Uuid, done: &str) -> Response {
 pub(super) async fn claim(
     State(state): State<AppState>,
     session: ConsoleSession,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     body: String,
 ) -> Result<Response, ConsoleError> {
     session.check_csrf(&form_value(&body, "csrf"))?;
@@ -1310,15 +1369,23 @@ pub(super) async fn claim(
             Err(error) => error.into_response(),
         });
     }
-    claimed?;
-    Ok(back_to_case(id, "claimed"))
+    match claimed {
+        Ok(_) => Ok(back_to_case(id, "claimed")),
+        // Someone else holds it, or it closed meanwhile: the case page again, saying so, with
+        // who holds it in its header.
+        Err(error @ ApiError::Conflict { .. }) => {
+            let issue = FieldIssue::new("claim", conflict_text(session.texts(), &error));
+            case_page(&state, &session, CaseId(id), None, vec![issue], None, StatusCode::CONFLICT).await
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// `POST /console/cases/{id}/release`.
 pub(super) async fn release(
     State(state): State<AppState>,
     session: ConsoleSession,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     body: String,
 ) -> Result<Response, ConsoleError> {
     session.check_csrf(&form_value(&body, "csrf"))?;
@@ -1331,7 +1398,7 @@ pub(super) async fn release(
 pub(super) async fn decide(
     State(state): State<AppState>,
     session: ConsoleSession,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     body: String,
 ) -> Result<Response, ConsoleError> {
     session.check_csrf(&form_value(&body, "csrf"))?;
@@ -1341,12 +1408,19 @@ pub(super) async fn decide(
         text => Some(DecisionId(text.parse().map_err(|_| ApiError::field("replaces", "must be a decision id"))?)),
     };
     match review::decide(&state, &session.principal, CaseId(id), &form.input(), replaces).await {
-        Ok(_) => Ok(back_to_case(id, "decided")),
+        Ok(_) => Ok(back_to_case(
+            id,
+            match form.decision.as_str() {
+                "escalate" => "escalated",
+                "request_clarification" => "clarification",
+                _ => "decided",
+            },
+        )),
         Err(ApiError::Validation(error)) => {
             case_page(&state, &session, CaseId(id), Some(form), error.issues, None, StatusCode::BAD_REQUEST).await
         }
         Err(error @ ApiError::Conflict { .. }) => {
-            let issue = FieldIssue::new("decision", error.problem().detail);
+            let issue = FieldIssue::new("decision", conflict_text(session.texts(), &error));
             case_page(&state, &session, CaseId(id), Some(form), vec![issue], None, StatusCode::CONFLICT).await
         }
         Err(error) => Err(error.into()),
@@ -1357,7 +1431,7 @@ pub(super) async fn decide(
 pub(super) async fn add_note(
     State(state): State<AppState>,
     session: ConsoleSession,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     body: String,
 ) -> Result<Response, ConsoleError> {
     session.check_csrf(&form_value(&body, "csrf"))?;
@@ -1374,7 +1448,7 @@ pub(super) async fn add_note(
 pub(super) async fn review_decision(
     State(state): State<AppState>,
     session: ConsoleSession,
-    Path(id): Path<Uuid>,
+    PagePath(id): PagePath<Uuid>,
     body: String,
 ) -> Result<Response, ConsoleError> {
     session.check_csrf(&form_value(&body, "csrf"))?;
@@ -1387,7 +1461,7 @@ pub(super) async fn review_decision(
             case_page(&state, &session, decision.case_id, None, error.issues, None, StatusCode::BAD_REQUEST).await
         }
         Err(error @ ApiError::Conflict { .. }) => {
-            let issue = FieldIssue::new("review_note", error.problem().detail);
+            let issue = FieldIssue::new("review_note", conflict_text(session.texts(), &error));
             case_page(&state, &session, decision.case_id, None, vec![issue], None, StatusCode::CONFLICT).await
         }
         Err(error) => Err(error.into()),

@@ -566,7 +566,11 @@ impl Browser {
         self.mark_page().await;
         self.click("form[action^='/console/login'] button[type=submit]").await;
         self.wait_for_new_page().await;
-        assert_eq!(self.path().await, "/console", "{email} is logged in and sees the overview");
+        let landing = self.path().await;
+        assert!(
+            landing == "/console" || landing == "/console/queue",
+            "{email} is logged in and sees the overview, or the queue for a reviewer: {landing}"
+        );
     }
 
     /// Saves the whole page (not only the window) as `<step>.png`, numbered in order.
