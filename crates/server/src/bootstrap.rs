@@ -332,7 +332,9 @@ pub async fn seed_demo_submissions(state: &crate::AppState) -> anyhow::Result<()
 
 /// A synthetic picture standing in for reported propaganda in the demo: a dark banner with a
 /// white emblem and stripes, drawn from arithmetic (no real content, nothing downloaded). The
-/// review console shows it blurred and in greyscale until revealed.
+/// review console shows it blurred and in greyscale until revealed. Variants are re-uploads
+/// edited a little (a lighter background, another colour in the top band), which PDQ still
+/// finds within a few bits.
 pub fn demo_picture(variant: u32) -> Vec<u8> {
     let (width, height) = (480_u32, 320_u32);
     let mut pixels = Vec::with_capacity((width * height * 3) as usize);
@@ -340,13 +342,14 @@ pub fn demo_picture(variant: u32) -> Vec<u8> {
         for x in 0..width {
             let (dx, dy) = (x as i64 - 240, y as i64 - 150);
             let emblem = dx * dx + dy * dy < 70 * 70 && (dx * dx + dy * dy > 50 * 50 || (dx.abs() < 12));
-            let stripe = y > 250 && (x / 24 + variant).is_multiple_of(2);
+            let stripe = y > 250 && (x / 24).is_multiple_of(2);
+            let lighter = variant.min(4) * 6;
             let pixel = if emblem || stripe {
                 [235, 235, 225]
             } else if y < 40 {
-                [150, 20 + (variant as u8 * 40), 30]
+                [150, 20 + (variant.min(4) as u8 * 25), 30]
             } else {
-                [(20 + x / 16) as u8, 24, (30 + y / 12) as u8]
+                [(20 + x / 16 + lighter) as u8, (24 + lighter) as u8, (30 + y / 12 + lighter) as u8]
             };
             pixels.extend(pixel);
         }

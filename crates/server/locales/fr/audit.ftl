@@ -109,7 +109,7 @@ audit-detail-added = Ajoutés
 audit-detail-already-present = Déjà présents
 
 ## Review
-audit-action-case-claim = Dossier pris
+audit-action-case-claim = Dossier pris en charge
 audit-action-case-release = Dossier libéré
 audit-action-case-decide = Décision enregistrée
 audit-action-case-note = Note ajoutée

@@ -154,6 +154,10 @@ impl Describer<'_> {
         match (key, value, as_uuid) {
             ("platform", _, Some(id)) => self.organisation(id),
             ("bank_id" | "bank", _, Some(id)) => self.bank(id),
+            // A decision recorded, by what it is ("Removal"), not as the form offers it.
+            ("kind", Value::String(kind), _) if self.t.find(&format!("decided-{kind}")).is_some() => {
+                self.t.msg(&format!("decided-{kind}"))
+            }
             ("kind", Value::String(kind), _) if self.t.find(&format!("decision-{kind}")).is_some() => {
                 self.t.msg(&format!("decision-{kind}"))
             }
@@ -198,9 +202,17 @@ impl Describer<'_> {
     pub(super) fn describe(&self, record: &AuditRecord) -> Described {
         let (facts, raw_details) = match serde_json::from_str::<serde_json::Value>(&record.details) {
             Ok(serde_json::Value::Object(map)) => {
+                // An escalation or a request for clarification "in force" is a step recorded.
+                let step = matches!(
+                    map.get("kind").and_then(serde_json::Value::as_str),
+                    Some("escalate" | "request_clarification")
+                );
                 let facts = map
                     .iter()
                     .map(|(key, value)| match self.t.find(&detail_message(key)) {
+                        Some(label) if step && key == "state" && value == "in_force" => {
+                            (label, self.t.msg("decision-state-step"))
+                        }
                         Some(label) if DETAIL_FIELDS.contains(&key.as_str()) => (label, self.value(key, value)),
                         // A field this page does not know: shown as recorded.
                         _ => (key.clone(), value.to_string()),

@@ -23,8 +23,8 @@ pub(crate) async fn remember_page_lang(request: Request, next: Next) -> Response
     let asked = Lang::asked(request.uri().query());
     let mut response = PAGE_LANG.scope(lang, next.run(request)).await;
     if let Some(asked) = asked {
-        // Not a secret, and read by no script: a year, for every page of the instance.
-        let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", asked.code());
+        // Not a secret, but read by no script either: a year, for every page of the instance.
+        let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Strict", asked.code());
         if let Ok(value) = header::HeaderValue::from_str(&cookie) {
             response.headers_mut().append(header::SET_COOKIE, value);
         }

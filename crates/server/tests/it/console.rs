@@ -561,6 +561,18 @@ backend_test!(every_console_page_speaks_french, |app| async move {
     let missing = browser.get(&format!("/console/organisations/{}?lang=fr", uuid::Uuid::nil())).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert!(missing.text.contains("Introuvable"), "{}", missing.text);
+    // The language chosen with ?lang= is kept for the pages after it, until another is chosen.
+    let kept = browser.get(&format!("/console/organisations/{}", uuid::Uuid::nil())).await;
+    assert!(kept.text.contains("Introuvable") && kept.text.contains("<html lang=\"fr\">"), "{}", kept.text);
+    assert!(kept.text.contains("href=\"?lang=en\""), "the header offers English: {}", kept.text);
+    browser.get("/console?lang=en").await;
     let english = browser.get(&format!("/console/organisations/{}", uuid::Uuid::nil())).await;
     assert!(english.text.contains("Not found") && english.text.contains("<html lang=\"en\">"));
+    assert!(english.text.contains("<nav>"), "a not-found page keeps the navigation: {}", english.text);
+    let malformed = browser.get("/console/cases/not-a-case").await;
+    assert_eq!(malformed.status, StatusCode::NOT_FOUND, "{}", malformed.text);
+    assert!(malformed.text.contains("Not found") && malformed.text.contains("<nav>"), "{}", malformed.text);
+    let unknown = browser.get("/console/no-such-page").await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert!(unknown.text.contains("<nav>"), "{}", unknown.text);
 });
