@@ -7,8 +7,8 @@
   var lang = document.documentElement.lang || "en";
   var words = {
     en: { overdue: "overdue ", days: " days" },
-    fr: { overdue: "dépassé de ", days: " jours" },
-  }[lang] || { overdue: "overdue ", days: " days" };
+    fr: { overdue: "dépassé de ", days: " j " },
+  }[lang] || { overdue: "overdue ", days: " d " };
 
   // Same format as the server's `countdown_text`.
   function countdownText(seconds) {
@@ -21,7 +21,7 @@
       var m = Math.floor((left % 3600) / 60);
       text = Math.floor(left / 3600) + " h " + (m < 10 ? "0" : "") + m;
     } else {
-      text = Math.floor(left / 86400) + words.days;
+      text = Math.floor(left / 86400) + words.days + Math.floor((left % 86400) / 3600) + " h";
     }
     return seconds < 0 ? words.overdue + text : text;
   }

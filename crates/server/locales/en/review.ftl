@@ -51,7 +51,8 @@ clock-resume = Clock resumed
 value-yes = yes
 value-no = no
 
-countdown-days = { $days } days
+countdown-days = { $days } d { $hours } h
+countdown-due = Due { $time }
 countdown-overdue = overdue { $time }
 
 ## The queue
@@ -249,6 +250,7 @@ team-decisions = Decisions
 team-median = Median
 team-all-kinds = All kinds
 team-computed-at = Computed on { $time }.
+team-kinds-overlap = A case holding submissions of several kinds counts once under each of them, and once under all kinds.
 
 ## Conflicts, as the console words them (the API's problem slugs)
 
@@ -299,4 +301,5 @@ decided-escalate = Escalated to a senior reviewer
 decided-request_clarification = Clarification requested from the authority
 decided-cannot_comply = Cannot comply
 case-escalated-flash = Escalated: the case waits for a senior reviewer.
+case-escalated-by = Escalated by { $name }, who asks:
 case-clarification-flash = Clarification requested: the removal order's clock is paused until the authority answers.

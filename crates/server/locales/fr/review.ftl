@@ -51,7 +51,8 @@ clock-resume = Délai repris
 value-yes = oui
 value-no = non
 
-countdown-days = { $days } jours
+countdown-days = { $days } j { $hours } h
+countdown-due = Échéance : { $time }
 countdown-overdue = dépassé de { $time }
 
 ## La file
@@ -249,6 +250,7 @@ team-decisions = Décisions
 team-median = Médiane
 team-all-kinds = Tous types
 team-computed-at = Calculé le { $time }.
+team-kinds-overlap = Un dossier qui réunit des saisines de plusieurs types compte une fois pour chacun d’eux, et une fois pour l’ensemble.
 
 ## Conflits, dans les mots de la console (les codes de problème de l’API)
 
@@ -299,4 +301,5 @@ decided-escalate = Transmis à un examinateur senior
 decided-request_clarification = Précisions demandées à l’autorité
 decided-cannot_comply = Impossible d’exécuter
 case-escalated-flash = Transmis : le dossier attend un examinateur senior.
+case-escalated-by = Transmis par { $name }, qui demande :
 case-clarification-flash = Précisions demandées : le délai de l’injonction est suspendu jusqu’à la réponse de l’autorité.

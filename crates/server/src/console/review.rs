@@ -50,6 +50,8 @@ pub(super) async fn script() -> Response {
 /// `due`), and whether it is past or close.
 struct Countdown {
     due: String,
+    /// When it falls due, in words, for the countdown's tooltip.
+    due_text: String,
     text: String,
     overdue: bool,
     urgent: bool,
@@ -61,6 +63,7 @@ impl Countdown {
         let seconds = (due_at - now).num_seconds();
         Some(Self {
             due: due_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            due_text: t.msg1("countdown-due", "time", due_at.format("%Y-%m-%d %H:%M UTC")),
             text: countdown_text(seconds, t),
             overdue: seconds < 0,
             urgent: seconds < 15 * 60,
@@ -77,7 +80,7 @@ fn countdown_text(seconds: i64, t: Texts) -> String {
     } else if left < 48 * 3600 {
         format!("{} h {:02}", left / 3600, (left % 3600) / 60)
     } else {
-        t.msg1("countdown-days", "days", left / 86_400)
+        t.msg2("countdown-days", "days", left / 86_400, "hours", (left % 86_400) / 3600)
     };
     if seconds < 0 { t.msg1("countdown-overdue", "time", clock) } else { clock }
 }
@@ -450,7 +453,7 @@ async fn queue_page(
         flash,
         can_decide: session.principal.may(Permission::DecideCases(session.principal.organisation_id)),
         banks: bank_choices(state, session, None).await?,
-        decision_kinds: decision_kinds(t, true),
+        decision_kinds: decision_kinds(t, true, false),
         label_kinds: label_choices(t, &form.label),
         reasons: reason_choices(t, &form.reason),
         form,
@@ -675,10 +678,13 @@ struct KindChoice {
 }
 
 /// The decisions a case page offers, with their keyboard keys.
-fn decision_kinds(t: Texts, removal_order: bool) -> Vec<KindChoice> {
+/// The decisions a form offers: those for removal orders only on a case holding one, and no
+/// second escalation of an escalated case (its senior reviewer decides it).
+fn decision_kinds(t: Texts, removal_order: bool, escalated: bool) -> Vec<KindChoice> {
     DecisionKind::ALL
         .into_iter()
         .filter(|kind| removal_order || !kind.removal_orders_only())
+        .filter(|kind| !(escalated && *kind == DecisionKind::Escalate))
         .map(|kind| KindChoice {
             value: kind.as_str(),
             label: decision_name(t, kind),
@@ -860,6 +866,8 @@ struct CasePage {
     /// Reviewers of the case's platform write notes whatever its state (a follow-up after the
     /// decision, say).
     can_note: bool,
+    /// Who escalated the case and their note, while it waits for a senior reviewer.
+    escalation: Option<(String, String)>,
     kinds: Vec<String>,
     submissions: Vec<SubmissionBlock>,
     matches: Vec<MatchRow>,
@@ -1104,6 +1112,12 @@ async fn case_page(
         describer.actor(&actor)
     };
 
+    // An escalated case shows, above its form, who escalated it and why: the senior reviewer
+    // reads the question before the content.
+    let escalation = (review_state == ReviewState::Escalated)
+        .then(|| view.decisions.iter().rev().find(|decision| decision.decision == "escalate"))
+        .flatten()
+        .map(|decision| (actor_name(&decision.decided_by), decision.note.clone()));
     let decisions: Vec<DecisionBlock> = view
         .decisions
         .iter()
@@ -1282,7 +1296,8 @@ async fn case_page(
         decisions,
         history,
         notes,
-        decision_kinds: decision_kinds(t, removal_order),
+        decision_kinds: decision_kinds(t, removal_order, review_state == ReviewState::Escalated),
+        escalation,
         banks,
         form,
         errors: in_words(t, errors),
@@ -1495,12 +1510,14 @@ struct TeamPage {
     at: String,
 }
 
-fn duration_text(seconds: Option<i64>) -> String {
+/// A time taken, unambiguous at a glance: "45 s", "12 min 05", "3 h 02", "2 d 4 h".
+fn duration_text(t: Texts, seconds: Option<i64>) -> String {
     match seconds {
         None => "—".into(),
-        Some(seconds) if seconds < 3600 => format!("{}:{:02}", seconds / 60, seconds % 60),
+        Some(seconds) if seconds < 60 => format!("{seconds} s"),
+        Some(seconds) if seconds < 3600 => format!("{} min {:02}", seconds / 60, seconds % 60),
         Some(seconds) if seconds < 48 * 3600 => format!("{} h {:02}", seconds / 3600, (seconds % 3600) / 60),
-        Some(seconds) => format!("{} d {} h", seconds / 86_400, (seconds % 86_400) / 3600),
+        Some(seconds) => t.msg2("countdown-days", "days", seconds / 86_400, "hours", (seconds % 86_400) / 3600),
     }
 }
 
@@ -1511,11 +1528,11 @@ pub(super) async fn team(State(state): State<AppState>, session: ConsoleSession)
     let row = |label: String, today: review::dashboard::Timing, week: review::dashboard::Timing| TimingRow {
         label,
         today: today.decisions,
-        today_median: duration_text(today.median_seconds),
-        today_p90: duration_text(today.p90_seconds),
+        today_median: duration_text(t, today.median_seconds),
+        today_p90: duration_text(t, today.p90_seconds),
         week: week.decisions,
-        week_median: duration_text(week.median_seconds),
-        week_p90: duration_text(week.p90_seconds),
+        week_median: duration_text(t, week.median_seconds),
+        week_p90: duration_text(t, week.p90_seconds),
     };
     let mut rows = vec![row(t.msg("team-all-kinds"), figures.today, figures.week)];
     rows.extend(figures.per_kind.iter().map(|(kind, today, week)| row(kind_name(t, *kind), *today, *week)));
@@ -1543,7 +1560,7 @@ mod tests {
         assert_eq!(countdown_text(14 * 60 + 5, t), "14:05");
         assert_eq!(countdown_text(2 * 3600 + 7 * 60, t), "2 h 07");
         assert_eq!(countdown_text(-65, t), "overdue 1:05");
-        assert_eq!(countdown_text(5 * 86_400, t), "5 days");
+        assert_eq!(countdown_text(5 * 86_400 + 23 * 3600 + 59 * 60, t), "5 d 23 h", "days and hours: no day lost");
     }
 
     /// Texts whose ids are built at run time (kinds, states, decisions, detail fields) exist in
@@ -1554,6 +1571,7 @@ mod tests {
         ids.extend(SubmissionKind::ALL.map(|kind| format!("kind-{}", kind.as_str())));
         ids.extend(ReviewState::ALL.map(|state| format!("state-{}", state.as_str())));
         ids.extend(DecisionKind::ALL.map(|kind| format!("decision-{}", kind.as_str())));
+        ids.extend(DecisionKind::ALL.map(|kind| format!("decided-{}", kind.as_str())));
         ids.extend(vigie_domain::review::DecisionState::ALL.map(|state| format!("decision-state-{}", state.as_str())));
         ids.extend(Priority::ALL.map(|priority| format!("priority-{}", priority.as_str())));
         ids.extend(vigie_domain::review::LabelKind::ALL.map(|label| format!("label-{}", label.as_str())));

@@ -382,8 +382,16 @@ browser_test!(an_escalated_case_waits_for_a_senior_reviewer, |scenario| async mo
     assert_eq!(senior.attrs("#queue-rows tr.case", "data-id").await, [case.as_str()]);
     senior.press_and_load(ENTER).await;
     assert_eq!(senior.path().await, case_path);
+    // The question comes first, and a second escalation is not offered.
+    assert!(
+        senior.text("#escalation").await.contains("Satire or glorification?"),
+        "{}",
+        senior.text("#escalation").await
+    );
+    senior.screenshot("escalated-senior-view").await;
     senior.press_and_load('c').await;
     assert!(senior.has("#release").await);
+    assert!(!senior.has("#decision-kind option[value=escalate]").await, "no second escalation");
     senior.press('v').await;
     senior.type_into("#decide textarea[name=explanation]", "Satire: the account mocks the group.").await;
     senior.mark_page().await;
