@@ -248,6 +248,16 @@ async fn seed_demo_bank(store: &Store) -> Result<(), AppError> {
     Ok(())
 }
 
+/// The demo person `email` of `organisation` as an actor (the system if they were removed).
+async fn demo_actor(
+    store: &vigie_store::Store,
+    organisation: vigie_domain::ids::OrganisationId,
+    email: &str,
+) -> anyhow::Result<Actor> {
+    let users = store.list_users(Some(organisation)).await?;
+    Ok(users.iter().find(|user| user.email.as_str() == email).map_or(Actor::System, |user| Actor::User(user.id)))
+}
+
 /// Demo submissions to Videoshare: a removal order and an anonymous public report about the same
 /// video (one case), a referral, and a trusted flagger's notice. Skipped once the demo referral
 /// unit has sent anything.
@@ -269,7 +279,10 @@ pub async fn seed_demo_submissions(state: &crate::AppState) -> anyhow::Result<()
     }
     let video = "https://videoshare.example/watch?v=demo-0412";
     let issued = (store.now() - chrono::Duration::minutes(5)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let unit_sender = Sender { organisation: Some(unit.id), actor: Actor::System };
+    // Sent by the demo people of these organisations, as a case's history then shows them.
+    let unit_sender =
+        Sender { organisation: Some(unit.id), actor: demo_actor(store, unit.id, "officer@signalement.example").await? };
+    let flagger_actor = demo_actor(store, flagger.id, "analyst@flaggers.example").await?;
     let demo: [(Sender, SubmissionRequest); 4] = [
         (
             unit_sender,
@@ -310,7 +323,7 @@ pub async fn seed_demo_submissions(state: &crate::AppState) -> anyhow::Result<()
             }),
         ),
         (
-            Sender { organisation: Some(flagger.id), actor: Actor::System },
+            Sender { organisation: Some(flagger.id), actor: flagger_actor },
             SubmissionRequest::Notice(NoticeRequest {
                 urls: Some(vec!["https://videoshare.example/watch?v=demo-manual".into()]),
                 explanation: Some("Fictional demo notice: instructions for making a weapon.".into()),

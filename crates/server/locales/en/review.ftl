@@ -302,4 +302,5 @@ decided-request_clarification = Clarification requested from the authority
 decided-cannot_comply = Cannot comply
 case-escalated-flash = Escalated: the case waits for a senior reviewer.
 case-escalated-by = Escalated by { $name }, who asks:
+case-unrecorded = Not recorded. What you wrote, to keep if you need it:
 case-clarification-flash = Clarification requested: the removal order's clock is paused until the authority answers.

@@ -302,4 +302,5 @@ decided-request_clarification = Précisions demandées à l’autorité
 decided-cannot_comply = Impossible d’exécuter
 case-escalated-flash = Transmis : le dossier attend un examinateur senior.
 case-escalated-by = Transmis par { $name }, qui demande :
+case-unrecorded = Non enregistrée. Ce que vous aviez écrit, à garder au besoin :
 case-clarification-flash = Précisions demandées : le délai de l’injonction est suspendu jusqu’à la réponse de l’autorité.

@@ -518,6 +518,15 @@ pub(super) struct DecisionForm {
 }
 
 impl DecisionForm {
+    /// What the reviewer wrote in the form's text fields, in form order.
+    fn written(&self) -> Vec<String> {
+        [&self.ground_explanation, &self.counter_speech, &self.explanation, &self.facts, &self.note]
+            .into_iter()
+            .map(|text| text.trim().to_owned())
+            .filter(|text| !text.is_empty())
+            .collect()
+    }
+
     fn read(body: &str) -> Self {
         Self {
             decision: form_value(body, "decision"),
@@ -866,6 +875,8 @@ struct CasePage {
     /// Reviewers of the case's platform write notes whatever its state (a follow-up after the
     /// decision, say).
     can_note: bool,
+    /// What a refused decision's form held, shown back when the form cannot be.
+    unrecorded: Vec<String>,
     /// Who escalated the case and their note, while it waits for a senior reviewer.
     escalation: Option<(String, String)>,
     kinds: Vec<String>,
@@ -1259,6 +1270,10 @@ async fn case_page(
             countdown: Countdown::of(other.due_at, now, t),
         })
         .collect();
+    // A decision refused because the case changed hands or state meanwhile: the form is gone
+    // from the page, but what the reviewer wrote is shown back, not lost.
+    let can_decide = may_decide && decidable_state && !claimed_by_other;
+    let unrecorded = form.as_ref().filter(|_| !can_decide).map(DecisionForm::written).unwrap_or_default();
     let form = form.unwrap_or_else(|| DecisionForm::for_case(&view));
     let mut banks = bank_choices(state, session, Some(&view)).await?;
     for bank in &mut banks {
@@ -1282,7 +1297,7 @@ async fn case_page(
         claim_until: case.claim.as_ref().map(|claim| time(claim.until)).unwrap_or_default(),
         claimed_by_me,
         can_claim: may_decide && decidable_state && !claimed_by_other && !claimed_by_me,
-        can_decide: may_decide && decidable_state && !claimed_by_other,
+        can_decide,
         can_note: may_decide,
         kinds: case
             .kinds
@@ -1298,6 +1313,7 @@ async fn case_page(
         notes,
         decision_kinds: decision_kinds(t, removal_order, review_state == ReviewState::Escalated),
         escalation,
+        unrecorded,
         banks,
         form,
         errors: in_words(t, errors),

@@ -299,6 +299,11 @@ browser_test!(a_second_reviewer_cannot_claim_or_decide_a_held_case, |scenario| a
     assert!(second.has("#errors").await);
     assert!(second.text("#claim-status").await.contains(&alice.name), "the page names who holds the case");
     assert!(second.has("#cannot-decide").await && !second.has("#decide").await);
+    assert!(
+        second.text("#unrecorded").await.contains("Recruitment for a terrorist group."),
+        "what Bruno wrote is shown back: {}",
+        second.text("#unrecorded").await
+    );
     second.screenshot("decision-refused-case-held").await;
 
     // His fresh page offers no claim, and c does nothing.
