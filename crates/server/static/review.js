@@ -6,7 +6,7 @@
 (function () {
   var lang = document.documentElement.lang || "en";
   var words = {
-    en: { overdue: "overdue ", days: " days" },
+    en: { overdue: "overdue ", days: " d " },
     fr: { overdue: "dépassé de ", days: " j " },
   }[lang] || { overdue: "overdue ", days: " d " };
 
@@ -41,6 +41,13 @@
   function typing(event) {
     var target = event.target;
     return target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName);
+  }
+
+  // Enter belongs to the control that has the focus (a button, a link); it opens the current
+  // row only when the focus is on the page itself or on the row.
+  function onControl(event) {
+    var target = event.target;
+    return /^(A|BUTTON|SUMMARY|DETAILS)$/.test(target.tagName) && !target.closest("tr.case");
   }
 
   var help = document.getElementById("shortcuts");
@@ -158,12 +165,21 @@
     var select = form.querySelector("select[name=decision]");
     if (!select) return;
     var kind = select.value;
+    // Keeping the content up needs the counter-speech and an explanation; a ground is
+    // optional, so it comes after them.
+    var ground = form.querySelector(".ground-block");
+    var explanation = form.querySelector(".explanation-block");
+    if (ground && explanation) {
+      var keep = kind === "keep_with_counter_speech";
+      if (keep) explanation.after(ground); else select.closest("label").after(ground);
+      ground.classList.toggle("optional", keep);
+    }
     form.querySelectorAll(".for").forEach(function (block) {
       block.hidden = block.dataset.for.split(" ").indexOf(kind) < 0;
     });
-    var ground = form.querySelector("input[name=ground_type]:checked");
+    var groundType = form.querySelector("input[name=ground_type]:checked");
     form.querySelectorAll(".for-ground").forEach(function (block) {
-      block.hidden = !ground || block.dataset.ground !== ground.value;
+      block.hidden = !groundType || block.dataset.ground !== groundType.value;
     });
   }
   document.querySelectorAll("form.decision-form").forEach(function (form) {
@@ -199,6 +215,7 @@
       function (field) {
         var needed = field.closest("[data-required-for]");
         if (needed && needed.dataset.requiredFor.split(" ").indexOf(kind) < 0) return false;
+        if (field.closest(".ground-block.optional")) return false;
         return !field.closest("[hidden]") && !field.value.trim() && field.name !== "bank_labels" && field.name !== "facts";
       });
     var target = fields[0] || form.querySelector("button[type=submit]");
@@ -238,7 +255,8 @@
       case "j": if (queue) move(1); else handled = false; break;
       case "k": if (queue) move(-1); else handled = chooseDecision("k"); break;
       case "Enter":
-        if (queue && current) window.location = current.querySelector("a.open").href; else handled = false;
+        if (queue && current && !onControl(event)) window.location = current.querySelector("a.open").href;
+        else handled = false;
         break;
       case "x":
         if (queue && current) {
@@ -260,6 +278,19 @@
     }
     if (handled) event.preventDefault();
   });
+
+  // A refused form: each field the server named is marked, and the cursor goes to the first.
+  var firstInvalid = null;
+  document.querySelectorAll("#errors li[data-input]").forEach(function (item) {
+    var form = document.getElementById("decide") || document.getElementById("bulk") || document.getElementById("note-form");
+    var field = form && form.querySelector('[name="' + item.dataset.input + '"]');
+    if (!field || field.closest("[hidden]")) return;
+    field.setAttribute("aria-invalid", "true");
+    if (!item.id) item.id = "error-" + item.dataset.input;
+    field.setAttribute("aria-describedby", item.id);
+    if (!firstInvalid) firstInvalid = field;
+  });
+  if (firstInvalid) firstInvalid.focus();
 
   if (queue) move(0);
 })();

@@ -1,6 +1,6 @@
 # Console d’examen : la file, la page d’un dossier, les décisions et le tableau de l’équipe.
 
-nav-queue = File
+nav-queue = File d’examen
 nav-team = Équipe
 
 ## Vocabulaire commun aux pages d’examen
@@ -65,7 +65,7 @@ queue-filter-kind = Type
 queue-filter-sender = Expéditeur
 queue-filter-priority = Priorité au moins
 queue-filter-state = État
-queue-filter-label = Étiquette de base
+queue-filter-label = Étiquette de la base
 queue-filter-matches = Correspondances
 queue-filter-overdue = En retard seulement
 queue-filter-signal = Dossiers correspondant à { $signal }
@@ -184,6 +184,7 @@ field-trusted_flagger = Signaleur de confiance
 form-decision = Décision
 form-choose = Choisir…
 form-ground-hint = Le fondement : la loi enfreinte, ou la clause de vos conditions.
+form-ground-optional = Facultatif quand le contenu reste en ligne : indiquez-le si une loi ou une clause de vos conditions s’applique.
 form-ground-illegal = Contenu illicite
 form-ground-terms = Contraire à nos conditions
 form-law = Texte
@@ -268,6 +269,7 @@ conflict-four-eyes = Double regard : une décision est confirmée par un second
 issue-required = obligatoire
 issue-one-country = indiquez au moins un pays
 issue-one-case = cochez au moins un dossier dans la file
+issue-country = doit être un code pays ISO, comme FR, DE ou EU
 issue-field-decision = Décision
 issue-field-ground = Fondement
 issue-field-ground-type = Fondement

@@ -222,7 +222,7 @@ struct QueuePage {
     can_decide: bool,
     form: DecisionForm,
     banks: Vec<BankChoice>,
-    errors: Vec<FieldIssue>,
+    errors: Vec<FormIssue>,
     decision_kinds: Vec<KindChoice>,
     label_kinds: Vec<Choice>,
     reasons: Vec<Choice>,
@@ -889,7 +889,7 @@ struct CasePage {
     form: DecisionForm,
     decision_kinds: Vec<KindChoice>,
     banks: Vec<BankChoice>,
-    errors: Vec<FieldIssue>,
+    errors: Vec<FormIssue>,
     flash: Option<String>,
     label_kinds: Vec<Choice>,
     reasons: Vec<Choice>,
@@ -1355,27 +1355,68 @@ pub(super) async fn case(
     case_page(&state, &session, CaseId(id), form, Vec::new(), flash, StatusCode::OK).await
 }
 
-/// A form's issues as the page shows them: each field by its label on the form, and the
-/// commonest rules in the page's language (the others keep the domain's words, which name the
-/// rule exactly). A conflict's issue (already in words) names no field.
-fn in_words(t: Texts, issues: Vec<FieldIssue>) -> Vec<FieldIssue> {
+/// One issue of a form as the page shows it.
+struct FormIssue {
+    /// The field by its label on the form (empty for a conflict, which names none).
+    field: String,
+    message: String,
+    /// The form control at fault (`name`), which the page's script marks and focuses.
+    input: &'static str,
+}
+
+/// A form's issues as the page shows them: each field by its label on the form (with its
+/// position for an item of a list), and the commonest rules in the page's language (the others
+/// keep the domain's words, which name the rule exactly). A conflict's issue (already in words)
+/// names no field.
+fn in_words(t: Texts, issues: Vec<FieldIssue>) -> Vec<FormIssue> {
     issues
         .into_iter()
         .map(|issue| {
-            // `territorial_scope[2]` is the countries' field; the message says which one.
-            let base = issue.field.split('[').next().unwrap_or_default();
-            let label = match base {
-                "decision" | "claim" | "review_note" if !issue.message.starts_with("is required") => String::new(),
-                _ => t.find(&format!("issue-field-{}", base.replace('.', "-"))).unwrap_or(issue.field),
+            let (base, position) = match issue.field.split_once('[') {
+                Some((base, rest)) => (base, rest.trim_end_matches(']').parse::<usize>().ok()),
+                None => (issue.field.as_str(), None),
+            };
+            let input = match base {
+                "ground.law" => "law",
+                "ground.article" => "article",
+                "ground.clause" => "clause",
+                "ground.explanation" => "ground_explanation",
+                "ground" | "ground.type" => "ground_type",
+                "territorial_scope" => "territorial_scope",
+                "add_to_bank.labels" => "bank_labels",
+                "add_to_bank" | "add_to_bank.bank" => "bank",
+                "decision" => "decision",
+                "label" => "label",
+                "reason" => "reason",
+                "explanation" => "explanation",
+                "facts" => "facts",
+                "note" => "note",
+                "counter_speech" => "counter_speech",
+                "review_note" => "review_note",
+                "body" => "body",
+                _ => "",
+            };
+            let conflict =
+                matches!(base, "decision" | "claim" | "review_note") && !issue.message.starts_with("is required");
+            let field = if conflict {
+                String::new()
+            } else {
+                let label =
+                    t.find(&format!("issue-field-{}", base.replace('.', "-"))).unwrap_or_else(|| base.to_owned());
+                match position {
+                    Some(index) => format!("{label} ({})", index + 1),
+                    None => label,
+                }
             };
             let message = match issue.message.as_str() {
                 "must not be empty" => t.msg("issue-required"),
                 message if message.starts_with("is required") => t.msg("issue-required"),
                 "must name at least one country" => t.msg("issue-one-country"),
                 "must name at least one case" => t.msg("issue-one-case"),
-                _ => issue.message,
+                message if message.starts_with("must be an ISO 3166-1 alpha-2 country code") => t.msg("issue-country"),
+                _ => issue.message.clone(),
             };
-            FieldIssue::new(label, message)
+            FormIssue { field, message, input: if conflict { "" } else { input } }
         })
         .collect()
 }

@@ -205,6 +205,11 @@ async fn work_a_case_with_the_keyboard(scenario: &Scenario, lang: &str) {
 
     // d chooses `remove` and puts the cursor in the first empty field of its ground; recorded
     // at once (Ctrl+Enter) it is refused, naming the fields, with the choice kept.
+    // k (keep with counter-speech) starts with what keeping needs, its ground being optional;
+    // Escape leaves the field for the next key.
+    browser.press('k').await;
+    assert_eq!(browser.script("return document.activeElement.name;", vec![]).await, "counter_speech");
+    browser.press(ESCAPE).await;
     browser.press('d').await;
     assert_eq!(browser.find("#decision-kind").await.prop("value").await.unwrap().as_deref(), Some("remove"));
     let focused = browser.script("return document.activeElement.name;", vec![]).await;
@@ -216,6 +221,9 @@ async fn work_a_case_with_the_keyboard(scenario: &Scenario, lang: &str) {
     // The field by its label on the form (Clause of the terms, Clause des conditions).
     let errors = browser.text("#errors").await;
     assert!(errors.contains("Clause") && !errors.contains("ground.clause"), "{errors}");
+    // The cursor is back in the first field at fault, marked for assistive technology.
+    assert_eq!(browser.script("return document.activeElement.name;", vec![]).await, "clause");
+    assert_eq!(browser.attr("#decide input[name=clause]", "aria-invalid").await.as_deref(), Some("true"));
     assert_eq!(browser.find("#decision-kind").await.prop("value").await.unwrap().as_deref(), Some("remove"));
     browser.screenshot(&format!("decision-error-{lang}")).await;
 
