@@ -219,7 +219,15 @@
         return !field.closest("[hidden]") && !field.value.trim() && field.name !== "bank_labels" && field.name !== "facts";
       });
     var target = fields[0] || form.querySelector("button[type=submit]");
-    target.focus();
+    // Keep the panel's top (the decision chosen) in sight unless the field is below its fold.
+    target.focus({ preventScroll: true });
+    var panel = form.closest(".case-side");
+    var depth = panel && target.getBoundingClientRect().bottom - panel.getBoundingClientRect().top + panel.scrollTop;
+    if (panel && depth < panel.clientHeight) {
+      panel.scrollTop = 0;
+    } else {
+      target.scrollIntoView({ block: "center" });
+    }
     return true;
   }
 

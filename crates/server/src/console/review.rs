@@ -205,6 +205,8 @@ struct Choice {
 struct QueuePage {
     nav: Option<Nav>,
     t: Texts,
+    /// Whether filters narrow the queue (an empty queue says which it is).
+    filtered: bool,
     csrf: String,
     rows: Vec<QueueRow>,
     filters: QueueFilters,
@@ -233,6 +235,8 @@ struct QueuePage {
 struct QueueRows {
     t: Texts,
     rows: Vec<QueueRow>,
+    /// Whether filters narrow the queue (an empty queue says which it is).
+    filtered: bool,
 }
 
 async fn queue_filter(
@@ -424,6 +428,7 @@ async fn queue_page(
     errors.extend(filter_issues);
     let errors = in_words(t, errors);
     let html = render(&QueuePage {
+        filtered: filters.active(),
         nav: session.nav(),
         t,
         csrf: session.session.csrf_token.clone(),
@@ -474,7 +479,7 @@ pub(super) async fn queue_rows_fragment(
     let filters = QueueFilters::parse(&query);
     let selected = form_values(&query, "selected");
     let (rows, _, _) = queue_rows(&state, &session, &filters, &selected).await?;
-    Ok(render(&QueueRows { t: session.texts(), rows }))
+    Ok(render(&QueueRows { t: session.texts(), rows, filtered: filters.active() }))
 }
 
 /// `POST /console/next`: claims the most urgent free case and opens it.
