@@ -287,6 +287,22 @@
     if (handled) event.preventDefault();
   });
 
+  // Filters in the address only when set: `?kind=removal_order`, not `?kind=&sender=&…`; and
+  // a choice in a filter's list applies at once.
+  var filterForm = document.getElementById("filters");
+  if (filterForm) {
+    filterForm.addEventListener("submit", function () {
+      filterForm.querySelectorAll("select, input").forEach(function (field) {
+        if ((field.type === "checkbox" && !field.checked) || (field.type !== "checkbox" && !field.value)) field.disabled = true;
+      });
+    });
+    filterForm.querySelectorAll("select").forEach(function (select) {
+      select.addEventListener("keydown", function (event) {
+        if (event.key === "Enter") { event.preventDefault(); filterForm.requestSubmit(); }
+      });
+    });
+  }
+
   // A refused form: each field the server named is marked, and the cursor goes to the first.
   var firstInvalid = null;
   document.querySelectorAll("#errors li[data-input]").forEach(function (item) {

@@ -10,6 +10,7 @@ nav-audit = Audit trail
 nav-api = API
 nav-password = My password
 nav-preferences = My preferences
+skip-to-content = Skip to the page
 log-out = Log out
 cancel = Cancel
 back-to-console = Back to the console

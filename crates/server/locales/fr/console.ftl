@@ -10,6 +10,7 @@ nav-audit = Journal d’audit
 nav-api = API
 nav-password = Mon mot de passe
 nav-preferences = Mes préférences
+skip-to-content = Aller au contenu
 log-out = Se déconnecter
 cancel = Annuler
 back-to-console = Retour à la console

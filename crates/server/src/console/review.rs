@@ -458,7 +458,7 @@ async fn queue_page(
         flash,
         can_decide: session.principal.may(Permission::DecideCases(session.principal.organisation_id)),
         banks: bank_choices(state, session, None).await?,
-        decision_kinds: decision_kinds(t, true, false),
+        decision_kinds: decision_kinds(t, true, ReviewState::New),
         label_kinds: label_choices(t, &form.label),
         reasons: reason_choices(t, &form.reason),
         form,
@@ -692,13 +692,15 @@ struct KindChoice {
 }
 
 /// The decisions a case page offers, with their keyboard keys.
-/// The decisions a form offers: those for removal orders only on a case holding one, and no
-/// second escalation of an escalated case (its senior reviewer decides it).
-fn decision_kinds(t: Texts, removal_order: bool, escalated: bool) -> Vec<KindChoice> {
+/// The decisions a form offers: those for removal orders only on a case holding one; no second
+/// escalation of an escalated case (its senior reviewer decides it); and a correction of a
+/// decided case is an outcome, not a step (escalating or asking the authority).
+fn decision_kinds(t: Texts, removal_order: bool, review_state: ReviewState) -> Vec<KindChoice> {
     DecisionKind::ALL
         .into_iter()
         .filter(|kind| removal_order || !kind.removal_orders_only())
-        .filter(|kind| !(escalated && *kind == DecisionKind::Escalate))
+        .filter(|kind| !(review_state == ReviewState::Escalated && *kind == DecisionKind::Escalate))
+        .filter(|kind| review_state != ReviewState::Decided || kind.closes_case())
         .map(|kind| KindChoice {
             value: kind.as_str(),
             label: decision_name(t, kind),
@@ -1143,7 +1145,7 @@ async fn case_page(
             let mut details = Vec::new();
             if !decision.territorial_scope.is_empty() {
                 details.push(Fact {
-                    label: t.msg("form-territorial_scope"),
+                    label: t.msg("issue-field-territorial_scope"),
                     value: decision.territorial_scope.join(", "),
                 });
             }
@@ -1316,7 +1318,7 @@ async fn case_page(
         decisions,
         history,
         notes,
-        decision_kinds: decision_kinds(t, removal_order, review_state == ReviewState::Escalated),
+        decision_kinds: decision_kinds(t, removal_order, review_state),
         escalation,
         unrecorded,
         banks,
