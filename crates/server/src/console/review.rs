@@ -1362,6 +1362,11 @@ pub(super) async fn case(
     case_page(&state, &session, CaseId(id), form, Vec::new(), flash, StatusCode::OK).await
 }
 
+/// A conflict shown among a form's issues: it names no field, and is already in words.
+fn conflict_issue(t: Texts, error: &ApiError) -> FieldIssue {
+    FieldIssue::new("", conflict_text(t, error))
+}
+
 /// One issue of a form as the page shows it.
 struct FormIssue {
     /// The field by its label on the form (empty for a conflict, which names none).
@@ -1373,8 +1378,8 @@ struct FormIssue {
 
 /// A form's issues as the page shows them: each field by its label on the form (with its
 /// position for an item of a list), and the commonest rules in the page's language (the others
-/// keep the domain's words, which name the rule exactly). A conflict's issue (already in words)
-/// names no field.
+/// keep the domain's words, which name the rule exactly). A conflict's issue
+/// ([`conflict_issue`]) names no field.
 fn in_words(t: Texts, issues: Vec<FieldIssue>) -> Vec<FormIssue> {
     issues
         .into_iter()
@@ -1403,8 +1408,7 @@ fn in_words(t: Texts, issues: Vec<FieldIssue>) -> Vec<FormIssue> {
                 "body" => "body",
                 _ => "",
             };
-            let conflict =
-                matches!(base, "decision" | "claim" | "review_note") && !issue.message.starts_with("is required");
+            let conflict = issue.field.is_empty();
             let field = if conflict {
                 String::new()
             } else {
@@ -1453,7 +1457,7 @@ pub(super) async fn claim(
         // Someone else holds it, or it closed meanwhile: the case page again, saying so, with
         // who holds it in its header.
         Err(error @ ApiError::Conflict { .. }) => {
-            let issue = FieldIssue::new("claim", conflict_text(session.texts(), &error));
+            let issue = conflict_issue(session.texts(), &error);
             case_page(&state, &session, CaseId(id), None, vec![issue], None, StatusCode::CONFLICT).await
         }
         Err(error) => Err(error.into()),
@@ -1499,7 +1503,7 @@ pub(super) async fn decide(
             case_page(&state, &session, CaseId(id), Some(form), error.issues, None, StatusCode::BAD_REQUEST).await
         }
         Err(error @ ApiError::Conflict { .. }) => {
-            let issue = FieldIssue::new("decision", conflict_text(session.texts(), &error));
+            let issue = conflict_issue(session.texts(), &error);
             case_page(&state, &session, CaseId(id), Some(form), vec![issue], None, StatusCode::CONFLICT).await
         }
         Err(error) => Err(error.into()),
@@ -1540,7 +1544,7 @@ pub(super) async fn review_decision(
             case_page(&state, &session, decision.case_id, None, error.issues, None, StatusCode::BAD_REQUEST).await
         }
         Err(error @ ApiError::Conflict { .. }) => {
-            let issue = FieldIssue::new("review_note", conflict_text(session.texts(), &error));
+            let issue = conflict_issue(session.texts(), &error);
             case_page(&state, &session, decision.case_id, None, vec![issue], None, StatusCode::CONFLICT).await
         }
         Err(error) => Err(error.into()),
