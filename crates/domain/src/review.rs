@@ -535,7 +535,11 @@ pub fn check_decision(input: &DecisionInput, removal_order: bool) -> Result<Deci
                 checker.push("add_to_bank.labels", format!("must hold at most {MAX_BANK_LABELS} labels"));
             }
             let mut labels = Vec::new();
-            for (index, label) in input.add_to_bank_labels.iter().enumerate() {
+            // Over the limit, the list is refused whole: its items are not checked one by one
+            // (a form can hold hundreds of thousands of them).
+            let checked =
+                if input.add_to_bank_labels.len() > MAX_BANK_LABELS { &[][..] } else { &input.add_to_bank_labels[..] };
+            for (index, label) in checked.iter().enumerate() {
                 if let Some(label) =
                     checker.check(&format!("add_to_bank.labels[{index}]"), crate::bank::Label::parse(label))
                 {

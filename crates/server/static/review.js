@@ -202,7 +202,7 @@
   function chooseDecision(key) {
     var form = document.getElementById("decide") || document.getElementById("bulk");
     if (!form) return false;
-    var option = form.querySelector('select[name=decision] option[data-key="' + key + '"]');
+    var option = form.querySelector('select[name=decision] option[data-key="' + CSS.escape(key) + '"]');
     if (!option) return false;
     var panel = document.getElementById("bulk-panel");
     if (panel && form.id === "bulk") panel.open = true;
@@ -306,8 +306,8 @@
   // A refused form: each field the server named is marked, and the cursor goes to the first.
   var firstInvalid = null;
   document.querySelectorAll("#errors li[data-input]").forEach(function (item) {
-    var form = document.getElementById("decide") || document.getElementById("bulk") || document.getElementById("note-form");
-    var field = form && form.querySelector('[name="' + item.dataset.input + '"]');
+    // Field names are the server's own (letters and underscores); each names one control.
+    var field = document.querySelector('form [name="' + item.dataset.input + '"]');
     if (!field || field.closest("[hidden]")) return;
     field.setAttribute("aria-invalid", "true");
     if (!item.id) item.id = "error-" + item.dataset.input;

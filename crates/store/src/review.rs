@@ -535,8 +535,12 @@ impl Store {
             )
             .map_err(refusal_conflict)?;
 
+            // Under four eyes the content joins the bank when the decision is confirmed
+            // (`review_decision`), not before: a rejected decision adds nothing.
             let mut signals_added = 0_u64;
-            if let Some((bank_id, signals)) = &decision.add_to_bank {
+            if let Some((bank_id, signals)) = &decision.add_to_bank
+                && step.decision == DecisionState::InForce
+            {
                 let (_, added) = insert_signals!(tx, *bank_id, signals, now, |_| {});
                 signals_added = added;
             }
@@ -591,7 +595,10 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            if let Some(replaced) = decision.replaces {
+            // A correction under four eyes replaces the decision in force only once confirmed.
+            if let Some(replaced) = decision.replaces
+                && step.decision == DecisionState::InForce
+            {
                 sqlx::query("update decisions set state = 'replaced' where id = $1")
                     .bind(replaced.0)
                     .execute(&mut *tx)
@@ -647,14 +654,17 @@ impl Store {
     }
 
     /// Four eyes: a second reviewer confirms (`true`) or rejects a pending decision, with a
-    /// note. Confirming puts it in force and decides the case; rejecting sends the case back to
-    /// review. `Conflict` [`conflicts::NOT_PENDING`] or [`conflicts::SAME_REVIEWER`].
+    /// note. Confirming puts it in force, decides the case, replaces the decision a correction
+    /// names and adds `add_to_bank`'s signals (the decision's bank addition, held until now);
+    /// rejecting sends a first decision's case back to review, and leaves a corrected case with
+    /// the decision it had. `Conflict` [`conflicts::NOT_PENDING`] or [`conflicts::SAME_REVIEWER`].
     pub async fn review_decision(
         &self,
         id: DecisionId,
         confirm: bool,
         note: &str,
         actor: Actor,
+        add_to_bank: Option<(BankId, Vec<NewSignal>)>,
     ) -> StoreResult<DecisionRecord> {
         let now = self.now();
         let sql = format!("select {DECISION_COLUMNS} from decisions where id = $1");
@@ -669,14 +679,21 @@ impl Store {
             if decision.decided_by == actor {
                 return Err(conflict(conflicts::SAME_REVIEWER));
             }
-            let (decision_state, case_state) = if confirm {
-                (DecisionState::InForce, ReviewState::Decided)
-            } else {
-                (DecisionState::Rejected, ReviewState::New)
+            let correction = decision.replaces.is_some();
+            let (decision_state, case_state) = match (confirm, correction) {
+                (true, _) => (DecisionState::InForce, ReviewState::Decided),
+                // The decision it would have corrected stays in force.
+                (false, true) => (DecisionState::Rejected, ReviewState::Decided),
+                (false, false) => (DecisionState::Rejected, ReviewState::New),
             };
+            let mut signals_added = 0_u64;
+            if confirm && let Some((bank_id, signals)) = &add_to_bank {
+                let (_, added) = insert_signals!(tx, *bank_id, signals, now, |_| {});
+                signals_added = added;
+            }
             sqlx::query(
                 "update decisions set state = $2, reviewed_by_kind = $3, reviewed_by = $4, reviewed_at = $5, \
-                 review_note = $6 where id = $1",
+                 review_note = $6, signals_added = $7 where id = $1",
             )
             .bind(id.0)
             .bind(decision_state.as_str())
@@ -684,6 +701,7 @@ impl Store {
             .bind(actor.id())
             .bind(now)
             .bind(note)
+            .bind(signals_added as i32)
             .execute(&mut *tx)
             .await?;
             if confirm && let Some(replaced) = decision.replaces {
@@ -692,14 +710,18 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
+            // Confirmed: decided now. Rejected: a first decision's case has no decision time; a
+            // correction's keeps the one it had.
+            let decided_at = confirm.then_some(now);
             sqlx::query(
-                "update cases set review_state = $2, decided_at = $3, claimed_by = null, claimed_until = null, \
-                 updated_at = $4 where id = $1",
+                "update cases set review_state = $2, decided_at = case when $5 then decided_at else $3 end, \
+                 claimed_by = null, claimed_until = null, updated_at = $4 where id = $1",
             )
             .bind(decision.case_id.0)
             .bind(case_state.as_str())
-            .bind(confirm.then_some(now))
+            .bind(decided_at)
             .bind(now)
+            .bind(!confirm && correction)
             .execute(&mut *tx)
             .await?;
             let record = AuditRecord {

@@ -1541,7 +1541,13 @@ pub(super) async fn review_decision(
     match review::review_decision(&state, &session.principal, DecisionId(id), confirm, Some(&note)).await {
         Ok(_) => Ok(back_to_case(decision.case_id.0, "reviewed")),
         Err(ApiError::Validation(error)) => {
-            case_page(&state, &session, decision.case_id, None, error.issues, None, StatusCode::BAD_REQUEST).await
+            // The use case names its `note`; on this page that is the review form's note.
+            let issues = error
+                .issues
+                .into_iter()
+                .map(|issue| if issue.field == "note" { FieldIssue::new("review_note", issue.message) } else { issue })
+                .collect();
+            case_page(&state, &session, decision.case_id, None, issues, None, StatusCode::BAD_REQUEST).await
         }
         Err(error @ ApiError::Conflict { .. }) => {
             let issue = conflict_issue(session.texts(), &error);

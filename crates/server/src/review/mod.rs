@@ -10,7 +10,7 @@ use vigie_domain::access::{Permission, Principal};
 use vigie_domain::bank::{Bank, SignalType, value_key};
 use vigie_domain::ids::{BankId, CaseId, DecisionId, OrganisationId};
 use vigie_domain::intake::SubmissionKind;
-use vigie_domain::review::{CLAIM_SECONDS, DecisionDraft, DecisionInput, FourEyes, check_decision};
+use vigie_domain::review::{CLAIM_SECONDS, DecisionInput, FourEyes, check_decision};
 use vigie_domain::validate::{ValidationError, bounded_paragraphs};
 use vigie_store::{CaseRecord, DecisionRecord, NewDecision, NewSignal, StoreError};
 
@@ -96,7 +96,12 @@ pub async fn decide(
         None => None,
         Some((bank, _)) => {
             let bank = bank_for_decision(state, principal, bank).await?;
-            let signals = case_signals(state, &case, &bank, &draft).await?;
+            let labels = draft
+                .add_to_bank
+                .as_ref()
+                .map(|(_, labels)| labels.iter().map(|label| label.as_str()).collect::<Vec<_>>().join(","))
+                .unwrap_or_default();
+            let signals = case_signals(state, &case, &bank, &labels).await?;
             Some((bank.id, signals))
         }
     };
@@ -111,7 +116,7 @@ pub async fn decide(
             add_to_bank,
         })
         .await?;
-    if decision.bank_id.is_some() {
+    if decision.signals_added > 0 {
         // The node that wrote matches with the new signals at once (ARCHITECTURE.md).
         state.engine.sync().await?;
     }
@@ -143,8 +148,16 @@ pub async fn decide_many(
         return Err(error.into());
     }
     let mut results = Vec::with_capacity(ids.len());
-    for id in ids {
-        results.push((*id, decide(state, principal, *id, input, None).await));
+    for (index, id) in ids.iter().enumerate() {
+        let result = decide(state, principal, *id, input, None).await;
+        // Each case's failure is answered in the list, not as the request's error: a server
+        // fault among them is logged here, as its problem says.
+        if let Err(error) = &result
+            && let Some(cause) = error.logged_cause()
+        {
+            tracing::error!(error = %format!("{cause:#}"), index, "bulk decision on one case failed");
+        }
+        results.push((*id, result));
     }
     Ok(results)
 }
@@ -171,7 +184,22 @@ pub async fn review_decision(
     if !confirm && note.is_empty() {
         return Err(ApiError::field("note", "is required to reject a decision: say what is wrong with it"));
     }
-    Ok(state.store.review_decision(id, confirm, &note, principal.actor).await?)
+    // A pending decision's addition to a bank waits for its confirmation: rejected, it adds
+    // nothing. The signals are taken from the case as it is when confirmed.
+    let add_to_bank = match decision.bank_id.filter(|_| confirm) {
+        None => None,
+        Some(bank_id) => {
+            let case = readable_case(state, principal, decision.case_id).await?;
+            let (bank, _) = state.store.get_bank(bank_id).await?;
+            let signals = case_signals(state, &case, &bank, &decision.bank_labels).await?;
+            Some((bank_id, signals))
+        }
+    };
+    let reviewed = state.store.review_decision(id, confirm, &note, principal.actor, add_to_bank).await?;
+    if reviewed.signals_added > 0 {
+        state.engine.sync().await?;
+    }
+    Ok(reviewed)
 }
 
 /// Adds an internal note to a case.
@@ -234,17 +262,9 @@ async fn bank_for_decision(state: &AppState, principal: &Principal, name: &str) 
 
 /// The signals a case's content gives a bank of its type: its images' PDQ hashes, its videos'
 /// vPDQ, its files' digests, or its URLs.
-async fn case_signals(
-    state: &AppState,
-    case: &CaseRecord,
-    bank: &Bank,
-    draft: &DecisionDraft,
-) -> ApiResult<Vec<NewSignal>> {
-    let labels = draft
-        .add_to_bank
-        .as_ref()
-        .map(|(_, labels)| labels.iter().map(|label| label.as_str()).collect::<Vec<_>>().join(","))
-        .unwrap_or_default();
+/// `labels`: comma-joined, as the decision stores them.
+async fn case_signals(state: &AppState, case: &CaseRecord, bank: &Bank, labels: &str) -> ApiResult<Vec<NewSignal>> {
+    let labels = labels.to_owned();
     let mut values: Vec<(String, Option<u32>)> = Vec::new();
     for submission in state.store.list_case_submissions(case.id).await? {
         if bank.signal_type == SignalType::Url {

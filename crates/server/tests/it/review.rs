@@ -349,6 +349,76 @@ backend_test!(a_decision_adds_the_media_to_a_bank_and_copies_match_at_once, |app
     assert_eq!(copy_case["matches"][0]["labels"], json!(["content:attack_footage"]));
 });
 
+backend_test!(under_four_eyes_corrections_and_bank_additions_wait_for_confirmation, |app| async move {
+    let admin = app.token(app.operator.id, &[Role::Admin]).await;
+    let senior = app.token(app.operator.id, &[Role::SeniorReviewer]).await;
+    let other_senior = app.token(app.operator.id, &[Role::SeniorReviewer]).await;
+    let unit = app.organisation("Unit", "referral_unit").await;
+    let sender = app.token(unit.id, &[Role::Referrer]).await;
+    let path = format!("/v1/organisations/{}/four-eyes", app.operator.id);
+    let set = app.call(Method::PUT, &path, Some(&admin), Some(json!({"four_eyes_kinds": ["user_report"]}))).await;
+    assert_eq!(set.status, 200, "{}", set.text);
+    let bank = app
+        .call(Method::POST, "/v1/banks", Some(&admin), Some(json!({"name": "confirmed-only", "signal_type": "pdq"})))
+        .await;
+    assert_eq!(bank.status, 201, "{}", bank.text);
+    let bank_id = bank.json()["id"].as_str().unwrap().to_owned();
+    let signals = || async {
+        let reply = app.call(Method::GET, &format!("/v1/banks/{bank_id}/signals"), Some(&admin), None).await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        reply.json()["signals"].as_array().map_or(0, Vec::len)
+    };
+    let image = picture(3, 0);
+    let body = multipart(Some(&report("https://images.example.org/p/4eyes")), &[("p.png", &image)]);
+    let receipt = post_multipart(&app, "/v1/submissions", &sender, body).await;
+    assert_eq!(receipt.status, 201, "{}", receipt.text);
+    let case_id = receipt.json()["case_id"].as_str().unwrap().to_owned();
+    drain_media(&app).await;
+
+    // A pending removal adds nothing to the bank; its confirmation does.
+    let mut decision = remove();
+    decision["add_to_bank"] = json!({"bank": "confirmed-only", "labels": ["content:attack_footage"]});
+    let pending = decide(&app, &senior, &case_id, decision).await;
+    assert_eq!(pending.json()["state"], "pending", "{}", pending.text);
+    assert_eq!(signals().await, 0, "nothing joins the bank before a second reviewer confirms");
+    let review = format!("/v1/decisions/{}/review", pending.json()["id"].as_str().unwrap());
+    let confirmed = app.call(Method::POST, &review, Some(&other_senior), Some(json!({"confirm": true}))).await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.text);
+    assert_eq!(confirmed.json()["add_to_bank"]["signals_added"], 1);
+    assert_eq!(signals().await, 1);
+    let original = confirmed.json()["id"].as_str().unwrap().to_owned();
+
+    // A correction leaves the decision in force until it is confirmed; rejected, it changes
+    // nothing: the case stays decided by the original.
+    let mut correction = json!({"decision": "no_violation", "explanation": "A news report after all."});
+    correction["replaces"] = json!(original);
+    let corrected = decide(&app, &senior, &case_id, correction.clone()).await;
+    assert_eq!(corrected.status, 201, "{}", corrected.text);
+    assert_eq!(corrected.json()["state"], "pending");
+    let view = case(&app, &senior, &case_id).await;
+    let state_of = |view: &Value, id: &str| {
+        view["decisions"].as_array().unwrap().iter().find(|d| d["id"] == id).unwrap()["state"].clone()
+    };
+    assert_eq!(state_of(&view, &original), "in_force", "not replaced before confirmation: {view}");
+    let review = format!("/v1/decisions/{}/review", corrected.json()["id"].as_str().unwrap());
+    let rejected = app
+        .call(Method::POST, &review, Some(&other_senior), Some(json!({"confirm": false, "note": "It is propaganda."})))
+        .await;
+    assert_eq!(rejected.json()["state"], "rejected", "{}", rejected.text);
+    let view = case(&app, &senior, &case_id).await;
+    assert_eq!(view["review_state"], "decided");
+    assert_eq!(state_of(&view, &original), "in_force");
+    assert!(!view["decided_at"].is_null(), "{view}");
+
+    // Confirmed, the correction replaces it.
+    let corrected = decide(&app, &senior, &case_id, correction).await;
+    assert_eq!(corrected.status, 201, "{}", corrected.text);
+    let review = format!("/v1/decisions/{}/review", corrected.json()["id"].as_str().unwrap());
+    let confirmed = app.call(Method::POST, &review, Some(&other_senior), Some(json!({"confirm": true}))).await;
+    assert_eq!(confirmed.json()["state"], "in_force", "{}", confirmed.text);
+    assert_eq!(state_of(&case(&app, &senior, &case_id).await, &original), "replaced");
+});
+
 backend_test!(notes_and_the_dashboard, |app| async move {
     let reviewer = app.token(app.operator.id, &[Role::Reviewer]).await;
     let auditor = app.token(app.operator.id, &[Role::Auditor]).await;
