@@ -207,9 +207,15 @@ impl Describer<'_> {
                     map.get("kind").and_then(serde_json::Value::as_str),
                     Some("escalate" | "request_clarification")
                 );
+                // A submission's receipt records the case as it was then: said so, since the
+                // case page around it shows it as it is now.
+                let at_receipt = record.action == "submission.receive";
                 let facts = map
                     .iter()
                     .map(|(key, value)| match self.t.find(&detail_message(key)) {
+                        Some(_) if at_receipt && matches!(key.as_str(), "matches" | "priority") => {
+                            (self.t.msg(&format!("{}-at-receipt", detail_message(key))), self.value(key, value))
+                        }
                         Some(label) if step && key == "state" && value == "in_force" => {
                             (label, self.t.msg("decision-state-step"))
                         }
