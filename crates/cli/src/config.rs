@@ -51,6 +51,11 @@ pub struct ServeArgs {
     /// Minutes between signed checkpoints of the audit chain (taken only when it grew); 0: none.
     #[arg(long, env = "VIGIE_AUDIT_CHECKPOINT_MINUTES")]
     pub audit_checkpoint_minutes: Option<u64>,
+
+    /// Let webhook endpoints be on loopback, private or link-local addresses, over plain http
+    /// (a receiver on this machine or the operator's own network; never on a shared instance).
+    #[arg(long, env = "VIGIE_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES")]
+    pub allow_private_webhooks: bool,
 }
 
 /// The TOML file's shape. Every key is optional.
@@ -70,6 +75,47 @@ pub struct FileSettings {
     intake: IntakeFile,
     #[serde(default)]
     audit: AuditFile,
+    #[serde(default)]
+    webhooks: WebhooksFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WebhooksFile {
+    allow_private_addresses: Option<bool>,
+    timeout_seconds: Option<u64>,
+    first_retry_seconds: Option<u64>,
+    retry_hours: Option<u64>,
+}
+
+fn webhook_settings(
+    file: &WebhooksFile,
+    serve: Option<&ServeArgs>,
+) -> anyhow::Result<vigie_server::actions::WebhookSettings> {
+    let defaults = vigie_server::actions::WebhookSettings::default();
+    let seconds = std::time::Duration::from_secs;
+    let request_timeout = match file.timeout_seconds {
+        None => defaults.request_timeout,
+        Some(value @ 1..=60) => seconds(value),
+        Some(_) => bail!("webhooks.timeout_seconds must be between 1 and 60"),
+    };
+    let first_delay = match file.first_retry_seconds {
+        None => defaults.retry.first_delay,
+        Some(value @ 1..=3600) => seconds(value),
+        Some(_) => bail!("webhooks.first_retry_seconds must be between 1 and 3600"),
+    };
+    let give_up_after = match file.retry_hours {
+        None => defaults.retry.give_up_after,
+        Some(value @ 1..=720) => seconds(value * 3600),
+        Some(_) => bail!("webhooks.retry_hours must be between 1 and 720"),
+    };
+    Ok(vigie_server::actions::WebhookSettings {
+        allow_private_addresses: serve.is_some_and(|serve| serve.allow_private_webhooks)
+            || file.allow_private_addresses.unwrap_or(false),
+        request_timeout,
+        retry: vigie_domain::actions::RetryPolicy { first_delay, give_up_after, ..defaults.retry },
+        ..defaults
+    })
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -237,6 +283,13 @@ public_reports_per_hour = 20               # per address, on the public /report 
                                            # default: vigie/ and 16 hex digits of its public key
 checkpoint_minutes = 15                    # a checkpoint when the chain grew; 0 turns them off
 trusted_keys = []                          # other keys' public keys (vigie audit public-key), accepted too
+
+[webhooks]                                 # actions sent to platforms, outcomes sent to senders
+allow_private_addresses = false            # true lets endpoints be on this machine or a private network,
+                                           # over plain http (also --allow-private-webhooks)
+timeout_seconds = 10                       # for one attempt, connection included
+first_retry_seconds = 10                   # wait after a first failure, doubled after each (at most 6 h)
+retry_hours = 72                           # then the event is marked failed and shown on the dashboard
 "#;
 
 /// Everything resolved.
@@ -352,6 +405,7 @@ pub fn resolve(
             max_connections: limits.max_connections.unwrap_or(defaults.connections.max_connections).max(1),
         },
         playback: defaults.playback,
+        webhooks: webhook_settings(&file.webhooks, serve)?,
     };
     let operator_defaults = vigie_server::bootstrap::OperatorSettings::default();
     let operator = vigie_server::bootstrap::OperatorSettings {

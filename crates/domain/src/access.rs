@@ -212,6 +212,14 @@ pub enum Permission {
     SeniorDecisions(OrganisationId),
     /// Add a case's media to this organisation's banks as part of a decision.
     AddToBank(OrganisationId),
+    /// Register, rotate and disable this organisation's webhook endpoints, and see their
+    /// deliveries.
+    ManageWebhooks(OrganisationId),
+    /// Read the actions decisions ask of this platform, and where each stands.
+    ReadActions(OrganisationId),
+    /// Confirm that this platform carried out its actions: the platform's own people and
+    /// systems only, not the operator's (they cannot know what the platform did).
+    ConfirmActions(OrganisationId),
 }
 
 /// How much a principal may learn of one bank: [`Principal::bank_access`].
@@ -323,6 +331,14 @@ impl Principal {
                             .into_iter()
                             .any(|role| self.roles.contains(role)))
             }
+            Permission::ManageWebhooks(organisation) => self.is_admin_of(organisation),
+            Permission::ReadActions(platform) => self.may(Permission::ReadCases(platform)),
+            Permission::ConfirmActions(platform) => {
+                self.organisation_id == platform
+                    && [Role::Admin, Role::SeniorReviewer, Role::Reviewer]
+                        .into_iter()
+                        .any(|role| self.roles.contains(role))
+            }
             Permission::ReadAudit(scope) => {
                 let reads_audit = self.roles.contains(Role::Auditor) || self.roles.contains(Role::Admin);
                 reads_audit
@@ -413,6 +429,20 @@ mod tests {
             (false, vec![Auditor], HandleCases(own), false),
             (false, vec![Reviewer], HandleCases(own), true),
             (false, vec![SeniorReviewer], HandleCases(other), false),
+            (false, vec![Admin], ManageWebhooks(own), true),
+            (false, vec![Admin], ManageWebhooks(other), false),
+            (true, vec![Admin], ManageWebhooks(other), true),
+            (false, vec![SeniorReviewer], ManageWebhooks(own), false),
+            (false, vec![Auditor], ReadActions(own), true),
+            (false, vec![Viewer], ReadActions(own), false),
+            (false, vec![Reviewer], ReadActions(other), false),
+            (true, vec![Auditor], ReadActions(other), true),
+            (false, vec![Reviewer], ConfirmActions(own), true),
+            (false, vec![Admin], ConfirmActions(own), true),
+            (false, vec![Auditor], ConfirmActions(own), false),
+            (false, vec![Referrer], ConfirmActions(own), false),
+            (true, vec![Admin], ConfirmActions(other), false),
+            (false, vec![Reviewer], ConfirmActions(other), false),
             (false, vec![Reviewer], DecideCases(own), true),
             (false, vec![SeniorReviewer], DecideCases(own), true),
             (false, vec![Admin], DecideCases(own), false),

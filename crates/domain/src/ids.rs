@@ -69,3 +69,16 @@ id_type!(
     /// Identifies a reviewer's internal note on a case.
     CaseNoteId
 );
+id_type!(
+    /// Identifies an action a platform is asked to carry out.
+    ActionId
+);
+id_type!(
+    /// Identifies a webhook endpoint.
+    WebhookEndpointId
+);
+id_type!(
+    /// Identifies one event sent to one webhook endpoint: the same at every attempt, so the
+    /// receiver can drop repeats (`webhook-id`).
+    EventId
+);

@@ -16,6 +16,7 @@
 #![deny(missing_docs)]
 
 pub mod access;
+pub mod actions;
 pub mod audit;
 pub mod bank;
 pub mod country;

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 use vigie_domain::validate::{FieldIssue, ValidationError};
-use vigie_store::{StoreError, review_conflicts};
+use vigie_store::{StoreError, action_conflicts, review_conflicts};
 
 /// A failure of a request, as the API reports it.
 #[derive(Debug, thiserror::Error)]
@@ -149,6 +149,16 @@ impl From<StoreError> for ApiError {
                 "organisations_one_operator" => Self::Conflict {
                     slug: "operator-exists",
                     detail: "this instance already has an operator organisation".into(),
+                    field: None,
+                },
+                action_conflicts::ALREADY_CONFIRMED => Self::Conflict {
+                    slug: "action-confirmed",
+                    detail: "this action was confirmed before; a confirmation is final".into(),
+                    field: None,
+                },
+                action_conflicts::ENDPOINT_DISABLED => Self::Conflict {
+                    slug: "webhook-disabled",
+                    detail: "this webhook endpoint is disabled; register a new one".into(),
                     field: None,
                 },
                 review_conflicts::CASE_CLOSED => Self::Conflict {

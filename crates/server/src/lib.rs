@@ -11,6 +11,7 @@
 
 #![deny(missing_docs)]
 
+pub mod actions;
 pub mod api;
 pub mod app;
 pub mod audit;
@@ -65,6 +66,8 @@ pub struct ServerSettings {
     pub connections: ConnectionLimits,
     /// Muted copies of videos for playing: ffmpeg's limits, and how long a request waits.
     pub playback: renditions::playback::PlaybackSettings,
+    /// Webhooks: which addresses, how often retried, how long an attempt may take.
+    pub webhooks: actions::WebhookSettings,
 }
 
 impl Default for ServerSettings {
@@ -83,6 +86,7 @@ impl Default for ServerSettings {
             media_dir: std::path::PathBuf::from("./vigie-data/media"),
             connections: ConnectionLimits::default(),
             playback: renditions::playback::PlaybackSettings::default(),
+            webhooks: actions::WebhookSettings::default(),
         }
     }
 }
@@ -113,6 +117,8 @@ pub struct AppState {
     pub audit_keys: Arc<audit::AuditKeys>,
     /// Muted copies of videos being made for playing.
     pub playback: Arc<renditions::playback::Playback>,
+    /// Wakes this node's delivery worker when something was queued to send.
+    pub deliveries: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -139,6 +145,7 @@ impl AppState {
             readiness: Arc::default(),
             audit_keys: Arc::new(audit::AuditKeys::none()),
             playback,
+            deliveries: Arc::default(),
         })
     }
 

@@ -34,6 +34,12 @@ pub struct Metrics {
     latency: Family<RouteLabels, Histogram>,
     index_entries: Family<IndexLabels, Gauge>,
     index_bytes: Family<IndexLabels, Gauge>,
+    webhook_attempts: Family<AttemptLabels, Counter>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct AttemptLabels {
+    result: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -64,7 +70,9 @@ impl Metrics {
         registry.register("match_index_entries", "Signals held in the in-memory match indexes", index_entries.clone());
         let index_bytes = Family::<IndexLabels, Gauge>::default();
         registry.register("match_index_bytes", "Memory held by the PDQ match index", index_bytes.clone());
-        Self { registry, requests, latency, index_entries, index_bytes }
+        let webhook_attempts = Family::<AttemptLabels, Counter>::default();
+        registry.register("webhook_attempts", "Webhook attempts by this node, by result", webhook_attempts.clone());
+        Self { registry, requests, latency, index_entries, index_bytes, webhook_attempts }
     }
 
     /// Records the match indexes' sizes (called when metrics are scraped).
@@ -79,6 +87,12 @@ impl Metrics {
     pub fn observe_request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
         self.requests.get_or_create(&RequestLabels { method: method.into(), route: route.into(), status }).inc();
         self.latency.get_or_create(&RouteLabels { route: route.into() }).observe(elapsed.as_secs_f64());
+    }
+
+    /// Counts one batch's webhook attempts.
+    pub fn webhook_attempts(&self, delivered: u64, failed: u64) {
+        self.webhook_attempts.get_or_create(&AttemptLabels { result: "delivered" }).inc_by(delivered);
+        self.webhook_attempts.get_or_create(&AttemptLabels { result: "failed" }).inc_by(failed);
     }
 
     /// The text exposition.

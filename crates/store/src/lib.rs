@@ -13,6 +13,7 @@
 
 #![deny(missing_docs)]
 
+mod actions;
 mod audit;
 mod banks;
 mod bulk;
@@ -41,6 +42,10 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
+pub use actions::{
+    ActionCounts, ActionRecord, Attempt, AttemptResult, ConfirmationRecord, DeliveryRecord, DueDelivery,
+    NewWebhookEndpoint, WebhookEndpoint, conflicts as action_conflicts,
+};
 pub use audit::{
     AuditPage, ChainPoint, ChainReport, CheckpointRow, StoredCheckpoint, UnreadableCheckpoint, UnreadableEvent,
 };

@@ -8,14 +8,16 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 use vigie_domain::access::Actor;
+use vigie_domain::actions::ActionKind;
 use vigie_domain::audit::AuditRecord;
-use vigie_domain::ids::{BankId, CaseId, CaseNoteId, DecisionId, OrganisationId, SubmissionId};
+use vigie_domain::ids::{ActionId, BankId, CaseId, CaseNoteId, DecisionId, OrganisationId, SubmissionId};
 use vigie_domain::intake::{CaseStatus, PauseReason, SubmissionKind};
 use vigie_domain::review::{
     CannotComplyReason, DecisionDraft, DecisionKind, DecisionState, FourEyes, Ground, LabelKind, Refusal, ReviewState,
     transition,
 };
 
+use crate::actions::{InForce, write_decision_outbox};
 use crate::audit::{actor_from, append_audit_batch, lock_audit_head};
 use crate::banks::{NewSignal, insert_signals};
 use crate::intake::refresh_case;
@@ -352,6 +354,17 @@ macro_rules! pause_orders_for_clarification {
         paused
     }};
 }
+/// Adds `"actions":[{"id":…,"kind":…}]` to an audit event's details being written, when a
+/// decision asked for any.
+fn push_actions(details: &mut String, actions: &[(ActionId, ActionKind)]) {
+    if actions.is_empty() {
+        return;
+    }
+    let list: Vec<String> =
+        actions.iter().map(|(id, kind)| format!(r#"{{"id":"{id}","kind":"{}"}}"#, kind.as_str())).collect();
+    details.push_str(&format!(r#","actions":[{}]"#, list.join(",")));
+}
+
 impl Store {
     /// Claims a case for `user` until `until` (or renews their claim). `Conflict`
     /// [`conflicts::CASE_CLAIMED`] when someone else holds it, [`conflicts::CASE_CLOSED`] when it
@@ -511,6 +524,7 @@ impl Store {
                 .await?;
             let four_eyes = FourEyes::parse(&rule).map_err(|problem| corrupt("organisations", platform, problem))?;
             let four_eyes = four_eyes.applies_to(&kinds) && draft.kind.closes_case();
+            let mut replaced_kind = None;
             if let Some(replaced) = decision.replaces {
                 let found: Option<(String, String)> =
                     sqlx::query_as("select kind, state from decisions where id = $1 and case_id = $2")
@@ -518,13 +532,15 @@ impl Store {
                         .bind(case.0)
                         .fetch_optional(&mut *tx)
                         .await?;
-                let closes_in_force = found.is_some_and(|(kind, state)| {
-                    state == DecisionState::InForce.as_str()
-                        && DecisionKind::parse(&kind).is_ok_and(DecisionKind::closes_case)
+                let in_force = found.and_then(|(kind, state)| {
+                    DecisionKind::parse(&kind)
+                        .ok()
+                        .filter(|kind| state == DecisionState::InForce.as_str() && kind.closes_case())
                 });
-                if !closes_in_force {
+                if in_force.is_none() {
                     return Err(conflict(conflicts::NOTHING_TO_REPLACE));
                 }
+                replaced_kind = in_force;
             }
             let step = transition(
                 state.review_state(case)?,
@@ -604,6 +620,22 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
+            // What the decision asks of the platform and tells the senders is sent from here, in
+            // this transaction; under four eyes, once confirmed.
+            let mut actions = Vec::new();
+            if step.decision == DecisionState::InForce {
+                let in_force = InForce {
+                    decision: id,
+                    case,
+                    platform,
+                    kind: draft.kind,
+                    replaced: replaced_kind,
+                    territorial_scope: &draft.territorial_scope.iter().map(|c| c.as_str().to_owned()).collect::<Vec<_>>(),
+                    label: draft.label,
+                    counter_speech: draft.counter_speech.as_deref(),
+                };
+                actions = write_decision_outbox!(tx, &in_force, now);
+            }
             let decided_at = (step.case == ReviewState::Decided).then_some(now);
             sqlx::query(
                 "update cases set review_state = $2, decided_at = coalesce($3, decided_at), claimed_by = null, \
@@ -634,6 +666,7 @@ impl Store {
             if let Some((bank, _)) = &decision.add_to_bank {
                 details.push_str(&format!(r#","bank":"{bank}","signals_added":{signals_added}"#));
             }
+            push_actions(&mut details, &actions);
             if !paused.is_empty() {
                 let list: Vec<String> = paused.iter().map(|id| format!(r#""{id}""#)).collect();
                 details.push_str(&format!(r#","paused":[{}]"#, list.join(",")));
@@ -704,11 +737,27 @@ impl Store {
             .bind(signals_added as i32)
             .execute(&mut *tx)
             .await?;
+            let mut replaced_kind = None;
             if confirm && let Some(replaced) = decision.replaces {
-                sqlx::query("update decisions set state = 'replaced' where id = $1")
+                let kind: String = sqlx::query_scalar("update decisions set state = 'replaced' where id = $1 returning kind")
                     .bind(replaced.0)
-                    .execute(&mut *tx)
+                    .fetch_one(&mut *tx)
                     .await?;
+                replaced_kind = Some(DecisionKind::parse(&kind).map_err(|problem| corrupt("decisions", replaced, problem))?);
+            }
+            let mut actions = Vec::new();
+            if confirm {
+                let in_force = InForce {
+                    decision: id,
+                    case: decision.case_id,
+                    platform: decision.platform_id,
+                    kind: decision.kind,
+                    replaced: replaced_kind,
+                    territorial_scope: &decision.territorial_scope,
+                    label: decision.label,
+                    counter_speech: decision.counter_speech.as_deref(),
+                };
+                actions = write_decision_outbox!(tx, &in_force, now);
             }
             // Confirmed: decided now. Rejected: a first decision's case has no decision time; a
             // correction's keeps the one it had.
@@ -730,7 +779,12 @@ impl Store {
                 action: if confirm { "decision.confirm" } else { "decision.reject" }.into(),
                 subject_type: "case".into(),
                 subject_id: decision.case_id.to_string(),
-                details: format!(r#"{{"decision":"{id}","kind":"{}"}}"#, decision.kind.as_str()),
+                details: {
+                    let mut details = format!(r#"{{"decision":"{id}","kind":"{}""#, decision.kind.as_str());
+                    push_actions(&mut details, &actions);
+                    details.push('}');
+                    details
+                },
             };
             append_audit_batch!(tx, std::slice::from_ref(&record), now, sequence, previous_hash);
             tx.commit().await?;

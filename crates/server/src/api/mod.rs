@@ -1,6 +1,7 @@
 //! The JSON API under `/v1`: one module per resource, each with its wire types. The OpenAPI
 //! document is generated from the handlers' annotations, so it cannot drift from the code.
 
+pub mod actions;
 pub mod audit;
 pub mod banks;
 pub mod case_media;
@@ -46,6 +47,8 @@ use crate::error::{ApiError, ApiResult};
         (name = "submissions", description = "Intake: TCO removal orders, referrals, DSA notices, public reports and \
                                               partner flags, each answered at once with a receipt and a deadline"),
         (name = "cases", description = "The review queue: submissions about the same content, grouped, by deadline"),
+        (name = "actions", description = "What decisions ask of platforms (remove, restrict, label, attach counter-speech, \
+                                          reinstate), sent to their webhook endpoints or pulled, and their confirmations"),
         (name = "banks", description = "Hash banks of known content, and matching against them"),
         (name = "system", description = "Health, readiness and metrics")
     )
@@ -81,6 +84,7 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(submissions::router())
         .merge(cases::router())
         .merge(case_media::router())
+        .merge(actions::router())
         .layer(DefaultBodyLimit::max(state.settings.json_body_limit))
         // Merged after the JSON limit so these routes get the larger one.
         .merge(

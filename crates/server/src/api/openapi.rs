@@ -238,6 +238,7 @@ pub mod names {
     use utoipa::openapi::RefOr;
     use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type};
     use vigie_domain::access::Role;
+    use vigie_domain::actions::{ActionKind, ActionStatus, EventType, ExecutionOutcome};
     use vigie_domain::bank::{BankVisibility, SignalType};
     use vigie_domain::intake::{
         CaseStatus, Deconfliction, PauseReason, Priority, ReportCategory, SeenWhere, SubmissionKind,
@@ -389,5 +390,45 @@ pub mod names {
     /// The public form's languages, or null.
     pub fn language_or_null() -> Schema {
         or_null(one_of(["en", "fr"]))
+    }
+    /// What an action asks of a platform.
+    pub fn action_kind() -> Schema {
+        one_of(ActionKind::ALL.map(ActionKind::as_str))
+    }
+    /// Where an action stands.
+    pub fn action_status() -> Schema {
+        one_of(ActionStatus::ALL.map(ActionStatus::as_str))
+    }
+    /// Where an action stands, or null.
+    pub fn action_status_or_null() -> Schema {
+        or_null(action_status())
+    }
+    /// What the platform did.
+    pub fn execution_outcome() -> Schema {
+        one_of(ExecutionOutcome::ALL.map(ExecutionOutcome::as_str))
+    }
+    /// What the platform did, or null (a request may leave it out; it is then refused by name).
+    pub fn execution_outcome_or_null() -> Schema {
+        or_null(execution_outcome())
+    }
+    /// Event types a webhook endpoint receives, at least one.
+    pub fn event_types() -> Schema {
+        ArrayBuilder::new().items(RefOr::T(one_of(EventType::ALL.map(EventType::as_str)))).min_items(Some(1)).into()
+    }
+    /// One event type.
+    pub fn event_type() -> Schema {
+        one_of(EventType::ALL.map(EventType::as_str))
+    }
+    /// Which TCO annex a removal order's feedback follows.
+    pub fn tco_annex() -> Schema {
+        one_of(["annex_ii", "annex_iii"])
+    }
+    /// Where a submission's outcome stands.
+    pub fn outcome_status() -> Schema {
+        one_of(["in_review", "decided", "no_action", "executed", "partially_executed", "not_executed"])
+    }
+    /// A delivery's status.
+    pub fn delivery_status() -> Schema {
+        one_of(["pending", "delivered", "failed"])
     }
 }

@@ -406,7 +406,10 @@ pub async fn submission_view(state: &AppState, record: SubmissionRecord) -> ApiR
     let id = record.receipt.id;
     let media = state.store.list_submission_media(id).await?;
     let clock = state.store.list_deadline_events(id).await?;
-    Ok(submission_view_of(record, media, clock))
+    let outcome = crate::actions::submission_outcome(state, &record).await?;
+    let mut view = submission_view_of(record, media, clock);
+    view.outcome = Some(outcome);
+    Ok(view)
 }
 
 /// A submission in full from its record, media and clock events, read beforehand (a case page
@@ -448,12 +451,14 @@ pub fn submission_view_of(
                 recorded_at: event.recorded_at,
             })
             .collect(),
+        outcome: None,
     }
 }
 
 /// One submission, by its id or its short number.
 ///
-/// Its status, deadline, case, media and clock history. Visible to the sending organisation
+/// Its status, deadline, case, media, clock history and outcome (the decision, the actions and the
+/// platform's confirmations; for a removal order, TCO Annex II or III). Visible to the sending organisation
 /// and to the platform handling it; 404 for everyone else. The short number (the public form's
 /// report number) may be typed as people do: any case, with a hyphen or spaces.
 #[utoipa::path(get, path = "/v1/submissions/{id}", tag = "submissions",

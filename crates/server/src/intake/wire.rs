@@ -331,6 +331,11 @@ pub struct SubmissionView {
     pub media: Vec<MediaView>,
     /// Pauses and resumes of its clock.
     pub clock: Vec<ClockEventView>,
+    /// What became of it: the decision in force, the actions asked of the platform and their
+    /// confirmations, and for a removal order the TCO Annex II or III feedback. Absent where a
+    /// submission is shown within its case (the case shows its decisions and actions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<crate::actions::wire::OutcomeView>,
 }
 
 /// A hash-bank match on a case.

@@ -120,6 +120,8 @@ pub async fn decide(
         // The node that wrote matches with the new signals at once (ARCHITECTURE.md).
         state.engine.sync().await?;
     }
+    // Its actions and events, if any, were queued with it.
+    state.deliveries.notify_one();
     Ok(decision)
 }
 
@@ -199,6 +201,7 @@ pub async fn review_decision(
     if reviewed.signals_added > 0 {
         state.engine.sync().await?;
     }
+    state.deliveries.notify_one();
     Ok(reviewed)
 }
 

@@ -1,0 +1,90 @@
+-- Actions: what a decision asks of the platform, each with where it stands (pending → delivered
+-- → confirmed, or failed), the webhook endpoints organisations register, and the outbox of
+-- events sent to them.
+--
+-- A decision coming into force writes its actions, their events and one delivery per subscribed
+-- endpoint in its own transaction: nothing is sent that was not decided, and nothing decided is
+-- left unsent. Actions are final records except for their status columns.
+
+create table webhook_endpoints (
+    id blob primary key,
+    organisation_id blob not null references organisations (id),
+    url text not null,
+    -- Event types, space-separated (`remove restrict … submission.outcome`).
+    event_types text not null,
+    -- The HMAC key events are signed with (`whsec_` + base64), shown once when made. Kept in
+    -- clear because signing needs it, as with every HMAC webhook scheme.
+    secret text not null,
+    -- After a rotation, the previous key keeps signing too (two signatures) until this time.
+    previous_secret text,
+    previous_secret_until text,
+    description text not null default '',
+    enabled integer not null default 1,
+    created_at text not null,
+    updated_at text not null
+);
+create index webhook_endpoints_organisation on webhook_endpoints (organisation_id);
+
+create table actions (
+    id blob primary key,
+    decision_id blob not null references decisions (id),
+    case_id blob not null references cases (id),
+    platform_id blob not null references organisations (id),
+    kind text not null,
+    -- ISO 3166-1 codes separated by spaces (`restrict`).
+    territorial_scope text not null default '',
+    label text,
+    counter_speech text,
+    status text not null default 'pending',
+    created_at text not null,
+    delivered_at text,
+    failed_at text,
+    -- The platform's confirmation.
+    outcome text,
+    executed_at text,
+    outcome_reason text,
+    confirmed_at text,
+    confirmed_by_kind text,
+    confirmed_by blob,
+    constraint actions_kind_check check (kind in ('remove', 'restrict', 'label', 'attach_counter_speech', 'reinstate')),
+    constraint actions_status_check check (status in ('pending', 'delivered', 'confirmed', 'failed')),
+    constraint actions_outcome_check check (outcome is null or outcome in ('executed', 'partially_executed', 'failed'))
+);
+create index actions_platform_status on actions (platform_id, status, id);
+create index actions_platform on actions (platform_id, id);
+create index actions_case on actions (case_id, id);
+
+-- One event for one organisation: an action for a platform, or a submission's outcome for the
+-- organisation that sent it. `id` is the event id receivers use to drop repeats.
+create table events (
+    id blob primary key,
+    organisation_id blob not null references organisations (id),
+    event_type text not null,
+    action_id blob references actions (id),
+    submission_id blob references submissions (id),
+    decision_id blob references decisions (id),
+    -- The exact bytes sent, written at the first attempt and sent unchanged at every other.
+    body text,
+    created_at text not null
+);
+create index events_action on events (action_id);
+
+-- One event to one endpoint, tried until it is answered 2xx or the retry period runs out.
+create table deliveries (
+    event_id blob not null references events (id),
+    endpoint_id blob not null references webhook_endpoints (id),
+    status text not null default 'pending',
+    attempts integer not null default 0,
+    next_attempt_at text not null,
+    -- A node sending it holds it until then; a dead node's lease runs out.
+    lease_until text,
+    last_status integer,
+    last_error text,
+    delivered_at text,
+    failed_at text,
+    created_at text not null,
+    constraint deliveries_pkey primary key (event_id, endpoint_id),
+    constraint deliveries_status_check check (status in ('pending', 'delivered', 'failed'))
+);
+create index deliveries_due on deliveries (status, next_attempt_at);
+create index deliveries_endpoint on deliveries (endpoint_id, created_at);
