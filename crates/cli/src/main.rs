@@ -63,6 +63,17 @@ enum Command {
     /// Configuration helpers.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Webhooks: `vigie webhooks listen ADDRESS --secret S`, a receiver that checks signatures
+    /// and prints the events it accepts.
+    #[command(subcommand)]
+    Webhooks(WebhooksCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum WebhooksCommand {
+    /// Receive events as a platform or a sender would: check each signature, drop repeats,
+    /// print `<event id> <body>` per event on standard output.
+    Listen(commands::webhooks::ListenArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -93,6 +104,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Hash(args) => commands::hash::run(args),
+        Command::Webhooks(WebhooksCommand::Listen(args)) => commands::webhooks::run(args),
         Command::Config(ConfigCommand::Example) => {
             print!("{}", config::EXAMPLE);
             Ok(ExitCode::SUCCESS)
@@ -117,7 +129,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     Command::Import(import::ImportCommand::Submissions(args)) => {
                         return import::run(settings, args).await;
                     }
-                    Command::Hash(_) | Command::Config(_) => unreachable!("handled above"),
+                    Command::Hash(_) | Command::Config(_) | Command::Webhooks(_) => unreachable!("handled above"),
                 };
                 done.map(|()| ExitCode::SUCCESS)
             })

@@ -136,8 +136,13 @@ fn shell_word(text: &str) -> String {
     }
 }
 
-pub async fn run(settings: Settings, demo: bool) -> anyhow::Result<()> {
+pub async fn run(mut settings: Settings, demo: bool) -> anyhow::Result<()> {
     init_logging(settings.log_format);
+    if demo && !settings.server.webhooks.allow_private_addresses {
+        // A demo is tried on one machine: its webhooks go to a receiver there.
+        settings.server.webhooks.allow_private_addresses = true;
+        tracing::info!("demo: webhook endpoints may be on this machine (as with --allow-private-webhooks)");
+    }
     tracing::info!(database = %settings.database_url, data_dir = %settings.data_dir.display(), "starting Vigie {}", env!("CARGO_PKG_VERSION"));
     // Listen before touching the database: a start that cannot listen (the port is taken) must
     // leave nothing behind, least of all a first admin whose one-time password went by unused.

@@ -1,3 +1,4 @@
 //! Commands that do not touch the database.
 
 pub mod hash;
+pub mod webhooks;

@@ -68,8 +68,9 @@ pub async fn run(state: AppState, shutdown: CancellationToken) {
             return;
         }
     };
-    // An attempt runs at most `request_timeout`; the lease outlasts it comfortably.
-    let lease = chrono::TimeDelta::from_std(settings.request_timeout * 3 + Duration::from_secs(30))
+    // An attempt runs at most `request_timeout` and its batch is recorded just after; the lease
+    // outlasts both. A node killed while sending holds its batch until then.
+    let lease = chrono::TimeDelta::from_std(settings.request_timeout * 2 + Duration::from_secs(5))
         .unwrap_or(chrono::TimeDelta::minutes(1));
     loop {
         if shutdown.is_cancelled() {
