@@ -26,6 +26,7 @@ pub mod metrics;
 mod middleware;
 pub mod renditions;
 pub mod review;
+pub mod statements;
 pub mod workers;
 
 use std::sync::Arc;
@@ -166,6 +167,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/console", console::router())
         .route("/", axum::routing::get(|| async { axum::response::Redirect::to("/console") }))
         .merge(console::report::router(&state))
+        .merge(statements::page::router())
         .fallback(console::not_found);
     middleware::apply(routes, state.clone()).with_state(state)
 }

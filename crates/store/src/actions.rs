@@ -413,6 +413,15 @@ macro_rules! write_decision_outbox {
         let in_force: &crate::actions::InForce<'_> = $in_force;
         let now: DateTime<Utc> = $now;
         let mut written: Vec<(vigie_domain::ids::ActionId, vigie_domain::actions::ActionKind)> = Vec::new();
+        if in_force.kind.restricts() {
+            // 244 random bits: the link is the only key to the statement's public page.
+            let token = format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
+            sqlx::query("update decisions set statement_token = $2 where id = $1 and statement_token is null")
+                .bind(in_force.decision.0)
+                .bind(token)
+                .execute(&mut *$tx)
+                .await?;
+        }
         for kind in vigie_domain::actions::actions_for(in_force.kind, in_force.replaced) {
             use vigie_domain::actions::ActionKind;
             let action = vigie_domain::ids::ActionId::new_v7();

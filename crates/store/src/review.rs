@@ -132,6 +132,9 @@ pub struct DecisionRecord {
     pub review_note: String,
     /// When it was recorded.
     pub created_at: DateTime<Utc>,
+    /// A restrictive decision in force: the unguessable token of its statement of reasons'
+    /// public page.
+    pub statement_token: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -166,12 +169,13 @@ struct DecisionRow {
     reviewed_at: Option<DateTime<Utc>>,
     review_note: String,
     created_at: DateTime<Utc>,
+    statement_token: Option<String>,
 }
 
 const DECISION_COLUMNS: &str = "id, case_id, platform_id, kind, state, ground_type, law, article, clause, \
     ground_explanation, territorial_scope, label, counter_speech, reason, explanation, note, facts, \
     automated_detection, automated_decision, bank_id, bank_labels, signals_added, replaces, decided_by_kind, \
-    decided_by, reviewed_by_kind, reviewed_by, reviewed_at, review_note, created_at";
+    decided_by, reviewed_by_kind, reviewed_by, reviewed_at, review_note, created_at, statement_token";
 
 impl DecisionRow {
     fn into_record(self) -> StoreResult<DecisionRecord> {
@@ -222,6 +226,7 @@ impl DecisionRow {
             reviewed_at: self.reviewed_at,
             review_note: self.review_note,
             created_at: self.created_at,
+            statement_token: self.statement_token,
         })
     }
 }
@@ -797,6 +802,14 @@ impl Store {
         let sql = format!("select {DECISION_COLUMNS} from decisions where id = $1");
         let row: DecisionRow = on_pool!(self, pool => sqlx::query_as(&sql).bind(id.0).fetch_one(pool).await)?;
         row.into_record()
+    }
+
+    /// The decision whose statement of reasons has this token, if any.
+    pub async fn find_decision_by_statement_token(&self, token: &str) -> StoreResult<Option<DecisionRecord>> {
+        let sql = format!("select {DECISION_COLUMNS} from decisions where statement_token = $1");
+        let row: Option<DecisionRow> =
+            on_pool!(self, pool => sqlx::query_as(&sql).bind(token).fetch_optional(pool).await)?;
+        row.map(DecisionRow::into_record).transpose()
     }
 
     /// A case's decisions, oldest first.

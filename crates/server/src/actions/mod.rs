@@ -359,6 +359,11 @@ pub async fn action_details(state: &AppState, action: &ActionRecord) -> ApiResul
         urls,
         media,
         submissions,
+        statement_of_reasons: decision
+            .statement_token
+            .as_deref()
+            .filter(|_| action.kind != ActionKind::Reinstate)
+            .map(crate::statements::statement_path),
         confirm_url: format!("/v1/actions/{}/confirm", action.id),
     })
 }

@@ -81,6 +81,10 @@ pub struct ActionDetails {
     pub media: Vec<ActionMediaView>,
     /// The submissions it answers.
     pub submissions: Vec<ActionSubmissionView>,
+    /// The statement of reasons' public page (DSA Art. 17; TCO Art. 11), for a removal,
+    /// restriction or label: pass it to the uploader (`?lang=fr` for French). For a removal
+    /// order under non-disclosure (TCO Art. 11(3)) the page says nothing until that ends.
+    pub statement_of_reasons: Option<String>,
     /// Where to confirm it (a path of this API).
     pub confirm_url: String,
 }

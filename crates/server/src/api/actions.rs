@@ -7,12 +7,13 @@ use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
-use vigie_domain::ids::{ActionId, OrganisationId, WebhookEndpointId};
+use vigie_domain::ids::{ActionId, DecisionId, OrganisationId, WebhookEndpointId};
 
 use crate::AppState;
 use crate::actions::{self, wire::*};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiPrincipal, ApiQuery};
+use crate::statements::StatementView;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -23,6 +24,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(show_webhook, disable_webhook))
         .routes(routes!(rotate_secret))
         .routes(routes!(deliveries))
+        .routes(routes!(statement))
 }
 
 /// The actions decisions ask of a platform.
@@ -186,4 +188,24 @@ async fn deliveries(
     let endpoint = actions::managed_endpoint(&state, &principal, WebhookEndpointId(id)).await?;
     let records = state.store.list_deliveries(endpoint.id, 200).await?;
     Ok(Json(records.into_iter().map(DeliveryView::from).collect()))
+}
+
+/// A decision's statement of reasons.
+///
+/// For a removal, restriction or label in force: what the uploader is told (DSA Art. 17: the
+/// restriction, its scope and duration, the facts, automation, the ground and its explanation,
+/// the redress routes; for a removal order, the TCO Art. 11 information, withheld while its
+/// non-disclosure period runs). `url` is its public page. Other decisions have none (404).
+#[utoipa::path(get, path = "/v1/decisions/{id}/statement", tag = "actions",
+    params(("id" = Uuid, Path, description = "Decision id")),
+    responses((status = 200, body = StatementView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn statement(
+    State(state): State<AppState>,
+    ApiPrincipal(principal): ApiPrincipal,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<StatementView>> {
+    let decision = state.store.get_decision(DecisionId(id)).await?;
+    crate::review::readable_case(&state, &principal, decision.case_id).await?;
+    let statement = crate::statements::statement(&state, &decision).await?.ok_or(ApiError::NotFound)?;
+    Ok(Json(statement))
 }

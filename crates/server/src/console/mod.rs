@@ -38,7 +38,7 @@ use crate::error::ApiError;
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "vigie_session";
 
-const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; \
+pub(crate) const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; \
                                        img-src 'self' data:; media-src 'self'; form-action 'self'; \
                                        frame-ancestors 'none'; base-uri 'none'";
 

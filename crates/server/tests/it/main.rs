@@ -20,5 +20,6 @@ mod rematch;
 mod report_form;
 mod review;
 mod roles;
+mod statements;
 mod system;
 mod visibility;

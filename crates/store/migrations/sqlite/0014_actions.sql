@@ -88,3 +88,8 @@ create table deliveries (
 );
 create index deliveries_due on deliveries (status, next_attempt_at);
 create index deliveries_endpoint on deliveries (endpoint_id, created_at);
+
+-- Statements of reasons (DSA Art. 17; TCO Art. 11 for removal orders): a restrictive decision in
+-- force gets an unguessable token, the link the platform passes to the content's uploader.
+alter table decisions add column statement_token text;
+create unique index decisions_statement_token on decisions (statement_token);
