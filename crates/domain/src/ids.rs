@@ -82,3 +82,7 @@ id_type!(
     /// receiver can drop repeats (`webhook-id`).
     EventId
 );
+id_type!(
+    /// Identifies a complaint against a decision.
+    ComplaintId
+);

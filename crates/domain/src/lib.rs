@@ -19,6 +19,7 @@ pub mod access;
 pub mod actions;
 pub mod audit;
 pub mod bank;
+pub mod complaints;
 pub mod country;
 pub mod ids;
 pub mod import;

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 use vigie_domain::validate::{FieldIssue, ValidationError};
-use vigie_store::{StoreError, action_conflicts, review_conflicts};
+use vigie_store::{StoreError, action_conflicts, complaint_conflicts, review_conflicts};
 
 /// A failure of a request, as the API reports it.
 #[derive(Debug, thiserror::Error)]
@@ -149,6 +149,35 @@ impl From<StoreError> for ApiError {
                 "organisations_one_operator" => Self::Conflict {
                     slug: "operator-exists",
                     detail: "this instance already has an operator organisation".into(),
+                    field: None,
+                },
+                complaint_conflicts::NOT_IN_FORCE => Self::Conflict {
+                    slug: "decision-not-in-force",
+                    detail: "this decision is not the one in force on its case (pending, rejected or replaced): \
+                             complain about the decision in force"
+                        .into(),
+                    field: Some("decision"),
+                },
+                complaint_conflicts::ALREADY_OPEN => Self::Conflict {
+                    slug: "complaint-open",
+                    detail: "a complaint about this decision is open already; it will be answered".into(),
+                    field: Some("decision"),
+                },
+                complaint_conflicts::DECIDED => Self::Conflict {
+                    slug: "complaint-decided",
+                    detail: "this complaint was answered before".into(),
+                    field: None,
+                },
+                complaint_conflicts::SAME_REVIEWER => Self::Conflict {
+                    slug: "complaint-same-reviewer",
+                    detail: "the reviewer who took (or confirmed) the decision cannot handle a complaint about it: \
+                             another reviewer must"
+                        .into(),
+                    field: None,
+                },
+                complaint_conflicts::NEEDS_SENIOR => Self::Conflict {
+                    slug: "complaint-needs-senior",
+                    detail: "a removal order is behind this decision: a senior reviewer handles the complaint".into(),
                     field: None,
                 },
                 action_conflicts::ALREADY_CONFIRMED => Self::Conflict {

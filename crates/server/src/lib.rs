@@ -17,6 +17,7 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
+pub mod complaints;
 pub mod console;
 pub mod error;
 pub mod extract;

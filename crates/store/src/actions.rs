@@ -873,21 +873,30 @@ impl Store {
         Ok(due)
     }
 
-    /// Writes an event's body unless one was written before; returns the body in force, which
-    /// is what must be sent (another node may have written it first).
-    pub async fn set_event_body(&self, event: EventId, body: &str) -> StoreResult<String> {
+    /// Writes events' bodies, in one transaction, unless one was written before; returns the
+    /// bodies in force, which are what must be sent (an earlier attempt's, if it wrote first).
+    pub async fn set_event_bodies(&self, bodies: &[(EventId, String)]) -> StoreResult<Vec<(EventId, String)>> {
+        if bodies.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut in_force = Vec::with_capacity(bodies.len());
         on_pool!(self, pool => {
-            sqlx::query("update events set body = $2 where id = $1 and body is null")
-                .bind(event.0)
-                .bind(body)
-                .execute(pool)
-                .await?;
-            let stored: Option<String> = sqlx::query_scalar("select body from events where id = $1")
-                .bind(event.0)
-                .fetch_one(pool)
-                .await?;
-            stored.ok_or_else(|| corrupt("events", event, "no body after writing it".into()))
-        })
+            let mut tx = crate::transaction::WriteTx::begin(pool).await?;
+            for (event, body) in bodies {
+                sqlx::query("update events set body = $2 where id = $1 and body is null")
+                    .bind(event.0)
+                    .bind(body)
+                    .execute(&mut *tx)
+                    .await?;
+                let stored: Option<String> = sqlx::query_scalar("select body from events where id = $1")
+                    .bind(event.0)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                in_force.push((*event, stored.ok_or_else(|| corrupt("events", *event, "no body after writing it".into()))?));
+            }
+            tx.commit().await?;
+        });
+        Ok(in_force)
     }
 
     /// Records a batch of attempts in one transaction: acknowledged deliveries mark their action

@@ -17,6 +17,7 @@ mod actions;
 mod audit;
 mod banks;
 mod bulk;
+mod complaints;
 mod error;
 mod intake;
 mod media_view;
@@ -50,6 +51,7 @@ pub use audit::{
     AuditPage, ChainPoint, ChainReport, CheckpointRow, StoredCheckpoint, UnreadableCheckpoint, UnreadableEvent,
 };
 pub use banks::{BankChange, ImportOutcome, NewSignal, Signal};
+pub use complaints::{ComplaintRecord, conflicts as complaint_conflicts};
 pub use error::{StoreError, StoreResult};
 pub use intake::{
     CaseClaim, CaseFilter, CaseMatchRecord, CaseRecord, ClockChange, DeadlineEvent, MediaHashes, MediaIdentified,

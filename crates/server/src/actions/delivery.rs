@@ -95,8 +95,38 @@ pub async fn run(state: AppState, shutdown: CancellationToken) {
     }
 }
 
-/// Sends a batch at once and records the results together.
-async fn send_batch(state: &AppState, client: &reqwest::Client, due: Vec<DueDelivery>) {
+/// Sends a batch at once and records the results together. Events sent for the first time are
+/// rendered first and their bodies written in one transaction, before any is sent: what a
+/// receiver gets is what every later attempt sends.
+async fn send_batch(state: &AppState, client: &reqwest::Client, mut due: Vec<DueDelivery>) {
+    let mut renders = tokio::task::JoinSet::new();
+    let mut unrendered = std::collections::HashSet::new();
+    for delivery in due.iter().filter(|delivery| delivery.body.is_none()) {
+        if unrendered.insert(delivery.event_id) {
+            let (state, delivery) = (state.clone(), delivery.clone());
+            renders.spawn(async move { (delivery.event_id, render(&state, &delivery).await) });
+        }
+    }
+    let mut rendered = Vec::with_capacity(unrendered.len());
+    while let Some(joined) = renders.join_next().await {
+        match joined {
+            Ok((event, Ok(body))) => rendered.push((event, body)),
+            // Left without a body: the attempt below fails and is tried again.
+            Ok((event, Err(error))) => tracing::warn!(event = %event, error = %error, "webhook event not rendered"),
+            Err(error) => tracing::error!(error = %error, "rendering a webhook event panicked"),
+        }
+    }
+    match state.store.set_event_bodies(&rendered).await {
+        Ok(bodies) => {
+            let bodies: std::collections::HashMap<_, _> = bodies.into_iter().collect();
+            for delivery in &mut due {
+                if delivery.body.is_none() {
+                    delivery.body = bodies.get(&delivery.event_id).cloned();
+                }
+            }
+        }
+        Err(error) => tracing::warn!(error = %error, "webhook event bodies not stored; sending them later"),
+    }
     let mut tasks = tokio::task::JoinSet::new();
     for delivery in due {
         let state = state.clone();
@@ -153,18 +183,8 @@ async fn send(
     if !delivery.endpoint.enabled {
         return Err((None, "endpoint disabled".into()));
     }
-    let body = match &delivery.body {
-        Some(body) => body.clone(),
-        None => {
-            let rendered =
-                render(state, delivery).await.map_err(|error| (None, format!("event not ready: {error}")))?;
-            state
-                .store
-                .set_event_body(delivery.event_id, &rendered)
-                .await
-                .map_err(|error| (None, format!("event not stored: {error}")))?
-        }
-    };
+    // Never sent before it is stored, so that every attempt sends the same bytes.
+    let body = delivery.body.clone().ok_or((None, "event not ready to send".to_owned()))?;
     let url =
         reqwest::Url::parse(&delivery.endpoint.url).map_err(|_| (None, "the endpoint's URL is not valid".into()))?;
     // Host names are checked by the resolver; addresses written as such are checked here.

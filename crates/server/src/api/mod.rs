@@ -6,6 +6,7 @@ pub mod audit;
 pub mod banks;
 pub mod case_media;
 pub mod cases;
+pub mod complaints;
 pub mod matching;
 pub mod me;
 pub mod openapi;
@@ -49,6 +50,8 @@ use crate::error::{ApiError, ApiResult};
         (name = "cases", description = "The review queue: submissions about the same content, grouped, by deadline"),
         (name = "actions", description = "What decisions ask of platforms (remove, restrict, label, attach counter-speech, \
                                           reinstate), sent to their webhook endpoints or pulled, and their confirmations"),
+        (name = "complaints", description = "Complaints against decisions (DSA Art. 20, TCO Art. 10), answered by another \
+                                             reviewer; a reversal reinstates"),
         (name = "banks", description = "Hash banks of known content, and matching against them"),
         (name = "system", description = "Health, readiness and metrics")
     )
@@ -85,6 +88,7 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(cases::router())
         .merge(case_media::router())
         .merge(actions::router())
+        .merge(complaints::router())
         .layer(DefaultBodyLimit::max(state.settings.json_body_limit))
         // Merged after the JSON limit so these routes get the larger one.
         .merge(

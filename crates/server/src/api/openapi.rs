@@ -427,6 +427,26 @@ pub mod names {
     pub fn outcome_status() -> Schema {
         one_of(["in_review", "decided", "no_action", "executed", "partially_executed", "not_executed"])
     }
+    /// Which rules a complaint follows.
+    pub fn complaint_kind() -> Schema {
+        one_of(vigie_domain::complaints::ComplaintKind::ALL.map(vigie_domain::complaints::ComplaintKind::as_str))
+    }
+    /// How a complaint came in.
+    pub fn complaint_channel() -> Schema {
+        one_of(vigie_domain::complaints::ComplaintChannel::ALL.map(vigie_domain::complaints::ComplaintChannel::as_str))
+    }
+    /// Where a complaint stands.
+    pub fn complaint_status() -> Schema {
+        one_of(vigie_domain::complaints::ComplaintStatus::ALL.map(vigie_domain::complaints::ComplaintStatus::as_str))
+    }
+    /// A complaint's outcome, or null (refused by name when missing).
+    pub fn complaint_outcome_or_null() -> Schema {
+        or_null(one_of(["upheld", "reversed"]))
+    }
+    /// Where a complaint stands, or null.
+    pub fn complaint_status_or_null() -> Schema {
+        or_null(complaint_status())
+    }
     /// A delivery's status.
     pub fn delivery_status() -> Schema {
         one_of(["pending", "delivered", "failed"])

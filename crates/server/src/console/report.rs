@@ -70,18 +70,18 @@ async fn stylesheet() -> Response {
 }
 
 /// Reports per client address per hour, counted per [`crate::auth::rate_limit_key`].
-struct ReportLimiter {
+pub(crate) struct ReportLimiter {
     per_address: DefaultKeyedRateLimiter<IpAddr>,
 }
 
 impl ReportLimiter {
-    fn new(per_hour: u32) -> Self {
+    pub(crate) fn new(per_hour: u32) -> Self {
         let per_hour = NonZeroU32::new(per_hour.max(1)).unwrap_or(NonZeroU32::MIN);
         Self { per_address: RateLimiter::keyed(Quota::per_hour(per_hour)) }
     }
 
     /// Counts one report; when over the limit, how long until the next is allowed.
-    fn check(&self, address: IpAddr) -> Result<(), Duration> {
+    pub(crate) fn check(&self, address: IpAddr) -> Result<(), Duration> {
         let result = self.per_address.check_key(&crate::auth::rate_limit_key(address));
         self.per_address.retain_recent();
         result.map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))

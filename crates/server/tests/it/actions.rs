@@ -493,3 +493,78 @@ async fn bad_confirmations_and_webhook_addresses_are_refused_with_nothing_writte
         assert!(strict.store.list_webhook_endpoints(strict.operator.id).await.unwrap().is_empty());
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_complaint_is_answered_by_another_reviewer_and_a_reversal_reinstates() {
+    for backend in vigie_store::testing::backends() {
+        eprintln!("on {backend:?}");
+        let world = world(backend, settings()).await;
+        let app = &world.app;
+        let (submission, case) = world.order("OFAC-COMPLAINT-1").await;
+        let decision = world.decide(&case, remove()).await["id"].as_str().unwrap().to_owned();
+        world.receiver.wait_for("/platform", 1).await;
+
+        // The platform forwards its uploader's complaint.
+        let path = format!("/v1/decisions/{decision}/complaints");
+        let empty = app.call(Method::POST, &path, Some(&world.integration), Some(json!({"reasons": " "}))).await;
+        assert_eq!(empty.status, 400);
+        assert_eq!(fields(&empty), ["reasons"]);
+        let filed = app
+            .call(
+                Method::POST,
+                &path,
+                Some(&world.integration),
+                Some(json!({"reasons": "This is a news report about the attack, not propaganda."})),
+            )
+            .await;
+        assert_eq!(filed.status, 201, "{}", filed.text);
+        let complaint = filed.json();
+        assert_eq!(complaint["kind"], "tco_art10");
+        assert_eq!(complaint["status"], "open");
+        let due = chrono::DateTime::parse_from_rfc3339(complaint["due_at"].as_str().unwrap()).unwrap();
+        let received = chrono::DateTime::parse_from_rfc3339(complaint["received_at"].as_str().unwrap()).unwrap();
+        assert_eq!(due - received, chrono::TimeDelta::days(14));
+        let again = app.call(Method::POST, &path, Some(&world.integration), Some(json!({"reasons": "Again."}))).await;
+        assert_eq!(again.status, 409, "{}", again.text);
+        let listed = app.call(Method::GET, "/v1/complaints?status=open", Some(&world.reviewer), None).await;
+        assert_eq!(listed.json().as_array().unwrap().len(), 1);
+
+        // The reviewer who decided may not answer; a removal order needs a senior reviewer.
+        let answer = format!("/v1/complaints/{}/decision", complaint["id"].as_str().unwrap());
+        let reversed = json!({"outcome": "reversed", "reasons": "On a second look, a news report: reinstated."});
+        let before = app.audit_length().await;
+        let refused = app.call(Method::POST, &answer, Some(&world.reviewer), Some(reversed.clone())).await;
+        assert_eq!(refused.status, 409, "{}", refused.text);
+        assert!(refused.text.contains("complaint-same-reviewer"), "{}", refused.text);
+        let other = app.token(app.operator.id, &[Role::Reviewer]).await;
+        let before_other = app.audit_length().await;
+        let refused = app.call(Method::POST, &answer, Some(&other), Some(reversed.clone())).await;
+        assert_eq!(refused.status, 409, "{}", refused.text);
+        assert!(refused.text.contains("complaint-needs-senior"), "{}", refused.text);
+        let refused =
+            app.call(Method::POST, &answer, Some(&other), Some(json!({"outcome": "open", "reasons": ""}))).await;
+        assert_eq!(fields(&refused), ["outcome", "reasons"]);
+        assert_eq!(app.audit_length().await, before_other, "refusals write nothing");
+        assert!(before_other > before, "the other reviewer's token was made in between");
+
+        // A senior reviewer reverses: the platform gets `reinstate`, the sender the new outcome.
+        let senior = app.token(app.operator.id, &[Role::SeniorReviewer]).await;
+        let answered = app.call(Method::POST, &answer, Some(&senior), Some(reversed)).await;
+        assert_eq!(answered.status, 200, "{}", answered.text);
+        assert_eq!(answered.json()["status"], "reversed");
+        let events = world.receiver.wait_for("/platform", 2).await;
+        let reinstate = verified(&events[1], &world.platform_secret);
+        assert_eq!(reinstate["type"], "reinstate");
+        let outcome = world.submission(&submission).await["outcome"].clone();
+        assert_eq!(outcome["decision"]["kind"], "no_violation");
+        let kinds: Vec<&str> =
+            outcome["actions"].as_array().unwrap().iter().map(|a| a["kind"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["remove", "reinstate"]);
+        let told = world.receiver.wait_for("/unit", 2).await;
+        let latest = verified(told.last().unwrap(), &world.unit_secret);
+        assert_eq!(latest["data"]["outcome"]["decision"]["kind"], "no_violation");
+        let twice =
+            app.call(Method::POST, &answer, Some(&senior), Some(json!({"outcome": "upheld", "reasons": "x"}))).await;
+        assert_eq!(twice.status, 409);
+    }
+}

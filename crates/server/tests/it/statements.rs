@@ -125,3 +125,105 @@ async fn a_removal_orders_statement_is_withheld_until_its_non_disclosure_ends() 
         assert_eq!(refused.status, 404);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_uploader_complains_through_the_statement_link_within_six_months() {
+    for backend in vigie_store::testing::backends() {
+        eprintln!("on {backend:?}");
+        let (_database, store) = TestDatabase::store(backend).await.unwrap();
+        let days = Arc::new(AtomicI64::new(0));
+        let offset = days.clone();
+        let store = store.with_clock(Arc::new(move || Utc::now() + TimeDelta::days(offset.load(Ordering::SeqCst))));
+        let media = tempfile::tempdir().unwrap();
+        let settings = ServerSettings { media_dir: media.path().join("media"), ..ServerSettings::default() };
+        let app = TestApp::over(store, settings).await;
+        let reporter = app.token(app.operator.id, &[Role::Admin]).await;
+        let reviewer = app.token(app.operator.id, &[Role::Reviewer]).await;
+        let report = json!({"kind": "notice", "urls": ["https://forum.example.net/t/42"],
+            "explanation": "Calls for attacks.", "notifier_name": "Ana Example", "notifier_email": "ana@example.org",
+            "good_faith": true});
+        let receipt = app.call(Method::POST, "/v1/submissions", Some(&reporter), Some(report)).await;
+        assert_eq!(receipt.status, 201, "{}", receipt.text);
+        let case = receipt.json()["case_id"].as_str().unwrap().to_owned();
+        let decision = app
+            .call(
+                Method::POST,
+                &format!("/v1/cases/{case}/decisions"),
+                Some(&reviewer),
+                Some(json!({
+                "decision": "remove", "ground": {"type": "terms", "clause": "4.2 Violent extremism",
+                "explanation": "Calls for attacks."}})),
+            )
+            .await
+            .json();
+        let id = decision["id"].as_str().unwrap().to_owned();
+        let url =
+            app.call(Method::GET, &format!("/v1/decisions/{id}/statement"), Some(&reviewer), None).await.json()["url"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+
+        // The page offers the form with a CSRF cookie; without it the complaint is refused.
+        let request = Request::builder().uri(&url).body(Body::empty()).unwrap();
+        let reply = app.send(request).await;
+        assert!(reply.text.contains("Contest this decision"), "{}", reply.text);
+        let cookie =
+            reply.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap().split(';').next().unwrap().to_owned();
+        let csrf = cookie.split_once('=').unwrap().1.to_owned();
+        let post = |cookie: Option<&str>, body: String| {
+            let mut builder = Request::builder()
+                .method(Method::POST)
+                .uri(format!("{url}/complaint"))
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+            if let Some(cookie) = cookie {
+                builder = builder.header(header::COOKIE, cookie);
+            }
+            builder.body(Body::from(body)).unwrap()
+        };
+        let before = app.audit_length().await;
+        let forged = app.send(post(None, format!("csrf={csrf}&reasons=It+is+satire."))).await;
+        assert_eq!(forged.status, 403);
+        let empty = app.send(post(Some(&cookie), format!("csrf={csrf}&reasons=+"))).await;
+        assert_eq!(empty.status, 400);
+        assert!(empty.text.contains("Please say why the decision is wrong"), "{}", empty.text);
+        assert_eq!(app.audit_length().await, before, "refusals write nothing");
+        let sent = app.send(post(Some(&cookie), format!("csrf={csrf}&reasons=It+is+satire+of+the+recruiters."))).await;
+        assert_eq!(sent.status, 303, "{}", sent.text);
+        let (_, html) = page(&app, &url).await;
+        assert!(html.contains("Being examined by another reviewer"), "{html}");
+        assert!(!html.contains("Contest this decision"), "one open complaint at a time");
+        let complaints = app.call(Method::GET, "/v1/complaints", Some(&reviewer), None).await.json();
+        assert_eq!(complaints[0]["channel"], "statement_link");
+        assert_eq!(complaints[0]["kind"], "dsa_art20");
+        let other = app.token(app.operator.id, &[Role::Reviewer]).await;
+        let upheld = app
+            .call(
+                Method::POST,
+                &format!("/v1/complaints/{}/decision", complaints[0]["id"].as_str().unwrap()),
+                Some(&other),
+                Some(json!({"outcome": "upheld", "reasons": "The post calls for attacks."})),
+            )
+            .await;
+        assert_eq!(upheld.status, 200, "{}", upheld.text);
+        let (_, html) = page(&app, &url).await;
+        assert!(html.contains("The decision stands: The post calls for attacks."), "{html}");
+
+        // Six months and a day later, the window is closed: refused by name, nothing written.
+        days.store(185, Ordering::SeqCst);
+        let before = app.audit_length().await;
+        let late = app
+            .call(
+                Method::POST,
+                &format!("/v1/decisions/{id}/complaints"),
+                Some(&reviewer),
+                Some(json!({"reasons": "Too late?"})),
+            )
+            .await;
+        assert_eq!(late.status, 400, "{}", late.text);
+        assert_eq!(late.json()["errors"][0]["field"], "decision");
+        assert!(late.text.contains("six months after the decision"), "{}", late.text);
+        assert_eq!(app.audit_length().await, before);
+        let (_, html) = page(&app, &url).await;
+        assert!(!html.contains("Contest this decision"), "no form once the window closed");
+    }
+}

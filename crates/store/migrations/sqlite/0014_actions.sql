@@ -93,3 +93,28 @@ create index deliveries_endpoint on deliveries (endpoint_id, created_at);
 -- force gets an unguessable token, the link the platform passes to the content's uploader.
 alter table decisions add column statement_token text;
 create unique index decisions_statement_token on decisions (statement_token);
+
+-- Complaints against decisions (DSA Art. 20; TCO Art. 10 for removal orders). Reversed, a new
+-- decision (`reversal_decision_id`) replaces the one complained about and reinstates.
+create table complaints (
+    id blob primary key,
+    decision_id blob not null references decisions (id),
+    case_id blob not null references cases (id),
+    platform_id blob not null references organisations (id),
+    kind text not null,
+    channel text not null,
+    reasons text not null,
+    received_at text not null,
+    due_at text not null,
+    status text not null default 'open',
+    handled_by_kind text,
+    handled_by blob,
+    handled_at text,
+    outcome_reasons text,
+    reversal_decision_id blob references decisions (id),
+    constraint complaints_kind_check check (kind in ('dsa_art20', 'tco_art10')),
+    constraint complaints_channel_check check (channel in ('platform', 'statement_link')),
+    constraint complaints_status_check check (status in ('open', 'upheld', 'reversed'))
+);
+create index complaints_platform_status on complaints (platform_id, status, due_at);
+create index complaints_decision on complaints (decision_id);
