@@ -153,6 +153,18 @@ pub enum AuditCommand {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
+    /// Write the events after sequence SEQ, oldest first, one JSON object per line, with
+    /// every field the hash chain covers: anyone can re-verify them with the chain rule (README,
+    /// "The audit trail"), starting from the previous event's hash (the genesis, 64 zeros, for
+    /// --since 0).
+    Export {
+        /// Export the events after this sequence number (0: from the start).
+        #[arg(long, value_name = "SEQ", default_value_t = 0)]
+        since: i64,
+        /// Write to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Sign a checkpoint of the chain's head now (after verifying the chain since the last
     /// one) and print it, or write it to --out: keep it outside Vigie's machines.
     Checkpoint {
@@ -552,6 +564,7 @@ pub async fn audit(settings: &Settings, command: AuditCommand) -> anyhow::Result
             }
         }
         AuditCommand::PublicKey => unreachable!("answered before opening the database"),
+        AuditCommand::Export { since, out } => export_audit(&store, since, out.as_deref()).await?,
         AuditCommand::List { limit } => {
             let page = store.list_audit_events(None, None, limit).await?;
             for bad in &page.unreadable {
@@ -572,5 +585,50 @@ pub async fn audit(settings: &Settings, command: AuditCommand) -> anyhow::Result
             }
         }
     }
+    Ok(())
+}
+
+/// `vigie audit export`: the events after `since`, a page at a time, as JSON lines. Stops
+/// with an error at a row that cannot be read (`vigie audit verify` names the problem).
+async fn export_audit(store: &Store, since: i64, out: Option<&std::path::Path>) -> anyhow::Result<()> {
+    use std::io::Write;
+    anyhow::ensure!(since >= 0, "--since must be 0 or a sequence number");
+    let mut writer: Box<dyn Write> = match out {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let mut after = since;
+    let mut written = 0_u64;
+    loop {
+        let page = store.audit_events_after(after, 1_000).await?;
+        if page.is_empty() {
+            break;
+        }
+        for row in page {
+            let event = row.map_err(|bad| {
+                anyhow::anyhow!("event {} cannot be read: {} (see `vigie audit verify`)", bad.sequence, bad.problem)
+            })?;
+            let line = serde_json::json!({
+                "sequence": event.sequence,
+                "recorded_at": event.recorded_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                "actor_kind": event.record.actor.kind(),
+                "actor_id": event.record.actor.id().map(|id| id.to_string()).unwrap_or_default(),
+                "organisation_id": event.record.organisation_id.map(|id| id.to_string()).unwrap_or_default(),
+                "action": event.record.action,
+                "subject_type": event.record.subject_type,
+                "subject_id": event.record.subject_id,
+                "details": event.record.details,
+                "previous_hash": event.previous_hash,
+                "hash": event.hash,
+            });
+            writeln!(writer, "{line}")?;
+            after = event.sequence;
+            written += 1;
+        }
+    }
+    writer.flush()?;
+    eprintln!("{written} events after sequence {since}");
     Ok(())
 }

@@ -427,6 +427,27 @@ impl Store {
         Ok(report)
     }
 
+    /// Up to `limit` events with a sequence above `after`, in chain order, each as stored (a row
+    /// that cannot be read comes back as such).
+    pub async fn audit_events_after(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<Result<AuditEvent, UnreadableEvent>>> {
+        let sql = format!(
+            "select {} from audit_events where sequence > $1 order by sequence limit $2",
+            event_columns(self.backend())
+        );
+        Ok(on_pool!(self, pool => {
+            let rows = sqlx::query(&sql).bind(after).bind(i64::from(limit.clamp(1, 10_000))).fetch_all(pool).await?;
+            let mut read = Vec::with_capacity(rows.len());
+            for row in &rows {
+                read.push(read_event_row!(row));
+            }
+            read
+        }))
+    }
+
     /// Verifies the events after `start` up to `end` (inclusive; the last event when `None`),
     /// stopping at the first break. When `start` is not the genesis, the event at `start` must
     /// be there, unaltered, with `start`'s hash: so a walk from the last checkpoint proves that

@@ -322,6 +322,13 @@ impl Store {
         rows.into_iter().map(ComplaintRow::into_record).collect()
     }
 
+    /// The complaints about a case's decisions, oldest first.
+    pub async fn list_case_complaints(&self, case: CaseId) -> StoreResult<Vec<ComplaintRecord>> {
+        let sql = format!("select {COMPLAINT_COLUMNS} from complaints where case_id = $1 order by received_at, id");
+        let rows: Vec<ComplaintRow> = on_pool!(self, pool => sqlx::query_as(&sql).bind(case.0).fetch_all(pool).await)?;
+        rows.into_iter().map(ComplaintRow::into_record).collect()
+    }
+
     /// A platform's complaints (open ones by due date, else newest first), at most `limit`.
     pub async fn list_complaints(
         &self,

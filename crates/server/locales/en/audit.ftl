@@ -128,3 +128,20 @@ audit-detail-until = Until
 audit-detail-note = Note
 audit-detail-kinds = Kinds
 audit-detail-bank = Bank
+
+## Actions and complaints
+audit-action-webhook-create = Webhook endpoint registered
+audit-action-webhook-rotate-secret = Webhook secret rotated
+audit-action-webhook-disable = Webhook endpoint disabled
+audit-action-action-confirm = Action confirmed by the platform
+audit-action-action-delivery-failed = Action not delivered (retries given up)
+audit-action-complaint-file = Complaint received
+audit-action-complaint-decide = Complaint answered
+audit-detail-action = Action
+audit-detail-outcome = Outcome
+audit-detail-executed-at = Executed at
+audit-detail-complaint = Complaint
+audit-detail-channel = Channel
+audit-detail-event-types = Event types
+audit-detail-previous-secret-until = Previous secret valid until
+audit-detail-action-kind = Action asked

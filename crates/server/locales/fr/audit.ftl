@@ -128,3 +128,20 @@ audit-detail-until = Jusqu’à
 audit-detail-note = Note
 audit-detail-kinds = Types
 audit-detail-bank = Base
+
+## Actions et réclamations
+audit-action-webhook-create = Point de réception (webhook) enregistré
+audit-action-webhook-rotate-secret = Secret de webhook renouvelé
+audit-action-webhook-disable = Point de réception (webhook) désactivé
+audit-action-action-confirm = Action confirmée par la plateforme
+audit-action-action-delivery-failed = Action non remise (nouvelles tentatives abandonnées)
+audit-action-complaint-file = Réclamation reçue
+audit-action-complaint-decide = Réclamation traitée
+audit-detail-action = Action
+audit-detail-outcome = Résultat
+audit-detail-executed-at = Exécutée le
+audit-detail-complaint = Réclamation
+audit-detail-channel = Canal
+audit-detail-event-types = Types d’événements
+audit-detail-previous-secret-until = Ancien secret valable jusqu’au
+audit-detail-action-kind = Action demandée

@@ -18,6 +18,9 @@ use super::signature::signature_header;
 use super::wire::{EventEnvelope, SubmissionOutcomeEvent};
 use crate::AppState;
 
+/// Batches a node sends at once.
+const BATCHES_IN_FLIGHT: usize = 4;
+
 /// Sent as `User-Agent`, so receivers can tell Vigie's calls in their logs.
 const USER_AGENT: &str = concat!("Vigie-Webhooks/", env!("CARGO_PKG_VERSION"));
 
@@ -72,14 +75,22 @@ pub async fn run(state: AppState, shutdown: CancellationToken) {
     // outlasts both. A node killed while sending holds its batch until then.
     let lease = chrono::TimeDelta::from_std(settings.request_timeout * 2 + Duration::from_secs(5))
         .unwrap_or(chrono::TimeDelta::minutes(1));
+    // Batches in flight at once: while one waits for slow receivers or for its results to be
+    // recorded, the next claims what was decided meanwhile, so a busy period does not queue
+    // events behind one another's round trips.
+    let mut in_flight = tokio::task::JoinSet::new();
     loop {
         if shutdown.is_cancelled() {
             break;
         }
+        while in_flight.len() >= BATCHES_IN_FLIGHT {
+            in_flight.join_next().await;
+        }
         match state.store.claim_deliveries(state.store.now() + lease, settings.batch).await {
             Ok(due) if !due.is_empty() => {
                 let full = due.len() >= settings.batch as usize;
-                send_batch(&state, &client, due).await;
+                let (state, client) = (state.clone(), client.clone());
+                in_flight.spawn(async move { send_batch(&state, &client, due).await });
                 if full {
                     continue;
                 }
@@ -91,8 +102,11 @@ pub async fn run(state: AppState, shutdown: CancellationToken) {
             () = shutdown.cancelled() => break,
             () = state.deliveries.notified() => {}
             () = tokio::time::sleep(settings.poll_interval) => {}
+            Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
         }
     }
+    // Attempts under way finish (each is bounded by the request timeout) and are recorded.
+    while in_flight.join_next().await.is_some() {}
 }
 
 /// Sends a batch at once and records the results together. Events sent for the first time are

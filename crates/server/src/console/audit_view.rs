@@ -296,6 +296,14 @@ const DETAIL_FIELDS: &[&str] = &[
     "bank",
     "blur",
     "greyscale",
+    "action",
+    "outcome",
+    "executed_at",
+    "complaint",
+    "channel",
+    "event_types",
+    "previous_secret_until",
+    "action_kind",
 ];
 
 #[cfg(test)]
@@ -336,6 +344,13 @@ mod tests {
         "decision.confirm",
         "decision.reject",
         "organisation.four_eyes",
+        "webhook.create",
+        "webhook.rotate_secret",
+        "webhook.disable",
+        "action.confirm",
+        "action.delivery_failed",
+        "complaint.file",
+        "complaint.decide",
     ];
 
     #[test]

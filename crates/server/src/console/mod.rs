@@ -76,6 +76,7 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/decide", post(review::decide))
         .route("/cases/{id}/notes", post(review::add_note))
         .route("/decisions/{id}/review", post(review::review_decision))
+        .route("/complaints/{id}/decision", post(review::answer_complaint))
         .route("/team", get(review::team))
         .route("/static/vigie.css", get(stylesheet))
         .route("/static/review.js", get(review::script))

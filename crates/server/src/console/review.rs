@@ -200,11 +200,20 @@ struct Choice {
     selected: bool,
 }
 
+/// An open complaint in the queue, with its own clock (two weeks).
+struct QueueComplaint {
+    case_id: String,
+    complaint_id: String,
+    kind: String,
+    countdown: Option<Countdown>,
+}
+
 #[derive(Template)]
 #[template(path = "console/queue.html")]
 struct QueuePage {
     nav: Option<Nav>,
     t: Texts,
+    complaints: Vec<QueueComplaint>,
     /// Whether filters narrow the queue (an empty queue says which it is).
     filtered: bool,
     csrf: String,
@@ -414,6 +423,18 @@ async fn queue_page(
     let (rows, more, filter_issues) = queue_rows(state, session, &filters, &form.cases).await?;
     let platforms = review::queue_platforms(state, &session.principal).await?;
     let counts = state.store.queue_counts(&platforms, Utc::now()).await?;
+    let mut complaints = Vec::new();
+    for platform in &platforms {
+        let open = state.store.list_complaints(*platform, Some(vigie_domain::complaints::ComplaintStatus::Open), 50);
+        for complaint in open.await? {
+            complaints.push(QueueComplaint {
+                case_id: complaint.case_id.to_string(),
+                complaint_id: complaint.id.to_string(),
+                kind: t.msg(&format!("complaint-kind-{}", complaint.kind.as_str())),
+                countdown: Countdown::of(Some(complaint.due_at), Utc::now(), t),
+            });
+        }
+    }
     let mut senders: Vec<(String, String)> = state
         .store
         .list_organisations()
@@ -428,6 +449,7 @@ async fn queue_page(
     errors.extend(filter_issues);
     let errors = in_words(t, errors);
     let html = render(&QueuePage {
+        complaints,
         filtered: filters.active(),
         nav: session.nav(),
         t,
@@ -839,6 +861,32 @@ struct DecisionBlock {
     at: String,
     reviewable: bool,
     replaceable: bool,
+    /// The statement of reasons' public page, for a restriction in force.
+    statement: Option<String>,
+}
+
+/// An action asked of the platform, and where it stands.
+struct ActionLine {
+    kind: String,
+    status: String,
+    status_key: String,
+    facts: Vec<Fact>,
+}
+
+/// A complaint about one of the case's decisions.
+struct ComplaintBlock {
+    id: String,
+    kind: String,
+    channel: String,
+    received: String,
+    countdown: Option<Countdown>,
+    status: String,
+    status_key: String,
+    reasons: String,
+    answer: Option<String>,
+    /// The reader may answer it: open, a reviewer of the platform who did not take the decision
+    /// (the store checks again, with seniority for removal orders).
+    answerable: bool,
 }
 
 struct HistoryRow {
@@ -891,6 +939,8 @@ struct CasePage {
     matches: Vec<MatchRow>,
     similar: Vec<SimilarRow>,
     decisions: Vec<DecisionBlock>,
+    actions: Vec<ActionLine>,
+    complaints: Vec<ComplaintBlock>,
     history: Vec<HistoryRow>,
     notes: Vec<NoteRow>,
     form: DecisionForm,
@@ -1235,6 +1285,75 @@ async fn case_page(
                 at: time(decision.created_at),
                 reviewable: decision.state == "pending" && senior && !decided_by_me,
                 replaceable: decision.state == "in_force" && kind.is_some_and(DecisionKind::closes_case) && may_decide,
+                statement: decision.statement_of_reasons.clone(),
+            }
+        })
+        .collect();
+
+    let actions = state
+        .store
+        .list_case_actions(id)
+        .await?
+        .into_iter()
+        .map(|action| {
+            let mut facts = vec![Fact { label: t.msg("action-asked"), value: time(action.created_at) }];
+            if !action.territorial_scope.is_empty() {
+                facts.push(Fact { label: t.msg("form-territorial_scope"), value: action.territorial_scope.join(" ") });
+            }
+            if let Some(at) = action.delivered_at {
+                facts.push(Fact { label: t.msg("action-delivered"), value: time(at) });
+            }
+            if let Some(at) = action.failed_at {
+                facts.push(Fact { label: t.msg("action-failed"), value: time(at) });
+            }
+            if let Some(confirmation) = &action.confirmation {
+                facts.push(Fact {
+                    label: t.msg("action-executed"),
+                    value: format!(
+                        "{} · {}{}",
+                        t.msg(&format!("outcome-{}", confirmation.outcome.as_str())),
+                        time(confirmation.executed_at),
+                        confirmation.reason.as_deref().map(|reason| format!(" · {reason}")).unwrap_or_default()
+                    ),
+                });
+            }
+            ActionLine {
+                kind: t.msg(&format!("action-kind-{}", action.kind.as_str())),
+                status: t.msg(&format!("action-status-{}", action.status.as_str())),
+                status_key: action.status.as_str().to_owned(),
+                facts,
+            }
+        })
+        .collect();
+    let deciders: std::collections::HashMap<String, bool> = view
+        .decisions
+        .iter()
+        .map(|decision| {
+            let mine = decision.decided_by.id.is_some() && decision.decided_by.id == me
+                || decision.reviewed_by.as_ref().is_some_and(|reviewer| reviewer.id.is_some() && reviewer.id == me);
+            (decision.id.to_string(), mine)
+        })
+        .collect();
+    let complaints = state
+        .store
+        .list_case_complaints(id)
+        .await?
+        .into_iter()
+        .map(|complaint| {
+            let open = complaint.status == vigie_domain::complaints::ComplaintStatus::Open;
+            let mine = deciders.get(&complaint.decision_id.to_string()).copied().unwrap_or(false);
+            let seniority = complaint.kind != vigie_domain::complaints::ComplaintKind::TcoArt10 || senior;
+            ComplaintBlock {
+                id: complaint.id.to_string(),
+                kind: t.msg(&format!("complaint-kind-{}", complaint.kind.as_str())),
+                channel: t.msg(&format!("complaint-channel-{}", complaint.channel.as_str())),
+                received: time(complaint.received_at),
+                countdown: if open { Countdown::of(Some(complaint.due_at), now, t) } else { None },
+                status: t.msg(&format!("complaint-status-{}", complaint.status.as_str())),
+                status_key: complaint.status.as_str().to_owned(),
+                reasons: complaint.reasons,
+                answer: complaint.outcome_reasons,
+                answerable: open && may_decide && !mine && seniority,
             }
         })
         .collect();
@@ -1316,6 +1435,8 @@ async fn case_page(
         matches,
         similar,
         decisions,
+        actions,
+        complaints,
         history,
         notes,
         decision_kinds: decision_kinds(t, removal_order, review_state),
@@ -1347,6 +1468,7 @@ pub(super) async fn case(
         "released" => Some(session.texts().msg("case-released-flash")),
         "noted" => Some(session.texts().msg("case-noted-flash")),
         "reviewed" => Some(session.texts().msg("case-reviewed-flash")),
+        "complaint-answered" => Some(session.texts().msg("case-complaint-answered-flash")),
         _ => None,
     };
     // "Correct this decision": the form again, naming the decision it replaces.
@@ -1527,6 +1649,33 @@ pub(super) async fn add_note(
     }
 }
 
+/// `POST /console/complaints/{id}/decision`: a reviewer answers a complaint, `outcome` upheld
+/// or reversed, with the reasons the complainant is told.
+pub(super) async fn answer_complaint(
+    State(state): State<AppState>,
+    session: ConsoleSession,
+    PagePath(id): PagePath<Uuid>,
+    body: String,
+) -> Result<Response, ConsoleError> {
+    session.check_csrf(&form_value(&body, "csrf"))?;
+    let complaint = crate::complaints::readable(&state, &session.principal, vigie_domain::ids::ComplaintId(id)).await?;
+    let request = crate::complaints::ComplaintDecisionRequest {
+        outcome: Some(form_value(&body, "outcome")),
+        reasons: Some(form_value(&body, "reasons")),
+    };
+    match crate::complaints::decide(&state, &session.principal, complaint.id, &request).await {
+        Ok(_) => Ok(back_to_case(complaint.case_id.0, "complaint-answered")),
+        Err(ApiError::Validation(error)) => {
+            case_page(&state, &session, complaint.case_id, None, error.issues, None, StatusCode::BAD_REQUEST).await
+        }
+        Err(error @ ApiError::Conflict { .. }) => {
+            let issue = conflict_issue(session.texts(), &error);
+            case_page(&state, &session, complaint.case_id, None, vec![issue], None, StatusCode::CONFLICT).await
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
 /// `POST /console/decisions/{id}/review`: four eyes, `confirm=1` or `confirm=0` with a note.
 pub(super) async fn review_decision(
     State(state): State<AppState>,
@@ -1580,6 +1729,10 @@ struct TeamPage {
     escalated: i64,
     awaiting: i64,
     decided_today: usize,
+    actions_unconfirmed: i64,
+    actions_failed: i64,
+    complaints_open: i64,
+    complaints_overdue: i64,
     rows: Vec<TimingRow>,
     at: String,
 }
@@ -1618,6 +1771,10 @@ pub(super) async fn team(State(state): State<AppState>, session: ConsoleSession)
         escalated: figures.counts.escalated,
         awaiting: figures.counts.awaiting_confirmation,
         decided_today: figures.today.decisions,
+        actions_unconfirmed: figures.actions.pending + figures.actions.delivered,
+        actions_failed: figures.actions.failed,
+        complaints_open: figures.complaints_open,
+        complaints_overdue: figures.complaints_overdue,
         rows,
         at: time(figures.at),
     }))

@@ -54,6 +54,12 @@ pub struct Dashboard {
     pub week: Timing,
     /// Per submission kind (a case counts under each of its kinds): today, then the week.
     pub per_kind: Vec<(SubmissionKind, Timing, Timing)>,
+    /// The platforms' actions: not yet confirmed, and not delivered (retries given up).
+    pub actions: vigie_store::ActionCounts,
+    /// Complaints to answer, and of which past their two weeks.
+    pub complaints_open: i64,
+    /// Open complaints past their due time.
+    pub complaints_overdue: i64,
     /// When the figures were computed.
     pub at: DateTime<Utc>,
 }
@@ -72,6 +78,16 @@ pub async fn dashboard(state: &AppState, principal: &Principal) -> ApiResult<Das
     let midnight = now.date_naive().and_hms_opt(0, 0, 0).map(|time| time.and_utc()).unwrap_or(now);
     let week_start = now - Duration::days(7);
     let counts = state.store.queue_counts(&platforms, now).await?;
+    let actions = state.store.action_counts(&platforms).await?;
+    let (mut complaints_open, mut complaints_overdue) = (0, 0);
+    for platform in &platforms {
+        let open =
+            state.store.list_complaints(*platform, Some(vigie_domain::complaints::ComplaintStatus::Open), 10_000);
+        for complaint in open.await? {
+            complaints_open += 1;
+            complaints_overdue += i64::from(complaint.due_at < now);
+        }
+    }
     let week = state.store.decision_timings(&platforms, week_start.min(midnight)).await?;
     let today: Vec<&DecisionTiming> = week.iter().filter(|timing| timing.decided_at >= midnight).collect();
     let in_week: Vec<&DecisionTiming> = week.iter().filter(|timing| timing.decided_at >= week_start).collect();
@@ -91,6 +107,9 @@ pub async fn dashboard(state: &AppState, principal: &Principal) -> ApiResult<Das
         today: Timing::of(today.iter().map(|timing| seconds(timing)).collect()),
         week: Timing::of(in_week.iter().map(|timing| seconds(timing)).collect()),
         per_kind,
+        actions,
+        complaints_open,
+        complaints_overdue,
         at: now,
     })
 }

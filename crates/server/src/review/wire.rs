@@ -299,6 +299,9 @@ pub struct DecisionView {
     pub review_note: String,
     /// When it was recorded.
     pub created_at: DateTime<Utc>,
+    /// A removal, restriction or label in force: its statement of reasons' public page (pass
+    /// it to the uploader; `GET /v1/decisions/{id}/statement` has the same as JSON).
+    pub statement_of_reasons: Option<String>,
 }
 
 impl From<DecisionRecord> for DecisionView {
@@ -329,6 +332,7 @@ impl From<DecisionRecord> for DecisionView {
             reviewed_at: decision.reviewed_at,
             review_note: decision.review_note,
             created_at: decision.created_at,
+            statement_of_reasons: decision.statement_token.as_deref().map(crate::statements::statement_path),
         }
     }
 }
@@ -386,6 +390,17 @@ pub struct DashboardView {
     pub week: TimingView,
     /// Per submission kind.
     pub per_kind: Vec<KindTimingView>,
+    /// Actions asked of the platform and not yet confirmed (pending or delivered).
+    pub actions_unconfirmed: i64,
+    /// Actions never delivered (retries given up after 72 hours) and not confirmed: call the
+    /// platform.
+    pub actions_failed: i64,
+    /// When the oldest action not yet confirmed was asked for.
+    pub oldest_unconfirmed_action: Option<DateTime<Utc>>,
+    /// Complaints to answer.
+    pub complaints_open: i64,
+    /// Of which past their two weeks.
+    pub complaints_overdue: i64,
     /// When computed.
     pub at: DateTime<Utc>,
 }
@@ -437,6 +452,11 @@ impl From<super::dashboard::Dashboard> for DashboardView {
                     week: week.into(),
                 })
                 .collect(),
+            actions_unconfirmed: dashboard.actions.pending + dashboard.actions.delivered,
+            actions_failed: dashboard.actions.failed,
+            oldest_unconfirmed_action: dashboard.actions.oldest_unconfirmed,
+            complaints_open: dashboard.complaints_open,
+            complaints_overdue: dashboard.complaints_overdue,
             at: dashboard.at,
         }
     }
