@@ -111,6 +111,34 @@ impl ComplaintStatus {
     }
 }
 
+/// Who annulled a decision outside the platform (TCO Art. 4 and 9).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnnulmentSource {
+    /// The competent authority of the member state of establishment found, on scrutiny, that
+    /// the removal order infringes the Regulation or fundamental rights (TCO Art. 4(4)-(7)).
+    CrossBorderScrutiny,
+    /// A court annulled the order or the decision (TCO Art. 9; DSA Art. 21 and judicial redress).
+    Court,
+}
+
+impl AnnulmentSource {
+    /// Every source.
+    pub const ALL: [Self; 2] = [Self::CrossBorderScrutiny, Self::Court];
+
+    /// The stable text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::CrossBorderScrutiny => "cross_border_scrutiny",
+            Self::Court => "court",
+        }
+    }
+
+    /// Parses the text form.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        parse_among(text, &Self::ALL, Self::as_str)
+    }
+}
+
 /// The last moment a decision taken at `decided_at` may be complained about.
 pub fn window_end(decided_at: DateTime<Utc>) -> DateTime<Utc> {
     decided_at.checked_add_months(Months::new(WINDOW_MONTHS)).unwrap_or(decided_at)

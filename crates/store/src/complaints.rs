@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 use vigie_domain::access::Actor;
 use vigie_domain::audit::AuditRecord;
-use vigie_domain::complaints::{ANSWER_WITHIN, ComplaintChannel, ComplaintKind, ComplaintStatus};
+use vigie_domain::complaints::{ANSWER_WITHIN, AnnulmentSource, ComplaintChannel, ComplaintKind, ComplaintStatus};
 use vigie_domain::ids::{CaseId, ComplaintId, DecisionId, OrganisationId};
 use vigie_domain::review::{DecisionKind, DecisionState};
 
@@ -108,6 +108,55 @@ impl ComplaintRow {
             reversal_decision_id: self.reversal_decision_id.map(DecisionId),
         })
     }
+}
+
+/// Inside `$tx`: replaces decision `$replaced` (of kind `$replaced_kind`, in force) by a
+/// `no_violation` decision of `$actor` explained by `$explanation`, and writes its outbox (the
+/// `reinstate` of a takedown, the senders' outcome events). Evaluates to the new decision's id
+/// and its actions.
+macro_rules! reverse_decision {
+    ($tx:expr, $replaced:expr, $case:expr, $platform:expr, $replaced_kind:expr, $explanation:expr, $actor:expr, $now:expr) => {{
+        let replaced: DecisionId = $replaced;
+        let (case, platform): (CaseId, OrganisationId) = ($case, $platform);
+        let actor: Actor = $actor;
+        let now: DateTime<Utc> = $now;
+        let decision = DecisionId::new_v7();
+        sqlx::query("update decisions set state = 'replaced' where id = $1")
+            .bind(replaced.0)
+            .execute(&mut *$tx)
+            .await?;
+        sqlx::query(
+            "insert into decisions (id, case_id, platform_id, kind, state, explanation, replaces, decided_by_kind, \
+             decided_by, created_at) values ($1, $2, $3, 'no_violation', 'in_force', $4, $5, $6, $7, $8)",
+        )
+        .bind(decision.0)
+        .bind(case.0)
+        .bind(platform.0)
+        .bind($explanation)
+        .bind(replaced.0)
+        .bind(actor.kind())
+        .bind(actor.id())
+        .bind(now)
+        .execute(&mut *$tx)
+        .await?;
+        sqlx::query("update cases set decided_at = $2, updated_at = $2 where id = $1")
+            .bind(case.0)
+            .bind(now)
+            .execute(&mut *$tx)
+            .await?;
+        let in_force = InForce {
+            decision,
+            case,
+            platform,
+            kind: DecisionKind::NoViolation,
+            replaced: Some($replaced_kind),
+            territorial_scope: &[],
+            label: None,
+            counter_speech: None,
+        };
+        let actions = write_decision_outbox!($tx, &in_force, now);
+        (decision, actions)
+    }};
 }
 
 fn conflict(constraint: &str) -> StoreError {
@@ -237,42 +286,16 @@ impl Store {
             let mut reversal = None;
             let mut details = format!(r#"{{"complaint":"{id}","outcome":"{}""#, outcome.as_str());
             if outcome == ComplaintStatus::Reversed {
-                let decision = DecisionId::new_v7();
-                sqlx::query("update decisions set state = 'replaced' where id = $1")
-                    .bind(complaint.decision_id.0)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query(
-                    "insert into decisions (id, case_id, platform_id, kind, state, explanation, replaces, \
-                     decided_by_kind, decided_by, created_at) values ($1, $2, $3, 'no_violation', 'in_force', $4, $5, \
-                     $6, $7, $8)",
-                )
-                .bind(decision.0)
-                .bind(complaint.case_id.0)
-                .bind(complaint.platform_id.0)
-                .bind(reasons)
-                .bind(complaint.decision_id.0)
-                .bind(actor.kind())
-                .bind(actor.id())
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query("update cases set decided_at = $2, updated_at = $2 where id = $1")
-                    .bind(complaint.case_id.0)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                let in_force = InForce {
-                    decision,
-                    case: complaint.case_id,
-                    platform: complaint.platform_id,
-                    kind: DecisionKind::NoViolation,
-                    replaced: Some(complained),
-                    territorial_scope: &[],
-                    label: None,
-                    counter_speech: None,
-                };
-                let actions = write_decision_outbox!(tx, &in_force, now);
+                let (decision, actions) = reverse_decision!(
+                    tx,
+                    complaint.decision_id,
+                    complaint.case_id,
+                    complaint.platform_id,
+                    complained,
+                    reasons,
+                    actor,
+                    now
+                );
                 details.push_str(&format!(r#","decision":"{decision}""#));
                 for (action, kind) in actions {
                     details.push_str(&format!(r#","action":"{action}","action_kind":"{}""#, kind.as_str()));
@@ -305,6 +328,63 @@ impl Store {
             tx.commit().await?;
         });
         self.get_complaint(id).await
+    }
+
+    /// Records that a decision in force was annulled outside the platform (a cross-border
+    /// scrutiny or a court): a `no_violation` decision by `actor`, explained by `explanation`
+    /// (which names the ruling), replaces it, with its `reinstate` and the senders' outcome
+    /// events, audited as `decision.annul` with the source. `Conflict`
+    /// [`conflicts::NOT_IN_FORCE`] for a decision not in force.
+    pub async fn annul_decision(
+        &self,
+        decision: DecisionId,
+        source: AnnulmentSource,
+        explanation: &str,
+        actor: Actor,
+    ) -> StoreResult<DecisionId> {
+        let now = self.now();
+        let reversal = on_pool!(self, pool => {
+            let mut tx = crate::transaction::WriteTx::begin(pool).await?;
+            let (mut sequence, mut previous_hash) = lock_audit_head!(tx);
+            let (case, platform, kind, state): (Uuid, Uuid, String, String) =
+                sqlx::query_as("select case_id, platform_id, kind, state from decisions where id = $1")
+                    .bind(decision.0)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            let annulled = DecisionKind::parse(&kind).map_err(|problem| corrupt("decisions", decision, problem))?;
+            if state != DecisionState::InForce.as_str() || !annulled.closes_case() {
+                return Err(conflict(conflicts::NOT_IN_FORCE));
+            }
+            let (reversal, actions) = reverse_decision!(
+                tx,
+                decision,
+                CaseId(case),
+                OrganisationId(platform),
+                annulled,
+                explanation,
+                actor,
+                now
+            );
+            // The reference and explanation are in the new decision; the trail keeps no free text.
+            let mut details =
+                format!(r#"{{"decision":"{decision}","source":"{}","reversal":"{reversal}""#, source.as_str());
+            for (action, kind) in actions {
+                details.push_str(&format!(r#","action":"{action}","action_kind":"{}""#, kind.as_str()));
+            }
+            details.push('}');
+            let record = AuditRecord {
+                actor,
+                organisation_id: Some(OrganisationId(platform)),
+                action: "decision.annul".into(),
+                subject_type: "case".into(),
+                subject_id: case.to_string(),
+                details,
+            };
+            append_audit_batch!(tx, std::slice::from_ref(&record), now, sequence, previous_hash);
+            tx.commit().await?;
+            reversal
+        });
+        Ok(reversal)
     }
 
     /// One complaint, or `NotFound`.

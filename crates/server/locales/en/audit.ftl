@@ -145,3 +145,6 @@ audit-detail-channel = Channel
 audit-detail-event-types = Event types
 audit-detail-previous-secret-until = Previous secret valid until
 audit-detail-action-kind = Action asked
+audit-action-decision-annul = Decision annulled (scrutiny or court)
+audit-detail-source = Source
+audit-detail-reversal = Decision replacing it

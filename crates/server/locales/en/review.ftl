@@ -349,3 +349,5 @@ team-actions-unconfirmed = Actions not yet confirmed
 team-actions-failed = Actions not delivered
 team-complaints-open = Complaints to answer
 team-complaints-overdue = Complaints overdue
+complaint-not-yours-decider = You took (or confirmed) this decision: another reviewer answers the complaint.
+complaint-not-yours-senior = A removal order is behind this decision: a senior reviewer answers the complaint.

@@ -145,3 +145,6 @@ audit-detail-channel = Canal
 audit-detail-event-types = Types d’événements
 audit-detail-previous-secret-until = Ancien secret valable jusqu’au
 audit-detail-action-kind = Action demandée
+audit-action-decision-annul = Décision annulée (contrôle ou juridiction)
+audit-detail-source = Origine
+audit-detail-reversal = Décision qui la remplace

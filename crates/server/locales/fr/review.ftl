@@ -349,3 +349,5 @@ team-actions-unconfirmed = Actions pas encore confirmées
 team-actions-failed = Actions non remises
 team-complaints-open = Réclamations à traiter
 team-complaints-overdue = Réclamations en retard
+complaint-not-yours-decider = Vous avez pris (ou confirmé) cette décision : une autre personne traite la réclamation.
+complaint-not-yours-senior = Une injonction de retrait est à l’origine de cette décision : un examinateur senior traite la réclamation.

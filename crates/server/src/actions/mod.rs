@@ -72,7 +72,6 @@ pub async fn check_webhook_url(text: &str, allow_private: bool) -> Result<String
     match url.scheme() {
         "https" => {}
         "http" if allow_private => {}
-        "http" => return Err("must use https".into()),
         _ => return Err("must be an https:// address".into()),
     }
     if !url.username().is_empty() || url.password().is_some() {
@@ -85,7 +84,8 @@ pub async fn check_webhook_url(text: &str, allow_private: bool) -> Result<String
     if !allow_private && let Some(address) = addresses.iter().find(|address| !is_public_address(**address)) {
         return Err(format!(
             "resolves to {address}, a loopback, private, link-local or reserved address: webhooks go to public \
-             addresses unless the operator allows private ones (webhooks.allow_private_addresses)"
+             addresses unless the operator allows private ones (vigie serve --allow-private-webhooks, or \
+             [webhooks] allow_private_addresses)"
         ));
     }
     Ok(url.to_string())
@@ -420,8 +420,9 @@ pub fn outcome_of(
             Some(ExecutionOutcome::Failed) => "not_executed",
         },
     };
+    let all: Vec<&ActionRecord> = actions.iter().collect();
     let tco = (submission.receipt.kind == SubmissionKind::RemovalOrder)
-        .then(|| tco_feedback(submission, decision, &own_actions))
+        .then(|| tco_feedback(submission, decision, &all))
         .flatten();
     OutcomeView {
         status: status.to_owned(),
@@ -432,6 +433,11 @@ pub fn outcome_of(
             ground: decision.ground.as_ref().map(GroundView::from),
             territorial_scope: decision.territorial_scope.clone(),
             reason: decision.reason.map(|reason| reason.as_str().to_owned()),
+            explanation: decision
+                .ground
+                .as_ref()
+                .map(|ground| ground.explanation().to_owned())
+                .unwrap_or_else(|| decision.explanation.clone()),
             automated_decision: decision.automated_decision,
         }),
         actions: actions.iter().map(OutcomeActionView::from).collect(),
@@ -444,36 +450,46 @@ fn tco_feedback(
     decision: Option<&DecisionRecord>,
     actions: &[&ActionRecord],
 ) -> Option<TcoFeedbackView> {
+    // The first confirmed takedown is the order's execution (Annex II), whatever became of the
+    // decision since: a later reversal adds when the content was reinstated.
+    let executed = actions.iter().find_map(|action| {
+        let confirmation = action.confirmation.as_ref()?;
+        (action.kind.takes_down() && confirmation.outcome != ExecutionOutcome::Failed).then_some((action, confirmation))
+    });
+    if let Some((takedown, confirmation)) = executed {
+        let seconds = (confirmation.executed_at - submission.receipt.received_at).num_seconds().max(0);
+        let reinstated_at = actions
+            .iter()
+            .filter(|action| action.kind == ActionKind::Reinstate && action.created_at > takedown.created_at)
+            .map(|action| action.confirmation.as_ref().map_or(action.created_at, |c| c.executed_at))
+            .next();
+        return Some(TcoFeedbackView {
+            annex: "annex_ii".into(),
+            removed_at: Some(confirmation.executed_at),
+            measure: Some(if takedown.kind == ActionKind::Remove { "removed" } else { "disabled" }.into()),
+            reason: confirmation.reason.clone(),
+            seconds_from_receipt: Some(seconds),
+            within_one_hour: Some(seconds <= 3600),
+            reinstated_at,
+        });
+    }
+    let annex_iii = |reason: Option<String>| TcoFeedbackView {
+        annex: "annex_iii".into(),
+        removed_at: None,
+        measure: None,
+        reason,
+        seconds_from_receipt: None,
+        within_one_hour: None,
+        reinstated_at: None,
+    };
     let decision = decision?;
     if decision.kind == DecisionKind::CannotComply {
-        return Some(TcoFeedbackView {
-            annex: "annex_iii".into(),
-            removed_at: None,
-            measure: None,
-            reason: decision.reason.map(|reason| reason.as_str().to_owned()),
-            seconds_from_receipt: None,
-            within_one_hour: None,
-        });
+        return Some(annex_iii(decision.reason.map(|reason| reason.as_str().to_owned())));
     }
-    let takedown = actions.iter().find(|action| action.kind.takes_down())?;
-    let confirmation = takedown.confirmation.as_ref()?;
-    if confirmation.outcome == ExecutionOutcome::Failed {
-        return Some(TcoFeedbackView {
-            annex: "annex_iii".into(),
-            removed_at: None,
-            measure: None,
-            reason: confirmation.reason.clone(),
-            seconds_from_receipt: None,
-            within_one_hour: None,
-        });
-    }
-    let seconds = (confirmation.executed_at - submission.receipt.received_at).num_seconds().max(0);
-    Some(TcoFeedbackView {
-        annex: "annex_ii".into(),
-        removed_at: Some(confirmation.executed_at),
-        measure: Some(if takedown.kind == ActionKind::Remove { "removed" } else { "disabled" }.into()),
-        reason: confirmation.reason.clone(),
-        seconds_from_receipt: Some(seconds),
-        within_one_hour: Some(seconds <= 3600),
-    })
+    // A takedown the platform says it could not carry out.
+    let failed = actions.iter().filter(|action| action.decision_id == decision.id).find_map(|action| {
+        let confirmation = action.confirmation.as_ref()?;
+        (action.kind.takes_down() && confirmation.outcome == ExecutionOutcome::Failed).then_some(confirmation)
+    })?;
+    Some(annex_iii(failed.reason.clone()))
 }

@@ -152,10 +152,11 @@ pub struct ActionQuery {
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConfirmRequest {
-    /// `executed`, `partially_executed` or `failed`.
+    /// Required: `executed`, `partially_executed` or `failed`.
     #[schema(schema_with = names::execution_outcome_or_null)]
     pub outcome: Option<String>,
-    /// When the platform acted (RFC 3339); for `failed`, when it gave up.
+    /// Required: when the platform acted (RFC 3339); for `failed`, when it gave up. Not in the
+    /// future, not before the action.
     pub executed_at: Option<DateTime<Utc>>,
     /// Why not, or not all: required unless `executed`.
     pub reason: Option<String>,
@@ -346,6 +347,9 @@ pub struct OutcomeDecisionView {
     pub territorial_scope: Vec<String>,
     /// Why the platform cannot comply (`cannot_comply`).
     pub reason: Option<String>,
+    /// Why: the ground's explanation, or the explanation of a decision without one (a reversal
+    /// says what the complaint, scrutiny or court found).
+    pub explanation: String,
     /// Decided by automated means.
     pub automated_decision: bool,
 }
@@ -368,6 +372,9 @@ pub struct TcoFeedbackView {
     pub seconds_from_receipt: Option<i64>,
     /// True when the removal came within the hour of TCO Art. 3(3).
     pub within_one_hour: Option<bool>,
+    /// When the content was reinstated afterwards (a complaint, a scrutiny or a court reversed
+    /// the decision): the time the reinstatement was asked of the platform.
+    pub reinstated_at: Option<DateTime<Utc>>,
 }
 
 /// What became of a submission, for its sender (and the platform).

@@ -15,12 +15,18 @@ use vigie_domain::ids::{ComplaintId, DecisionId};
 
 use super::openapi::names;
 use crate::AppState;
-use crate::complaints::{self, ComplaintDecisionRequest, ComplaintRequest, ComplaintView};
+use crate::complaints::{self, AnnulmentRequest, ComplaintDecisionRequest, ComplaintRequest, ComplaintView};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiPrincipal, ApiQuery};
+use crate::review::wire::DecisionView;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(file)).routes(routes!(list)).routes(routes!(show)).routes(routes!(decide))
+    OpenApiRouter::new()
+        .routes(routes!(file))
+        .routes(routes!(list))
+        .routes(routes!(show))
+        .routes(routes!(decide))
+        .routes(routes!(annul))
 }
 
 /// File the uploader's complaint about a decision.
@@ -103,4 +109,24 @@ async fn decide(
     ApiJson(request): ApiJson<ComplaintDecisionRequest>,
 ) -> ApiResult<Json<ComplaintView>> {
     Ok(Json(complaints::decide(&state, &principal, ComplaintId(id), &request).await?.into()))
+}
+
+/// Record that a decision was annulled outside the platform.
+///
+/// A cross-border scrutiny (TCO Art. 4) or a court annulled the removal order or the decision:
+/// a senior reviewer records it, a `no_violation` decision naming the ruling replaces the
+/// annulled one, the platform receives `reinstate` and the senders the new outcome. Answers the
+/// new decision.
+#[utoipa::path(post, path = "/v1/decisions/{id}/annulment", tag = "complaints", request_body = AnnulmentRequest,
+    params(("id" = Uuid, Path, description = "Decision id")),
+    responses((status = 201, body = DecisionView), (status = 400, body = Problem), (status = 403, body = Problem),
+              (status = 404, body = Problem), (status = 409, body = Problem, description = "Not the decision in force")))]
+async fn annul(
+    State(state): State<AppState>,
+    ApiPrincipal(principal): ApiPrincipal,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(request): ApiJson<AnnulmentRequest>,
+) -> ApiResult<(StatusCode, Json<DecisionView>)> {
+    let decision = complaints::annul(&state, &principal, DecisionId(id), &request).await?;
+    Ok((StatusCode::CREATED, Json(decision.into())))
 }

@@ -443,6 +443,12 @@ pub mod names {
     pub fn complaint_outcome_or_null() -> Schema {
         or_null(one_of(["upheld", "reversed"]))
     }
+    /// Who annulled a decision, or null (refused by name when missing).
+    pub fn annulment_source_or_null() -> Schema {
+        or_null(one_of(
+            vigie_domain::complaints::AnnulmentSource::ALL.map(vigie_domain::complaints::AnnulmentSource::as_str),
+        ))
+    }
     /// Where a complaint stands, or null.
     pub fn complaint_status_or_null() -> Schema {
         or_null(complaint_status())

@@ -39,6 +39,22 @@ pub struct ComplaintDecisionRequest {
     pub reasons: Option<String>,
 }
 
+/// `POST /v1/decisions/{id}/annulment`.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnnulmentRequest {
+    /// `cross_border_scrutiny` (TCO Art. 4: the authority of the member state of establishment
+    /// found the order infringes the Regulation or fundamental rights) or `court`.
+    #[schema(schema_with = names::annulment_source_or_null)]
+    pub source: Option<String>,
+    /// The ruling's reference (file number, date).
+    #[schema(max_length = 200)]
+    pub reference: Option<String>,
+    /// What it says, as the sender and the uploader will read it.
+    #[schema(max_length = 5000)]
+    pub explanation: Option<String>,
+}
+
 /// A complaint and where it stands.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct ComplaintView {
@@ -102,6 +118,12 @@ pub async fn file(
     reasons: Option<&str>,
     actor: vigie_domain::access::Actor,
 ) -> ApiResult<ComplaintRecord> {
+    if !decision.kind.restricts() {
+        return Err(ApiError::field(
+            "decision",
+            "restricts nothing: only removals, restrictions and labels can be contested by their uploader",
+        ));
+    }
     let decided_at = decision.reviewed_at.unwrap_or(decision.created_at);
     let reasons = check_complaint(reasons, decided_at, state.store.now())?;
     Ok(state.store.file_complaint(decision.id, channel, &reasons, actor).await?)
@@ -164,4 +186,52 @@ pub async fn decide(
     // A reversal queued its `reinstate` and the senders' outcome events.
     state.deliveries.notify_one();
     Ok(decided)
+}
+
+/// Records that a decision was annulled outside the platform (a cross-border scrutiny, a
+/// court): a senior reviewer of the platform records it, and the content is reinstated.
+/// Returns the decision that replaces the annulled one.
+pub async fn annul(
+    state: &AppState,
+    principal: &Principal,
+    decision: DecisionId,
+    request: &AnnulmentRequest,
+) -> ApiResult<DecisionRecord> {
+    let annulled = state.store.get_decision(decision).await?;
+    crate::review::readable_case(state, principal, annulled.case_id).await?;
+    if !principal.may(Permission::SeniorDecisions(annulled.platform_id)) {
+        return Err(ApiError::Forbidden);
+    }
+    if !annulled.kind.restricts() {
+        return Err(ApiError::field("decision", "restricts nothing: there is nothing to reinstate"));
+    }
+    let mut checker = vigie_domain::validate::Checker::default();
+    let source = match request.source.as_deref() {
+        None => {
+            checker.push("source", "is required: cross_border_scrutiny or court");
+            None
+        }
+        Some(text) => checker.check("source", vigie_domain::complaints::AnnulmentSource::parse(text)),
+    };
+    let reference = match request.reference.as_deref() {
+        None => {
+            checker.push("reference", "is required: the ruling's reference");
+            None
+        }
+        Some(text) => checker.check("reference", vigie_domain::validate::bounded_text(text, 1, 200)),
+    };
+    let explanation = match request.explanation.as_deref() {
+        None => {
+            checker.push("explanation", "is required: what the ruling says");
+            None
+        }
+        Some(text) => checker.check("explanation", bounded_paragraphs(text, 1, MAX_REASONS_CHARS)),
+    };
+    let (Some(source), Some(reference), Some(explanation)) = (source, reference, explanation) else {
+        return Err(ApiError::Validation(checker.into_error()));
+    };
+    let explanation = format!("{reference}: {explanation}");
+    let replacement = state.store.annul_decision(decision, source, &explanation, principal.actor).await?;
+    state.deliveries.notify_one();
+    Ok(state.store.get_decision(replacement).await?)
 }

@@ -304,6 +304,8 @@ const DETAIL_FIELDS: &[&str] = &[
     "event_types",
     "previous_secret_until",
     "action_kind",
+    "source",
+    "reversal",
 ];
 
 #[cfg(test)]
@@ -351,6 +353,7 @@ mod tests {
         "action.delivery_failed",
         "complaint.file",
         "complaint.decide",
+        "decision.annul",
     ];
 
     #[test]

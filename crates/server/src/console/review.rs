@@ -203,6 +203,8 @@ struct Choice {
 /// An open complaint in the queue, with its own clock (two weeks).
 struct QueueComplaint {
     case_id: String,
+    /// The case's name where the console has one: its id's tail.
+    case_short: String,
     complaint_id: String,
     kind: String,
     countdown: Option<Countdown>,
@@ -427,8 +429,10 @@ async fn queue_page(
     for platform in &platforms {
         let open = state.store.list_complaints(*platform, Some(vigie_domain::complaints::ComplaintStatus::Open), 50);
         for complaint in open.await? {
+            let case_id = complaint.case_id.to_string();
             complaints.push(QueueComplaint {
-                case_id: complaint.case_id.to_string(),
+                case_short: format!("…{}", &case_id[case_id.len() - 8..]),
+                case_id,
                 complaint_id: complaint.id.to_string(),
                 kind: t.msg(&format!("complaint-kind-{}", complaint.kind.as_str())),
                 countdown: Countdown::of(Some(complaint.due_at), Utc::now(), t),
@@ -887,6 +891,8 @@ struct ComplaintBlock {
     /// The reader may answer it: open, a reviewer of the platform who did not take the decision
     /// (the store checks again, with seniority for removal orders).
     answerable: bool,
+    /// Why the reader may not, while it is open.
+    not_yours: Option<String>,
 }
 
 struct HistoryRow {
@@ -1354,6 +1360,8 @@ async fn case_page(
                 reasons: complaint.reasons,
                 answer: complaint.outcome_reasons,
                 answerable: open && may_decide && !mine && seniority,
+                not_yours: (open && may_decide && (mine || !seniority))
+                    .then(|| t.msg(if mine { "complaint-not-yours-decider" } else { "complaint-not-yours-senior" })),
             }
         })
         .collect();

@@ -62,6 +62,9 @@ pub struct StatementView {
     pub platform: String,
     /// When the decision came into force.
     pub decided_at: DateTime<Utc>,
+    /// False once the decision was replaced (corrected, or reversed on complaint, scrutiny or
+    /// in court): the restriction no longer applies.
+    pub in_force: bool,
     /// TCO Art. 11(3): a removal order's issuing authority asked that the content provider not
     /// be told until then; the public page says nothing of the decision until that time.
     pub withheld_until: Option<DateTime<Utc>>,
@@ -148,6 +151,7 @@ pub async fn statement(state: &AppState, decision: &DecisionRecord) -> ApiResult
         url: statement_path(token),
         platform: platform.name,
         decided_at,
+        in_force: decision.state == vigie_domain::review::DecisionState::InForce,
         withheld_until,
         restriction: decision.kind.as_str().to_owned(),
         territorial_scope: decision.territorial_scope.clone(),

@@ -241,7 +241,7 @@ async fn complain(
     match crate::complaints::file(&state, &decision, ComplaintChannel::StatementLink, Some(&reasons), Actor::Public)
         .await
     {
-        Ok(_) => Redirect::to(&format!("/statements/{token}?lang={}", lang.code())).into_response(),
+        Ok(_) => Redirect::to(&format!("/statements/{token}?lang={}#complaints", lang.code())).into_response(),
         Err(error) => {
             let message = match &error {
                 crate::error::ApiError::Validation(issues) => issues
@@ -300,7 +300,10 @@ fn fill(page: &mut StatementPage, statement: &StatementView, t: Texts) {
     page.facts = vec![
         Fact { label: t.msg("statement-restriction-label"), value: restriction },
         Fact { label: t.msg("statement-scope-label"), value: scope },
-        Fact { label: t.msg("statement-duration-label"), value: t.msg("statement-duration-indefinite") },
+        Fact {
+            label: t.msg("statement-duration-label"),
+            value: t.msg(if statement.in_force { "statement-duration-indefinite" } else { "statement-duration-ended" }),
+        },
         Fact {
             label: t.msg("statement-decided-label"),
             value: statement.decided_at.format("%Y-%m-%d %H:%M UTC").to_string(),
@@ -320,18 +323,31 @@ fn fill(page: &mut StatementPage, statement: &StatementView, t: Texts) {
                 value: format!("{} ({})", order.issuing_authority, order.member_state),
             },
             Fact { label: t.msg("statement-order-reference"), value: order.reference.clone() },
-            Fact { label: t.msg("statement-order-issued"), value: order.issued_at.clone().unwrap_or_default() },
+            Fact {
+                label: t.msg("statement-order-issued"),
+                value: order
+                    .issued_at
+                    .as_deref()
+                    .map(|text| {
+                        chrono::DateTime::parse_from_rfc3339(text)
+                            .map(|at| at.with_timezone(&chrono::Utc).format("%Y-%m-%d %H:%M UTC").to_string())
+                            .unwrap_or_else(|_| text.to_owned())
+                    })
+                    .unwrap_or_default(),
+            },
             Fact { label: t.msg("statement-order-grounds"), value: order.grounds.join(", ") },
             Fact { label: t.msg("statement-order-reasons"), value: order.statement_of_reasons.clone() },
             Fact { label: t.msg("statement-order-redress"), value: order.redress.clone() },
         ]);
     }
     let until = statement.complaint_until.format("%Y-%m-%d").to_string();
-    page.redress = vec![
-        t.msg2("statement-redress-complaint", "platform", &statement.platform, "until", until),
-        t.msg("statement-redress-out-of-court"),
-        t.msg("statement-redress-court"),
-    ];
+    page.redress = Vec::new();
+    // A decision no longer in force has nothing left to contest with the platform.
+    if statement.in_force {
+        page.redress.push(t.msg2("statement-redress-complaint", "platform", &statement.platform, "until", until));
+    }
+    page.redress.push(t.msg("statement-redress-out-of-court"));
+    page.redress.push(t.msg("statement-redress-court"));
     if !statement.removal_orders.is_empty() {
         page.redress.push(t.msg("statement-redress-order-court"));
     }

@@ -449,7 +449,7 @@ async fn bad_confirmations_and_webhook_addresses_are_refused_with_nothing_writte
         let before = strict.audit_length().await;
         let path = format!("/v1/organisations/{}/webhooks", strict.operator.id);
         for (url, expected) in [
-            ("http://127.0.0.1:9/hook", "must use https"),
+            ("http://127.0.0.1:9/hook", "must be an https:// address"),
             ("https://127.0.0.1/hook", "loopback, private"),
             ("https://[::1]/hook", "loopback, private"),
             ("https://10.0.0.8/hook", "loopback, private"),
@@ -502,7 +502,10 @@ async fn a_complaint_is_answered_by_another_reviewer_and_a_reversal_reinstates()
         let app = &world.app;
         let (submission, case) = world.order("OFAC-COMPLAINT-1").await;
         let decision = world.decide(&case, remove()).await["id"].as_str().unwrap().to_owned();
-        world.receiver.wait_for("/platform", 1).await;
+        let events = world.receiver.wait_for("/platform", 1).await;
+        let action = verified(&events[0], &world.platform_secret)["data"]["id"].as_str().unwrap().to_owned();
+        let executed = world.confirm(&action, json!({"outcome": "executed", "executed_at": chrono::Utc::now()})).await;
+        assert_eq!(executed.status, 200, "{}", executed.text);
 
         // The platform forwards its uploader's complaint.
         let path = format!("/v1/decisions/{decision}/complaints");
@@ -566,5 +569,52 @@ async fn a_complaint_is_answered_by_another_reviewer_and_a_reversal_reinstates()
         let twice =
             app.call(Method::POST, &answer, Some(&senior), Some(json!({"outcome": "upheld", "reasons": "x"}))).await;
         assert_eq!(twice.status, 409);
+        // The order was executed, then reinstated: Annex II stands, with the reinstatement.
+        assert_eq!(outcome["tco"]["annex"], "annex_ii", "{outcome}");
+        assert!(outcome["tco"]["reinstated_at"].is_string(), "{outcome}");
+        assert_eq!(outcome["decision"]["explanation"], "On a second look, a news report: reinstated.");
+        // The reversal restricts nothing: there is nothing for the uploader to contest.
+        let reversal = answered.json()["reversal_decision"].as_str().unwrap().to_owned();
+        let refused = app
+            .call(
+                Method::POST,
+                &format!("/v1/decisions/{reversal}/complaints"),
+                Some(&world.integration),
+                Some(json!({"reasons": "Remove it again."})),
+            )
+            .await;
+        assert_eq!(refused.status, 400, "{}", refused.text);
+        assert_eq!(fields(&refused), ["decision"]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_court_annulment_reinstates() {
+    for backend in vigie_store::testing::backends() {
+        eprintln!("on {backend:?}");
+        let world = world(backend, settings()).await;
+        let app = &world.app;
+        let (submission, case) = world.order("OFAC-COURT-1").await;
+        let decision = world.decide(&case, remove()).await["id"].as_str().unwrap().to_owned();
+        world.receiver.wait_for("/platform", 1).await;
+        let path = format!("/v1/decisions/{decision}/annulment");
+        let ruling = json!({"source": "court", "reference": "TA Paris, 2026-12-07, no. 2612345",
+            "explanation": "The order is annulled: the video is a news report."});
+        let senior = app.token(app.operator.id, &[Role::SeniorReviewer]).await;
+        let before = app.audit_length().await;
+        assert_eq!(app.call(Method::POST, &path, Some(&world.reviewer), Some(ruling.clone())).await.status, 403);
+        let refused = app.call(Method::POST, &path, Some(&senior), Some(json!({"source": "rumour"}))).await;
+        assert_eq!(fields(&refused), ["source", "reference", "explanation"]);
+        assert_eq!(app.audit_length().await, before, "refusals write nothing");
+        let annulled = app.call(Method::POST, &path, Some(&senior), Some(ruling.clone())).await;
+        assert_eq!(annulled.status, 201, "{}", annulled.text);
+        assert_eq!(annulled.json()["decision"], "no_violation");
+        assert!(annulled.json()["explanation"].as_str().unwrap().starts_with("TA Paris"));
+        let events = world.receiver.wait_for("/platform", 2).await;
+        assert_eq!(verified(&events[1], &world.platform_secret)["type"], "reinstate");
+        let outcome = world.submission(&submission).await["outcome"].clone();
+        assert_eq!(outcome["decision"]["kind"], "no_violation");
+        let again = app.call(Method::POST, &path, Some(&senior), Some(ruling)).await;
+        assert_eq!(again.status, 409, "{}", again.text);
     }
 }
