@@ -62,3 +62,5 @@ statement-complaint-too-many = Too many complaints were sent from your connectio
 statement-complaint-reasons-required = Please say why the decision is wrong (at most 5,000 characters).
 statement-complaint-closed = This decision can no longer be contested here: a complaint is already open, the decision has changed, or the six months for complaints have passed.
 statement-duration-ended = It no longer applies: the decision was corrected or reversed.
+# Between the items of a list ("a removal order; a report by a user"); spaces count.
+statement-list-separator = {"; "}

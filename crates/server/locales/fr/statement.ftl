@@ -62,3 +62,5 @@ statement-complaint-too-many = Trop de réclamations ont été envoyées depuis 
 statement-complaint-reasons-required = Merci d’indiquer pourquoi la décision est erronée (5 000 caractères au plus).
 statement-complaint-closed = Cette décision ne peut plus être contestée ici : une réclamation est déjà ouverte, la décision a changé, ou les six mois prévus pour les réclamations sont passés.
 statement-duration-ended = Elle ne s’applique plus : la décision a été corrigée ou annulée.
+# Entre les éléments d’une liste ; les espaces comptent (espace insécable avant le point-virgule).
+statement-list-separator = {" ; "}

@@ -308,7 +308,7 @@ fn fill(page: &mut StatementPage, statement: &StatementView, t: Texts) {
             label: t.msg("statement-decided-label"),
             value: statement.decided_at.format("%Y-%m-%d %H:%M UTC").to_string(),
         },
-        Fact { label: t.msg("statement-prompted-label"), value: prompted.join("; ") },
+        Fact { label: t.msg("statement-prompted-label"), value: prompted.join(&t.msg("statement-list-separator")) },
         Fact { label: t.msg("statement-facts-label"), value: statement.facts.clone() },
         Fact { label: t.msg("statement-automated-detection-label"), value: yes_no(t, statement.automated_detection) },
         Fact { label: t.msg("statement-automated-decision-label"), value: yes_no(t, statement.automated_decision) },
