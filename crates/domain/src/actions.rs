@@ -310,7 +310,10 @@ pub fn is_public_address(address: IpAddr) -> bool {
                 || (first & 0xffc0) == 0xfec0 // site-local (deprecated) fec0::/10
                 || first == 0x2001 && v6.segments()[1] == 0x0db8 // documentation
                 || v6.segments()[..6] == [0, 0, 0, 0, 0, 0] // IPv4-compatible ::a.b.c.d
-                || first == 0x0064 && v6.segments()[1] == 0xff9b) // NAT64 64:ff9b::/96
+                || first == 0x0064 && v6.segments()[1] == 0xff9b // NAT64: 64:ff9b::/96 and the local 64:ff9b:1::/48
+                || first == 0x2002 // 6to4, which embeds an IPv4 address
+                || first == 0x2001 && v6.segments()[1] == 0x0000 // Teredo 2001::/32
+                || v6.segments()[..4] == [0x0100, 0, 0, 0]) // discard-only 100::/64
         }
     }
 }
@@ -432,6 +435,10 @@ mod tests {
             "::ffff:10.0.0.1",
             "::127.0.0.1",
             "64:ff9b::a00:1",
+            "64:ff9b:1::a00:1",
+            "2002:a00:1::1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "100::1",
             "2001:db8::1",
             "ff02::1",
         ] {

@@ -47,10 +47,12 @@ impl reqwest::dns::Resolve for PublicOnly {
     }
 }
 
-/// The HTTP client webhooks are sent with: no redirects (a redirect could point anywhere), a
-/// timeout on every attempt, https only unless private addresses are allowed.
+/// The HTTP client webhooks are sent with: no redirects (a redirect could point anywhere), no
+/// proxy from the environment (a proxy would resolve the host itself, past the resolver's
+/// check), a timeout on every attempt, https only unless private addresses are allowed.
 pub fn client(settings: &WebhookSettings) -> reqwest::Result<reqwest::Client> {
     reqwest::Client::builder()
+        .no_proxy()
         .timeout(settings.request_timeout)
         .connect_timeout(settings.request_timeout.min(Duration::from_secs(5)))
         .redirect(reqwest::redirect::Policy::none())

@@ -81,12 +81,13 @@ pub async fn check_webhook_url(text: &str, allow_private: bool) -> Result<String
         return Err("must not have a fragment (#…)".into());
     }
     let addresses = resolve(&url).await?;
-    if !allow_private && let Some(address) = addresses.iter().find(|address| !is_public_address(**address)) {
-        return Err(format!(
-            "resolves to {address}, a loopback, private, link-local or reserved address: webhooks go to public \
-             addresses unless the operator allows private ones (vigie serve --allow-private-webhooks, or \
-             [webhooks] allow_private_addresses)"
-        ));
+    // The address itself is not named: it would tell an organisation's admin what the
+    // operator's internal names resolve to.
+    if !allow_private && addresses.iter().any(|address| !is_public_address(*address)) {
+        return Err("resolves to a loopback, private, link-local or reserved address: webhooks go to public \
+                    addresses unless the operator allows private ones (vigie serve --allow-private-webhooks, or \
+                    [webhooks] allow_private_addresses)"
+            .into());
     }
     Ok(url.to_string())
 }

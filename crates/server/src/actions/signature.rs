@@ -72,7 +72,7 @@ pub fn verify(secret: &str, id: &str, timestamp: i64, body: &[u8], header: &str,
     if candidates.is_empty() {
         return Err(Unverified::Missing);
     }
-    if (now - timestamp).abs() > TOLERANCE_SECONDS {
+    if now.abs_diff(timestamp) > TOLERANCE_SECONDS.unsigned_abs() {
         return Err(Unverified::Stale);
     }
     let expected = sign(secret, id, timestamp, body);
