@@ -227,6 +227,7 @@ pub async fn run(mut settings: Settings, demo: bool) -> anyhow::Result<()> {
     let rematch_state = state.clone();
     let checkpoint_state = state.clone();
     let delivery_state = state.clone();
+    let purge_state = state.clone();
     let router = vigie_server::router(state);
     let stop_requested = shutdown_signal()?;
     tracing::info!(%address, "listening; console at http://{address}/console, API docs at http://{address}/docs");
@@ -237,6 +238,7 @@ pub async fn run(mut settings: Settings, demo: bool) -> anyhow::Result<()> {
     let collector = tokio::spawn(vigie_server::workers::media_collector::run(collector_state, shutdown.clone()));
     let rematch = tokio::spawn(vigie_server::workers::rematch::run(rematch_state, shutdown.clone()));
     let deliveries = tokio::spawn(vigie_server::actions::delivery::run(delivery_state, shutdown.clone()));
+    let purge = tokio::spawn(vigie_server::workers::purge::run(purge_state, shutdown.clone()));
     let trim = tokio::spawn(return_freed_memory(shutdown.clone()));
     let checkpoints = checkpoint_interval.map(|interval| {
         tokio::spawn(vigie_server::workers::audit_checkpoints::run(checkpoint_state, interval, shutdown.clone()))
@@ -256,6 +258,7 @@ pub async fn run(mut settings: Settings, demo: bool) -> anyhow::Result<()> {
     let _ = collector.await;
     let _ = rematch.await;
     let _ = deliveries.await;
+    let _ = purge.await;
     let _ = trim.await;
     if let Some(checkpoints) = checkpoints {
         let _ = checkpoints.await;

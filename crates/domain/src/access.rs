@@ -220,6 +220,9 @@ pub enum Permission {
     /// Confirm that this platform carried out its actions: the platform's own people and
     /// systems only, not the operator's (they cannot know what the platform did).
     ConfirmActions(OrganisationId),
+    /// Record that an authority or a court asked this platform to keep removed content longer
+    /// (TCO Art. 6(2)): its admins and senior reviewers, or the operator's.
+    ExtendPreservation(OrganisationId),
 }
 
 /// How much a principal may learn of one bank: [`Principal::bank_access`].
@@ -332,6 +335,10 @@ impl Principal {
                             .any(|role| self.roles.contains(role)))
             }
             Permission::ManageWebhooks(organisation) => self.is_admin_of(organisation),
+            Permission::ExtendPreservation(platform) => {
+                (self.organisation_is_operator || self.organisation_id == platform)
+                    && (self.roles.contains(Role::Admin) || self.roles.contains(Role::SeniorReviewer))
+            }
             Permission::ReadActions(platform) => self.may(Permission::ReadCases(platform)),
             Permission::ConfirmActions(platform) => {
                 self.organisation_id == platform
@@ -443,6 +450,12 @@ mod tests {
             (false, vec![Referrer], ConfirmActions(own), false),
             (true, vec![Admin], ConfirmActions(other), false),
             (false, vec![Reviewer], ConfirmActions(other), false),
+            (false, vec![SeniorReviewer], ExtendPreservation(own), true),
+            (false, vec![Admin], ExtendPreservation(own), true),
+            (false, vec![Reviewer], ExtendPreservation(own), false),
+            (false, vec![Auditor], ExtendPreservation(own), false),
+            (false, vec![Admin], ExtendPreservation(other), false),
+            (true, vec![SeniorReviewer], ExtendPreservation(other), true),
             (false, vec![Reviewer], DecideCases(own), true),
             (false, vec![SeniorReviewer], DecideCases(own), true),
             (false, vec![Admin], DecideCases(own), false),

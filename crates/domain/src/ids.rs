@@ -86,3 +86,11 @@ id_type!(
     /// Identifies a complaint against a decision.
     ComplaintId
 );
+id_type!(
+    /// Identifies an extension of a case's preservation, requested by an authority or a court.
+    PreservationExtensionId
+);
+id_type!(
+    /// Identifies one opening of a case's preserved content: who, when and why.
+    PreservationAccessId
+);

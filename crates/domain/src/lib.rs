@@ -11,6 +11,8 @@
 //! - [`audit`]: the tamper-evident, hash-chained audit trail.
 //! - [`bank`]: hash banks, signal types, labels and signal values; [`url`]: URL normalisation.
 //! - [`intake`]: submission kinds, their legal vocabulary, deadlines, priorities and case keys.
+//! - [`actions`], [`complaints`], [`preservation`]: what decisions ask of platforms, complaints
+//!   against them, and how long removed content is kept (TCO Art. 6).
 //! - [`validate`]: field-level validation shared by every input path (API, console, CLI).
 
 #![deny(missing_docs)]
@@ -26,6 +28,7 @@ pub mod import;
 pub mod intake;
 pub mod media_view;
 pub mod organisation;
+pub mod preservation;
 pub mod review;
 pub mod token;
 pub mod url;

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 use vigie_domain::validate::{FieldIssue, ValidationError};
-use vigie_store::{StoreError, action_conflicts, complaint_conflicts, review_conflicts};
+use vigie_store::{StoreError, action_conflicts, complaint_conflicts, preservation_conflicts, review_conflicts};
 
 /// A failure of a request, as the API reports it.
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +66,12 @@ pub enum ApiError {
         /// Seconds before asking again, when it is worth it.
         retry_after: Option<&'static str>,
     },
+    /// The case's content is preserved (TCO Art. 6) and opens only with a stated purpose.
+    #[error("preserved content")]
+    PreservedContent,
+    /// The case's content was purged when its preservation ended.
+    #[error("purged content")]
+    PurgedContent,
     /// Reported media cannot be shown this way: the file cannot be decoded, or is over the
     /// limits for it. Asking again changes nothing; the original may still be downloaded.
     #[error("media not viewable: {0}")]
@@ -180,6 +186,20 @@ impl From<StoreError> for ApiError {
                     detail: "a removal order is behind this decision: a senior reviewer handles the complaint".into(),
                     field: None,
                 },
+                preservation_conflicts::NOT_PRESERVED => Self::Conflict {
+                    slug: "not-preserved",
+                    detail: "the platform has not confirmed removing this case's content: nothing is preserved yet"
+                        .into(),
+                    field: None,
+                },
+                preservation_conflicts::PURGED => Self::PurgedContent,
+                preservation_conflicts::NOT_LATER => Self::Conflict {
+                    slug: "extension-not-later",
+                    detail:
+                        "the preservation was extended meanwhile past this date: an extension keeps the content longer"
+                            .into(),
+                    field: Some("until"),
+                },
                 action_conflicts::ALREADY_CONFIRMED => Self::Conflict {
                     slug: "action-confirmed",
                     detail: "this action was confirmed before; a confirmation is final".into(),
@@ -273,6 +293,8 @@ impl ApiError {
             Self::MediaNotViewable(_) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "media-not-viewable", "Media cannot be shown this way")
             }
+            Self::PreservedContent => (StatusCode::FORBIDDEN, "preserved-content", "Preserved content"),
+            Self::PurgedContent => (StatusCode::GONE, "purged-content", "Purged content"),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
         }
@@ -336,6 +358,11 @@ impl ApiError {
                 "this Idempotency-Key was already used with a different request; use a new key".into()
             }
             Self::MediaViewUnavailable { detail, .. } | Self::MediaNotViewable(detail) => detail.clone(),
+            Self::PreservedContent => "the platform removed this content and it is preserved (TCO Art. 6): it opens \
+                 only for a stated purpose, recorded with your name: POST /v1/cases/{id}/preservation/accesses \
+                 with `purpose` and `reason`"
+                .into(),
+            Self::PurgedContent => "this content was purged when its preservation ended: nothing of it is kept".into(),
             Self::Unavailable(_) => {
                 "the database cannot take requests right now; nothing was stored: send the same request again \
                  shortly"

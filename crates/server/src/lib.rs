@@ -25,6 +25,7 @@ pub mod intake;
 pub mod matching;
 pub mod metrics;
 mod middleware;
+pub mod preservation;
 pub mod renditions;
 pub mod review;
 pub mod statements;

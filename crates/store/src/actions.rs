@@ -780,7 +780,16 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             queue_outcome_events!(tx, CaseId(case), DecisionId(decision), Some(id.0), now);
-            let record = AuditRecord {
+            // A takedown carried out, even in part, starts the content's preservation (TCO Art. 6).
+            let takedown = matches!(kind.as_str(), "remove" | "restrict")
+                && confirmation.outcome != vigie_domain::actions::ExecutionOutcome::Failed;
+            let preserved_until = if takedown {
+                crate::preservation::start_preservation!(tx, CaseId(case), confirmation.executed_at, now)
+            } else {
+                None
+            };
+            let mut records = Vec::with_capacity(2);
+            records.push(AuditRecord {
                 actor,
                 organisation_id: Some(OrganisationId(platform)),
                 action: "action.confirm".into(),
@@ -791,8 +800,18 @@ impl Store {
                     confirmation.outcome.as_str(),
                     confirmation.executed_at.to_rfc3339()
                 ),
-            };
-            append_audit_batch!(tx, std::slice::from_ref(&record), now, sequence, previous_hash);
+            });
+            if let Some(until) = preserved_until {
+                records.push(AuditRecord {
+                    actor,
+                    organisation_id: Some(OrganisationId(platform)),
+                    action: "case.preserve".into(),
+                    subject_type: "case".into(),
+                    subject_id: case.to_string(),
+                    details: format!(r#"{{"removed_at":"{}","until":"{}"}}"#, confirmation.executed_at.to_rfc3339(), until.to_rfc3339()),
+                });
+            }
+            append_audit_batch!(tx, &records, now, sequence, previous_hash);
             tx.commit().await?;
         });
         self.get_action(id).await

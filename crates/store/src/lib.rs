@@ -22,6 +22,7 @@ mod error;
 mod intake;
 mod media_view;
 mod organisations;
+mod preservation;
 mod rematch;
 mod review;
 mod sessions;
@@ -56,6 +57,9 @@ pub use error::{StoreError, StoreResult};
 pub use intake::{
     CaseClaim, CaseFilter, CaseMatchRecord, CaseRecord, ClockChange, DeadlineEvent, MediaHashes, MediaIdentified,
     MediaPdq, MediaRecord, SubmissionOutcome, SubmissionRecord,
+};
+pub use preservation::{
+    AccessRecord, ExtensionRecord, PreservationRecord, PurgedCase, conflicts as preservation_conflicts, kept_details,
 };
 pub use rematch::{MediaHolder, RematchJob, RematchPage, RematchScope};
 pub use review::{

@@ -12,6 +12,7 @@ pub mod me;
 pub mod openapi;
 pub mod organisations;
 pub mod preferences;
+pub mod preservation;
 pub mod rematch;
 pub mod submissions;
 pub mod system;
@@ -52,6 +53,8 @@ use crate::error::{ApiError, ApiResult};
                                           reinstate), sent to their webhook endpoints or pulled, and their confirmations"),
         (name = "complaints", description = "Complaints against decisions (DSA Art. 20, TCO Art. 10), answered by another \
                                              reviewer; a reversal reinstates"),
+        (name = "preservation", description = "Removed content kept six months (TCO Art. 6), opened only with a stated \
+                                               purpose, extended on an authority's request, then purged"),
         (name = "banks", description = "Hash banks of known content, and matching against them"),
         (name = "system", description = "Health, readiness and metrics")
     )
@@ -89,6 +92,7 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(case_media::router())
         .merge(actions::router())
         .merge(complaints::router())
+        .merge(preservation::router())
         .layer(DefaultBodyLimit::max(state.settings.json_body_limit))
         // Merged after the JSON limit so these routes get the larger one.
         .merge(

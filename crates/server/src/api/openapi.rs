@@ -457,4 +457,16 @@ pub mod names {
     pub fn delivery_status() -> Schema {
         one_of(["pending", "delivered", "failed"])
     }
+    /// Why preserved content is opened (TCO Art. 6(1)).
+    pub fn access_purpose() -> Schema {
+        one_of(vigie_domain::preservation::AccessPurpose::ALL.map(vigie_domain::preservation::AccessPurpose::as_str))
+    }
+    /// Why preserved content is opened, or null (refused by name when missing).
+    pub fn access_purpose_or_null() -> Schema {
+        or_null(access_purpose())
+    }
+    /// Where a case's preservation stands.
+    pub fn preservation_status() -> Schema {
+        one_of(["preserved", "purged"])
+    }
 }

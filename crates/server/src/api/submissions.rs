@@ -477,7 +477,15 @@ async fn show(
             visible_submission(&state, &principal, record.receipt.id.0).await?
         }
     };
-    Ok(Json(submission_view(&state, record).await?))
+    // Its sender reads what it sent; the platform's readers, as on the case page (preserved
+    // content opens with a stated purpose).
+    let sender = record.submitter_id == Some(principal.organisation_id);
+    let case = record.receipt.case_id;
+    let mut view = submission_view(&state, record).await?;
+    if !sender && !crate::preservation::content_of(&state, &principal, case).await?.1.readable() {
+        crate::preservation::withhold(&mut view);
+    }
+    Ok(Json(view))
 }
 
 /// Attach the content to a submission after the fact.

@@ -301,6 +301,12 @@ impl IntoResponse for ConsoleError {
                         (t.msg("media-error-unavailable-title"), t.msg(detail))
                     }
                     ApiError::MediaNotViewable(_) => (t.msg("media-error-not-viewable-title"), problem.detail),
+                    ApiError::PreservedContent => {
+                        (t.msg("preservation-closed-title"), t.msg("preservation-closed-detail"))
+                    }
+                    ApiError::PurgedContent => {
+                        (t.msg("preservation-purged-title"), t.msg("preservation-purged-detail"))
+                    }
                     ApiError::Internal(_) => (t.msg("error-internal-title"), t.msg("error-internal-detail")),
                 };
                 (status, title, detail, internal)

@@ -427,4 +427,8 @@ pub struct CaseView {
     /// Other open cases of the platform that matched one of the same bank signals (likely the
     /// same content re-uploaded).
     pub similar: Vec<CaseSummary>,
+    /// Once the platform confirmed a takedown: the content's preservation (TCO Art. 6). Until
+    /// the caller opens it (`POST /v1/cases/{id}/preservation/accesses`), and for good once it
+    /// is purged, submissions show their legal fields only and no media.
+    pub preservation: Option<crate::preservation::PreservationView>,
 }

@@ -31,7 +31,8 @@ const RETRY_PENDING_SECONDS: &str = "5";
 /// The case and the media a reviewer asks for, once they may see them: the case's platform's
 /// reviewers (`ReadCases`), the media held by one of its submissions. Another platform's case
 /// does not exist for the caller (404); one's own is 403 without the permission; media the
-/// case does not hold, 404.
+/// case does not hold, 404. Preserved content not opened by the caller, 403 saying how to
+/// open it; purged content, 410.
 pub async fn case_media(
     state: &AppState,
     principal: &Principal,
@@ -49,6 +50,8 @@ pub async fn case_media(
     if !is_sha256(sha256) {
         return Err(ApiError::field("sha256", "must be a SHA-256 digest: 64 lower-case hexadecimal digits"));
     }
+    // Removed content is preserved: it opens only with a stated purpose (TCO Art. 6).
+    crate::preservation::require_content(state, principal, case.id).await?;
     let media = state.store.find_case_media(case.id, sha256).await?.ok_or(ApiError::NotFound)?;
     Ok((case, media))
 }

@@ -381,6 +381,7 @@ pub async fn case_view(
     id: CaseId,
 ) -> ApiResult<crate::intake::wire::CaseView> {
     let case = readable_case(state, principal, id).await?;
+    let (preservation, content) = crate::preservation::content_of(state, principal, case.id).await?;
     // Media and clock events of all the submissions in one query each, not two per submission
     // (a case reported hundreds of times stays one page of a few queries).
     let mut media = state.store.list_case_media(case.id).await?;
@@ -392,11 +393,15 @@ pub async fn case_view(
         .into_iter()
         .map(|record| {
             let id = record.receipt.id;
-            crate::api::submissions::submission_view_of(
+            let mut view = crate::api::submissions::submission_view_of(
                 record,
                 media.remove(&id).unwrap_or_default(),
                 clocks.remove(&id).unwrap_or_default(),
-            )
+            );
+            if !content.readable() {
+                crate::preservation::withhold(&mut view);
+            }
+            view
         })
         .collect();
     let found = state.store.list_case_matches(case.id).await?;
@@ -425,5 +430,6 @@ pub async fn case_view(
     let notes = state.store.list_case_notes(case.id).await?.into_iter().map(wire::NoteView::from).collect();
     let similar = case_summaries(state, state.store.cases_sharing_matches(case.id, 20).await?).await?;
     let summary = case_summaries(state, vec![case]).await?.remove(0);
-    Ok(crate::intake::wire::CaseView { case: summary, submissions, matches, decisions, notes, similar })
+    let preservation = preservation.map(|record| crate::preservation::view_of(record, &content, true));
+    Ok(crate::intake::wire::CaseView { case: summary, submissions, matches, decisions, notes, similar, preservation })
 }

@@ -4,4 +4,5 @@ pub mod audit_checkpoints;
 pub mod index_sync;
 pub mod media;
 pub mod media_collector;
+pub mod purge;
 pub mod rematch;

@@ -16,6 +16,7 @@ mod image_bombs;
 mod intake;
 mod media_files;
 mod organisations;
+mod preservation;
 mod rematch;
 mod report_form;
 mod review;
