@@ -151,6 +151,9 @@ impl AccessRow {
     }
 }
 
+/// A time column that may be null.
+type Time = Option<DateTime<Utc>>;
+
 /// A case's preservation columns.
 type PreservationRow = (Uuid, Option<DateTime<Utc>>, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
 
@@ -200,7 +203,7 @@ pub(crate) use start_preservation;
 impl Store {
     /// A case's preservation, `None` while its content was never confirmed removed.
     pub async fn get_preservation(&self, case: CaseId) -> StoreResult<Option<PreservationRecord>> {
-        let row: Option<(Uuid, Option<DateTime<Utc>>, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> = on_pool!(self, pool => {
+        let row: Option<PreservationRow> = on_pool!(self, pool => {
             sqlx::query_as("select platform_id, removed_at, preserved_until, purged_at from cases where id = $1")
                 .bind(case.0)
                 .fetch_optional(pool)
@@ -233,6 +236,19 @@ impl Store {
             extensions: extensions.into_iter().map(ExtensionRow::into_record).collect::<StoreResult<_>>()?,
             accesses: accesses.into_iter().map(AccessRow::into_record).collect::<StoreResult<_>>()?,
         }))
+    }
+
+    /// Whether a case's content is preserved (`Some(false)`), purged (`Some(true)`), or neither
+    /// (`None`): one query, for pages listing many cases' actions.
+    pub async fn preservation_state(&self, case: CaseId) -> StoreResult<Option<bool>> {
+        let row: Option<(Option<DateTime<Utc>>, Option<Time>)> = on_pool!(self, pool => {
+            sqlx::query_as("select removed_at, purged_at from cases where id = $1").bind(case.0).fetch_optional(pool).await
+        })?;
+        match row {
+            None => Err(StoreError::NotFound),
+            Some((None, _)) => Ok(None),
+            Some((Some(_), purged_at)) => Ok(Some(purged_at.is_some())),
+        }
     }
 
     /// The opening of case `case`'s preserved content by `actor` still running, if any.

@@ -279,7 +279,7 @@ pub async fn list_actions(
     let next_cursor = (records.len() == limit as usize).then(|| records.last().map(|action| action.id.0)).flatten();
     let mut actions = Vec::with_capacity(records.len());
     for record in records {
-        actions.push(action_view(state, record).await?);
+        actions.push(action_view(state, principal, record).await?);
     }
     Ok(ActionPage { actions, next_cursor })
 }
@@ -369,9 +369,17 @@ pub async fn action_details(state: &AppState, action: &ActionRecord) -> ApiResul
     })
 }
 
-/// An action and where it stands.
-pub async fn action_view(state: &AppState, action: ActionRecord) -> ApiResult<ActionView> {
-    let details = action_details(state, &action).await?;
+/// An action and where it stands, as `principal` may read it: once the platform confirmed it
+/// and the content is preserved, the URLs and media it named open as the case's content does
+/// (with a stated purpose; see [`crate::preservation`]).
+pub async fn action_view(state: &AppState, principal: &Principal, action: ActionRecord) -> ApiResult<ActionView> {
+    let mut details = action_details(state, &action).await?;
+    if action.status == ActionStatus::Confirmed
+        && !crate::preservation::content_for(state, principal, action.case_id).await?.readable()
+    {
+        details.urls.clear();
+        details.media.clear();
+    }
     Ok(ActionView {
         details,
         status: action.status.as_str().to_owned(),

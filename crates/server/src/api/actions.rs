@@ -61,7 +61,7 @@ async fn show(
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<ActionView>> {
     let action = actions::readable_action(&state, &principal, ActionId(id)).await?;
-    Ok(Json(actions::action_view(&state, action).await?))
+    Ok(Json(actions::action_view(&state, &principal, action).await?))
 }
 
 /// Confirm what the platform did.
@@ -81,7 +81,7 @@ async fn confirm(
     ApiJson(request): ApiJson<ConfirmRequest>,
 ) -> ApiResult<Json<ActionView>> {
     let action = actions::confirm(&state, &principal, ActionId(id), &request).await?;
-    Ok(Json(actions::action_view(&state, action).await?))
+    Ok(Json(actions::action_view(&state, &principal, action).await?))
 }
 
 async fn organisation_target(state: &AppState, id: &str) -> ApiResult<OrganisationId> {

@@ -176,6 +176,11 @@ impl Describer<'_> {
             ("ground", Value::String(ground), _) if self.t.find(&format!("form-ground-{ground}")).is_some() => {
                 self.t.msg(&format!("form-ground-{ground}"))
             }
+            ("purpose", Value::String(purpose), _)
+                if self.t.find(&format!("preservation-purpose-{purpose}")).is_some() =>
+            {
+                self.t.msg(&format!("preservation-purpose-{purpose}"))
+            }
             ("reason", Value::String(reason), _) if self.t.find(&format!("reason-{reason}")).is_some() => {
                 self.t.msg(&format!("reason-{reason}"))
             }
@@ -306,6 +311,13 @@ const DETAIL_FIELDS: &[&str] = &[
     "action_kind",
     "source",
     "reversal",
+    "removed_at",
+    "purpose",
+    "authority",
+    "reference",
+    "preserved_until",
+    "submissions",
+    "media",
 ];
 
 #[cfg(test)]
@@ -354,6 +366,10 @@ mod tests {
         "complaint.file",
         "complaint.decide",
         "decision.annul",
+        "case.preserve",
+        "case.preservation_access",
+        "case.preservation_extend",
+        "case.purge",
     ];
 
     #[test]

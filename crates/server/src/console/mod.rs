@@ -12,6 +12,7 @@ mod media;
 mod organisations;
 mod password;
 mod preferences;
+mod preservation;
 pub(crate) mod report;
 pub(crate) mod review;
 pub(crate) mod texts;
@@ -77,6 +78,8 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/notes", post(review::add_note))
         .route("/decisions/{id}/review", post(review::review_decision))
         .route("/complaints/{id}/decision", post(review::answer_complaint))
+        .route("/cases/{id}/preservation/access", post(preservation::open))
+        .route("/cases/{id}/preservation/extensions", post(preservation::extend))
         .route("/team", get(review::team))
         .route("/static/vigie.css", get(stylesheet))
         .route("/static/review.js", get(review::script))

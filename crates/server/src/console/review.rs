@@ -947,6 +947,8 @@ struct CasePage {
     decisions: Vec<DecisionBlock>,
     actions: Vec<ActionLine>,
     complaints: Vec<ComplaintBlock>,
+    /// Once a takedown is confirmed: the content's preservation (TCO Art. 6).
+    preservation: Option<super::preservation::PreservationBlock>,
     history: Vec<HistoryRow>,
     notes: Vec<NoteRow>,
     form: DecisionForm,
@@ -1366,6 +1368,11 @@ async fn case_page(
         })
         .collect();
 
+    let preservation = view
+        .preservation
+        .clone()
+        .map(|preserved| super::preservation::block(t, preserved, platform, session, &actor_name));
+
     let mut subjects: Vec<(&str, String)> = vec![("case", case.id.to_string())];
     subjects.extend(view.submissions.iter().map(|submission| ("submission", submission.receipt.id.to_string())));
     let history = state
@@ -1445,6 +1452,7 @@ async fn case_page(
         decisions,
         actions,
         complaints,
+        preservation,
         history,
         notes,
         decision_kinds: decision_kinds(t, removal_order, review_state),
@@ -1458,6 +1466,17 @@ async fn case_page(
         reasons,
     };
     Ok((status, render(&page)).into_response())
+}
+
+/// The case page showing `issues` about a form of its own (the preservation section's).
+pub(super) async fn case_page_with_issues(
+    state: &AppState,
+    session: &ConsoleSession,
+    id: CaseId,
+    issues: Vec<FieldIssue>,
+    status: StatusCode,
+) -> Result<Response, ConsoleError> {
+    case_page(state, session, id, None, issues, None, status).await
 }
 
 /// `GET /console/cases/{id}`.
@@ -1477,6 +1496,8 @@ pub(super) async fn case(
         "noted" => Some(session.texts().msg("case-noted-flash")),
         "reviewed" => Some(session.texts().msg("case-reviewed-flash")),
         "complaint-answered" => Some(session.texts().msg("case-complaint-answered-flash")),
+        "preservation-opened" => Some(session.texts().msg("preservation-opened-flash")),
+        "preservation-extended" => Some(session.texts().msg("preservation-extended-flash")),
         _ => None,
     };
     // "Correct this decision": the form again, naming the decision it replaces.
@@ -1536,6 +1557,12 @@ fn in_words(t: Texts, issues: Vec<FieldIssue>) -> Vec<FormIssue> {
                 "counter_speech" => "counter_speech",
                 "review_note" => "review_note",
                 "body" => "body",
+                "access_purpose" => "access_purpose",
+                "access_reason" => "access_reason",
+                "extension_authority" => "extension_authority",
+                "extension_reference" => "extension_reference",
+                "extension_until" => "extension_until",
+                "extension_reason" => "extension_reason",
                 _ => "",
             };
             let conflict = issue.field.is_empty();
@@ -1562,7 +1589,7 @@ fn in_words(t: Texts, issues: Vec<FieldIssue>) -> Vec<FormIssue> {
         .collect()
 }
 
-fn back_to_case(id: Uuid, done: &str) -> Response {
+pub(super) fn back_to_case(id: Uuid, done: &str) -> Response {
     Redirect::to(&format!("/console/cases/{id}?done={done}")).into_response()
 }
 

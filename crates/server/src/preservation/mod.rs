@@ -185,10 +185,22 @@ pub async fn content_of(
     Ok((Some(record), content))
 }
 
+/// Whether `principal` may see a case's content now, without loading its preservation.
+pub async fn content_for(state: &AppState, principal: &Principal, case: CaseId) -> ApiResult<Content> {
+    Ok(match state.store.preservation_state(case).await? {
+        None => Content::NotPreserved,
+        Some(true) => Content::Purged,
+        Some(false) => match state.store.live_preservation_access(case, principal.actor).await? {
+            Some(access) => Content::Open(access.expires_at),
+            None => Content::Closed,
+        },
+    })
+}
+
 /// Refuses to go on unless `principal` may see the case's content: a clear 403 while it is
 /// preserved and not opened, 410 once purged.
 pub async fn require_content(state: &AppState, principal: &Principal, case: CaseId) -> ApiResult<()> {
-    match content_of(state, principal, case).await?.1 {
+    match content_for(state, principal, case).await? {
         Content::NotPreserved | Content::Open(_) => Ok(()),
         Content::Closed => Err(ApiError::PreservedContent),
         Content::Purged => Err(ApiError::PurgedContent),

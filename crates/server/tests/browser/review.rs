@@ -502,3 +502,64 @@ browser_test!(a_claim_without_its_csrf_token_is_refused, |scenario| async move {
     browser.screenshot("claim-without-token").await;
     assert!(world.case(server, &case).await["claim"].is_null(), "nothing claimed");
 });
+
+/// Removed content is preserved (TCO Art. 6): the case page keeps its legal record and hides
+/// the content until the reviewer states why they open it; the opening is in the page's log.
+async fn open_preserved_content(scenario: &Scenario, lang: &str) {
+    let server = &scenario.server;
+    let world = World::seed(server).await;
+    let alice = server.person(world.platform.id, "alice@forum.example", "Alice Martin", &[Role::Reviewer]).await;
+    let decider = server.token(world.platform.id, &[Role::Reviewer]).await;
+    let url = "https://forum.example.org/v/preserved";
+    let case =
+        server.submit_with_picture(&world.sender, world.removal_order("OFAC-9", url), &colourful_picture()).await;
+    let (status, decision) = server
+        .api(
+            Method::POST,
+            &format!("/v1/cases/{case}/decisions"),
+            &decider,
+            Some(json!({"decision": "remove", "ground": {"type": "illegal", "law": "Regulation (EU) 2021/784",
+                "article": "Art. 2(7)(a)", "explanation": "Glorification of an attack."}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{decision}");
+    let (_, actions) = server.api(Method::GET, "/v1/actions?status=pending", &decider, None).await;
+    let action = actions["actions"][0]["id"].as_str().unwrap().to_owned();
+    let (status, confirmed) = server
+        .api(
+            Method::POST,
+            &format!("/v1/actions/{action}/confirm"),
+            &decider,
+            Some(json!({"outcome": "executed", "executed_at": chrono::Utc::now() - chrono::TimeDelta::minutes(2)})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{confirmed}");
+
+    let browser = scenario.browser(lang).await;
+    browser.log_in(&alice.email, PASSWORD).await;
+    browser.goto(&format!("/console/cases/{case}")).await;
+    assert!(browser.has("#preservation #preservation-open").await, "the section offers to open the content");
+    assert!(!browser.has("figure.media").await, "no media before the content is opened");
+    assert!(!browser.text(".submission").await.contains(url), "nor the address");
+    assert!(browser.text(".submission").await.contains("OFAC-9"), "the order's reference stays readable");
+    browser.screenshot(&format!("preserved-closed-{lang}")).await;
+
+    browser.script("document.querySelector('select[name=access_purpose]').value = 'complaint';", vec![]).await;
+    browser.type_into("textarea[name=access_reason]", "Complaint from the uploader, ticket 4711.").await;
+    browser.mark_page().await;
+    browser.click("#preservation-open button[type=submit]").await;
+    browser.wait_for_new_page().await;
+    assert!(browser.path().await.ends_with("done=preservation-opened"), "{}", browser.path().await);
+    assert!(browser.has("figure.media").await, "the media once opened");
+    assert!(browser.text(".submission").await.contains(url));
+    assert!(!browser.has("#preservation-open").await, "open already: no form");
+    let log = browser.text("#preservation table.accesses").await;
+    assert!(log.contains(&alice.name) && log.contains("ticket 4711"), "{log}");
+    browser.screenshot(&format!("preserved-open-{lang}")).await;
+    let view = world.case(server, &case).await;
+    assert_eq!(view["preservation"]["accesses"][0]["reason"], "Complaint from the uploader, ticket 4711.");
+}
+
+browser_test!(removed_content_opens_with_a_stated_purpose, |scenario| open_preserved_content(scenario, "en"));
+
+browser_test!(removed_content_opens_with_a_stated_purpose_in_french, |scenario| open_preserved_content(scenario, "fr"));
