@@ -164,6 +164,22 @@ async fn removed_content_is_kept_six_months_opened_with_a_purpose_and_purged_the
         let (case, sha256, removed_at) = world.removed(1).await;
         let file = world.app.state.intake.media.path_of(&sha256);
         assert!(file.exists());
+        // The same picture reported to another platform, whose case is not removed: the purge
+        // must leave it that platform's copy.
+        let other = world.app.organisation("Photoshare", "platform").await;
+        let referral = json!({"kind": "referral", "platform": other.id.0, "urls": ["https://photoshare.example/p/1"],
+                              "explanation": "Same picture.", "deconfliction": "cleared"});
+        let reply = post_multipart(
+            &world.app,
+            "/v1/submissions",
+            &world.sender,
+            multipart(Some(&referral), &[("p.png", &picture(1))]),
+        )
+        .await;
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        let elsewhere = reply.json()["case_id"].as_str().unwrap().to_owned();
+        assert_ne!(elsewhere, case);
+        let other_reviewer = world.app.token(other.id, &[Role::Reviewer]).await;
 
         // Preserved from the removal: the legal fields stay readable, the content does not.
         let view = world.case(&case, &world.reviewer).await;
@@ -237,8 +253,9 @@ async fn removed_content_is_kept_six_months_opened_with_a_purpose_and_purged_the
         let (first, second) = tokio::join!(purge_due(&world.app.state), purge_due(&world.app.state));
         assert_eq!(first.unwrap() + second.unwrap(), 1);
         assert_eq!(purge_due(&world.app.state).await.unwrap(), 0);
-        assert!(!file.exists(), "the file is deleted");
-        assert!(world.app.store.find_media(&sha256).await.unwrap().is_none(), "and its row");
+        // The file stays for the other platform's case, which still shows it.
+        assert!(file.exists(), "another case holds the file");
+        assert_eq!(world.preview(&elsewhere, &sha256, &other_reviewer).await.0, 200);
         let view = world.case(&case, &world.reviewer).await;
         assert_eq!(view["preservation"]["status"], "purged");
         let details = &view["submissions"][0]["details"];
@@ -256,7 +273,7 @@ async fn removed_content_is_kept_six_months_opened_with_a_purpose_and_purged_the
             world.audit(&case).await.into_iter().filter(|event| event["action"] == "case.purge").collect();
         assert_eq!(purges.len(), 1);
         assert_eq!(purges[0]["actor_kind"], "system");
-        assert_eq!(purges[0]["details"]["media"], 1);
+        assert_eq!(purges[0]["details"]["media"], 0, "no media row went: another case holds it");
         assert!(world.app.store.verify_audit_chain().await.unwrap().first_break.is_none());
     }
 }
@@ -329,7 +346,8 @@ async fn an_extension_or_an_open_complaint_holds_the_purge() {
         assert_eq!(purge_due(&world.app.state).await.unwrap(), 0);
         world.set_now(nine_months + TimeDelta::days(1));
         assert_eq!(purge_due(&world.app.state).await.unwrap(), 1);
-        assert!(world.app.store.find_media(&extended_sha).await.unwrap().is_none());
+        assert!(world.app.store.find_media(&extended_sha).await.unwrap().is_none(), "its row is deleted");
+        assert!(!world.app.state.intake.media.path_of(&extended_sha).exists(), "and its file");
         let trail = world.audit(&extended).await;
         let extend = trail.iter().find(|event| event["action"] == "case.preservation_extend").expect("audited");
         assert_eq!(extend["details"]["reference"], "PNAT-2026-118");
