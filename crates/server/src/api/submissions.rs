@@ -477,15 +477,23 @@ async fn show(
             visible_submission(&state, &principal, record.receipt.id.0).await?
         }
     };
-    // Its sender reads what it sent; the platform's readers, as on the case page (preserved
-    // content opens with a stated purpose).
+    Ok(Json(submission_view_for(&state, &principal, record).await?))
+}
+
+/// A submission as `principal` may read it: its sender reads what it sent; the platform's
+/// readers as on the case page (preserved content opens with a stated purpose).
+async fn submission_view_for(
+    state: &AppState,
+    principal: &Principal,
+    record: SubmissionRecord,
+) -> ApiResult<SubmissionView> {
     let sender = record.submitter_id == Some(principal.organisation_id);
     let case = record.receipt.case_id;
-    let mut view = submission_view(&state, record).await?;
-    if !sender && !crate::preservation::content_of(&state, &principal, case).await?.1.readable() {
+    let mut view = submission_view(state, record).await?;
+    if !sender && !crate::preservation::content_for(state, principal, case).await?.readable() {
         crate::preservation::withhold(&mut view);
     }
-    Ok(Json(view))
+    Ok(view)
 }
 
 /// Attach the content to a submission after the fact.
@@ -545,7 +553,7 @@ async fn attach_media(
         record = state.store.attach_media(record.receipt.id, &media, principal.actor).await?;
     }
     state.intake.media_arrived.notify_one();
-    Ok(Json(submission_view(&state, record).await?))
+    Ok(Json(submission_view_for(&state, &principal, record).await?))
 }
 
 /// Why a removal order's clock stops.
@@ -617,5 +625,5 @@ async fn change_clock(
                 other => other.into(),
             }
         })?;
-    Ok(Json(submission_view(state, record).await?))
+    Ok(Json(submission_view_for(state, principal, record).await?))
 }
