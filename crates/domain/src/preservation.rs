@@ -27,9 +27,16 @@ pub const MAX_NAME_CHARS: usize = 200;
 /// Longest reason.
 pub const MAX_REASON_CHARS: usize = 2_000;
 
-/// When content removed at `removed_at` is due to be purged, absent an extension.
+/// Until when content removed at `removed_at` is kept, absent an extension: six calendar months,
+/// to the end of that day (UTC). It is purged from the next midnight on, "six months and one
+/// day" later, never within the six months whatever the hour of the removal.
 pub fn preserved_until(removed_at: DateTime<Utc>) -> DateTime<Utc> {
-    removed_at.checked_add_months(Months::new(PRESERVATION_MONTHS)).unwrap_or(removed_at)
+    let six_months = removed_at.checked_add_months(Months::new(PRESERVATION_MONTHS)).unwrap_or(removed_at);
+    six_months
+        .date_naive()
+        .succ_opt()
+        .and_then(|next_day| next_day.and_hms_opt(0, 0, 0))
+        .map_or(six_months, |midnight| midnight.and_utc())
 }
 
 /// Why someone opens preserved content: the purposes TCO Art. 6(1) names, and nothing else.
@@ -145,11 +152,12 @@ pub fn check_extension(
             checker.push("until", "is required: the date until which the content must be kept");
             None
         }
-        Some(until) if until <= current_end => {
+        Some(until) if until <= current_end.max(now) => {
             checker.push(
                 "until",
                 format!(
-                    "must be after the end of the current preservation ({}): an extension keeps the content longer",
+                    "must be after the end of the current preservation ({}) and in the future: an extension keeps \
+                     the content longer",
                     current_end.format("%Y-%m-%dT%H:%M:%SZ")
                 ),
             );
@@ -204,7 +212,7 @@ pub const DETAILS_KEPT_AFTER_PURGE: &[&str] = &[
 /// Whether a case preserved until `preserved_until` is due to be purged at `now`. A case with
 /// an open complaint is not: its content is needed to handle it (Art. 6(1)(a)).
 pub fn is_due(preserved_until: DateTime<Utc>, open_complaints: bool, now: DateTime<Utc>) -> bool {
-    now > preserved_until && !open_complaints
+    now >= preserved_until && !open_complaints
 }
 
 #[cfg(test)]
@@ -214,12 +222,17 @@ mod tests {
 
     #[test]
     fn content_is_kept_six_calendar_months_from_its_removal() {
-        let removed = Utc.with_ymd_and_hms(2026, 8, 31, 9, 30, 0).unwrap();
-        // February has no 31st: the end is its last day, never March.
-        assert_eq!(preserved_until(removed), Utc.with_ymd_and_hms(2027, 2, 28, 9, 30, 0).unwrap());
+        let removed = Utc.with_ymd_and_hms(2026, 8, 31, 23, 30, 0).unwrap();
+        // February has no 31st: kept to the end of its last day, never into March's.
         let until = preserved_until(removed);
-        assert!(!is_due(until, false, until));
-        assert!(is_due(until, false, until + TimeDelta::seconds(1)));
+        assert_eq!(until, Utc.with_ymd_and_hms(2027, 3, 1, 0, 0, 0).unwrap());
+        assert!(!is_due(until, false, until - TimeDelta::seconds(1)));
+        assert!(is_due(until, false, until));
+        // Six months and an hour after a removal in the morning: still kept that day.
+        let morning = Utc.with_ymd_and_hms(2026, 12, 7, 9, 0, 0).unwrap();
+        let until = preserved_until(morning);
+        assert!(!is_due(until, false, Utc.with_ymd_and_hms(2027, 6, 7, 10, 0, 0).unwrap()));
+        assert!(is_due(until, false, Utc.with_ymd_and_hms(2027, 6, 8, 0, 0, 0).unwrap()));
         assert!(!is_due(until, true, until + TimeDelta::days(30)), "an open complaint holds the purge");
     }
 
@@ -253,6 +266,9 @@ mod tests {
             let error = check_extension(fields(until), end, now).unwrap_err();
             assert_eq!(error.issues[0].field, "until", "{until}: {error}");
         }
+        // A case held past its end by a complaint: an extension still ends in the future.
+        let held = check_extension(fields(now - TimeDelta::days(1)), now - TimeDelta::days(10), now).unwrap_err();
+        assert_eq!(held.issues[0].field, "until");
         let missing = check_extension(ExtensionFields::default(), end, now).unwrap_err();
         let fields: Vec<&str> = missing.issues.iter().map(|issue| issue.field.as_str()).collect();
         assert_eq!(fields, ["authority", "reference", "until", "reason"]);

@@ -788,30 +788,23 @@ impl Store {
             } else {
                 None
             };
-            let mut records = Vec::with_capacity(2);
-            records.push(AuditRecord {
+            // The one event of the confirmation says when the preservation it started ends.
+            let preservation = preserved_until
+                .map(|until| format!(r#","preserved_until":"{}""#, until.to_rfc3339()))
+                .unwrap_or_default();
+            let record = AuditRecord {
                 actor,
                 organisation_id: Some(OrganisationId(platform)),
                 action: "action.confirm".into(),
                 subject_type: "case".into(),
                 subject_id: case.to_string(),
                 details: format!(
-                    r#"{{"action":"{id}","kind":"{kind}","outcome":"{}","executed_at":"{}"}}"#,
+                    r#"{{"action":"{id}","kind":"{kind}","outcome":"{}","executed_at":"{}"{preservation}}}"#,
                     confirmation.outcome.as_str(),
                     confirmation.executed_at.to_rfc3339()
                 ),
-            });
-            if let Some(until) = preserved_until {
-                records.push(AuditRecord {
-                    actor,
-                    organisation_id: Some(OrganisationId(platform)),
-                    action: "case.preserve".into(),
-                    subject_type: "case".into(),
-                    subject_id: case.to_string(),
-                    details: format!(r#"{{"removed_at":"{}","until":"{}"}}"#, confirmation.executed_at.to_rfc3339(), until.to_rfc3339()),
-                });
-            }
-            append_audit_batch!(tx, &records, now, sequence, previous_hash);
+            };
+            append_audit_batch!(tx, std::slice::from_ref(&record), now, sequence, previous_hash);
             tx.commit().await?;
         });
         self.get_action(id).await

@@ -77,6 +77,9 @@ pub(crate) trait Bulk {
     async fn upsert_case_keys(&mut self, rows: &[(Uuid, &str, Uuid)]) -> Result<(), sqlx::Error>;
     async fn insert_audit_events(&mut self, rows: &[AuditInsert<'_>]) -> Result<(), sqlx::Error>;
     /// The cases holding any of `keys` for `platform`: `(key, case_id)`.
+    /// The cases holding these content keys, among cases still open to new submissions: a case
+    /// whose content the platform removed is preserved as it was (TCO Art. 6), so the same
+    /// content reported again opens a new case, and the key is moved to it.
     async fn find_case_keys(&mut self, platform: Uuid, keys: &[&str]) -> Result<Vec<(String, Uuid)>, sqlx::Error>;
     /// Submissions of `submitter` whose `column` (`idempotency_key`, or `reference` of `kind`)
     /// is one of `values`, selecting `columns`.
@@ -117,7 +120,11 @@ impl Bulk for sqlx::SqliteConnection {
         let mut found = Vec::new();
         for chunk in keys.chunks(SQLITE_ROWS) {
             let list = (0..chunk.len()).map(|index| format!("${}", index + 2)).collect::<Vec<_>>().join(", ");
-            let sql = format!("select key, case_id from case_keys where platform_id = $1 and key in ({list})");
+            // A case whose content was removed is closed to newcomers (see `find_case_keys`).
+            let sql = format!(
+                "select k.key, k.case_id from case_keys k join cases c on c.id = k.case_id \
+                 where k.platform_id = $1 and k.key in ({list}) and c.removed_at is null"
+            );
             let mut query = sqlx::query_as(&sql).bind(platform);
             for key in chunk {
                 query = query.bind(*key);
@@ -265,7 +272,8 @@ impl Bulk for sqlx::PgConnection {
         // Probed key by key through the primary key (see `find_submissions` for why).
         sqlx::query_as(
             "select k.key, k.case_id from unnest($2::text[]) as wanted (key) cross join lateral \
-             (select key, case_id from case_keys where platform_id = $1 and key = wanted.key limit 1) k",
+             (select key, case_id from case_keys where platform_id = $1 and key = wanted.key limit 1) k \
+             join cases c on c.id = k.case_id where c.removed_at is null",
         )
         .bind(platform)
         .bind(keys)

@@ -423,6 +423,18 @@ macro_rules! insert_case_match {
 
 pub(crate) use {insert_case_match, refresh_case};
 
+/// Inside `$tx`: whether case `$case`'s content was removed (preserved or purged, TCO Art. 6).
+macro_rules! is_preserved {
+    ($tx:expr, $case:expr) => {{
+        let case: CaseId = $case;
+        let removed: Option<Option<DateTime<Utc>>> = sqlx::query_scalar("select removed_at from cases where id = $1")
+            .bind(case.0)
+            .fetch_optional(&mut *$tx)
+            .await?;
+        matches!(removed, Some(Some(_)))
+    }};
+}
+
 /// Moves everything of case `$from` into case `$into` and marks `$from` merged.
 macro_rules! merge_case {
     ($tx:expr, $from:expr, $into:expr, $now:expr) => {{
@@ -1359,6 +1371,9 @@ impl Store {
                 subject_id: submission.to_string(),
                 details: format!(r#"{{"sha256":"{}"}}"#, media.sha256),
             }];
+            // A case whose content was removed is preserved as it was: never merged, and its keys
+            // go to the other case (see `Bulk::find_case_keys`).
+            let own_preserved = is_preserved!(tx, case);
             for key in [format!("sha256:{}", media.sha256), format!("md5:{}", media.md5)] {
                 let holder: Option<Uuid> =
                     sqlx::query_scalar("select case_id from case_keys where platform_id = $1 and key = $2")
@@ -1366,7 +1381,21 @@ impl Store {
                         .bind(&key)
                         .fetch_optional(&mut *tx)
                         .await?;
+                let holder_preserved = match holder {
+                    Some(other) if other != case.0 => is_preserved!(tx, CaseId(other)),
+                    _ => false,
+                };
                 match holder.map(CaseId) {
+                    Some(other) if other != case && (own_preserved || holder_preserved) => {
+                        if holder_preserved && !own_preserved {
+                            sqlx::query("update case_keys set case_id = $3 where platform_id = $1 and key = $2")
+                                .bind(platform.0)
+                                .bind(&key)
+                                .bind(case.0)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                    }
                     Some(other) if other != case => {
                         let (from, into) = if other < case { (case, other) } else { (other, case) };
                         merge_case!(tx, from, into, now);
@@ -1526,11 +1555,18 @@ impl Store {
             }];
             let platforms: BTreeSet<Uuid> = own.iter().map(|(_, platform)| *platform).collect();
             let mut touched: BTreeSet<CaseId> = outcome.cases.iter().copied().collect();
+            // Cases whose content was removed are preserved as they were: never merged.
+            let mut preserved: BTreeSet<Uuid> = BTreeSet::new();
+            for (case, _) in own.iter().chain(&similar) {
+                if !preserved.contains(case) && is_preserved!(tx, CaseId(*case)) {
+                    preserved.insert(*case);
+                }
+            }
             for platform in platforms {
                 let group: BTreeSet<CaseId> = own
                     .iter()
                     .chain(&similar)
-                    .filter(|(_, owner)| *owner == platform)
+                    .filter(|(case, owner)| *owner == platform && !preserved.contains(case))
                     .map(|(case, _)| CaseId(*case))
                     .collect();
                 let Some(oldest) = group.first().copied() else { continue };

@@ -60,6 +60,8 @@ pub struct ExtensionRecord {
     pub reason: String,
     /// Who recorded it.
     pub recorded_by: Actor,
+    /// For which organisation (the platform's, or the authority's).
+    pub organisation_id: Option<OrganisationId>,
     /// When.
     pub recorded_at: DateTime<Utc>,
 }
@@ -104,6 +106,7 @@ struct ExtensionRow {
     reason: String,
     recorded_by_kind: String,
     recorded_by: Option<Uuid>,
+    organisation_id: Option<Uuid>,
     recorded_at: DateTime<Utc>,
 }
 
@@ -117,6 +120,7 @@ impl ExtensionRow {
             reference: self.reference,
             until: self.until,
             reason: self.reason,
+            organisation_id: self.organisation_id.map(OrganisationId),
             recorded_at: self.recorded_at,
         })
     }
@@ -217,7 +221,7 @@ impl Store {
         };
         let extensions: Vec<ExtensionRow> = on_pool!(self, pool => {
             sqlx::query_as(
-                "select id, authority, reference, until, reason, recorded_by_kind, recorded_by, recorded_at \
+                "select id, authority, reference, until, reason, recorded_by_kind, recorded_by, organisation_id, recorded_at \
                  from preservation_extensions where case_id = $1 order by recorded_at, id",
             )
             .bind(case.0)
@@ -405,18 +409,23 @@ impl Store {
             until: request.until,
             reason: request.reason.clone(),
             recorded_by: actor,
+            organisation_id: Some(organisation),
             recorded_at: now,
         })
     }
 
-    /// Up to `limit` cases whose preservation ended and that nothing holds (no open complaint).
+    /// Up to `limit` cases whose preservation ended and that nothing holds (no open complaint, no
+    /// event about them still being sent).
     pub async fn due_purges(&self, limit: u32) -> StoreResult<Vec<CaseId>> {
         let now = self.now();
         let ids: Vec<Uuid> = on_pool!(self, pool => {
             sqlx::query_scalar(
                 "select id from cases c where preserved_until is not null and purged_at is null \
-                 and preserved_until < $1 \
+                 and preserved_until <= $1 \
                  and not exists (select 1 from complaints k where k.case_id = c.id and k.status = 'open') \
+                 and not exists (select 1 from deliveries d join events e on e.id = d.event_id \
+                     where d.status = 'pending' and (e.action_id in (select id from actions a where a.case_id = c.id) \
+                     or e.submission_id in (select id from submissions s where s.case_id = c.id))) \
                  order by preserved_until limit $2",
             )
             .bind(now)
@@ -453,7 +462,17 @@ impl Store {
                 .bind(case.0)
                 .fetch_one(&mut *tx)
                 .await?;
-            if !is_due(until, open > 0, now) {
+            // An event about the case still being sent keeps it whole until it is answered or
+            // given up (72 hours at most).
+            let sending: i64 = sqlx::query_scalar(
+                "select count(*) from deliveries d join events e on e.id = d.event_id where d.status = 'pending' \
+                 and (e.action_id in (select id from actions where case_id = $1) \
+                      or e.submission_id in (select id from submissions where case_id = $1))",
+            )
+            .bind(case.0)
+            .fetch_one(&mut *tx)
+            .await?;
+            if !is_due(until, open > 0, now) || sending > 0 {
                 return Ok(None);
             }
             let submissions: Vec<(Uuid, String)> =
@@ -494,13 +513,11 @@ impl Store {
             for table in ["case_keys", "case_matches", "case_notes"] {
                 sqlx::query(&format!("delete from {table} where case_id = $1")).bind(case.0).execute(&mut *tx).await?;
             }
-            // What was sent about the content (it names the URLs); an event still to be sent,
-            // none by now, keeps its body.
+            // What was sent about the content (it names the URLs); nothing is being sent (above).
             sqlx::query(
                 "update events set body = null where body is not null \
                  and (action_id in (select id from actions where case_id = $1) \
-                      or submission_id in (select id from submissions where case_id = $1)) \
-                 and not exists (select 1 from deliveries d where d.event_id = events.id and d.status = 'pending')",
+                      or submission_id in (select id from submissions where case_id = $1))",
             )
             .bind(case.0)
             .execute(&mut *tx)

@@ -369,12 +369,13 @@ pub async fn action_details(state: &AppState, action: &ActionRecord) -> ApiResul
     })
 }
 
-/// An action and where it stands, as `principal` may read it: once the platform confirmed it
-/// and the content is preserved, the URLs and media it named open as the case's content does
-/// (with a stated purpose; see [`crate::preservation`]).
+/// An action and where it stands, as `principal` may read it. An action still to be carried
+/// out names what it is about (the platform needs the URLs to act); once it is done with
+/// (confirmed, or given up) and the content is preserved, the URLs and media open as the case's
+/// content does (with a stated purpose; see [`crate::preservation`]).
 pub async fn action_view(state: &AppState, principal: &Principal, action: ActionRecord) -> ApiResult<ActionView> {
     let mut details = action_details(state, &action).await?;
-    if action.status == ActionStatus::Confirmed
+    if matches!(action.status, ActionStatus::Confirmed | ActionStatus::Failed)
         && !crate::preservation::content_for(state, principal, action.case_id).await?.readable()
     {
         details.urls.clear();

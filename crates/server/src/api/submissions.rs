@@ -388,7 +388,7 @@ async fn list(
     let records = state.store.list_submissions_by(principal.organisation_id, limit, paging.offset.unwrap_or(0)).await?;
     let mut views = Vec::with_capacity(records.len());
     for record in records {
-        views.push(submission_view(&state, record).await?);
+        views.push(submission_view_for(&state, &principal, record).await?);
     }
     Ok(Json(views))
 }
@@ -481,13 +481,15 @@ async fn show(
 }
 
 /// A submission as `principal` may read it: its sender reads what it sent; the platform's
-/// readers as on the case page (preserved content opens with a stated purpose).
+/// readers as on the case page (preserved content opens with a stated purpose), also when the
+/// platform sent it itself (a user's report it forwarded).
 async fn submission_view_for(
     state: &AppState,
     principal: &Principal,
     record: SubmissionRecord,
 ) -> ApiResult<SubmissionView> {
-    let sender = record.submitter_id == Some(principal.organisation_id);
+    let sender = record.submitter_id == Some(principal.organisation_id)
+        && !principal.may(Permission::ReadCases(record.receipt.platform_id));
     let case = record.receipt.case_id;
     let mut view = submission_view(state, record).await?;
     if !sender && !crate::preservation::content_for(state, principal, case).await?.readable() {
@@ -505,7 +507,7 @@ async fn submission_view_for(
     params(("id" = Uuid, Path, description = "Submission id")),
     request_body(content = MediaUpload, content_type = "multipart/form-data", description = "fields `media`: the files"),
     responses((status = 200, body = SubmissionView), (status = 400, body = Problem), (status = 404, body = Problem),
-        (status = 413, body = Problem)))]
+        (status = 410, body = Problem, description = "The case's content was purged"), (status = 413, body = Problem)))]
 async fn attach_media(
     State(state): State<AppState>,
     ApiPrincipal(principal): ApiPrincipal,
@@ -517,6 +519,10 @@ async fn attach_media(
     let sent_it = record.submitter_id == Some(principal.organisation_id) && principal.may(Permission::Submit);
     if !(handles || sent_it) {
         return Err(ApiError::Forbidden);
+    }
+    // A purged case keeps no content: nothing is added to it (it would never be purged).
+    if state.store.preservation_state(record.receipt.case_id).await? == Some(true) {
+        return Err(ApiError::PurgedContent);
     }
     if essence(request.headers()) != "multipart/form-data" {
         return Err(ApiError::UnsupportedMediaType("send the files as multipart/form-data fields `media`".into()));

@@ -249,7 +249,10 @@ async fn reader_of(state: &AppState, principal: &Principal, case: &CaseRecord) -
 }
 
 /// Whether `principal` may send submissions and its organisation sent a removal order or a
-/// referral in the case: the authority whose request preservation serves.
+/// referral in the case: the authority whose request the removal answered, and whose
+/// proceedings preservation serves. Every submission of a preserved case came before the
+/// removal was confirmed: content reported again afterwards opens a new case
+/// (`Bulk::find_case_keys`), so a late sender never joins this one.
 async fn sent_an_order(state: &AppState, principal: &Principal, case: &CaseRecord) -> ApiResult<bool> {
     if !principal.may(Permission::Submit) {
         return Ok(false);
@@ -261,12 +264,16 @@ async fn sent_an_order(state: &AppState, principal: &Principal, case: &CaseRecor
     }))
 }
 
-/// `GET /v1/cases/{id}/preservation`: 404 with a clear problem while nothing is preserved.
+/// `GET /v1/cases/{id}/preservation`: 409 with a clear problem while nothing is preserved. A
+/// sender reads the dates and its own extensions.
 pub async fn status(state: &AppState, principal: &Principal, id: CaseId) -> ApiResult<PreservationView> {
     let case = state.store.get_case(id).await?;
     let reader = reader_of(state, principal, &case).await?;
     let (record, content) = content_of(state, principal, case.id).await?;
-    let record = record.ok_or_else(not_preserved)?;
+    let mut record = record.ok_or_else(not_preserved)?;
+    if matches!(reader, Reader::Sender) {
+        record.extensions.retain(|extension| extension.organisation_id == Some(principal.organisation_id));
+    }
     Ok(view_of(record, &content, matches!(reader, Reader::Platform)))
 }
 
@@ -349,7 +356,11 @@ pub async fn purge_due(state: &AppState) -> ApiResult<usize> {
 
 async fn remove_media_files(state: &AppState, sha256: &str) -> ApiResult<()> {
     let media = &state.intake.media;
-    media.remove_if_unrecorded(&state.store, sha256).await?;
+    // A request holding the same bytes meanwhile (the file sent again) keeps it, and its frames
+    // and renditions; if it never names them, the collector removes them later.
+    if !media.remove_if_unrecorded(&state.store, sha256).await? {
+        return Ok(());
+    }
     for dir in [media.frames_dir(sha256), media.renditions_dir(sha256)] {
         match tokio::fs::remove_dir_all(&dir).await {
             Ok(()) => {}

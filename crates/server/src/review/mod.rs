@@ -101,7 +101,7 @@ pub async fn decide(
                 .as_ref()
                 .map(|(_, labels)| labels.iter().map(|label| label.as_str()).collect::<Vec<_>>().join(","))
                 .unwrap_or_default();
-            let signals = case_signals(state, &case, &bank, &labels).await?;
+            let signals = case_signals(state, principal, &case, &bank, &labels).await?;
             Some((bank.id, signals))
         }
     };
@@ -193,7 +193,7 @@ pub async fn review_decision(
         Some(bank_id) => {
             let case = readable_case(state, principal, decision.case_id).await?;
             let (bank, _) = state.store.get_bank(bank_id).await?;
-            let signals = case_signals(state, &case, &bank, &decision.bank_labels).await?;
+            let signals = case_signals(state, principal, &case, &bank, &decision.bank_labels).await?;
             Some((bank_id, signals))
         }
     };
@@ -266,7 +266,15 @@ async fn bank_for_decision(state: &AppState, principal: &Principal, name: &str) 
 /// The signals a case's content gives a bank of its type: its images' PDQ hashes, its videos'
 /// vPDQ, its files' digests, or its URLs.
 /// `labels`: comma-joined, as the decision stores them.
-async fn case_signals(state: &AppState, case: &CaseRecord, bank: &Bank, labels: &str) -> ApiResult<Vec<NewSignal>> {
+async fn case_signals(
+    state: &AppState,
+    principal: &Principal,
+    case: &CaseRecord,
+    bank: &Bank,
+    labels: &str,
+) -> ApiResult<Vec<NewSignal>> {
+    // The signals are the case's content: preserved content is read only once opened.
+    crate::preservation::require_content(state, principal, case.id).await?;
     let labels = labels.to_owned();
     let mut values: Vec<(String, Option<u32>)> = Vec::new();
     for submission in state.store.list_case_submissions(case.id).await? {
@@ -427,7 +435,12 @@ pub async fn case_view(
         })
         .collect();
     let decisions = state.store.list_decisions(case.id).await?.into_iter().map(wire::DecisionView::from).collect();
-    let notes = state.store.list_case_notes(case.id).await?.into_iter().map(wire::NoteView::from).collect();
+    // Notes describe the content; closed with it (and purged with it).
+    let notes = if content.readable() {
+        state.store.list_case_notes(case.id).await?.into_iter().map(wire::NoteView::from).collect()
+    } else {
+        Vec::new()
+    };
     let similar = case_summaries(state, state.store.cases_sharing_matches(case.id, 20).await?).await?;
     let summary = case_summaries(state, vec![case]).await?.remove(0);
     let preservation = preservation.map(|record| crate::preservation::view_of(record, &content, true));

@@ -186,7 +186,10 @@ async fn removed_content_is_kept_six_months_opened_with_a_purpose_and_purged_the
         let preservation = &view["preservation"];
         assert_eq!(preservation["status"], "preserved", "{view}");
         let until: DateTime<Utc> = serde_json::from_value(preservation["preserved_until"].clone()).unwrap();
-        assert_eq!(until, months_after(removed_at, 6));
+        let six_months = months_after(removed_at, 6);
+        // Kept to the end of the day six months on: purged from the next midnight.
+        assert_eq!(until, vigie_domain::preservation::preserved_until(removed_at));
+        assert!(until > six_months && until <= six_months + TimeDelta::days(1), "{until}");
         assert!(preservation["open_to_you_until"].is_null());
         let details = &view["submissions"][0]["details"];
         assert_eq!(details["issuing_authority"], "OCLCTIC", "{details}");
@@ -201,6 +204,15 @@ async fn removed_content_is_kept_six_months_opened_with_a_purpose_and_purged_the
         assert!(seen["details"].get("urls").is_none(), "{seen}");
         let (_, sent) = world.call(Method::GET, &format!("/v1/submissions/{submission}"), &world.sender, None).await;
         assert!(sent["details"]["urls"].is_array(), "{sent}");
+
+        // The same address reported again after the removal opens a case of its own: the
+        // preserved one stays as it was.
+        let again = json!({"kind": "referral", "platform": world.platform, "urls": ["https://videoshare.example/v/1"],
+                           "explanation": "Back online.", "deconfliction": "cleared"});
+        let (status, receipt) = world.call(Method::POST, "/v1/submissions", &world.sender, Some(again)).await;
+        assert_eq!(status, 201, "{receipt}");
+        assert_ne!(receipt["case_id"], case.as_str(), "a new case");
+        assert_eq!(world.case(&case, &world.reviewer).await["submission_count"], 1);
 
         // Opening it takes a purpose among the article's and a reason; refused, nothing written.
         let path = format!("/v1/cases/{case}/preservation/accesses");
@@ -242,14 +254,17 @@ async fn removed_content_is_kept_six_months_opened_with_a_purpose_and_purged_the
         assert_eq!(opened.len(), 1);
         assert_eq!(opened[0]["details"]["reason"], "Handling complaint 12 against the removal.");
         assert_eq!(opened[0]["actor_kind"], "token");
-        assert!(trail.iter().any(|event| event["action"] == "case.preserve"), "{trail:?}");
+        let confirmed = trail.iter().find(|event| event["action"] == "action.confirm").expect("the confirmation");
+        assert_eq!(confirmed["details"]["preserved_until"], until.to_rfc3339(), "{confirmed}");
 
-        // A day before the six months: nothing is purged.
-        world.set_now(until - TimeDelta::days(1));
-        assert_eq!(purge_due(&world.app.state).await.unwrap(), 0);
+        // A day before the six months, at six months, and the last minute of that day: kept.
+        for at in [six_months - TimeDelta::days(1), six_months, until - TimeDelta::minutes(1)] {
+            world.set_now(at);
+            assert_eq!(purge_due(&world.app.state).await.unwrap(), 0, "purged at {at}");
+        }
         assert!(file.exists());
         // Six months and a day: purged, once, whichever node runs it.
-        world.set_now(until + TimeDelta::days(1));
+        world.set_now(six_months + TimeDelta::days(1));
         let (first, second) = tokio::join!(purge_due(&world.app.state), purge_due(&world.app.state));
         assert_eq!(first.unwrap() + second.unwrap(), 1);
         assert_eq!(purge_due(&world.app.state).await.unwrap(), 0);
@@ -269,6 +284,15 @@ async fn removed_content_is_kept_six_months_opened_with_a_purpose_and_purged_the
             .call(Method::POST, &path, &world.reviewer, Some(json!({"purpose": "complaint", "reason": "late"})))
             .await;
         assert_eq!(status, 410);
+        // Nothing is added to a purged case.
+        let late = post_multipart(
+            &world.app,
+            &format!("/v1/submissions/{submission}/media"),
+            &world.sender,
+            multipart(None, &[("late.png", &picture(9))]),
+        )
+        .await;
+        assert_eq!(late.status, 410, "{}", late.text);
         let purges: Vec<Value> =
             world.audit(&case).await.into_iter().filter(|event| event["action"] == "case.purge").collect();
         assert_eq!(purges.len(), 1);
