@@ -58,6 +58,7 @@
 
 #![deny(missing_docs)]
 
+pub mod borders;
 mod budget;
 mod decode;
 mod digest;

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The edited-copies evaluation (issue 16): builds the originals from freely licensed photos that
+# PyPI packages ship (bench/robust/corpus.py, cached under bench/out/robust/), then measures
+# recall per kind of edit and false positives for each query strategy. Writes
+# bench/out/robust/results-<time>.md and prints it.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out=bench/out/robust
+mkdir -p "$out"
+python3 bench/robust/corpus.py "$out/originals"
+cargo build --release --locked -p vigie-bench-robust
+results="$out/results-$(date -u +%Y%m%d-%H%M%S).md"
+target/release/vigie-bench-robust "$out/originals" | tee "$results"
+echo "written: $results"

@@ -1,0 +1,360 @@
+//! The edited-copies evaluation (issue 16): how many edited copies of known images PDQ finds,
+//! per kind of edit, and how many unrelated images it confuses, for each way of hashing a
+//! query under study. A bank holds each original's plain PDQ hash (as a hash-only bank from a
+//! partner would); each original is edited in every way below, and each copy is hashed and
+//! compared with every original.
+//!
+//! Query strategies measured side by side:
+//! - `plain`: the copy's PDQ hash (today's matching);
+//! - `dihedral`: the best of its eight dihedral hashes (rotations and flips, from one DCT);
+//! - `dihedral+trim`: those, and the dihedral hashes of the copy with its uniform borders
+//!   trimmed (`vigie_hash::borders`).
+//!
+//! A copy is found when its best distance to its own original is at most the threshold (31,
+//! PDQ's usual one); a false positive is a copy within the threshold of another original.
+//!
+//!     vigie-bench-robust ORIGINALS_DIR          (see bench/robust/run.sh)
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use image::imageops::{self, FilterType};
+use image::{Rgb, RgbImage};
+use vigie_hash::PdqHash;
+use vigie_hash::borders::{content_bounds, crop_rgb};
+
+/// PDQ's usual match threshold.
+const THRESHOLD: u32 = 31;
+
+/// One kind of edit: its name, whether the issue counts it as within reach, and the edit.
+struct Edit {
+    name: &'static str,
+    in_reach: bool,
+    apply: fn(&RgbImage) -> RgbImage,
+}
+
+fn edits() -> Vec<Edit> {
+    let edit = |name, apply| Edit { name, in_reach: true, apply };
+    let out_of_reach = |name, apply| Edit { name, in_reach: false, apply };
+    vec![
+        edit("crop 10% one side", |image| crop(image, 0.0, 0.0, 0.10, 0.0)),
+        edit("crop 20% one side", |image| crop(image, 0.0, 0.0, 0.20, 0.0)),
+        edit("crop 10% two sides", |image| crop(image, 0.10, 0.10, 0.0, 0.0)),
+        edit("crop 10% centred", |image| crop(image, 0.05, 0.05, 0.05, 0.05)),
+        edit("letterbox black", |image| bars(image, true, Rgb([0, 0, 0]))),
+        edit("letterbox white", |image| bars(image, true, Rgb([255, 255, 255]))),
+        edit("pillarbox colour", |image| bars(image, false, Rgb([40, 90, 160]))),
+        edit("screenshot of a post", screenshot),
+        edit("rotate 90", imageops::rotate90),
+        edit("rotate 180", imageops::rotate180),
+        edit("rotate 270", imageops::rotate270),
+        edit("flip horizontal", imageops::flip_horizontal),
+        edit("flip vertical", imageops::flip_vertical),
+        edit("jpeg quality 40", |image| recompress(image, 40)),
+        edit("resize 50%", |image| resize(image, 0.5, 0.5)),
+        edit("thumbnail 160", |image| {
+            let scale = 160.0 / image.width().max(image.height()) as f32;
+            resize(image, scale, scale)
+        }),
+        edit("aspect ratio 4:3 to wider", |image| resize(image, 1.3, 1.0)),
+        edit("blur", |image| imageops::blur(image, 2.0)),
+        edit("brightness +40", |image| imageops::brighten(image, 40)),
+        edit("contrast +30", |image| imageops::contrast(image, 30.0)),
+        edit("gamma 0.6", |image| map(image, |value| (255.0 * (f32::from(value) / 255.0).powf(0.6)) as u8)),
+        edit("tint", |image| {
+            let mut out = image.clone();
+            for pixel in out.pixels_mut() {
+                pixel[0] = pixel[0].saturating_add(30);
+                pixel[2] = pixel[2].saturating_sub(20);
+            }
+            out
+        }),
+        edit("noise", noise),
+        edit("watermark text", watermark),
+        out_of_reach("crop 30% one side", |image| crop(image, 0.0, 0.0, 0.30, 0.0)),
+        out_of_reach("rotate 5 degrees", |image| rotate_degrees(image, 5.0)),
+    ]
+}
+
+fn crop(image: &RgbImage, top: f32, left: f32, right: f32, bottom: f32) -> RgbImage {
+    let (width, height) = (image.width() as f32, image.height() as f32);
+    let (x, y) = ((width * left) as u32, (height * top) as u32);
+    let (w, h) = ((width * (1.0 - left - right)) as u32, (height * (1.0 - top - bottom)) as u32);
+    imageops::crop_imm(image, x, y, w.max(1), h.max(1)).to_image()
+}
+
+/// Bars on two sides, each an eighth of the picture's height (letterbox) or width (pillarbox).
+fn bars(image: &RgbImage, letterbox: bool, colour: Rgb<u8>) -> RgbImage {
+    let (width, height) = image.dimensions();
+    let (pad_x, pad_y) = if letterbox { (0, height / 8) } else { (width / 8, 0) };
+    let mut out = RgbImage::from_pixel(width + 2 * pad_x, height + 2 * pad_y, colour);
+    imageops::replace(&mut out, image, i64::from(pad_x), i64::from(pad_y));
+    out
+}
+
+/// A post as a screenshot shows it: a white page, a header with an avatar and a name, lines of
+/// text above and below the picture (drawn as word-like blocks), the picture at 80 % of the
+/// page's width.
+fn screenshot(image: &RgbImage) -> RgbImage {
+    let page_width = (image.width() as f32 / 0.8) as u32;
+    let scale = (page_width as f32 * 0.8) / image.width() as f32;
+    let picture = resize(image, scale, scale);
+    let margin = (page_width - picture.width()) / 2;
+    let line = (page_width / 40).max(6);
+    let header = line * 5;
+    let footer = line * 6;
+    let mut page = RgbImage::from_pixel(page_width, header + picture.height() + footer, Rgb([255, 255, 255]));
+    let grey = Rgb([60, 60, 60]);
+    // Avatar and name.
+    fill(&mut page, margin, line, line * 3, line * 3, Rgb([120, 150, 200]));
+    words(&mut page, margin + line * 4, line + line / 2, page_width / 3, line, grey, 1);
+    words(&mut page, margin, line * 4 - line / 2, page_width - 2 * margin, line / 2 + 2, grey, 7);
+    imageops::replace(&mut page, &picture, i64::from(margin), i64::from(header));
+    let below = header + picture.height() + line;
+    for row in 0..3 {
+        words(&mut page, margin, below + row * line * 3 / 2, page_width - 2 * margin, line / 2 + 2, grey, 11 + row);
+    }
+    page
+}
+
+fn fill(image: &mut RgbImage, x: u32, y: u32, width: u32, height: u32, colour: Rgb<u8>) {
+    for yy in y..(y + height).min(image.height()) {
+        for xx in x..(x + width).min(image.width()) {
+            image.put_pixel(xx, yy, colour);
+        }
+    }
+}
+
+/// A line of word-like blocks from `x` over `width` pixels, `height` high.
+fn words(image: &mut RgbImage, x: u32, y: u32, width: u32, height: u32, colour: Rgb<u8>, seed: u32) {
+    let mut at = x;
+    let mut state = seed.wrapping_mul(2_654_435_761).max(1);
+    while at < x + width {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        let word = height * (2 + state % 5);
+        fill(image, at, y, word.min(x + width - at), height, colour);
+        at += word + height;
+    }
+}
+
+/// Text stamped over the lower right corner, in white blocks, as a watermark.
+fn watermark(image: &RgbImage) -> RgbImage {
+    let mut out = image.clone();
+    let height = (image.height() / 24).max(4);
+    let width = image.width() / 3;
+    let (x, y) = (image.width() - width - height, image.height() - 3 * height);
+    let mut state = 7u32;
+    let mut at = x;
+    while at < x + width {
+        state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        let letter = height / 2 + (state >> 16) % height;
+        for yy in y..y + height {
+            for xx in at..(at + letter).min(image.width()) {
+                let pixel = out.get_pixel_mut(xx, yy);
+                for channel in 0..3 {
+                    pixel[channel] = ((u16::from(pixel[channel]) + 3 * 255) / 4) as u8;
+                }
+            }
+        }
+        at += letter + height / 3;
+    }
+    out
+}
+
+fn recompress(image: &RgbImage, quality: u8) -> RgbImage {
+    let mut bytes = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, quality)
+        .encode_image(image)
+        .expect("JPEG encoding in memory");
+    image::load_from_memory(&bytes).expect("our own JPEG").to_rgb8()
+}
+
+fn resize(image: &RgbImage, scale_x: f32, scale_y: f32) -> RgbImage {
+    let width = ((image.width() as f32 * scale_x) as u32).max(1);
+    let height = ((image.height() as f32 * scale_y) as u32).max(1);
+    imageops::resize(image, width, height, FilterType::Triangle)
+}
+
+fn map(image: &RgbImage, value: impl Fn(u8) -> u8) -> RgbImage {
+    let mut out = image.clone();
+    for pixel in out.pixels_mut() {
+        for channel in 0..3 {
+            pixel[channel] = value(pixel[channel]);
+        }
+    }
+    out
+}
+
+/// Uniform noise of ±12 on every channel, the same on every run.
+fn noise(image: &RgbImage) -> RgbImage {
+    let mut out = image.clone();
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    for pixel in out.pixels_mut() {
+        for channel in 0..3 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let delta = (state % 25) as i16 - 12;
+            pixel[channel] = (i16::from(pixel[channel]) + delta).clamp(0, 255) as u8;
+        }
+    }
+    out
+}
+
+/// Rotation by `degrees` about the centre, nearest neighbour, on a white background.
+fn rotate_degrees(image: &RgbImage, degrees: f32) -> RgbImage {
+    let (sin, cos) = degrees.to_radians().sin_cos();
+    let (width, height) = image.dimensions();
+    let (cx, cy) = (width as f32 / 2.0, height as f32 / 2.0);
+    RgbImage::from_fn(width, height, |x, y| {
+        let (dx, dy) = (x as f32 - cx, y as f32 - cy);
+        let (sx, sy) = (cos * dx + sin * dy + cx, -sin * dx + cos * dy + cy);
+        if sx >= 0.0 && sy >= 0.0 && (sx as u32) < width && (sy as u32) < height {
+            *image.get_pixel(sx as u32, sy as u32)
+        } else {
+            Rgb([255, 255, 255])
+        }
+    })
+}
+
+/// The hashes a strategy looks up for one query image.
+struct QueryHashes {
+    plain: PdqHash,
+    dihedral: [PdqHash; 8],
+    trimmed: Option<[PdqHash; 8]>,
+}
+
+fn hash(image: &RgbImage) -> anyhow::Result<vigie_hash::PdqOutput> {
+    Ok(vigie_hash::hash_rgb(image.width(), image.height(), image.as_raw())?)
+}
+
+fn query_hashes(image: &RgbImage) -> anyhow::Result<QueryHashes> {
+    let output = hash(image)?;
+    let bounds = content_bounds(image.width(), image.height(), image.as_raw());
+    let trimmed = if bounds.is_whole(image.width(), image.height()) {
+        None
+    } else {
+        let pixels = crop_rgb(image.width(), image.as_raw(), bounds);
+        Some(vigie_hash::hash_rgb(bounds.width(), bounds.height(), &pixels)?.dihedral.hashes)
+    };
+    Ok(QueryHashes { plain: output.hash, dihedral: output.dihedral.hashes, trimmed })
+}
+
+const STRATEGIES: [&str; 3] = ["plain", "dihedral", "dihedral+trim"];
+
+/// The best distance to `target` under each strategy.
+fn best(query: &QueryHashes, target: &PdqHash) -> [u32; 3] {
+    let plain = query.plain.distance(target);
+    let dihedral = query.dihedral.iter().map(|hash| hash.distance(target)).min().unwrap_or(256).min(plain);
+    let trimmed = query.trimmed.iter().flatten().map(|hash| hash.distance(target)).min().unwrap_or(256).min(dihedral);
+    [plain, dihedral, trimmed]
+}
+
+fn load(dir: &Path) -> anyhow::Result<Vec<(String, RgbImage)>> {
+    let mut originals = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
+        let path = entry?.path();
+        let extension = path.extension().and_then(|e| e.to_str()).unwrap_or_default().to_lowercase();
+        if !matches!(extension.as_str(), "png" | "jpg" | "jpeg") {
+            continue;
+        }
+        let image = image::open(&path).with_context(|| format!("cannot decode {}", path.display()))?.to_rgb8();
+        let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_owned();
+        originals.push((name, image));
+    }
+    originals.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(originals)
+}
+
+fn main() -> anyhow::Result<()> {
+    let Some(dir) = std::env::args().nth(1) else {
+        bail!("usage: vigie-bench-robust ORIGINALS_DIR (bench/robust/corpus.py makes one)");
+    };
+    let originals = load(Path::new(&dir))?;
+    if originals.len() < 2 {
+        bail!("{dir}: at least two originals are needed");
+    }
+    let bank: Vec<PdqHash> =
+        originals.iter().map(|(_, image)| hash(image).map(|output| output.hash)).collect::<Result<_, _>>()?;
+    let edits = edits();
+    println!("# Edited copies: recall per kind of edit and false positives\n");
+    println!(
+        "{} originals, {} kinds of edit, threshold {THRESHOLD}; bank: each original's plain PDQ hash.\n",
+        originals.len(),
+        edits.len()
+    );
+    println!("| edit | in reach | {} | false positives ({}) |", STRATEGIES.join(" | "), STRATEGIES.join(" / "));
+    println!("| --- | --- |{} --- |", " --- |".repeat(STRATEGIES.len()));
+    let mut totals = [0usize; 3];
+    let mut false_totals = [0usize; 3];
+    let (mut copies, mut pairs) = (0usize, 0usize);
+    let (mut plain_seconds, mut robust_seconds) = (0f64, 0f64);
+    for edit in &edits {
+        let mut found = [0usize; 3];
+        let mut confused = [0usize; 3];
+        for (index, (_, original)) in originals.iter().enumerate() {
+            let copy = (edit.apply)(original);
+            let started = Instant::now();
+            let _ = hash(&copy)?;
+            plain_seconds += started.elapsed().as_secs_f64();
+            let started = Instant::now();
+            let query = query_hashes(&copy)?;
+            robust_seconds += started.elapsed().as_secs_f64();
+            let own = best(&query, &bank[index]);
+            for strategy in 0..3 {
+                if own[strategy] <= THRESHOLD {
+                    found[strategy] += 1;
+                }
+            }
+            for (other, hash) in bank.iter().enumerate() {
+                if other == index {
+                    continue;
+                }
+                let distances = best(&query, hash);
+                for strategy in 0..3 {
+                    if distances[strategy] <= THRESHOLD {
+                        confused[strategy] += 1;
+                    }
+                }
+            }
+        }
+        let count = originals.len();
+        if edit.in_reach {
+            copies += count;
+            pairs += count * (count - 1);
+            for strategy in 0..3 {
+                totals[strategy] += found[strategy];
+                false_totals[strategy] += confused[strategy];
+            }
+        }
+        let cells: Vec<String> =
+            found.iter().map(|hits| format!("{:.0} %", 100.0 * *hits as f64 / count as f64)).collect();
+        let confused: Vec<String> = confused.iter().map(usize::to_string).collect();
+        println!(
+            "| {} | {} | {} | {} |",
+            edit.name,
+            if edit.in_reach { "yes" } else { "no" },
+            cells.join(" | "),
+            confused.join(" / ")
+        );
+    }
+    let overall: Vec<String> =
+        totals.iter().map(|hits| format!("**{:.1} %**", 100.0 * *hits as f64 / copies.max(1) as f64)).collect();
+    let confused: Vec<String> = false_totals.iter().map(usize::to_string).collect();
+    println!(
+        "| **all in reach** ({copies} copies, {pairs} unrelated pairs) | | {} | {} |",
+        overall.join(" | "),
+        confused.join(" / ")
+    );
+    let queries = (edits.len() * originals.len()) as f64;
+    println!(
+        "\nHashing per query, decoded pixels in memory: plain {:.2} ms, dihedral+trim {:.2} ms (ratio {:.2}).",
+        1000.0 * plain_seconds / queries,
+        1000.0 * robust_seconds / queries,
+        robust_seconds / plain_seconds.max(f64::MIN_POSITIVE)
+    );
+    Ok(())
+}
