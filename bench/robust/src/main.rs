@@ -13,7 +13,10 @@
 //! A copy is found when its best distance to its own original is at most the threshold (31,
 //! PDQ's usual one); a false positive is a copy within the threshold of another original.
 //!
-//!     vigie-bench-robust ORIGINALS_DIR          (see bench/robust/run.sh)
+//!     vigie-bench-robust ORIGINALS_DIR [--misses]     (see bench/robust/run.sh)
+//!
+//! `--misses` also lists, after the table, each copy the best strategy missed, with its
+//! distance under each strategy and its original's PDQ quality.
 
 use std::path::Path;
 use std::time::Instant;
@@ -273,7 +276,11 @@ fn main() -> anyhow::Result<()> {
     let Some(dir) = std::env::args().nth(1) else {
         bail!("usage: vigie-bench-robust ORIGINALS_DIR (bench/robust/corpus.py makes one)");
     };
+    let show_misses = std::env::args().skip(2).any(|argument| argument == "--misses");
     let originals = load(Path::new(&dir))?;
+    let qualities: Vec<u8> =
+        originals.iter().map(|(_, image)| hash(image).map(|output| output.quality)).collect::<Result<_, _>>()?;
+    let mut misses = Vec::new();
     if originals.len() < 2 {
         bail!("{dir}: at least two originals are needed");
     }
@@ -304,6 +311,12 @@ fn main() -> anyhow::Result<()> {
             let query = query_hashes(&copy)?;
             robust_seconds += started.elapsed().as_secs_f64();
             let own = best(&query, &bank[index]);
+            if own[2] > THRESHOLD {
+                misses.push(format!(
+                    "{} / {}: distances {:?}, original's quality {}",
+                    edit.name, originals[index].0, own, qualities[index]
+                ));
+            }
             for strategy in 0..3 {
                 if own[strategy] <= THRESHOLD {
                     found[strategy] += 1;
@@ -356,5 +369,11 @@ fn main() -> anyhow::Result<()> {
         1000.0 * robust_seconds / queries,
         robust_seconds / plain_seconds.max(f64::MIN_POSITIVE)
     );
+    if show_misses {
+        println!("\nMissed by every strategy (distances plain, dihedral, dihedral+trim):\n");
+        for miss in &misses {
+            println!("- {miss}");
+        }
+    }
     Ok(())
 }
