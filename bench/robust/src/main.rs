@@ -9,6 +9,8 @@
 //! - `dihedral`: the best of its eight dihedral hashes (rotations and flips, from one DCT);
 //! - `dihedral+trim`: those, and the dihedral hashes of the copy with its uniform borders
 //!   trimmed (`vigie_hash::borders`);
+//! - `+ region`: also the dihedral hashes of the main picture inside a frame (`main_region`, a
+//!   candidate detector for screenshots of posts and caption bands);
 //! - `+ bank centre crop`, `+ bank 4 side crops`: those queries against a bank that also holds
 //!   hashes of crops of each original (5 % off every side; 10 % off each side in turn).
 //!
@@ -232,6 +234,45 @@ struct QueryHashes {
     plain: PdqHash,
     dihedral: [PdqHash; 8],
     trimmed: Option<[PdqHash; 8]>,
+    /// The dihedral hashes of the main picture found inside a frame (`main_region`).
+    region: Option<[PdqHash; 8]>,
+}
+
+/// A candidate content-region detector, under measurement: the page colour is the first
+/// pixel's; a row is busy when over half its pixels differ from it (beyond the border
+/// tolerance); the longest run of busy rows, at least a fifth of the height, is the picture's
+/// height; over those rows, the busy columns (over half the rows) give its width. Text lines
+/// are thin runs, so the tallest run is the picture.
+fn main_region(image: &RgbImage) -> Option<(u32, u32, u32, u32)> {
+    let (width, height) = image.dimensions();
+    let page = *image.get_pixel(0, 0);
+    let differs = |x: u32, y: u32| {
+        let pixel = image.get_pixel(x, y);
+        (0..3).any(|channel| pixel[channel].abs_diff(page[channel]) > vigie_hash::borders::BORDER_TOLERANCE)
+    };
+    let busy_row = |y: u32| (0..width).filter(|x| differs(*x, y)).count() * 2 > width as usize;
+    let (mut best, mut run_start) = ((0u32, 0u32), None);
+    for y in 0..=height {
+        match (y < height && busy_row(y), run_start) {
+            (true, None) => run_start = Some(y),
+            (false, Some(start)) => {
+                if y - start > best.1 - best.0 {
+                    best = (start, y);
+                }
+                run_start = None;
+            }
+            _ => {}
+        }
+    }
+    let (y0, y1) = best;
+    if (y1 - y0) * 5 < height || y1 - y0 == height {
+        return None;
+    }
+    let rows = (y1 - y0) as usize;
+    let busy_column = |x: u32| (y0..y1).filter(|y| differs(x, *y)).count() * 2 > rows;
+    let x0 = (0..width).find(|x| busy_column(*x))?;
+    let x1 = (0..width).rev().find(|x| busy_column(*x))? + 1;
+    (x1 > x0 + 8).then_some((x0, y0, x1, y1))
 }
 
 fn hash(image: &RgbImage) -> anyhow::Result<vigie_hash::PdqOutput> {
@@ -247,10 +288,18 @@ fn query_hashes(image: &RgbImage) -> anyhow::Result<QueryHashes> {
         let pixels = crop_rgb(image.width(), image.as_raw(), bounds);
         Some(vigie_hash::hash_rgb(bounds.width(), bounds.height(), &pixels)?.dihedral.hashes)
     };
-    Ok(QueryHashes { plain: output.hash, dihedral: output.dihedral.hashes, trimmed })
+    let region = match main_region(image) {
+        Some((x0, y0, x1, y1)) if (x0, y0, x1, y1) != (0, 0, image.width(), image.height()) => {
+            let picture = imageops::crop_imm(image, x0, y0, x1 - x0, y1 - y0).to_image();
+            Some(hash(&picture)?.dihedral.hashes)
+        }
+        _ => None,
+    };
+    Ok(QueryHashes { plain: output.hash, dihedral: output.dihedral.hashes, trimmed, region })
 }
 
-const STRATEGIES: [&str; 5] = ["plain", "dihedral", "dihedral+trim", "+ bank centre crop", "+ bank 4 side crops"];
+const STRATEGIES: [&str; 6] =
+    ["plain", "dihedral", "dihedral+trim", "+ region", "+ bank centre crop", "+ bank 4 side crops"];
 
 /// What the bank holds of one original: its plain hash (every strategy), and for the last two
 /// strategies the hashes of crops of it, resolving to the same signal.
@@ -276,22 +325,25 @@ fn bank_hashes(image: &RgbImage) -> anyhow::Result<BankHashes> {
 }
 
 /// The best distance to an original under each strategy.
-fn best(query: &QueryHashes, target: &BankHashes) -> [u32; 5] {
+fn best(query: &QueryHashes, target: &BankHashes) -> [u32; 6] {
     let robust = |target: &PdqHash| {
         query
             .dihedral
             .iter()
             .chain(query.trimmed.iter().flatten())
+            .chain(query.region.iter().flatten())
             .map(|hash| hash.distance(target))
             .min()
             .unwrap_or(256)
     };
     let plain = query.plain.distance(&target.plain);
     let dihedral = query.dihedral.iter().map(|hash| hash.distance(&target.plain)).min().unwrap_or(256).min(plain);
-    let trimmed = robust(&target.plain).min(dihedral);
-    let centre = robust(&target.centre).min(trimmed);
-    let sides = target.sides.iter().map(robust).min().unwrap_or(256).min(trimmed);
-    [plain, dihedral, trimmed, centre, sides]
+    let trimmed =
+        query.trimmed.iter().flatten().map(|hash| hash.distance(&target.plain)).min().unwrap_or(256).min(dihedral);
+    let region = robust(&target.plain).min(trimmed);
+    let centre = robust(&target.centre).min(region);
+    let sides = target.sides.iter().map(robust).min().unwrap_or(256).min(region);
+    [plain, dihedral, trimmed, region, centre, sides]
 }
 
 fn load(dir: &Path) -> anyhow::Result<Vec<(String, RgbImage)>> {
@@ -402,7 +454,8 @@ fn main() -> anyhow::Result<()> {
     );
     let queries = (edits.len() * originals.len()) as f64;
     println!(
-        "\nHashing per query, decoded pixels in memory: plain {:.2} ms, dihedral+trim {:.2} ms (ratio {:.2}).",
+        "\nHashing per query, decoded pixels in memory: plain {:.2} ms, every query hash (dihedral, trimmed, region) {:.2} ms \
+         (ratio {:.2}).",
         1000.0 * plain_seconds / queries,
         1000.0 * robust_seconds / queries,
         robust_seconds / plain_seconds.max(f64::MIN_POSITIVE)
