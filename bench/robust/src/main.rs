@@ -9,8 +9,11 @@
 //! - `dihedral`: the best of its eight dihedral hashes (rotations and flips, from one DCT);
 //! - `dihedral+trim`: those, and the dihedral hashes of the copy with its uniform borders
 //!   trimmed (`vigie_hash::borders`);
-//! - `+ region`: also the dihedral hashes of the main picture inside a frame (`main_region`, a
-//!   candidate detector for screenshots of posts and caption bands);
+//! - `+ region`: also the dihedral hashes of the main picture inside a frame
+//!   (`vigie_hash::robust::main_region`: screenshots of posts, caption bands). This column is
+//!   what Vigie looks up by default (`vigie_hash::robust::variants_rgb`, the same code as
+//!   `vigie match` and `/v1/match/media`; the reframings hashed on a working copy of at most
+//!   512 pixels a side);
 //! - `+ bank centre crop`, `+ bank 4 side crops`: those queries against a bank that also holds
 //!   hashes of crops of each original (5 % off every side; 10 % off each side in turn).
 //!
@@ -29,7 +32,7 @@ use anyhow::{Context, bail};
 use image::imageops::{self, FilterType};
 use image::{Rgb, RgbImage};
 use vigie_hash::PdqHash;
-use vigie_hash::borders::{content_bounds, crop_rgb};
+use vigie_hash::robust::{Frame, Variant, variants_rgb};
 
 /// PDQ's usual match threshold.
 const THRESHOLD: u32 = 31;
@@ -229,50 +232,11 @@ fn rotate_degrees(image: &RgbImage, degrees: f32) -> RgbImage {
     })
 }
 
-/// The hashes a strategy looks up for one query image.
+/// The hashes a strategy looks up for one query image, each with the frame it hashes.
 struct QueryHashes {
     plain: PdqHash,
-    dihedral: [PdqHash; 8],
-    trimmed: Option<[PdqHash; 8]>,
-    /// The dihedral hashes of the main picture found inside a frame (`main_region`).
-    region: Option<[PdqHash; 8]>,
-}
-
-/// A candidate content-region detector, under measurement: the page colour is the first
-/// pixel's; a row is busy when over half its pixels differ from it (beyond the border
-/// tolerance); the longest run of busy rows, at least a fifth of the height, is the picture's
-/// height; over those rows, the busy columns (over half the rows) give its width. Text lines
-/// are thin runs, so the tallest run is the picture.
-fn main_region(image: &RgbImage) -> Option<(u32, u32, u32, u32)> {
-    let (width, height) = image.dimensions();
-    let page = *image.get_pixel(0, 0);
-    let differs = |x: u32, y: u32| {
-        let pixel = image.get_pixel(x, y);
-        (0..3).any(|channel| pixel[channel].abs_diff(page[channel]) > vigie_hash::borders::BORDER_TOLERANCE)
-    };
-    let busy_row = |y: u32| (0..width).filter(|x| differs(*x, y)).count() * 2 > width as usize;
-    let (mut best, mut run_start) = ((0u32, 0u32), None);
-    for y in 0..=height {
-        match (y < height && busy_row(y), run_start) {
-            (true, None) => run_start = Some(y),
-            (false, Some(start)) => {
-                if y - start > best.1 - best.0 {
-                    best = (start, y);
-                }
-                run_start = None;
-            }
-            _ => {}
-        }
-    }
-    let (y0, y1) = best;
-    if (y1 - y0) * 5 < height || y1 - y0 == height {
-        return None;
-    }
-    let rows = (y1 - y0) as usize;
-    let busy_column = |x: u32| (y0..y1).filter(|y| differs(x, *y)).count() * 2 > rows;
-    let x0 = (0..width).find(|x| busy_column(*x))?;
-    let x1 = (0..width).rev().find(|x| busy_column(*x))? + 1;
-    (x1 > x0 + 8).then_some((x0, y0, x1, y1))
+    /// `vigie_hash::robust::variants_rgb`: what Vigie looks up by default.
+    variants: Vec<Variant>,
 }
 
 fn hash(image: &RgbImage) -> anyhow::Result<vigie_hash::PdqOutput> {
@@ -280,22 +244,8 @@ fn hash(image: &RgbImage) -> anyhow::Result<vigie_hash::PdqOutput> {
 }
 
 fn query_hashes(image: &RgbImage) -> anyhow::Result<QueryHashes> {
-    let output = hash(image)?;
-    let bounds = content_bounds(image.width(), image.height(), image.as_raw());
-    let trimmed = if bounds.is_whole(image.width(), image.height()) {
-        None
-    } else {
-        let pixels = crop_rgb(image.width(), image.as_raw(), bounds);
-        Some(vigie_hash::hash_rgb(bounds.width(), bounds.height(), &pixels)?.dihedral.hashes)
-    };
-    let region = match main_region(image) {
-        Some((x0, y0, x1, y1)) if (x0, y0, x1, y1) != (0, 0, image.width(), image.height()) => {
-            let picture = imageops::crop_imm(image, x0, y0, x1 - x0, y1 - y0).to_image();
-            Some(hash(&picture)?.dihedral.hashes)
-        }
-        _ => None,
-    };
-    Ok(QueryHashes { plain: output.hash, dihedral: output.dihedral.hashes, trimmed, region })
+    let variants = variants_rgb(image.width(), image.height(), image.as_raw())?;
+    Ok(QueryHashes { plain: variants[0].hash, variants })
 }
 
 const STRATEGIES: [&str; 6] =
@@ -326,23 +276,22 @@ fn bank_hashes(image: &RgbImage) -> anyhow::Result<BankHashes> {
 
 /// The best distance to an original under each strategy.
 fn best(query: &QueryHashes, target: &BankHashes) -> [u32; 6] {
-    let robust = |target: &PdqHash| {
+    let nearest = |frames: &[Frame], target: &PdqHash| {
         query
-            .dihedral
+            .variants
             .iter()
-            .chain(query.trimmed.iter().flatten())
-            .chain(query.region.iter().flatten())
-            .map(|hash| hash.distance(target))
+            .filter(|variant| frames.contains(&variant.via.frame))
+            .map(|variant| variant.hash.distance(target))
             .min()
             .unwrap_or(256)
     };
+    let all = [Frame::Whole, Frame::Trimmed, Frame::Region];
     let plain = query.plain.distance(&target.plain);
-    let dihedral = query.dihedral.iter().map(|hash| hash.distance(&target.plain)).min().unwrap_or(256).min(plain);
-    let trimmed =
-        query.trimmed.iter().flatten().map(|hash| hash.distance(&target.plain)).min().unwrap_or(256).min(dihedral);
-    let region = robust(&target.plain).min(trimmed);
-    let centre = robust(&target.centre).min(region);
-    let sides = target.sides.iter().map(robust).min().unwrap_or(256).min(region);
+    let dihedral = nearest(&[Frame::Whole], &target.plain);
+    let trimmed = nearest(&[Frame::Whole, Frame::Trimmed], &target.plain);
+    let region = nearest(&all, &target.plain);
+    let centre = nearest(&all, &target.centre).min(region);
+    let sides = target.sides.iter().map(|side| nearest(&all, side)).min().unwrap_or(256).min(region);
     [plain, dihedral, trimmed, region, centre, sides]
 }
 
@@ -454,8 +403,8 @@ fn main() -> anyhow::Result<()> {
     );
     let queries = (edits.len() * originals.len()) as f64;
     println!(
-        "\nHashing per query, decoded pixels in memory: plain {:.2} ms, every query hash (dihedral, trimmed, region) {:.2} ms \
-         (ratio {:.2}).",
+        "\nHashing per query, decoded pixels in memory: plain {:.2} ms, every query hash (dihedral, trimmed, region; \
+         vigie_hash::robust::variants_rgb) {:.2} ms (ratio {:.2}).",
         1000.0 * plain_seconds / queries,
         1000.0 * robust_seconds / queries,
         robust_seconds / plain_seconds.max(f64::MIN_POSITIVE)

@@ -118,6 +118,11 @@ pub struct MatchArgs {
     /// admins see it.
     #[arg(long = "as-org")]
     as_org: Option<String>,
+    /// Match images by their own PDQ hash only. By default an image is also looked up through
+    /// its rotations and flips, with its uniform borders trimmed, and by the main picture inside
+    /// a frame (a screenshot of a post), and each match says `via` which.
+    #[arg(long)]
+    exact_only: bool,
     /// Image or video files (videos need ffmpeg), PDQ/MD5/SHA-256 hashes in hex, or URLs.
     #[arg(required = true)]
     queries: Vec<String>,
@@ -328,7 +333,7 @@ fn is_video(path: &Path) -> bool {
 }
 
 /// The queries one command-line argument stands for.
-fn queries_of(argument: &str) -> anyhow::Result<Vec<Query>> {
+fn queries_of(argument: &str, exact_only: bool) -> anyhow::Result<Vec<Query>> {
     let hex_bytes = |text: &str| hex::decode(text).ok();
     if Path::new(argument).exists() && is_video(Path::new(argument)) {
         let ffmpeg = vigie_video::Ffmpeg::locate().map_err(|error| anyhow!("{error}"))?;
@@ -339,9 +344,9 @@ fn queries_of(argument: &str) -> anyhow::Result<Vec<Query>> {
     }
     if Path::new(argument).exists() {
         let bytes = std::fs::read(argument).with_context(|| format!("cannot read {argument}"))?;
-        let hashes =
-            vigie_hash::hash_image_bytes(&bytes, &vigie_hash::Limits::default()).map_err(|error| anyhow!("{error}"))?;
-        let mut queries = vec![Query::Pdq { hash: *hashes.pdq.as_bytes(), quality: Some(u32::from(hashes.quality)) }];
+        let hashes = vigie_hash::robust::hash_image_bytes_robust(&bytes, &vigie_hash::Limits::default())
+            .map_err(|error| anyhow!("{error}"))?;
+        let mut queries = vec![Query::pdq_robust(&hashes, exact_only)];
         if let Some(Ok(digest)) = hex_bytes(&vigie_hash::md5_hex(&bytes)).map(<[u8; 16]>::try_from) {
             queries.push(Query::Md5(digest));
         }
@@ -357,7 +362,7 @@ fn queries_of(argument: &str) -> anyhow::Result<Vec<Query>> {
     match (argument.len(), hex_bytes(argument)) {
         (64, Some(bytes)) => {
             let array: [u8; 32] = bytes.try_into().map_err(|_| anyhow!("bad hash"))?;
-            Ok(vec![Query::Pdq { hash: array, quality: None }, Query::Sha256(array)])
+            Ok(vec![Query::pdq(array, None), Query::Sha256(array)])
         }
         (32, Some(bytes)) => Ok(vec![Query::Md5(bytes.try_into().map_err(|_| anyhow!("bad hash"))?)]),
         _ => bail!("not a file, a URL, or a hex PDQ/MD5/SHA-256 hash"),
@@ -408,6 +413,8 @@ struct MatchFound {
     #[serde(skip_serializing_if = "Option::is_none")]
     signal: Option<String>,
     distance: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    via: Option<String>,
     labels: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     query_matched_percent: Option<f64>,
@@ -428,7 +435,7 @@ pub async fn run_match(settings: &Settings, args: MatchArgs) -> anyhow::Result<E
     let mut out = stdout.lock();
     let mut failed = false;
     for argument in &args.queries {
-        let queries = match queries_of(argument) {
+        let queries = match queries_of(argument, args.exact_only) {
             Ok(queries) => queries,
             Err(error) => {
                 failed = true;
@@ -448,6 +455,7 @@ pub async fn run_match(settings: &Settings, args: MatchArgs) -> anyhow::Result<E
                     signal_id: hit.signal.as_ref().map(|signal| signal.id),
                     signal: hit.signal.as_ref().map(|signal| signal.value.clone()),
                     distance: hit.distance,
+                    via: hit.via.map(|via| via.to_string()),
                     labels: hit.labels,
                     query_matched_percent: None,
                     candidate_matched_percent: None,

@@ -506,6 +506,9 @@ pub struct CaseMatch {
     pub labels: String,
     /// SHA-256 of the stored media whose hash matched; `None` for a URL or a hash sent as text.
     pub media_sha256: Option<String>,
+    /// For PDQ, which of the media's hashes matched (`identity`, `rotate90`, `trimmed`...);
+    /// `None` for other types and for matches recorded before edited copies were looked for.
+    pub via: Option<String>,
 }
 
 /// A validated submission ready to store. Built by the intake use case from one of the kinds'

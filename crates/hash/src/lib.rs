@@ -68,6 +68,7 @@ mod hash;
 mod jpeg;
 mod pdq;
 mod png_rows;
+pub mod robust;
 mod sink;
 mod thumbnail;
 mod tiff_ifd;

@@ -100,7 +100,7 @@ impl Downscaler {
         Ok(Self::new_unchecked(width, height, max_side))
     }
 
-    fn new_unchecked(width: u32, height: u32, max_side: u32) -> Downscaler {
+    pub(crate) fn new_unchecked(width: u32, height: u32, max_side: u32) -> Downscaler {
         let (out_width, out_height) = thumbnail_size(width, height, max_side.max(1));
         Downscaler {
             in_width: width,

@@ -26,6 +26,7 @@ use tokio::sync::Mutex;
 use vigie_domain::access::{BankAccess, Principal};
 use vigie_domain::bank::{Bank, SignalType};
 use vigie_domain::ids::BankId;
+use vigie_hash::robust::Via;
 use vigie_match::{DigestIndex, EntryId, PdqIndex};
 use vigie_store::{Store, StoreResult};
 
@@ -62,6 +63,9 @@ pub enum Query {
         hash: [u8; 32],
         /// Its quality (0..100), when known.
         quality: Option<u32>,
+        /// More hashes of the same image, each looked up too ([`vigie_hash::robust`]: its
+        /// rotations and flips, its trimmed picture, its main region); empty for plain PDQ.
+        variants: Vec<(Via, [u8; 32])>,
     },
     /// An MD5 digest.
     Md5([u8; 16]),
@@ -74,6 +78,27 @@ pub enum Query {
 }
 
 impl Query {
+    /// A plain PDQ query: the hash alone.
+    pub fn pdq(hash: [u8; 32], quality: Option<u32>) -> Query {
+        Query::Pdq { hash, quality, variants: Vec::new() }
+    }
+
+    /// A PDQ query with every variant of an image ([`vigie_hash::robust::RobustHashes`]), or
+    /// its own hash alone when `exact_only`.
+    pub fn pdq_robust(hashes: &vigie_hash::robust::RobustHashes, exact_only: bool) -> Query {
+        let variants = if exact_only {
+            Vec::new()
+        } else {
+            hashes
+                .variants
+                .iter()
+                .filter(|variant| variant.via != Via::IDENTITY)
+                .map(|variant| (variant.via, *variant.hash.as_bytes()))
+                .collect()
+        };
+        Query::Pdq { hash: *hashes.image.pdq.as_bytes(), quality: Some(u32::from(hashes.image.quality)), variants }
+    }
+
     /// The signal type it queries.
     pub fn signal_type(&self) -> SignalType {
         match self {
@@ -95,6 +120,7 @@ struct RawHit {
     access: BankAccess,
     signal_id: i64,
     distance: u32,
+    via: Option<Via>,
     video: Option<VideoScore>,
 }
 
@@ -107,6 +133,8 @@ pub struct Hit {
     pub auto_action: bool,
     /// Hamming distance (0 for exact types; for videos, the nearest frame pair's).
     pub distance: u32,
+    /// For PDQ: which of the query's hashes matched (`identity` for its own).
+    pub via: Option<Via>,
     /// For videos: the shares of frames matched both ways.
     pub video: Option<VideoScore>,
     /// The signal's labels.
@@ -468,6 +496,7 @@ impl MatchEngine {
                             bank_name: hit.bank_name,
                             auto_action: hit.auto_action,
                             distance: hit.distance,
+                            via: hit.via,
                             video: hit.video,
                             labels: details.labels.clone(),
                             signal,
@@ -529,8 +558,8 @@ impl MatchEngine {
             outcome.warnings.push(format!("no enabled {signal_type} bank to match against"));
             return outcome;
         }
-        let raw: Vec<(EntryId, u32)> = match query {
-            Query::Pdq { hash, quality } => {
+        let raw: Vec<(EntryId, u32, Option<Via>)> = match query {
+            Query::Pdq { hash, quality, variants } => {
                 if let Some(quality) = quality {
                     for (_, bank, _) in &banks {
                         if *quality < bank.min_quality {
@@ -542,11 +571,11 @@ impl MatchEngine {
                     }
                 }
                 let radius = banks.iter().map(|(_, bank, _)| bank.match_threshold).max().unwrap_or(0);
-                self.pdq.search(hash, radius).into_iter().map(|hit| (hit.id, hit.distance)).collect()
+                self.search_pdq_variants(hash, variants, radius)
             }
-            Query::Md5(digest) => self.md5.get(digest).into_iter().map(|id| (id, 0)).collect(),
-            Query::Sha256(digest) => self.sha256.get(digest).into_iter().map(|id| (id, 0)).collect(),
-            Query::Url(url) => self.url.get(&url_digest(url)).into_iter().map(|id| (id, 0)).collect(),
+            Query::Md5(digest) => self.md5.get(digest).into_iter().map(|id| (id, 0, None)).collect(),
+            Query::Sha256(digest) => self.sha256.get(digest).into_iter().map(|id| (id, 0, None)).collect(),
+            Query::Url(url) => self.url.get(&url_digest(url)).into_iter().map(|id| (id, 0, None)).collect(),
             Query::Vpdq(frames) => {
                 outcome.hits = self.search_video(frames, &banks);
                 drop(registry);
@@ -554,7 +583,7 @@ impl MatchEngine {
                 return outcome;
             }
         };
-        for (entry, distance) in raw {
+        for (entry, distance, via) in raw {
             let (slot, signal_id) = split_entry(entry);
             let Some((_, bank, access)) = banks.iter().find(|(index, _, _)| *index == slot) else { continue };
             if distance <= bank.match_threshold {
@@ -565,6 +594,7 @@ impl MatchEngine {
                     access: *access,
                     signal_id,
                     distance,
+                    via,
                     video: None,
                 });
             }
@@ -573,6 +603,29 @@ impl MatchEngine {
         drop(registry);
         self.count_hits(&outcome);
         outcome
+    }
+
+    /// Every hash of a PDQ query looked up within `radius`, merged per entry: each entry once,
+    /// at its nearest distance, through the first hash that reached it (the image's own hash
+    /// first, so a copy matched as it is says `identity`).
+    fn search_pdq_variants(
+        &self,
+        hash: &[u8; 32],
+        variants: &[(Via, [u8; 32])],
+        radius: u32,
+    ) -> Vec<(EntryId, u32, Option<Via>)> {
+        let mut nearest: HashMap<EntryId, (u32, Via)> = HashMap::new();
+        let mut found = Vec::new();
+        for (via, hash) in std::iter::once((Via::IDENTITY, *hash)).chain(variants.iter().copied()) {
+            self.pdq.search_into(&hash, radius, &mut found);
+            for hit in &found {
+                let best = nearest.entry(hit.id).or_insert((hit.distance, via));
+                if hit.distance < best.0 {
+                    *best = (hit.distance, via);
+                }
+            }
+        }
+        nearest.into_iter().map(|(entry, (distance, via))| (entry, distance, Some(via))).collect()
     }
 
     fn count_hits(&self, outcome: &RawOutcome) {
@@ -620,6 +673,7 @@ impl MatchEngine {
                     access: *access,
                     signal_id,
                     distance: nearest,
+                    via: None,
                     video: Some(VideoScore {
                         query_matched_percent: verdict.query_matched_percent,
                         candidate_matched_percent: verdict.candidate_matched_percent,

@@ -156,6 +156,8 @@ pub struct MediaRecord {
     pub pdq: Option<String>,
     /// Its quality.
     pub pdq_quality: Option<i32>,
+    /// Its extra hashes for edited copies (`via:hex` pairs joined by `;`), when computed.
+    pub pdq_variants: Option<String>,
     /// vPDQ of a video (reference text format).
     pub vpdq: Option<String>,
     /// Why hashing failed.
@@ -166,8 +168,8 @@ pub struct MediaRecord {
     pub interruptions: i32,
 }
 
-pub(crate) const MEDIA_COLUMNS: &str =
-    "id, sha256, md5, byte_size, media_type, status, pdq, pdq_quality, vpdq, error, attempts, interruptions";
+pub(crate) const MEDIA_COLUMNS: &str = "id, sha256, md5, byte_size, media_type, status, pdq, pdq_quality, pdq_variants, vpdq, error, attempts, \
+     interruptions";
 
 /// A pause or resume of a submission's clock.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -197,6 +199,8 @@ pub enum MediaHashes {
         pdq: String,
         /// 0..100.
         quality: u32,
+        /// Extra hashes for edited copies (`via:hex` pairs joined by `;`).
+        variants: Option<String>,
     },
     /// A video's vPDQ, reference text format.
     Video {
@@ -401,7 +405,7 @@ macro_rules! insert_case_match {
         let found: &CaseMatch = $found;
         sqlx::query(
             "insert into case_matches (case_id, submission_id, media_sha256, bank, signal_id, signal_type, distance, \
-             labels, created_at) select $1, $2, $3, $4, $5, $6, $7, $8, $9 \
+             labels, created_at, via) select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 \
              where $3 is null or not exists (select 1 from case_matches where case_id = $1 and media_sha256 = $3 \
              and bank = $4 and signal_type = $6 \
              and (signal_id = $5 or (signal_id is null and $5 is null and distance = $7 and labels = $8)))",
@@ -415,6 +419,7 @@ macro_rules! insert_case_match {
         .bind(found.distance as i32)
         .bind(&found.labels)
         .bind($now)
+        .bind(found.via.as_deref())
         .execute(&mut *$tx)
         .await?
         .rows_affected()
@@ -887,6 +892,7 @@ struct CaseMatchRow {
     signal_type: String,
     distance: i32,
     labels: String,
+    via: Option<String>,
     created_at: DateTime<Utc>,
 }
 
@@ -1097,7 +1103,7 @@ impl Store {
     pub async fn list_case_matches(&self, case: CaseId) -> StoreResult<Vec<CaseMatchRecord>> {
         let rows: Vec<CaseMatchRow> = on_pool!(self, pool => {
             sqlx::query_as(
-                "select submission_id, media_sha256, bank, signal_id, signal_type, distance, labels, created_at \
+                "select submission_id, media_sha256, bank, signal_id, signal_type, distance, labels, via, created_at \
                  from case_matches where case_id = $1 order by id",
             )
             .bind(case.0)
@@ -1114,6 +1120,7 @@ impl Store {
                     distance: u32::try_from(row.distance).unwrap_or_default(),
                     labels: row.labels,
                     media_sha256: row.media_sha256,
+                    via: row.via,
                 },
                 submission_id: row.submission_id.map(SubmissionId),
                 created_at: row.created_at,
@@ -1290,22 +1297,23 @@ impl Store {
         md5: &str,
         byte_size: u64,
         media_type: &str,
-        pdq: Option<(&str, u32)>,
+        pdq: Option<(&str, u32, Option<&str>)>,
     ) -> StoreResult<MediaRecord> {
         let now = self.now();
         let select = format!("select {MEDIA_COLUMNS} from media where sha256 = $1");
         on_pool!(self, pool => {
             sqlx::query(
-                "insert into media (sha256, md5, byte_size, media_type, pdq, pdq_quality, created_at, updated_at) \
-                 values ($1, $2, $3, $4, $5, $6, $7, $7) on conflict (sha256) do nothing",
+                "insert into media (sha256, md5, byte_size, media_type, pdq, pdq_quality, pdq_variants, created_at, \
+                 updated_at) values ($1, $2, $3, $4, $5, $6, $8, $7, $7) on conflict (sha256) do nothing",
             )
             .bind(sha256)
             .bind(md5)
             .bind(i64::try_from(byte_size).unwrap_or(i64::MAX))
             .bind(media_type)
-            .bind(pdq.map(|(hash, _)| hash))
-            .bind(pdq.map(|(_, quality)| quality as i32))
+            .bind(pdq.map(|(hash, _, _)| hash))
+            .bind(pdq.map(|(_, quality, _)| quality as i32))
             .bind(now)
+            .bind(pdq.and_then(|(_, _, variants)| variants))
             .execute(pool)
             .await?;
             Ok(sqlx::query_as(&select).bind(sha256).fetch_one(pool).await?)
@@ -1481,11 +1489,13 @@ impl Store {
         near_duplicates: &[i64],
     ) -> StoreResult<MediaIdentified> {
         let now = self.now();
-        let (status, pdq, quality, vpdq, error) = match hashes {
-            MediaHashes::Image { pdq, quality } => ("hashed", Some(pdq.as_str()), Some(*quality as i32), None, None),
-            MediaHashes::Video { vpdq } => ("hashed", None, None, Some(vpdq.as_str()), None),
-            MediaHashes::Unsupported { reason } => ("unsupported", None, None, None, Some(reason.as_str())),
-            MediaHashes::Failed { reason } => ("failed", None, None, None, Some(reason.as_str())),
+        let (status, pdq, quality, variants, vpdq, error) = match hashes {
+            MediaHashes::Image { pdq, quality, variants } => {
+                ("hashed", Some(pdq.as_str()), Some(*quality as i32), variants.as_deref(), None, None)
+            }
+            MediaHashes::Video { vpdq } => ("hashed", None, None, None, Some(vpdq.as_str()), None),
+            MediaHashes::Unsupported { reason } => ("unsupported", None, None, None, None, Some(reason.as_str())),
+            MediaHashes::Failed { reason } => ("failed", None, None, None, None, Some(reason.as_str())),
         };
         on_pool!(self, pool => {
             let mut tx = crate::transaction::WriteTx::begin(pool).await?;
@@ -1493,7 +1503,8 @@ impl Store {
             let stamp = sequence + 1;
             let sha256: String = sqlx::query_scalar(
                 "update media set status = $2, pdq = $3, pdq_quality = $4, vpdq = $5, error = $6, lease_until = null, \
-                 identified_seq = $7, updated_at = $8 where id = $1 returning sha256",
+                 identified_seq = $7, updated_at = $8, pdq_variants = coalesce($9, pdq_variants) where id = $1 \
+                 returning sha256",
             )
             .bind(media_id)
             .bind(status)
@@ -1503,6 +1514,7 @@ impl Store {
             .bind(error)
             .bind(stamp)
             .bind(now)
+            .bind(variants)
             .fetch_one(&mut *tx)
             .await?;
             let holders = |ids: Vec<i64>| {

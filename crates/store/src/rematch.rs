@@ -290,8 +290,8 @@ impl Store {
             SignalType::Md5 | SignalType::Sha256 | SignalType::Url => "",
         };
         let sql = format!(
-            "select m.id, m.sha256, m.md5, m.byte_size, m.media_type, m.status, m.pdq, m.pdq_quality, m.vpdq, \
-             m.error, m.attempts, m.interruptions from media m where m.id > $1 {hashes} \
+            "select m.id, m.sha256, m.md5, m.byte_size, m.media_type, m.status, m.pdq, m.pdq_quality, \
+             m.pdq_variants, m.vpdq, m.error, m.attempts, m.interruptions from media m where m.id > $1 {hashes} \
              and exists (select 1 from submission_media sm join submissions s on s.id = sm.submission_id \
               join cases c on c.id = s.case_id where sm.media_id = m.id and {}) \
              order by m.id limit $2",

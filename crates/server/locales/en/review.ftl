@@ -125,6 +125,16 @@ case-match-distance = Distance
 case-match-feedback = Reviewers' feedback
 case-match-counts = { $confirmed } confirmed · { $false } false positives
 case-match-all-cases = All open cases of this match
+# How an edited copy of a known image was found (issue 16).
+via-rotate90 = turned 90° clockwise
+via-rotate180 = turned upside down
+via-rotate270 = turned 90° anticlockwise
+via-mirror = mirrored
+via-flip = flipped top to bottom
+via-transpose = mirrored on its diagonal
+via-transverse = mirrored on its other diagonal
+via-trimmed = borders trimmed
+via-region = picture inside a frame
 case-similar = Similar cases (same bank signal)
 case-decisions = Decisions
 case-no-decisions = No decision yet.

@@ -125,6 +125,16 @@ case-match-distance = Distance
 case-match-feedback = Avis des examinateurs
 case-match-counts = { $confirmed } confirmées · { $false } faux positifs
 case-match-all-cases = Tous les dossiers ouverts de cette correspondance
+# How an edited copy of a known image was found (issue 16).
+via-rotate90 = tournée de 90° vers la droite
+via-rotate180 = retournée tête en bas
+via-rotate270 = tournée de 90° vers la gauche
+via-mirror = en miroir
+via-flip = inversée de haut en bas
+via-transpose = en miroir sur sa diagonale
+via-transverse = en miroir sur son autre diagonale
+via-trimmed = bordures retirées
+via-region = image dans un cadre
 case-similar = Dossiers semblables (même signal)
 case-decisions = Décisions
 case-no-decisions = Aucune décision pour l’instant.

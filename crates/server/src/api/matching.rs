@@ -75,6 +75,14 @@ pub struct MatchResponseItem {
     pub signal: Option<String>,
     /// Hamming distance (0 for exact types).
     pub distance: u32,
+    /// PDQ: which of the query image's hashes matched: `identity` (its own hash), `rotate90`,
+    /// `rotate180`, `rotate270`, `mirror`, `flip`, `transpose`, `transverse` (the known image
+    /// turned or flipped), `trimmed` (its uniform borders trimmed: letterbox, pillarbox),
+    /// `region` (the main picture inside a frame: a screenshot of a post, a caption band), or
+    /// `trimmed+...`, `region+...` for those turned or flipped. A hash sent as text matches
+    /// through `identity` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
     /// The signal's labels.
     pub labels: Vec<String>,
     /// Whether the bank allows acting on this match without a human.
@@ -121,6 +129,11 @@ pub struct MediaHashes {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(maximum = 100)]
     pub quality: Option<u32>,
+    /// Images: how many more hashes of the image were looked up besides its own (rotations and
+    /// flips; the picture with its borders trimmed and the main region, when found); 0 with
+    /// `exact_only`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variants: Option<usize>,
     /// Frames hashed with vPDQ (videos: one per second).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vpdq_frames: Option<usize>,
@@ -161,7 +174,7 @@ fn parse_query(index: usize, query: &MatchQuery) -> ApiResult<(Query, String)> {
         SignalType::Pdq => {
             let mut hash = [0; 32];
             hex::decode_to_slice(&value, &mut hash).map_err(|_| ApiError::field(&field("value"), "must be hex"))?;
-            Query::Pdq { hash, quality: query.quality }
+            Query::pdq(hash, query.quality)
         }
         SignalType::Md5 => {
             let mut digest = [0; 16];
@@ -206,6 +219,7 @@ fn results(queries: &[Query], values: Vec<String>, outcomes: Vec<Outcome>) -> Ve
                     signal_id: hit.signal.as_ref().map(|signal| signal.id),
                     signal: hit.signal.map(|signal| signal.value),
                     distance: hit.distance,
+                    via: hit.via.map(|via| via.to_string()),
                     labels: hit.labels,
                     auto_action: hit.auto_action,
                     query_matched_percent: hit.video.map(|video| video.query_matched_percent),
@@ -250,6 +264,10 @@ struct MediaUpload {
     /// The image (JPEG, PNG, GIF, WebP, BMP or TIFF) or the video (MP4, MOV, MKV, WebM, AVI…).
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
+    /// `true` to match an image by its own PDQ hash only, as the reference would; by default
+    /// its rotations, flips, trimmed picture and main region are looked up too.
+    #[schema(value_type = Option<bool>)]
+    exact_only: Option<String>,
 }
 
 /// Match an uploaded image or video against the banks.
@@ -257,6 +275,11 @@ struct MediaUpload {
 /// Upload an image or a video (multipart field `file`); Vigie hashes it (PDQ for an image, vPDQ
 /// for a video, and MD5, SHA-256) and matches the hashes. The file is not stored. Videos need
 /// the `ffmpeg` program on the server: without it they are refused with 415.
+///
+/// An image is also looked up through its rotations and flips, with its uniform borders
+/// trimmed, and by the main picture inside a frame, so that edited copies of known images are
+/// found; each match says `via` which. The multipart field `exact_only` = `true` (sent before
+/// `file`) matches the image's own hash only.
 #[utoipa::path(post, path = "/v1/match/media", tag = "banks",
     request_body(content = MediaUpload, content_type = "multipart/form-data",
         description = "field `file`: the image or the video"),
@@ -277,7 +300,23 @@ async fn match_media(
     // Streamed to a scratch file beside the media (deleted when dropped): a video is hashed by
     // ffmpeg from a file, and an image is decoded from it without holding the upload in memory.
     let mut upload = None;
+    let mut exact_only = false;
     while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+        if field.name() == Some("exact_only") {
+            let mut text = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                text.extend_from_slice(&chunk);
+                if text.len() > 16 {
+                    return Err(ApiError::field("exact_only", "must be true or false"));
+                }
+            }
+            exact_only = match String::from_utf8_lossy(&text).trim() {
+                "true" | "1" => true,
+                "false" | "0" | "" => false,
+                _ => return Err(ApiError::field("exact_only", "must be true or false")),
+            };
+            continue;
+        }
         if field.name() != Some("file") {
             continue;
         }
@@ -294,24 +333,22 @@ async fn match_media(
     let (md5, sha256) = upload.digests();
     let media_type = crate::intake::media::MediaType::sniff(upload.head());
     let limits = state.settings.image_limits;
-    let hashed = tokio::task::spawn_blocking(move || hash_upload(upload, media_type, &limits))
+    let hashed = tokio::task::spawn_blocking(move || hash_upload(upload, media_type, &limits, exact_only))
         .await
         .map_err(|error| ApiError::Internal(anyhow::anyhow!("hashing task failed: {error}")))??;
-    let perceptual = match &hashed {
-        Hashed::Image { pdq, quality, .. } => {
-            MatchQuery { signal_type: "pdq".into(), value: pdq.clone(), quality: Some(*quality) }
+    let (perceptual, perceptual_value) = match &hashed {
+        Hashed::Image { query, pdq, .. } => (query.clone(), pdq.clone()),
+        Hashed::Video { vpdq, .. } => {
+            let query = MatchQuery { signal_type: "vpdq".into(), value: vpdq.clone(), quality: None };
+            parse_query(0, &query)?
         }
-        Hashed::Video { vpdq, .. } => MatchQuery { signal_type: "vpdq".into(), value: vpdq.clone(), quality: None },
     };
-    let queries = [
-        perceptual,
+    let digests = [
         MatchQuery { signal_type: "md5".into(), value: md5.clone(), quality: None },
         MatchQuery { signal_type: "sha256".into(), value: sha256.clone(), quality: None },
     ];
-    let (lookups, values): (Vec<Query>, Vec<String>) = queries
-        .iter()
-        .enumerate()
-        .map(|(index, query)| parse_query(index, query))
+    let (lookups, values): (Vec<Query>, Vec<String>) = std::iter::once(Ok((perceptual, perceptual_value)))
+        .chain(digests.iter().enumerate().map(|(index, query)| parse_query(index + 1, query)))
         .collect::<ApiResult<Vec<_>>>()?
         .into_iter()
         .unzip();
@@ -321,10 +358,11 @@ async fn match_media(
         outcome.warnings.retain(|warning| !warning.starts_with("no enabled"));
     }
     let media = match hashed {
-        Hashed::Image { pdq, quality, width, height } => MediaHashes {
+        Hashed::Image { pdq, quality, variants, width, height, .. } => MediaHashes {
             media_type: "image".into(),
             pdq: Some(pdq),
             quality: Some(quality),
+            variants: Some(variants),
             vpdq_frames: None,
             duration_seconds: None,
             md5,
@@ -336,6 +374,7 @@ async fn match_media(
             media_type: "video".into(),
             pdq: None,
             quality: None,
+            variants: None,
             vpdq_frames: Some(frames),
             duration_seconds,
             md5,
@@ -349,29 +388,58 @@ async fn match_media(
 
 /// An uploaded file's perceptual hashes.
 enum Hashed {
-    Image { pdq: String, quality: u32, width: u32, height: u32 },
-    Video { vpdq: String, frames: usize, duration_seconds: Option<f64>, width: u32, height: u32 },
+    /// `query` holds the variants to look up; `variants` counts them.
+    Image {
+        query: Query,
+        pdq: String,
+        quality: u32,
+        variants: usize,
+        width: u32,
+        height: u32,
+    },
+    Video {
+        vpdq: String,
+        frames: usize,
+        duration_seconds: Option<f64>,
+        width: u32,
+        height: u32,
+    },
 }
 
 /// Hashes an upload: PDQ for an image (streamed from the file, within the image limits), vPDQ
-/// for a video (through ffmpeg, within the video limits the media worker applies).
+/// for a video (through ffmpeg, within the video limits the media worker applies). An image's
+/// variants are computed from the same decode unless `exact_only`.
 fn hash_upload(
     upload: crate::intake::media::Scratch,
     media_type: crate::intake::media::MediaType,
     image_limits: &vigie_hash::Limits,
+    exact_only: bool,
 ) -> ApiResult<Hashed> {
     use crate::intake::media::MediaType;
     match media_type {
         MediaType::Image => {
             let file =
                 std::fs::File::open(upload.path()).map_err(|error| ApiError::storage("a scratch file", error))?;
-            let hashes = vigie_hash::hash_image_reader(std::io::BufReader::new(file), image_limits)
-                .map_err(|error| ApiError::field("file", format!("cannot hash this image: {error}")))?;
+            let reader = std::io::BufReader::new(file);
+            let cannot = |error: vigie_hash::Error| ApiError::field("file", format!("cannot hash this image: {error}"));
+            let (query, image) = if exact_only {
+                let image = vigie_hash::hash_image_reader(reader, image_limits).map_err(cannot)?;
+                (Query::pdq(*image.pdq.as_bytes(), Some(u32::from(image.quality))), image)
+            } else {
+                let hashes = vigie_hash::robust::hash_image_reader_robust(reader, image_limits).map_err(cannot)?;
+                (Query::pdq_robust(&hashes, false), hashes.image)
+            };
+            let variants = match &query {
+                Query::Pdq { variants, .. } => variants.len(),
+                _ => 0,
+            };
             Ok(Hashed::Image {
-                pdq: hashes.pdq.to_hex(),
-                quality: u32::from(hashes.quality),
-                width: hashes.width,
-                height: hashes.height,
+                query,
+                pdq: image.pdq.to_hex(),
+                quality: u32::from(image.quality),
+                variants,
+                width: image.width,
+                height: image.height,
             })
         }
         MediaType::Video => {

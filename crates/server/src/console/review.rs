@@ -848,6 +848,8 @@ struct MatchRow {
     bank: String,
     labels: Vec<String>,
     distance: u32,
+    /// How the match was found, in words; none for a copy matched as it is.
+    via: Option<String>,
     confirmed: Option<i64>,
     false_positive: Option<i64>,
     signal: Option<String>,
@@ -1163,6 +1165,7 @@ async fn case_page(
             bank: found.bank.clone(),
             labels: found.labels.clone(),
             distance: found.distance,
+            via: found.via.as_deref().and_then(|via| via_words(&t, via)),
             confirmed: found.confirmed_count,
             false_positive: found.false_positive_count,
             signal: found.signal_id.map(|signal| format!("{}:{signal}", found.bank)),
@@ -1813,6 +1816,16 @@ pub(super) async fn team(State(state): State<AppState>, session: ConsoleSession)
         rows,
         at: time(figures.at),
     }))
+}
+
+/// How an edited copy was found (`trimmed+rotate90`), in the reader's words; `None` for the
+/// image as it is.
+fn via_words(t: &crate::console::texts::Texts, via: &str) -> Option<String> {
+    if via == "identity" {
+        return None;
+    }
+    let words: Vec<String> = via.split('+').map(|part| t.msg(&format!("via-{part}"))).collect();
+    Some(words.join(", "))
 }
 
 #[cfg(test)]

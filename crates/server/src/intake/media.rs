@@ -55,6 +55,17 @@ impl MediaType {
     }
 }
 
+/// An image's PDQ hashes computed while it was received.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImagePdq {
+    /// Hex hash.
+    pub hash: String,
+    /// 0..=100.
+    pub quality: u32,
+    /// Its extra hashes for edited copies ([`vigie_hash::robust::format_variants`]).
+    pub variants: String,
+}
+
 /// A file received and stored under its digest.
 #[derive(Clone, Debug)]
 pub struct StoredFile {
@@ -66,9 +77,9 @@ pub struct StoredFile {
     pub byte_size: u64,
     /// What it is.
     pub media_type: MediaType,
-    /// An image's PDQ hash and quality, when it was small enough to hash while received
-    /// ([`super::vet_media`]); the media worker then records it without decoding again.
-    pub pdq: Option<(String, u32)>,
+    /// An image's PDQ hashes, when it was small enough to hash while received
+    /// ([`super::vet_media`]); the media worker then records them without decoding again.
+    pub pdq: Option<ImagePdq>,
     /// Keeps the file from being deleted by other requests while this one runs.
     pub hold: MediaHold,
 }

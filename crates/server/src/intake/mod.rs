@@ -363,11 +363,10 @@ async fn prepare(
         match store.find_media(&file.sha256).await? {
             Some(stored) if stored.status == "hashed" => media_queries.extend(perceptual_queries(&stored)),
             _ => {
-                if let Some((pdq, quality)) = &file.pdq {
-                    media_queries.extend(signal_query(SignalType::Pdq, pdq).map(|query| match query {
-                        Query::Pdq { hash, .. } => Query::Pdq { hash, quality: Some(*quality) },
-                        other => other,
-                    }));
+                if let Some(pdq) = &file.pdq
+                    && let Some(hash) = vigie_match::parse_pdq_hex(&pdq.hash)
+                {
+                    media_queries.push(pdq_query(hash, Some(pdq.quality), Some(&pdq.variants)));
                 }
             }
         }
@@ -403,7 +402,7 @@ fn signal_query(signal_type: SignalType, value: &str) -> Option<Query> {
         hex::decode_to_slice(text, &mut bytes).ok().map(|()| bytes)
     }
     match signal_type {
-        SignalType::Pdq => digest::<32>(value).map(|hash| Query::Pdq { hash, quality: None }),
+        SignalType::Pdq => digest::<32>(value).map(|hash| Query::pdq(hash, None)),
         SignalType::Md5 => digest::<16>(value).map(Query::Md5),
         SignalType::Sha256 => digest::<32>(value).map(Query::Sha256),
         SignalType::Url => Some(Query::Url(value.to_owned())),
@@ -415,9 +414,19 @@ fn signal_query(signal_type: SignalType, value: &str) -> Option<Query> {
 pub(crate) fn perceptual_queries(media: &MediaRecord) -> Option<Query> {
     if let Some(hash) = media.pdq.as_deref().and_then(vigie_match::parse_pdq_hex) {
         let quality = media.pdq_quality.and_then(|quality| u32::try_from(quality).ok());
-        return Some(Query::Pdq { hash, quality });
+        return Some(pdq_query(hash, quality, media.pdq_variants.as_deref()));
     }
     media.vpdq.as_deref().map(|vpdq| Query::Vpdq(vpdq_frames(vpdq)))
+}
+
+/// A stored image's PDQ query: its hash and its stored variants (rotations, flips, trimmed,
+/// region), so that edited copies of known images are found.
+fn pdq_query(hash: [u8; 32], quality: Option<u32>, variants: Option<&str>) -> Query {
+    let variants = vigie_hash::robust::parse_variants(variants.unwrap_or_default())
+        .into_iter()
+        .map(|(via, hash)| (via, *hash.as_bytes()))
+        .collect();
+    Query::Pdq { hash, quality, variants }
 }
 
 /// Searches the banks as `reviewers` (the platform's, who will read the case) may, and
@@ -453,6 +462,7 @@ pub(crate) fn case_matches(
                 },
                 labels: hit.labels.join(","),
                 media_sha256: media_sha256.map(str::to_owned),
+                via: hit.via.map(|via| via.to_string()),
             })
         })
         .collect()
@@ -492,13 +502,18 @@ pub async fn vet_media(
         permits.acquire().await.map_err(|error| media::ReceiveError::Io(std::io::Error::other(error.to_string())))?;
     let path = intake.media.path_of(&file.sha256);
     let hashed = tokio::task::spawn_blocking(move || {
-        std::fs::File::open(&path).map(|file| vigie_hash::hash_image_reader(std::io::BufReader::new(file), &limits))
+        std::fs::File::open(&path)
+            .map(|file| vigie_hash::robust::hash_image_reader_robust(std::io::BufReader::new(file), &limits))
     })
     .await
     .map_err(|error| media::ReceiveError::Io(std::io::Error::other(error.to_string())))??;
     match hashed {
         Ok(hashes) => {
-            file.pdq = Some((hashes.pdq.to_hex(), u32::from(hashes.quality)));
+            file.pdq = Some(media::ImagePdq {
+                hash: hashes.image.pdq.to_hex(),
+                quality: u32::from(hashes.image.quality),
+                variants: vigie_hash::robust::format_variants(&hashes.variants),
+            });
             Ok(file)
         }
         Err(error) if matches!(error.kind(), vigie_hash::ErrorKind::Read { .. }) => {
@@ -513,7 +528,7 @@ pub async fn vet_media(
 
 /// Records a received file as media (once per content).
 pub async fn store_media(store: &Store, file: &StoredFile) -> Result<MediaRecord, StoreError> {
-    let pdq = file.pdq.as_ref().map(|(hash, quality)| (hash.as_str(), *quality));
+    let pdq = file.pdq.as_ref().map(|pdq| (pdq.hash.as_str(), pdq.quality, Some(pdq.variants.as_str())));
     store.insert_media(&file.sha256, &file.md5, file.byte_size, file.media_type.as_str(), pdq).await
 }
 
@@ -602,9 +617,11 @@ pub async fn identify_media(
     let hashes = match (&media.pdq, media.pdq_quality, &media.vpdq) {
         // Hashed while received (a small image), or identified before and queued again to be
         // matched for a submission that arrived meanwhile: the hashes are not computed again.
-        (Some(pdq), Some(quality), _) if media_type == "image" => {
-            MediaHashes::Image { pdq: pdq.clone(), quality: u32::try_from(quality).unwrap_or(0) }
-        }
+        (Some(pdq), Some(quality), _) if media_type == "image" => MediaHashes::Image {
+            pdq: pdq.clone(),
+            quality: u32::try_from(quality).unwrap_or(0),
+            variants: media.pdq_variants.clone(),
+        },
         (_, _, Some(vpdq)) if media_type == "video" => MediaHashes::Video { vpdq: vpdq.clone() },
         _ => {
             let (files, sha256) = (intake.media.clone(), media.sha256.clone());
@@ -616,9 +633,9 @@ pub async fn identify_media(
     let mut queries = Vec::new();
     let mut near_duplicates = Vec::new();
     match &hashes {
-        MediaHashes::Image { pdq, quality } => {
+        MediaHashes::Image { pdq, quality, variants } => {
             if let Some(hash) = vigie_match::parse_pdq_hex(pdq) {
-                queries.push(Query::Pdq { hash, quality: Some(*quality) });
+                queries.push(pdq_query(hash, Some(*quality), variants.as_deref()));
                 intake.similar.sync(store).await?;
                 near_duplicates = intake.similar.near(&hash, intake.settings.group_pdq_distance);
             }
@@ -678,8 +695,12 @@ fn hash_file(
                 Ok(file) => file,
                 Err(error) => return MediaHashes::Failed { reason: format!("cannot read the stored file: {error}") },
             };
-            match vigie_hash::hash_image_reader(std::io::BufReader::new(file), image_limits) {
-                Ok(hashes) => MediaHashes::Image { pdq: hashes.pdq.to_hex(), quality: u32::from(hashes.quality) },
+            match vigie_hash::robust::hash_image_reader_robust(std::io::BufReader::new(file), image_limits) {
+                Ok(hashes) => MediaHashes::Image {
+                    pdq: hashes.image.pdq.to_hex(),
+                    quality: u32::from(hashes.image.quality),
+                    variants: Some(vigie_hash::robust::format_variants(&hashes.variants)),
+                },
                 Err(error) => MediaHashes::Failed { reason: format!("cannot hash this image: {error}") },
             }
         }

@@ -351,6 +351,10 @@ pub struct CaseMatchView {
     pub signal_type: String,
     /// Hamming distance (PDQ) or 0.
     pub distance: u32,
+    /// PDQ: which of the media's hashes matched (`identity`, `rotate90`, `mirror`, `trimmed`,
+    /// `region`, `region+mirror`..., as `/v1/match/media` says); absent for other types.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
     /// The signal's labels.
     pub labels: Vec<String>,
     /// How often reviewers confirmed the signal, when the platform may read it.

@@ -425,6 +425,7 @@ pub async fn case_view(
                 signal_id: found.found.signal_id,
                 signal_type: found.found.signal_type,
                 distance: found.found.distance,
+                via: found.found.via,
                 labels: found.found.labels.split(',').filter(|label| !label.is_empty()).map(str::to_owned).collect(),
                 confirmed_count: signal.map(|signal| signal.confirmed_count),
                 false_positive_count: signal.map(|signal| signal.false_positive_count),

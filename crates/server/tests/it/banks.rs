@@ -242,8 +242,7 @@ backend_test!(another_node_catches_up, |app| async move {
     let bank = create_bank(&app, &admin, json!({"name": "shared", "signal_type": "pdq"})).await;
     // A second node on the same database, loaded before the signal exists.
     let other = vigie_server::AppState::load(app.store.clone(), vigie_server::ServerSettings::default()).await.unwrap();
-    let query =
-        [vigie_server::matching::Query::Pdq { hash: hex::decode(SEED).unwrap().try_into().unwrap(), quality: None }];
+    let query = [vigie_server::matching::Query::pdq(hex::decode(SEED).unwrap().try_into().unwrap(), None)];
     let reviewer = vigie_domain::access::Principal::reviewer_of(app.operator.id, true);
     let hits = async |engine: &vigie_server::matching::MatchEngine| {
         engine.lookup(&query, &reviewer, None).await.unwrap().remove(0).hits.len()

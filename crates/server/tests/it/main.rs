@@ -12,6 +12,7 @@ mod connections;
 mod console;
 mod console_banks;
 mod durability;
+mod edited_copies;
 mod image_bombs;
 mod intake;
 mod media_files;

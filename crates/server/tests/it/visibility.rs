@@ -75,7 +75,7 @@ backend_test!(the_engine_applies_visibility_before_results_leave_it, |app| async
     let other_node = MatchEngine::load(app.store.clone()).await.unwrap();
     app.state.engine.sync().await.unwrap();
 
-    let query = Query::Pdq { hash: hex::decode(flipped(3)).unwrap().try_into().unwrap(), quality: Some(10) };
+    let query = Query::pdq(hex::decode(flipped(3)).unwrap().try_into().unwrap(), Some(10));
     let viewer_elsewhere = principal(elsewhere.id, false, &[Role::Viewer]);
     let owner_reviewer = principal(platform.id, false, &[Role::Reviewer]);
     let owner_viewer = principal(platform.id, false, &[Role::Viewer]);
