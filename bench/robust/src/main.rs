@@ -311,19 +311,82 @@ fn load(dir: &Path) -> anyhow::Result<Vec<(String, RgbImage)>> {
     Ok(originals)
 }
 
+/// What the evaluation found for one kind of edit.
+struct EditResult {
+    name: &'static str,
+    in_reach: bool,
+    /// Copies found, per strategy.
+    found: [usize; STRATEGIES.len()],
+    /// Copies within the threshold of another original, per strategy.
+    confused: [usize; STRATEGIES.len()],
+    /// The copies every strategy missed: original's name, distances, original's quality.
+    misses: Vec<(String, [u32; STRATEGIES.len()], u8)>,
+}
+
+/// The whole evaluation: every edit of every original against every original.
+struct Evaluation {
+    results: Vec<EditResult>,
+    plain_seconds: f64,
+    robust_seconds: f64,
+}
+
+fn evaluate(originals: &[(String, RgbImage)], edits: &[Edit]) -> anyhow::Result<Evaluation> {
+    let qualities: Vec<u8> =
+        originals.iter().map(|(_, image)| hash(image).map(|output| output.quality)).collect::<Result<_, _>>()?;
+    let bank: Vec<BankHashes> = originals.iter().map(|(_, image)| bank_hashes(image)).collect::<Result<_, _>>()?;
+    let (mut plain_seconds, mut robust_seconds) = (0f64, 0f64);
+    let mut results = Vec::new();
+    for edit in edits {
+        let mut result = EditResult {
+            name: edit.name,
+            in_reach: edit.in_reach,
+            found: [0; STRATEGIES.len()],
+            confused: [0; STRATEGIES.len()],
+            misses: Vec::new(),
+        };
+        for (index, (name, original)) in originals.iter().enumerate() {
+            let copy = (edit.apply)(original);
+            let started = Instant::now();
+            let _ = hash(&copy)?;
+            plain_seconds += started.elapsed().as_secs_f64();
+            let started = Instant::now();
+            let query = query_hashes(&copy)?;
+            robust_seconds += started.elapsed().as_secs_f64();
+            let own = best(&query, &bank[index]);
+            if own[STRATEGIES.len() - 1] > THRESHOLD {
+                result.misses.push((name.clone(), own, qualities[index]));
+            }
+            for strategy in 0..STRATEGIES.len() {
+                if own[strategy] <= THRESHOLD {
+                    result.found[strategy] += 1;
+                }
+            }
+            for (other, hash) in bank.iter().enumerate() {
+                if other == index {
+                    continue;
+                }
+                let distances = best(&query, hash);
+                for strategy in 0..STRATEGIES.len() {
+                    if distances[strategy] <= THRESHOLD {
+                        result.confused[strategy] += 1;
+                    }
+                }
+            }
+        }
+        results.push(result);
+    }
+    Ok(Evaluation { results, plain_seconds, robust_seconds })
+}
+
 fn main() -> anyhow::Result<()> {
     let Some(dir) = std::env::args().nth(1) else {
         bail!("usage: vigie-bench-robust ORIGINALS_DIR (bench/robust/corpus.py makes one)");
     };
     let show_misses = std::env::args().skip(2).any(|argument| argument == "--misses");
     let originals = load(Path::new(&dir))?;
-    let qualities: Vec<u8> =
-        originals.iter().map(|(_, image)| hash(image).map(|output| output.quality)).collect::<Result<_, _>>()?;
-    let mut misses = Vec::new();
     if originals.len() < 2 {
         bail!("{dir}: at least two originals are needed");
     }
-    let bank: Vec<BankHashes> = originals.iter().map(|(_, image)| bank_hashes(image)).collect::<Result<_, _>>()?;
     let edits = edits();
     println!("# Edited copies: recall per kind of edit and false positives\n");
     println!(
@@ -334,61 +397,27 @@ fn main() -> anyhow::Result<()> {
     );
     println!("| edit | in reach | {} | false positives ({}) |", STRATEGIES.join(" | "), STRATEGIES.join(" / "));
     println!("| --- | --- |{} --- |", " --- |".repeat(STRATEGIES.len()));
+    let evaluation = evaluate(&originals, &edits)?;
     let mut totals = [0usize; STRATEGIES.len()];
     let mut false_totals = [0usize; STRATEGIES.len()];
     let (mut copies, mut pairs) = (0usize, 0usize);
-    let (mut plain_seconds, mut robust_seconds) = (0f64, 0f64);
-    for edit in &edits {
-        let mut found = [0usize; STRATEGIES.len()];
-        let mut confused = [0usize; STRATEGIES.len()];
-        for (index, (_, original)) in originals.iter().enumerate() {
-            let copy = (edit.apply)(original);
-            let started = Instant::now();
-            let _ = hash(&copy)?;
-            plain_seconds += started.elapsed().as_secs_f64();
-            let started = Instant::now();
-            let query = query_hashes(&copy)?;
-            robust_seconds += started.elapsed().as_secs_f64();
-            let own = best(&query, &bank[index]);
-            if own[STRATEGIES.len() - 1] > THRESHOLD {
-                misses.push(format!(
-                    "{} / {}: distances {:?}, original's quality {}",
-                    edit.name, originals[index].0, own, qualities[index]
-                ));
-            }
-            for strategy in 0..STRATEGIES.len() {
-                if own[strategy] <= THRESHOLD {
-                    found[strategy] += 1;
-                }
-            }
-            for (other, hash) in bank.iter().enumerate() {
-                if other == index {
-                    continue;
-                }
-                let distances = best(&query, hash);
-                for strategy in 0..STRATEGIES.len() {
-                    if distances[strategy] <= THRESHOLD {
-                        confused[strategy] += 1;
-                    }
-                }
-            }
-        }
-        let count = originals.len();
-        if edit.in_reach {
+    let count = originals.len();
+    for result in &evaluation.results {
+        if result.in_reach {
             copies += count;
             pairs += count * (count - 1);
             for strategy in 0..STRATEGIES.len() {
-                totals[strategy] += found[strategy];
-                false_totals[strategy] += confused[strategy];
+                totals[strategy] += result.found[strategy];
+                false_totals[strategy] += result.confused[strategy];
             }
         }
         let cells: Vec<String> =
-            found.iter().map(|hits| format!("{:.0} %", 100.0 * *hits as f64 / count as f64)).collect();
-        let confused: Vec<String> = confused.iter().map(usize::to_string).collect();
+            result.found.iter().map(|hits| format!("{:.0} %", 100.0 * *hits as f64 / count as f64)).collect();
+        let confused: Vec<String> = result.confused.iter().map(usize::to_string).collect();
         println!(
             "| {} | {} | {} | {} |",
-            edit.name,
-            if edit.in_reach { "yes" } else { "no" },
+            result.name,
+            if result.in_reach { "yes" } else { "no" },
             cells.join(" | "),
             confused.join(" / ")
         );
@@ -405,15 +434,146 @@ fn main() -> anyhow::Result<()> {
     println!(
         "\nHashing per query, decoded pixels in memory: plain {:.2} ms, every query hash (dihedral, trimmed, region; \
          vigie_hash::robust::variants_rgb) {:.2} ms (ratio {:.2}).",
-        1000.0 * plain_seconds / queries,
-        1000.0 * robust_seconds / queries,
-        robust_seconds / plain_seconds.max(f64::MIN_POSITIVE)
+        1000.0 * evaluation.plain_seconds / queries,
+        1000.0 * evaluation.robust_seconds / queries,
+        evaluation.robust_seconds / evaluation.plain_seconds.max(f64::MIN_POSITIVE)
     );
+    cost(&originals)?;
     if show_misses {
         println!("\nMissed by every strategy (distances under each, in the table's order):\n");
-        for miss in &misses {
-            println!("- {miss}");
+        for result in &evaluation.results {
+            for (name, distances, quality) in &result.misses {
+                println!("- {} / {name}: distances {distances:?}, original's quality {quality}", result.name);
+            }
         }
     }
     Ok(())
+}
+
+/// The test JPEG of the HTTP benchmark (1600x1004), in the repository.
+const COST_IMAGE: &str = "testdata/pdq/data/bridge-mods/aaa-orig.jpg";
+
+/// Hashes in the bank of the cost measurement, as in the issue's target.
+const COST_BANK: usize = 1_000_000;
+
+/// The issue's cost target, measured: decoding, hashing and looking up one image against a
+/// 1M-hash bank, plain (its own hash, one lookup) and robust (every variant looked up), on the
+/// HTTP benchmark's JPEG and on the originals (encoded as PNG files first, as uploads come).
+fn cost(originals: &[(String, RgbImage)]) -> anyhow::Result<()> {
+    use std::hint::black_box;
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut random_hash = || {
+        let mut hash = [0u8; 32];
+        for chunk in hash.chunks_exact_mut(8) {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            chunk.copy_from_slice(&state.to_le_bytes());
+        }
+        hash
+    };
+    let index = vigie_match::PdqIndex::from_entries((0..COST_BANK as u64).map(|id| (id, random_hash())).collect());
+    let limits = vigie_hash::Limits::default();
+    let mut files = Vec::new();
+    match std::fs::read(COST_IMAGE) {
+        Ok(bytes) => files.push(("aaa-orig.jpg (1600x1004 JPEG)".to_owned(), bytes)),
+        Err(error) => println!("\n{COST_IMAGE}: {error} (run from the repository's root)"),
+    }
+    let mut pngs = Vec::new();
+    for (_, image) in originals {
+        let mut bytes = Vec::new();
+        image.write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)?;
+        pngs.push(bytes);
+    }
+    println!(
+        "\nDecode, hash and look up against a bank of {COST_BANK} random hashes (threshold {THRESHOLD}), per image:\n"
+    );
+    println!("| input | plain (ms) | robust (ms) | ratio | hashes looked up |");
+    println!("| --- | --- | --- | --- | --- |");
+    let mut found = Vec::new();
+    let mut measure = |name: &str, inputs: &[Vec<u8>]| -> anyhow::Result<()> {
+        let rounds = (40 / inputs.len()).max(1);
+        let started = Instant::now();
+        for _ in 0..rounds {
+            for bytes in inputs {
+                let hashes = vigie_hash::hash_image_bytes(bytes, &limits)?;
+                index.search_into(hashes.pdq.as_bytes(), THRESHOLD, &mut found);
+                black_box(&found);
+            }
+        }
+        let plain = started.elapsed().as_secs_f64() / (rounds * inputs.len()) as f64;
+        let (mut lookups, started) = (0usize, Instant::now());
+        for _ in 0..rounds {
+            for bytes in inputs {
+                let hashes = vigie_hash::robust::hash_image_bytes_robust(bytes, &limits)?;
+                for variant in &hashes.variants {
+                    index.search_into(variant.hash.as_bytes(), THRESHOLD, &mut found);
+                    black_box(&found);
+                }
+                lookups += hashes.variants.len();
+            }
+        }
+        let robust = started.elapsed().as_secs_f64() / (rounds * inputs.len()) as f64;
+        println!(
+            "| {name} | {:.2} | {:.2} | {:.2} | {:.1} |",
+            plain * 1000.0,
+            robust * 1000.0,
+            robust / plain,
+            lookups as f64 / (rounds * inputs.len()) as f64
+        );
+        Ok(())
+    };
+    for (name, bytes) in &files {
+        measure(name, std::slice::from_ref(bytes))?;
+    }
+    measure(&format!("the {} originals as PNG", pngs.len()), &pngs)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Synthetic originals, each with structure at several scales and its own frequencies and
+    /// colours (no photograph is needed for the small evaluation).
+    fn synthetic(seed: u32) -> RgbImage {
+        let s = seed as f32;
+        let (width, height) = (240 + 16 * seed, 180 + 8 * (seed % 3));
+        RgbImage::from_fn(width, height, |x, y| {
+            let (fx, fy) = (x as f32 / width as f32, y as f32 / height as f32);
+            let wave = |a: f32, b: f32, phase: f32| ((fx * a + fy * b) * std::f32::consts::TAU + phase).sin();
+            let v = 128.0
+                + 50.0 * wave(1.0 + s * 0.7, 0.5 + s * 0.3, s)
+                + 35.0 * wave(-2.5, 3.0 + s, s * 2.0)
+                + 25.0 * wave(6.0 + s, -4.0, s * 0.5) * wave(0.5, 1.5, 0.0);
+            let v = v.clamp(0.0, 255.0) as u8;
+            Rgb([v, ((x * (seed + 3)) / 7 % 64) as u8 + v / 2, 255 - v])
+        })
+    }
+
+    /// The small evaluation, in `cargo test`: eight synthetic originals, every kind of edit.
+    /// What Vigie looks up by default (`+ region`) finds every letterboxed, pillarboxed,
+    /// rotated, flipped and reframed copy, more than plain PDQ overall, and confuses no
+    /// unrelated pair under any strategy.
+    #[test]
+    fn the_small_evaluation_finds_bars_rotations_and_posts_and_confuses_nothing() {
+        let originals: Vec<(String, RgbImage)> =
+            (0..8).map(|seed| (format!("synthetic-{seed}"), synthetic(seed))).collect();
+        let evaluation = evaluate(&originals, &edits()).unwrap();
+        let default = 3;
+        let (mut plain, mut robust) = (0, 0);
+        for result in &evaluation.results {
+            assert_eq!(result.confused, [0; STRATEGIES.len()], "{}: unrelated pairs matched", result.name);
+            if !result.in_reach {
+                continue;
+            }
+            plain += result.found[0];
+            robust += result.found[default];
+            let must_find_all = ["letterbox", "pillarbox", "rotate", "flip", "screenshot"];
+            if must_find_all.iter().any(|kind| result.name.starts_with(kind)) {
+                assert_eq!(result.found[default], originals.len(), "{}: {:?}", result.name, result.misses);
+            }
+        }
+        assert!(robust > plain, "robust {robust} against plain {plain}");
+    }
 }

@@ -84,6 +84,24 @@ pub enum BankCommand {
         #[arg(long)]
         source: Option<String>,
     },
+    /// Add images to a PDQ bank by file: each is decoded and hashed with PDQ (as the
+    /// reference does) and its hash stored as a signal, with the file's name as its external id.
+    /// Prints one JSON line per file: `{"file", "signal_id", "pdq", "quality", "added"}`
+    /// (`added` false when the bank already held that hash). All or nothing: a file that cannot
+    /// be read or decoded is reported and nothing is added.
+    Add {
+        /// The bank (of type pdq).
+        name: String,
+        /// Image files (JPEG, PNG, GIF, WebP, BMP, TIFF).
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// A label for every signal (repeat for several), such as content:propaganda_image.
+        #[arg(long = "label")]
+        labels: Vec<String>,
+        /// Provenance recorded on every signal.
+        #[arg(long)]
+        source: Option<String>,
+    },
     /// Print a bank's signals: one enabled value per line, or a full backup as CSV (every
     /// signal, disabled ones too, with the columns value, quality, labels, source, external_id,
     /// enabled; labels space-separated in one cell), which `vigie bank import` reads back.
@@ -215,6 +233,7 @@ pub async fn bank(settings: &Settings, command: BankCommand) -> anyhow::Result<E
                 );
             }
         }
+        BankCommand::Add { name, files, labels, source } => add_images(&store, &name, &files, &labels, source).await?,
         BankCommand::Import { name, file, format, skip_invalid, source } => {
             let bank = bank_named(&store, &name).await?;
             let format = ImportFormat::parse(&format).map_err(|message| anyhow!("--format {message}"))?;
@@ -475,4 +494,40 @@ pub async fn run_match(settings: &Settings, args: MatchArgs) -> anyhow::Result<E
         writeln!(out, "{}", serde_json::to_string(&line)?)?;
     }
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// `vigie bank add`: hashes every file first (nothing is added if one fails), then adds the
+/// hashes as one audited import and prints each file's signal.
+async fn add_images(
+    store: &Store,
+    name: &str,
+    files: &[String],
+    labels: &[String],
+    source: Option<String>,
+) -> anyhow::Result<()> {
+    let bank = bank_named(store, name).await?;
+    let source = optional_text(source.as_deref(), MAX_ORIGIN_CHARS).map_err(|message| anyhow!("--source {message}"))?;
+    let labels = vigie_domain::bank::parse_labels(labels).map_err(|message| anyhow!("--label {message}"))?;
+    let mut images = Vec::new();
+    for file in files {
+        let limits = vigie_hash::Limits::default();
+        let path = file.clone();
+        let hashes = tokio::task::spawn_blocking(move || {
+            let reader = std::fs::File::open(&path).map(std::io::BufReader::new)?;
+            anyhow::Ok(vigie_hash::hash_image_reader(reader, &limits)?)
+        })
+        .await?
+        .with_context(|| format!("{file}: cannot add this image (nothing was added)"))?;
+        let name = Path::new(file).file_name().map_or_else(|| file.clone(), |name| name.to_string_lossy().into_owned());
+        images.push(app::ImageToAdd { name, hashes });
+    }
+    let added = app::add_images(store, &bank, &images, &labels, source.as_deref(), (Actor::Cli, "cli")).await?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for (file, answer) in files.iter().zip(added) {
+        // The path as given, rather than the bare name the signal records.
+        let answer = app::AddedImage { file: file.clone(), ..answer };
+        writeln!(out, "{}", serde_json::to_string(&answer)?)?;
+    }
+    Ok(())
 }

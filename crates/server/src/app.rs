@@ -190,6 +190,90 @@ pub struct SignalImport<'a> {
     pub origin: &'a str,
 }
 
+/// An image to add to a PDQ bank, hashed by the caller (the CLI from a file, the API from an
+/// upload).
+pub struct ImageToAdd {
+    /// Its file name, recorded as the signal's external id.
+    pub name: String,
+    /// Its hashes.
+    pub hashes: vigie_hash::ImageHashes,
+}
+
+/// What adding one image to a bank did.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct AddedImage {
+    /// The file's name.
+    pub file: String,
+    /// The signal that holds its hash.
+    pub signal_id: i64,
+    /// Its PDQ hash.
+    pub pdq: String,
+    /// Its PDQ quality.
+    pub quality: u8,
+    /// False when the bank already held this hash (by an earlier image, or an earlier file of
+    /// the same request).
+    pub added: bool,
+}
+
+/// Adds images' PDQ hashes to a PDQ bank as signals, in one audited import (`bank.add` as
+/// imports are: all or nothing), labelled with `labels`; one answer per image, in order.
+pub async fn add_images(
+    store: &Store,
+    bank: &vigie_domain::bank::Bank,
+    images: &[ImageToAdd],
+    labels: &[vigie_domain::bank::Label],
+    source: Option<&str>,
+    (actor, origin): (Actor, &str),
+) -> Result<Vec<AddedImage>, AppError> {
+    use vigie_domain::bank::{MAX_ORIGIN_CHARS, SignalType, value_key};
+    use vigie_domain::import::{ParsedImport, ParsedSignal};
+    if bank.signal_type != SignalType::Pdq {
+        return Err(AppError::Validation(ValidationError::single(
+            "bank",
+            format!("holds {} signals; images go into a pdq bank", bank.signal_type),
+        )));
+    }
+    let keys: Vec<String> = images.iter().map(|image| value_key(SignalType::Pdq, &image.hashes.pdq.to_hex())).collect();
+    let mut known_before = Vec::with_capacity(keys.len());
+    for key in &keys {
+        known_before.push(store.find_signal_by_key(bank.id, key).await?.is_some());
+    }
+    let mut parsed = ParsedImport::default();
+    for (line, (image, key)) in images.iter().zip(&keys).enumerate() {
+        if parsed.signals.iter().any(|signal| signal.value_key == *key) {
+            parsed.duplicates += 1;
+            continue;
+        }
+        parsed.signals.push(ParsedSignal {
+            value: image.hashes.pdq.to_hex(),
+            value_key: key.clone(),
+            quality: Some(u32::from(image.hashes.quality)),
+            labels: labels.to_vec(),
+            source: None,
+            external_id: vigie_domain::validate::optional_text(Some(&image.name), MAX_ORIGIN_CHARS).ok().flatten(),
+            enabled: true,
+            line: line + 1,
+        });
+    }
+    let import = SignalImport { bank, parsed, skip_invalid: false, source, actor, origin };
+    import_signals(store, import, &mut |_| {}).await?;
+    let mut answers = Vec::with_capacity(images.len());
+    let mut seen = std::collections::HashSet::new();
+    for ((image, key), known) in images.iter().zip(&keys).zip(known_before) {
+        let signal = store.find_signal_by_key(bank.id, key).await?.ok_or_else(|| {
+            AppError::Other(anyhow::anyhow!("the signal of {} is missing after its import", image.name))
+        })?;
+        answers.push(AddedImage {
+            file: image.name.clone(),
+            signal_id: signal.id,
+            pdq: image.hashes.pdq.to_hex(),
+            quality: image.hashes.quality,
+            added: !known && seen.insert(key.clone()),
+        });
+    }
+    Ok(answers)
+}
+
 /// Adds parsed signals to a bank: all valid ones in one transaction when there is no bad line
 /// or `skip_invalid` is set; nothing at all otherwise (the report then lists every bad line).
 pub async fn import_signals(

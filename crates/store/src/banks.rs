@@ -397,6 +397,13 @@ impl Store {
         on_pool!(self, pool => sqlx::query_as(&sql).bind(id).fetch_one(pool).await).map_err(StoreError::from)
     }
 
+    /// The signal of a bank with this uniqueness key (`vigie_domain::bank::value_key`), if any.
+    pub async fn find_signal_by_key(&self, bank_id: BankId, value_key: &str) -> StoreResult<Option<Signal>> {
+        let sql = format!("select {SIGNAL_COLUMNS} from signals where bank_id = $1 and value_key = $2");
+        on_pool!(self, pool => sqlx::query_as(&sql).bind(bank_id.0).bind(value_key).fetch_optional(pool).await)
+            .map_err(StoreError::from)
+    }
+
     /// Signals by id (those that exist), for decorating match results.
     pub async fn get_signals(&self, ids: &[i64]) -> StoreResult<Vec<Signal>> {
         let mut found = Vec::with_capacity(ids.len());

@@ -24,7 +24,7 @@ use super::require;
 use crate::AppState;
 use crate::app::{self, ImportReport, SignalImport};
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{ApiJson, ApiPath, ApiPrincipal, ApiQuery};
+use crate::extract::{ApiJson, ApiMultipart, ApiPath, ApiPrincipal, ApiQuery};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -37,7 +37,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 
 /// Routes that take uploads, under the larger upload limit.
 pub(super) fn upload_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(import))
+    OpenApiRouter::new().routes(routes!(import)).routes(routes!(add_media))
 }
 
 /// The most signals one JSON request may add (use `/import` or the CLI for more).
@@ -617,6 +617,122 @@ async fn import(
     let status =
         if report.applied || report.issues.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok((status, Json(report.into())))
+}
+
+/// The most images one `/v1/banks/{id}/media` request may add.
+const MAX_IMAGES_PER_REQUEST: usize = 100;
+
+/// The multipart body of `/v1/banks/{id}/media`, for the OpenAPI document: the handler reads
+/// the parts one by one as they stream in.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct BankMediaUpload {
+    /// An image (JPEG, PNG, GIF, WebP, BMP or TIFF); repeat the field for up to 100 images.
+    #[schema(value_type = Vec<String>, format = Binary)]
+    file: Vec<Vec<u8>>,
+    /// A label for every signal (repeat for several), such as `content:propaganda_image`.
+    label: Option<Vec<String>>,
+    /// Provenance recorded on every signal.
+    source: Option<String>,
+}
+
+/// What `/v1/banks/{id}/media` added.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BankMediaResponse {
+    /// One per file, in the order sent.
+    pub images: Vec<app::AddedImage>,
+}
+
+/// Add images to a PDQ bank.
+///
+/// Upload images (multipart fields `file`, up to 100, each within the upload limit); each is
+/// hashed with PDQ, as the reference does, and its hash stored as a signal with the file's name
+/// as its external id, labelled with every `label` field. All or nothing: an image that cannot be
+/// decoded is refused (400 naming `file`) and nothing is added. The files are not stored.
+#[utoipa::path(post, path = "/v1/banks/{id}/media", tag = "banks",
+    params(("id" = Uuid, Path, description = "Bank id")),
+    request_body(content = BankMediaUpload, content_type = "multipart/form-data"),
+    responses((status = 200, body = BankMediaResponse), (status = 400, body = Problem), (status = 403, body = Problem),
+              (status = 404, body = Problem), (status = 413, body = Problem)))]
+async fn add_media(
+    State(state): State<AppState>,
+    ApiPrincipal(principal): ApiPrincipal,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiMultipart(mut multipart): ApiMultipart,
+) -> ApiResult<Json<BankMediaResponse>> {
+    let bank = load_bank(&state, &principal, id).await?;
+    require_bank_manager(&principal, &bank)?;
+    if bank.signal_type != vigie_domain::bank::SignalType::Pdq {
+        return Err(ApiError::field(
+            "file",
+            format!("bank {} holds {} signals; images go into a pdq bank", bank.name, bank.signal_type),
+        ));
+    }
+    let (mut images, mut labels, mut source) = (Vec::new(), Vec::new(), None);
+    while let Some(mut field) = multipart.next_field().await.map_err(crate::extract::multipart_error)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        match name.as_str() {
+            "label" | "source" => {
+                let mut text = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(crate::extract::multipart_error)? {
+                    text.extend_from_slice(&chunk);
+                    if text.len() > MAX_ORIGIN_CHARS * 4 {
+                        return Err(ApiError::field(&name, "is too long"));
+                    }
+                }
+                let text = String::from_utf8(text).map_err(|_| ApiError::field(&name, "must be UTF-8 text"))?;
+                if name == "label" {
+                    labels.push(text);
+                } else {
+                    source = Some(text);
+                }
+            }
+            "file" => {
+                if images.len() == MAX_IMAGES_PER_REQUEST {
+                    return Err(ApiError::field(
+                        "file",
+                        format!("at most {MAX_IMAGES_PER_REQUEST} images per request"),
+                    ));
+                }
+                let file_name =
+                    field.file_name().map(str::to_owned).unwrap_or_else(|| format!("image-{}", images.len() + 1));
+                let _permit = state
+                    .hashing_permits
+                    .acquire()
+                    .await
+                    .map_err(|error| ApiError::Internal(anyhow::anyhow!("hashing permits closed: {error}")))?;
+                let mut scratch =
+                    state.intake.media.scratch().map_err(|error| ApiError::storage("a scratch file", error))?;
+                while let Some(chunk) = field.chunk().await.map_err(crate::extract::multipart_error)? {
+                    scratch.write(&chunk).map_err(|error| ApiError::storage("a scratch file", error))?;
+                }
+                let limits = state.settings.image_limits;
+                let hashes = tokio::task::spawn_blocking(move || {
+                    let file = std::fs::File::open(scratch.path())?;
+                    std::io::Result::Ok(vigie_hash::hash_image_reader(std::io::BufReader::new(file), &limits))
+                })
+                .await
+                .map_err(|error| ApiError::Internal(anyhow::anyhow!("hashing task failed: {error}")))?
+                .map_err(|error| ApiError::storage("a scratch file", error))?
+                .map_err(|error| {
+                    ApiError::field("file", format!("{file_name}: cannot add this image (nothing was added): {error}"))
+                })?;
+                images.push(app::ImageToAdd { name: file_name, hashes });
+            }
+            _ => {}
+        }
+    }
+    if images.is_empty() {
+        return Err(ApiError::field("file", "send at least one image as a multipart field named `file`"));
+    }
+    let labels = parse_labels(&labels).map_err(|message| ApiError::field("label", message))?;
+    let source =
+        optional_text(source.as_deref(), MAX_ORIGIN_CHARS).map_err(|message| ApiError::field("source", message))?;
+    let added =
+        app::add_images(&state.store, &bank, &images, &labels, source.as_deref(), (principal.actor, "api-media"))
+            .await?;
+    state.engine.sync().await?;
+    Ok(Json(BankMediaResponse { images: added }))
 }
 
 /// Enable or disable one signal; takes effect on this node at once.

@@ -75,6 +75,9 @@ async fn pdq_bank(app: &TestApp, admin: &str, name: &str, values: &[String]) -> 
         app.call(Method::POST, "/v1/banks", Some(admin), Some(json!({"name": name, "signal_type": "pdq"}))).await;
     assert_eq!(created.status, 201, "{}", created.text);
     let id = created.json()["id"].as_str().unwrap().to_owned();
+    if values.is_empty() {
+        return id;
+    }
     let signals: Vec<Value> =
         values.iter().map(|value| json!({"value": value, "labels": ["content:propaganda_image"]})).collect();
     let added = app
@@ -166,4 +169,84 @@ backend_test!(submitted_edited_copies_are_identified_with_how_they_were_found, |
     let sha256 = vigie_hash::sha256_hex(&copy);
     let stored = app.store.find_media(&sha256).await.unwrap().unwrap();
     assert!(stored.pdq_variants.as_deref().is_some_and(|text| text.contains("trimmed:")), "{stored:?}");
+});
+
+async fn add_media(
+    app: &TestApp,
+    token: &str,
+    bank: &str,
+    files: &[(&str, Vec<u8>)],
+    label: &str,
+) -> crate::support::Reply {
+    let boundary = "vigieboundary";
+    let mut body =
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"label\"\r\n\r\n{label}\r\n").into_bytes();
+    for (name, bytes) in files {
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+                 Content-Type: image/png\r\n\r\n"
+            )
+            .bytes(),
+        );
+        body.extend(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").bytes());
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri(format!("/v1/banks/{bank}/media"))
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .body(Body::from(body))
+        .unwrap();
+    app.send(request).await
+}
+
+backend_test!(images_added_to_a_bank_find_their_edited_copies, |app| async move {
+    let admin = app.token(app.operator.id, &[Role::Admin]).await;
+    let bank = pdq_bank(&app, &admin, "added-images", &[]).await;
+    let known = original();
+    let before = app.audit_length().await;
+
+    // A file that is not an image: refused, naming the field, and nothing added.
+    let refused = add_media(
+        &app,
+        &admin,
+        &bank,
+        &[("a.png", png(&known)), ("b.png", b"not an image".to_vec())],
+        "content:propaganda_image",
+    )
+    .await;
+    assert_eq!(refused.status, 400, "{}", refused.text);
+    assert_eq!(refused.json()["errors"][0]["field"], "file");
+    assert_eq!(app.audit_length().await, before, "nothing written");
+
+    let files = [("a.png", png(&known)), ("again.png", png(&known))];
+    let added = add_media(&app, &admin, &bank, &files, "content:propaganda_image").await;
+    assert_eq!(added.status, 200, "{}", added.text);
+    let images = added.json()["images"].clone();
+    assert_eq!(images[0]["pdq"], pdq_of(&known), "{images}");
+    assert_eq!((images[0]["added"].as_bool(), images[1]["added"].as_bool()), (Some(true), Some(false)), "{images}");
+    assert_eq!(images[0]["signal_id"], images[1]["signal_id"]);
+    assert_eq!(app.audit_length().await, before + 1, "one audited import");
+    let signals = app.call(Method::GET, &format!("/v1/banks/{bank}/signals"), Some(&admin), None).await.json();
+    assert_eq!(signals["signals"].as_array().map(Vec::len), Some(1), "{signals}");
+    assert_eq!(signals["signals"][0]["external_id"], "a.png", "{signals}");
+
+    // Matched at once, through its variants.
+    let answer = match_upload(&app, &admin, &png(&imageops::rotate180(&known)), None).await;
+    assert_eq!(answer["results"][0]["matches"][0]["signal_id"], images[0]["signal_id"], "{answer}");
+    assert_eq!(answer["results"][0]["matches"][0]["via"], "rotate180");
+    assert_eq!(answer["results"][0]["matches"][0]["labels"], json!(["content:propaganda_image"]));
+
+    // A bank of another type takes no images.
+    let md5 =
+        app.call(Method::POST, "/v1/banks", Some(&admin), Some(json!({"name": "digests", "signal_type": "md5"}))).await;
+    let md5 = md5.json()["id"].as_str().unwrap().to_owned();
+    let wrong = add_media(&app, &admin, &md5, &[("a.png", png(&known))], "content:propaganda_image").await;
+    assert_eq!(wrong.status, 400, "{}", wrong.text);
+    let bad_label = add_media(&app, &admin, &bank, &[("a.png", png(&known))], "nonsense").await;
+    assert_eq!(bad_label.status, 400, "{}", bad_label.text);
+    assert_eq!(bad_label.json()["errors"][0]["field"], "label");
 });

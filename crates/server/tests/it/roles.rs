@@ -138,6 +138,18 @@ backend_test!(every_route_against_every_role, |app| async move {
         .as_str()
         .unwrap()
         .to_owned();
+    let image_bank = app
+        .call(
+            Method::POST,
+            "/v1/banks",
+            tokens.get(&Admin).map(String::as_str),
+            Some(json!({"name": "a-image-bank", "signal_type": "pdq"})),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let signal = app
         .call(
             Method::POST,
@@ -401,6 +413,13 @@ backend_test!(every_route_against_every_role, |app| async move {
         },
         Route {
             method: Method::POST,
+            path: format!("/v1/banks/{image_bank}/media"),
+            allowed: &[OperatorAdmin, Admin, SeniorReviewer],
+            body: |_| None,
+            raw: Some(("multipart/form-data; boundary=rolematrixboundary", multipart_image)),
+        },
+        Route {
+            method: Method::POST,
             path: "/v1/match/media".into(),
             allowed: &AUTHENTICATED,
             body: |_| None,
@@ -644,6 +663,7 @@ backend_test!(every_route_against_every_role, |app| async move {
         (Method::GET, format!("/v1/banks/{bank}/signals")),
         (Method::POST, format!("/v1/banks/{bank}/signals")),
         (Method::POST, format!("/v1/banks/{bank}/import")),
+        (Method::POST, format!("/v1/banks/{image_bank}/media")),
     ];
     let a_signal_routes =
         [(Method::PATCH, format!("/v1/signals/{signal}")), (Method::POST, format!("/v1/signals/{signal}/feedback"))];
