@@ -356,20 +356,15 @@ fn evaluate(originals: &[(String, RgbImage)], edits: &[Edit]) -> anyhow::Result<
             if own[STRATEGIES.len() - 1] > THRESHOLD {
                 result.misses.push((name.clone(), own, qualities[index]));
             }
-            for strategy in 0..STRATEGIES.len() {
-                if own[strategy] <= THRESHOLD {
-                    result.found[strategy] += 1;
-                }
+            for (found, distance) in result.found.iter_mut().zip(own) {
+                *found += usize::from(distance <= THRESHOLD);
             }
             for (other, hash) in bank.iter().enumerate() {
                 if other == index {
                     continue;
                 }
-                let distances = best(&query, hash);
-                for strategy in 0..STRATEGIES.len() {
-                    if distances[strategy] <= THRESHOLD {
-                        result.confused[strategy] += 1;
-                    }
+                for (confused, distance) in result.confused.iter_mut().zip(best(&query, hash)) {
+                    *confused += usize::from(distance <= THRESHOLD);
                 }
             }
         }

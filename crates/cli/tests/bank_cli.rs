@@ -124,7 +124,10 @@ fn visibility_from_the_command_line() {
     // `match`: another organisation learns that and where, not what.
     let (_, line) = as_platform(&[]);
     let found = &line.unwrap()["matches"][0];
-    assert_eq!(found, &serde_json::json!({"bank": "known", "distance": 0, "labels": ["content:execution"]}));
+    assert_eq!(
+        found,
+        &serde_json::json!({"bank": "known", "distance": 0, "via": "identity", "labels": ["content:execution"]})
+    );
     // The command line's own view (the operator's admins') holds everything.
     let everything = text(&vigie(data, &["match", SEED], None).stdout);
     assert!(

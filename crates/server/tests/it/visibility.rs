@@ -236,7 +236,7 @@ backend_test!(another_organisation_learns_only_what_the_bank_allows, |app| async
     let item = matched["matches"][0].clone();
     assert_eq!(
         item,
-        json!({"bank": "p-known", "distance": 5, "labels": ["content:propaganda_image"], "auto_action": false}),
+        json!({"bank": "p-known", "distance": 5, "via": "identity", "labels": ["content:propaganda_image"], "auto_action": false}),
         "{matched}"
     );
     assert!(!matched.to_string().contains(SEED), "the stored value never leaves");
