@@ -141,6 +141,10 @@ pub struct MatchArgs {
     /// a frame (a screenshot of a post), and each match says `via` which.
     #[arg(long)]
     exact_only: bool,
+    /// Videos: also look the video up with each frame's uniform borders trimmed (letterbox,
+    /// pillarbox, padding), to find a copy with bars added (hashes the video twice).
+    #[arg(long)]
+    trim_borders: bool,
     /// Image or video files (videos need ffmpeg), PDQ/MD5/SHA-256 hashes in hex, or URLs.
     #[arg(required = true)]
     queries: Vec<String>,
@@ -352,14 +356,21 @@ fn is_video(path: &Path) -> bool {
 }
 
 /// The queries one command-line argument stands for.
-fn queries_of(argument: &str, exact_only: bool) -> anyhow::Result<Vec<Query>> {
+fn queries_of(argument: &str, exact_only: bool, trim_borders: bool) -> anyhow::Result<Vec<Query>> {
     let hex_bytes = |text: &str| hex::decode(text).ok();
     if Path::new(argument).exists() && is_video(Path::new(argument)) {
         let ffmpeg = vigie_video::Ffmpeg::locate().map_err(|error| anyhow!("{error}"))?;
-        let video = vigie_video::hash_video(Path::new(argument), &ffmpeg, &vigie_video::HashOptions::default())
-            .map_err(|error| anyhow!("{error}"))?;
-        let frames = video.frames.iter().map(|frame| (frame.quality, *frame.pdq.as_bytes())).collect();
-        return Ok(vec![Query::Vpdq(frames)]);
+        // With --trim-borders the video is looked up both as it is and with its bars trimmed:
+        // trimming alone loses videos that have bars of their own (bench/robust).
+        let mut queries = Vec::new();
+        for trim in std::iter::once(false).chain(trim_borders.then_some(true)) {
+            let options = vigie_video::HashOptions { trim_borders: trim, ..vigie_video::HashOptions::default() };
+            let video =
+                vigie_video::hash_video(Path::new(argument), &ffmpeg, &options).map_err(|error| anyhow!("{error}"))?;
+            let frames = video.frames.iter().map(|frame| (frame.quality, *frame.pdq.as_bytes())).collect();
+            queries.push(Query::Vpdq(frames));
+        }
+        return Ok(queries);
     }
     if Path::new(argument).exists() {
         let bytes = std::fs::read(argument).with_context(|| format!("cannot read {argument}"))?;
@@ -454,7 +465,7 @@ pub async fn run_match(settings: &Settings, args: MatchArgs) -> anyhow::Result<E
     let mut out = stdout.lock();
     let mut failed = false;
     for argument in &args.queries {
-        let queries = match queries_of(argument, args.exact_only) {
+        let queries = match queries_of(argument, args.exact_only, args.trim_borders) {
             Ok(queries) => queries,
             Err(error) => {
                 failed = true;
@@ -487,7 +498,16 @@ pub async fn run_match(settings: &Settings, args: MatchArgs) -> anyhow::Result<E
                     found.query_matched_percent = Some(video.query_matched_percent);
                     found.candidate_matched_percent = Some(video.candidate_matched_percent);
                 }
-                matches.push(found);
+                // A video looked up twice (--trim-borders) reports each known video once, at its
+                // better score.
+                let same = matches.iter().position(|known: &MatchFound| {
+                    known.bank == found.bank && known.signal_id == found.signal_id && known.signal == found.signal
+                });
+                match same {
+                    Some(at) if matches[at].query_matched_percent >= found.query_matched_percent => {}
+                    Some(at) => matches[at] = found,
+                    None => matches.push(found),
+                }
             }
         }
         let line = MatchLine { query: argument, matches, warnings };

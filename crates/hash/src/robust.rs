@@ -22,7 +22,7 @@ use crate::thumbnail::{Downscaler, Thumbnail};
 use crate::{Error, Format, ImageHashes, Limits, PdqHash, decode, hash_rgb, image_hashes, open_stream};
 
 /// The longer side of the working copy the reframings are found and hashed on.
-pub const WORKING_SIDE: u32 = 512;
+pub const WORKING_SIDE: u32 = 768;
 
 /// Reframed hashes under this PDQ quality are not looked up: a flat or tiny region would match
 /// anything flat.
@@ -89,6 +89,9 @@ impl Orientation {
         }
     }
 }
+
+/// The position of the transpose (`flipplus1`) in [`crate::Dihedral::hashes`].
+const TRANSPOSE_INDEX: usize = 6;
 
 /// How a match was found: the part of the query hashed, and the rotation or flip undone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -234,12 +237,18 @@ fn reframe(image: ImageHashes, working: &Thumbnail) -> RobustHashes {
     let (w, h) = (working.width, working.height);
     // The DCT-domain rotations and flips above are exact only along sides whose length is a
     // multiple of 64 (elsewhere PDQ's sample points do not mirror onto each other, and a turned
-    // copy lands 15-50 bits away: bench/robust). The working copy turned back in pixels gives
-    // the hash of each orientation directly.
-    for orientation in Orientation::BY_DIHEDRAL_INDEX.into_iter().skip(1) {
-        let (tw, th, pixels) = undo(orientation, w, h, &working.rgb);
-        if let Ok(output) = hash_rgb(tw, th, &pixels) {
+    // copy lands 15-50 bits away: bench/robust); a transpose is always exact. So the working
+    // copy is flipped back in pixels three ways, and each flip's hash and its DCT-domain
+    // transpose give two orientations exactly: all eight with the image's own two.
+    for (orientation, transposed) in [
+        (Orientation::Mirror, Orientation::Rotate90),
+        (Orientation::Flip, Orientation::Rotate270),
+        (Orientation::Rotate180, Orientation::Transverse),
+    ] {
+        if let Ok(output) = hash_rgb(w, h, &unflip(orientation, w, &working.rgb)) {
             add(&mut variants, Via { frame: Frame::Whole, orientation }, output.hash, output.quality);
+            let via = Via { frame: Frame::Whole, orientation: transposed };
+            add(&mut variants, via, output.dihedral.hashes[TRANSPOSE_INDEX], output.quality);
         }
     }
     let whole = Bounds { x0: 0, y0: 0, x1: w, y1: h };
@@ -271,34 +280,27 @@ fn reframe(image: ImageHashes, working: &Thumbnail) -> RobustHashes {
     RobustHashes { trimmed: trimmed.map(scale), region: region.map(scale), variants, image }
 }
 
-/// The image a copy edited by `orientation` came from: `rgb` (`width` x `height`) turned or
-/// flipped back. Returns its width, height and pixels.
-fn undo(orientation: Orientation, width: u32, height: u32, rgb: &[u8]) -> (u32, u32, Vec<u8>) {
-    let (w, h) = (width as usize, height as usize);
-    let swaps = matches!(
-        orientation,
-        Orientation::Rotate90 | Orientation::Rotate270 | Orientation::Transpose | Orientation::Transverse
-    );
-    let (ow, oh) = if swaps { (h, w) } else { (w, h) };
-    let mut out = Vec::with_capacity(ow * oh * 3);
-    for y in 0..oh {
-        for x in 0..ow {
-            // Where the original's pixel (x, y) lies in the copy.
-            let (cx, cy) = match orientation {
-                Orientation::Identity => (x, y),
-                Orientation::Rotate90 => (w - 1 - y, x),
-                Orientation::Rotate180 => (w - 1 - x, h - 1 - y),
-                Orientation::Rotate270 => (y, h - 1 - x),
-                Orientation::Mirror => (w - 1 - x, y),
-                Orientation::Flip => (x, h - 1 - y),
-                Orientation::Transpose => (y, x),
-                Orientation::Transverse => (w - 1 - y, h - 1 - x),
-            };
-            let at = (cy * w + cx) * 3;
-            out.extend_from_slice(&rgb[at..at + 3]);
-        }
+/// The image a copy flipped by `orientation` came from: `rgb` (`width` pixels a row) flipped
+/// back, row by row. Only the flips that keep the sides (`Mirror`, `Flip`, `Rotate180`); any
+/// other orientation gives the pixels as they are.
+fn unflip(orientation: Orientation, width: u32, rgb: &[u8]) -> Vec<u8> {
+    let row_bytes = width as usize * 3;
+    if row_bytes == 0 {
+        return rgb.to_vec();
     }
-    (ow as u32, oh as u32, out)
+    let mut out = Vec::with_capacity(rgb.len());
+    let reversed = |row: &[u8], out: &mut Vec<u8>| {
+        for pixel in row.chunks_exact(3).rev() {
+            out.extend_from_slice(pixel);
+        }
+    };
+    match orientation {
+        Orientation::Mirror => rgb.chunks_exact(row_bytes).for_each(|row| reversed(row, &mut out)),
+        Orientation::Flip => rgb.chunks_exact(row_bytes).rev().for_each(|row| out.extend_from_slice(row)),
+        Orientation::Rotate180 => rgb.chunks_exact(row_bytes).rev().for_each(|row| reversed(row, &mut out)),
+        _ => out.extend_from_slice(rgb),
+    }
+    out
 }
 
 /// A coordinate on a side of `from` pixels, on the same side at `to` pixels.

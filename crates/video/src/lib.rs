@@ -127,6 +127,11 @@ pub struct HashOptions {
     /// Hashing threads; 0 (the default) means one per CPU core. With 1, the thread that reads
     /// ffmpeg's output hashes each frame itself (see [`hash_video`]).
     pub threads: usize,
+    /// Hash each frame without its uniform borders (letterbox, pillarbox, padding of any colour:
+    /// [`vigie_hash::borders::content_bounds`]), so that a copy with bars added matches the
+    /// original. Off by default: the hashes are then the reference's (bench/robust measures
+    /// both).
+    pub trim_borders: bool,
     /// Resource limits.
     pub limits: VideoLimits,
 }
@@ -142,6 +147,7 @@ impl Default for HashOptions {
             seconds_per_hash: Self::DEFAULT_SECONDS_PER_HASH,
             resize: None,
             threads: 0,
+            trim_borders: false,
             limits: VideoLimits::default(),
         }
     }
@@ -495,8 +501,10 @@ pub struct FrameHasher {
     converter: FrameConverter,
     /// The luminance path (4:2:0 frames).
     luma: Option<(LumaHasher, ChromaRow)>,
-    /// The RGB path (RGB frames).
+    /// The RGB path (RGB frames, and every frame when trimming borders).
     rgb: Vec<u8>,
+    /// Hash frames without their uniform borders ([`HashOptions::trim_borders`]).
+    trim_borders: bool,
 }
 
 impl FrameHasher {
@@ -508,13 +516,28 @@ impl FrameHasher {
             Some(_) => LumaHasher::for_pixels(plan.width, plan.height, &limits).ok().map(|h| (h, ChromaRow::default())),
             None => None,
         };
-        FrameHasher { plan: *plan, frame_rate, converter, luma, rgb: Vec::new() }
+        FrameHasher { plan: *plan, frame_rate, converter, luma, rgb: Vec::new(), trim_borders: false }
+    }
+
+    /// A hasher that hashes each frame without its uniform borders ([`HashOptions::trim_borders`]).
+    pub fn trimming_borders(plan: &FramePlan, frame_rate: f64) -> FrameHasher {
+        FrameHasher { trim_borders: true, ..FrameHasher::new(plan, frame_rate) }
     }
 
     /// The vPDQ frame of a frame from the pipe ([`FramePlan::pipe_frame_size`] bytes) with
     /// its number.
     pub fn hash(&mut self, frame_number: u64, raw: &[u8]) -> Result<VpdqFrame, vigie_hash::Error> {
         let timestamp = vpdq::frame_timestamp(frame_number, self.frame_rate);
+        if self.trim_borders {
+            let (width, height) = (self.plan.width, self.plan.height);
+            let rgb = self.converter.to_rgb(raw, &mut self.rgb);
+            let bounds = vigie_hash::borders::content_bounds(width, height, rgb);
+            if !bounds.is_whole(width, height) {
+                let inside = vigie_hash::borders::crop_rgb(width, rgb, bounds);
+                return vpdq::hash_frame_rgb(frame_number, timestamp, bounds.width(), bounds.height(), &inside);
+            }
+            // No border: the frame is hashed as without trimming, by the same path.
+        }
         if let (Some(yuv), Some((hasher, chroma))) = (&self.converter.yuv, &mut self.luma)
             && raw.len() == self.plan.pipe_frame_size()
         {
@@ -524,6 +547,15 @@ impl FrameHasher {
         }
         let rgb = self.converter.to_rgb(raw, &mut self.rgb);
         vpdq::hash_frame_rgb(frame_number, timestamp, self.plan.width, self.plan.height, rgb)
+    }
+}
+
+/// The frame hasher `options` ask for.
+fn frame_hasher(plan: &FramePlan, frame_rate: f64, options: &HashOptions) -> FrameHasher {
+    if options.trim_borders {
+        FrameHasher::trimming_borders(plan, frame_rate)
+    } else {
+        FrameHasher::new(plan, frame_rate)
     }
 }
 
@@ -732,7 +764,7 @@ pub fn hash_video_keeping_frames(
     // One thread reads and hashes when ffmpeg can write a few frames ahead into the socket
     // meanwhile; otherwise a thread keeps reading while another hashes.
     if threads == 1 && stream.output_buffer() >= INLINE_MIN_FRAMES_AHEAD * plan.pipe_frame_size() {
-        let mut hasher = FrameHasher::new(&plan, frame_rate);
+        let mut hasher = frame_hasher(&plan, frame_rate, options);
         let (mut frames, mut buf) = (Vec::new(), Vec::new());
         while let Some(frame_number) = stream.next_frame(&mut buf)? {
             sampler.offer(frame_number, &buf);
@@ -753,7 +785,7 @@ pub fn hash_video_keeping_frames(
             let (work_rx, free_tx, done_tx) = (work_rx.clone(), free_tx.clone(), done_tx.clone());
             scope.spawn(move || {
                 lower_thread_priority(HASHING_NICENESS);
-                let mut hasher = FrameHasher::new(&plan, frame_rate);
+                let mut hasher = frame_hasher(&plan, frame_rate, options);
                 loop {
                     let job = match work_rx.lock() {
                         Ok(rx) => rx.recv(),

@@ -93,6 +93,12 @@ pub struct HashArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = HashOptions::DEFAULT_SECONDS_PER_HASH)]
     pub seconds_per_hash: f64,
 
+    /// Videos: hash each frame without its uniform borders (letterbox, pillarbox, padding of
+    /// any colour), so that a copy with bars added matches the original. The hashes are then no
+    /// longer the reference's.
+    #[arg(long)]
+    pub trim_borders: bool,
+
     /// Videos: refuse files larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = VideoLimits::DEFAULT_MAX_BYTES)]
     pub max_video_bytes: u64,
@@ -275,6 +281,7 @@ pub fn run(args: HashArgs) -> anyhow::Result<ExitCode> {
     let videos = Videos {
         options: HashOptions {
             seconds_per_hash: args.seconds_per_hash,
+            trim_borders: args.trim_borders,
             limits: VideoLimits {
                 max_bytes: args.max_video_bytes,
                 max_pixels: args.max_video_pixels,
