@@ -50,9 +50,12 @@ VIGIE_TOKEN="$token" QUERIES="$out/queries.txt" wrk -t1 -c"$connections" -d"${du
   -s "$here/match.lua" "http://127.0.0.1:$port" | tee "$out/match.txt"
 echo "RSS after lookups: $(grep VmRSS /proc/$server/status) (peak: $(grep VmHWM /proc/$server/status))"
 
-echo "== hash-and-match of $(basename "$image"), ${duration}s"
+echo "== hash-and-match of $(basename "$image"), ${duration}s (edited copies looked for: the default)"
 VIGIE_TOKEN="$token" IMAGE="$image" wrk -t1 -c8 -d"${duration}s" --latency \
   -s "$here/media.lua" "http://127.0.0.1:$port" | tee "$out/media.txt"
+echo "== hash-and-match of $(basename "$image"), ${duration}s, exact_only (plain PDQ)"
+VIGIE_TOKEN="$token" IMAGE="$image" EXACT_ONLY=true wrk -t1 -c8 -d"${duration}s" --latency \
+  -s "$here/media.lua" "http://127.0.0.1:$port" | tee "$out/media-exact.txt"
 echo "RSS after uploads: $(grep VmRSS /proc/$server/status) (peak: $(grep VmHWM /proc/$server/status))"
 kill -TERM "$server"
 wait "$server" || true
