@@ -5,7 +5,9 @@
 //! A side's border is the run of rows (or columns) from that edge in which every pixel is within
 //! [`BORDER_TOLERANCE`] of the edge's first line's mean colour, and that line itself is nearly
 //! uniform. JPEG ringing and noise stay under the tolerance; a picture's own sky or wall is
-//! rarely uniform to that degree over a whole line. A side uniform over more than
+//! rarely uniform to that degree over a whole line. Where a JPEG block straddles the bar's
+//! edge, the lines next to the picture ring beyond that tolerance here and there: up to
+//! [`TRANSITION_LINES`] of them are border still while they stay close to its colour on average. A side uniform over more than
 //! [`MAX_SIDE_SHARE`] of the image is left alone: a uniform image, or something other than
 //! padding.
 
@@ -16,8 +18,9 @@ pub const BORDER_TOLERANCE: u8 = 24;
 pub const MAX_SIDE_SHARE: f32 = 0.45;
 
 /// The smallest border trimmed, as a share of the side's length: thinner is a frame line or a
-/// compression artefact, not padding.
-pub const MIN_BORDER_SHARE: f32 = 0.02;
+/// compression artefact, not padding. A frame of 1 % (3 pixels around a 320-pixel photo) is
+/// already enough to move a PDQ hash out of reach.
+pub const MIN_BORDER_SHARE: f32 = 0.005;
 
 /// The part of an image inside its uniform borders: `x0..x1`, `y0..y1`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +52,15 @@ impl Bounds {
     }
 }
 
+/// How many lines past a border's uniform run may still be its edge: JPEG codes 8x8 blocks of
+/// brightness and, subsampled, 16x16 blocks of colour, so a bar whose edge falls inside a block
+/// rings over up to 15 lines next to the picture, beyond [`BORDER_TOLERANCE`] here and there.
+pub const TRANSITION_LINES: u32 = 15;
+
+/// A line of that band is still border when its pixels are this close to the border's colour
+/// on average (per channel): ringing is sparse, and a picture's first line is not this close.
+pub const TRANSITION_MEAN_DEVIATION: u32 = 8;
+
 /// The bounds of the picture inside `rgb` (`width` x `height`, 3 bytes a pixel) once uniform
 /// borders are trimmed; the whole image when it has none, or when the image is uniform.
 pub fn content_bounds(width: u32, height: u32, rgb: &[u8]) -> Bounds {
@@ -62,23 +74,29 @@ pub fn content_bounds(width: u32, height: u32, rgb: &[u8]) -> Bounds {
     };
     let max_rows = (height as f32 * MAX_SIDE_SHARE) as u32;
     let max_columns = (width as f32 * MAX_SIDE_SHARE) as u32;
-    // A run of uniform lines from one edge: `line(i, j)` is pixel j of the i-th line from it.
-    let run = |lines: u32, length: u32, line: &dyn Fn(u32, u32) -> [u8; 3]| -> u32 {
+    // A side's border: a run of uniform lines from its edge, then the transition band that lossy
+    // compression leaves where the bar meets the picture. `line(i, j)` is pixel j of the i-th
+    // line from the edge; `length` the side's length, for the smallest border.
+    let run = |lines: u32, length: u32, side: u32, line: &dyn Fn(u32, u32) -> [u8; 3]| -> u32 {
         let colour = mean(length, |j| line(0, j));
         let mut count = 0;
         while count < lines && (0..length).all(|j| close(line(count, j), colour)) {
             count += 1;
         }
         // Uniform up to the cap: a uniform image, or a bar wider than any padding; not trimmed.
-        if count == lines { 0 } else { count }
+        if count == lines || (count as f32) < side as f32 * MIN_BORDER_SHARE {
+            return 0;
+        }
+        let band_end = (count + TRANSITION_LINES).min(lines);
+        while count < band_end && mean_deviation(length, |j| line(count, j), colour) <= TRANSITION_MEAN_DEVIATION {
+            count += 1;
+        }
+        count
     };
-    let top = run(max_rows, width, &|i, j| pixel(j, i));
-    let bottom = run(max_rows, width, &|i, j| pixel(j, height - 1 - i));
-    let left = run(max_columns, height, &|i, j| pixel(i, j));
-    let right = run(max_columns, height, &|i, j| pixel(width - 1 - i, j));
-    let keep = |border: u32, length: u32| if (border as f32) < length as f32 * MIN_BORDER_SHARE { 0 } else { border };
-    let (top, bottom) = (keep(top, height), keep(bottom, height));
-    let (left, right) = (keep(left, width), keep(right, width));
+    let top = run(max_rows, width, height, &|i, j| pixel(j, i));
+    let bottom = run(max_rows, width, height, &|i, j| pixel(j, height - 1 - i));
+    let left = run(max_columns, height, width, &|i, j| pixel(i, j));
+    let right = run(max_columns, height, width, &|i, j| pixel(width - 1 - i, j));
     let bounds = Bounds { x0: left, y0: top, x1: width - right, y1: height - bottom };
     if bounds.x1 <= bounds.x0 + 4 || bounds.y1 <= bounds.y0 + 4 { whole } else { bounds }
 }
@@ -93,6 +111,16 @@ fn mean(length: u32, pixel: impl Fn(u32) -> [u8; 3]) -> [u8; 3] {
         }
     }
     sums.map(|sum| (sum / u64::from(length.max(1))) as u8)
+}
+
+/// The mean distance, per channel, of `length` pixels from `colour`.
+fn mean_deviation(length: u32, pixel: impl Fn(u32) -> [u8; 3], colour: [u8; 3]) -> u32 {
+    let mut sum = 0u64;
+    for j in 0..length {
+        let value = pixel(j);
+        sum += (0..3).map(|channel| u64::from(value[channel].abs_diff(colour[channel]))).sum::<u64>();
+    }
+    (sum / (3 * u64::from(length.max(1)))) as u32
 }
 
 fn close(a: [u8; 3], b: [u8; 3]) -> bool {
@@ -167,6 +195,23 @@ mod tests {
             );
             assert_eq!(crop_rgb(width, &image, bounds), rgb);
         }
+    }
+
+    #[test]
+    fn the_ringing_band_of_a_compressed_bar_is_trimmed_with_it() {
+        let rgb = picture(120, 80);
+        let (width, height, mut image) = framed(120, 80, &rgb, [20, 0, 0, 0], [255, 255, 255]);
+        // The four lines of the bar next to the picture ring: one pixel in seven 50 below white.
+        for y in 16..20u32 {
+            for x in (0..width).step_by(7) {
+                let at = ((y * width + x) * 3) as usize;
+                image[at..at + 3].copy_from_slice(&[205, 205, 205]);
+            }
+        }
+        assert_eq!(content_bounds(width, height, &image), Bounds { x0: 0, y0: 20, x1: 120, y1: 100 });
+        // A band alone, with no uniform run before it, is not a border.
+        let (width, height, image) = framed(120, 80, &rgb, [0, 0, 0, 0], [255, 255, 255]);
+        assert!(content_bounds(width, height, &image).is_whole(width, height));
     }
 
     #[test]

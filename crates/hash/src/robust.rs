@@ -235,21 +235,10 @@ fn reframe(image: ImageHashes, working: &Thumbnail) -> RobustHashes {
         add(&mut variants, via, *hash, image.quality);
     }
     let (w, h) = (working.width, working.height);
-    // The DCT-domain rotations and flips above are exact only along sides whose length is a
-    // multiple of 64 (elsewhere PDQ's sample points do not mirror onto each other, and a turned
-    // copy lands 15-50 bits away: bench/robust); a transpose is always exact. So the working
-    // copy is flipped back in pixels three ways, and each flip's hash and its DCT-domain
-    // transpose give two orientations exactly: all eight with the image's own two.
-    for (orientation, transposed) in [
-        (Orientation::Mirror, Orientation::Rotate90),
-        (Orientation::Flip, Orientation::Rotate270),
-        (Orientation::Rotate180, Orientation::Transverse),
-    ] {
-        if let Ok(output) = hash_rgb(w, h, &unflip(orientation, w, &working.rgb)) {
-            add(&mut variants, Via { frame: Frame::Whole, orientation }, output.hash, output.quality);
-            let via = Via { frame: Frame::Whole, orientation: transposed };
-            add(&mut variants, via, output.dihedral.hashes[TRANSPOSE_INDEX], output.quality);
-        }
+    // The DCT-domain rotations and flips above are not all exact: the working copy flipped back
+    // gives the six that the image's own hash and transpose do not.
+    for (orientation, hash, quality) in flipped_back(w, h, &working.rgb) {
+        add(&mut variants, Via { frame: Frame::Whole, orientation }, hash, quality);
     }
     let whole = Bounds { x0: 0, y0: 0, x1: w, y1: h };
     // On a scaled-down copy an edge pixel averages border and picture: step one pixel in.
@@ -260,15 +249,18 @@ fn reframe(image: ImageHashes, working: &Thumbnail) -> RobustHashes {
         main_region(w, h, &working.rgb).map(edge).filter(|bounds| *bounds != whole && Some(*bounds) != trimmed);
     for (frame, bounds) in [(Frame::Trimmed, trimmed), (Frame::Region, region)] {
         let Some(bounds) = bounds else { continue };
-        let Ok(output) = hash_rgb(bounds.width(), bounds.height(), &crop_rgb(w, &working.rgb, bounds)) else {
+        let picture = crop_rgb(w, &working.rgb, bounds);
+        let Ok(output) = hash_rgb(bounds.width(), bounds.height(), &picture) else {
             continue;
         };
         if output.quality < MIN_VARIANT_QUALITY {
             continue;
         }
-        for (index, hash) in output.dihedral.hashes.iter().enumerate() {
-            let via = Via { frame, orientation: Orientation::BY_DIHEDRAL_INDEX[index] };
-            add(&mut variants, via, *hash, output.quality);
+        add(&mut variants, Via { frame, orientation: Orientation::Identity }, output.hash, output.quality);
+        let via = Via { frame, orientation: Orientation::Rotate90 };
+        add(&mut variants, via, output.dihedral.hashes[TRANSPOSE_INDEX], output.quality);
+        for (orientation, hash, quality) in flipped_back(bounds.width(), bounds.height(), &picture) {
+            add(&mut variants, Via { frame, orientation }, hash, quality);
         }
     }
     let scale = |bounds: Bounds| Bounds {
@@ -278,6 +270,27 @@ fn reframe(image: ImageHashes, working: &Thumbnail) -> RobustHashes {
         y1: scale_to(bounds.y1, h, image.height),
     };
     RobustHashes { trimmed: trimmed.map(scale), region: region.map(scale), variants, image }
+}
+
+/// The hashes of the six orientations of `rgb` (`width` x `height`) that its own hash and
+/// transpose do not give: the DCT-domain rotations and flips are exact only along sides whose
+/// length is a multiple of 64 (elsewhere PDQ's sample points do not mirror onto each other, and
+/// a turned copy lands 15-50 bits away: bench/robust), while a transpose always is. So the
+/// pixels are flipped back three ways, and each flip's hash and its transpose give two
+/// orientations exactly.
+fn flipped_back(width: u32, height: u32, rgb: &[u8]) -> Vec<(Orientation, PdqHash, u8)> {
+    let mut out = Vec::with_capacity(6);
+    for (orientation, transposed) in [
+        (Orientation::Mirror, Orientation::Rotate90),
+        (Orientation::Flip, Orientation::Rotate270),
+        (Orientation::Rotate180, Orientation::Transverse),
+    ] {
+        if let Ok(output) = hash_rgb(width, height, &unflip(orientation, width, rgb)) {
+            out.push((orientation, output.hash, output.quality));
+            out.push((transposed, output.dihedral.hashes[TRANSPOSE_INDEX], output.quality));
+        }
+    }
+    out
 }
 
 /// The image a copy flipped by `orientation` came from: `rgb` (`width` pixels a row) flipped
@@ -467,6 +480,27 @@ mod tests {
             let (distance, via) = nearest(&variants(&copy), &known);
             assert!(distance <= 16, "{colour:?}: {distance}");
             assert_eq!(via.frame, Frame::Trimmed);
+        }
+    }
+
+    #[test]
+    fn a_barred_copy_turned_or_flipped_is_found_exactly() {
+        // Sides that are not multiples of 64, where the DCT-domain flips are not exact.
+        let original = picture(300, 200, 4);
+        let known = crate::hash_rgb(300, 200, original.as_raw()).unwrap().hash;
+        let mut barred = RgbImage::from_pixel(300, 290, Rgb([255, 255, 255]));
+        imageops::replace(&mut barred, &original, 0, 45);
+        let copies = [
+            (imageops::rotate90(&barred), Orientation::Rotate90),
+            (imageops::rotate180(&barred), Orientation::Rotate180),
+            (imageops::rotate270(&barred), Orientation::Rotate270),
+            (imageops::flip_horizontal(&barred), Orientation::Mirror),
+            (imageops::flip_vertical(&barred), Orientation::Flip),
+        ];
+        for (copy, orientation) in copies {
+            let (distance, via) = nearest(&variants(&copy), &known);
+            assert_eq!(distance, 0, "{orientation:?}");
+            assert_eq!(via, Via { frame: Frame::Trimmed, orientation });
         }
     }
 
