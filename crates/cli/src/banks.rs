@@ -395,7 +395,10 @@ fn queries_of(argument: &str, exact_only: bool, trim_borders: bool) -> anyhow::R
             Ok(vec![Query::pdq(array, None), Query::Sha256(array)])
         }
         (32, Some(bytes)) => Ok(vec![Query::Md5(bytes.try_into().map_err(|_| anyhow!("bad hash"))?)]),
-        _ => bail!("not a file, a URL, or a hex PDQ/MD5/SHA-256 hash"),
+        // Most often a mistyped path: said first, with what else a query may be.
+        _ => bail!(
+            "{argument}: no such file (a query is an image or video file, a PDQ/MD5/SHA-256 hash in hex, or a URL)"
+        ),
     }
 }
 
@@ -526,6 +529,8 @@ async fn add_images(
     source: Option<String>,
 ) -> anyhow::Result<()> {
     let bank = bank_named(store, name).await?;
+    // Said before any file is hashed, with the command that creates a bank that takes images.
+    bank.check_takes_images().map_err(|message| anyhow!("{message} (vigie bank create NAME --type pdq)"))?;
     let source = optional_text(source.as_deref(), MAX_ORIGIN_CHARS).map_err(|message| anyhow!("--source {message}"))?;
     let labels = vigie_domain::bank::parse_labels(labels).map_err(|message| anyhow!("--label {message}"))?;
     let mut images = Vec::new();

@@ -82,7 +82,10 @@ fn create_import_export_and_match() {
     assert_eq!(distances.len(), 2);
     assert_eq!(distances[0], 0);
     assert_eq!(lines[0]["matches"][0]["labels"], serde_json::json!(["content:execution"]));
-    assert!(lines[1]["error"].as_str().unwrap().contains("not a file"));
+    assert_eq!(
+        lines[1]["error"],
+        "not-a-hash: no such file (a query is an image or video file, a PDQ/MD5/SHA-256 hash in hex, or a URL)"
+    );
 
     let unknown = vigie(data, &["match", "--bank", "nope", SEED], None);
     assert_eq!(unknown.status.code(), Some(2));
@@ -204,4 +207,40 @@ fn issue_13_a_csv_export_is_a_backup_that_imports_back() {
     assert_eq!(match_second("restored"), None, "restored disabled");
     let listed = run(&["bank", "list"], None);
     assert!(listed.lines().any(|line| line.contains("\trestored\tpdq\t") && line.contains("\t3\t")), "{listed}");
+}
+
+/// Images into a bank of another type: the message named neither the bank nor its type.
+#[test]
+fn images_into_a_bank_of_another_type_are_refused_naming_it() {
+    let directory = tempfile::tempdir().unwrap();
+    let data = directory.path();
+    let org = vigie(data, &["org", "create", "Analysts", "--kind", "ngo", "--country", "DE"], None);
+    assert!(org.status.success(), "{}", text(&org.stderr));
+    let created = vigie(data, &["bank", "create", "digests", "--type", "md5", "--org", "Analysts"], None);
+    assert!(created.status.success(), "{}", text(&created.stderr));
+    let photo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/photos/photo.jpg");
+    let refused = vigie(data, &["bank", "add", "digests", photo.to_str().unwrap()], None);
+    assert_eq!(refused.status.code(), Some(2));
+    let expected =
+        "bank \"digests\" holds md5 signals; images are added to a pdq bank (vigie bank create NAME --type pdq)";
+    assert!(text(&refused.stderr).contains(expected), "{}", text(&refused.stderr));
+    assert_eq!(text(&vigie(data, &["bank", "export", "digests"], None).stdout), "", "nothing added");
+}
+
+/// A query that is no file, hash or URL (most often a mistyped path): the message said what it
+/// was not, not that the file is missing nor what a query may be.
+#[test]
+fn a_missing_file_to_match_is_said_so() {
+    let directory = tempfile::tempdir().unwrap();
+    let data = directory.path();
+    assert!(vigie(data, &["migrate"], None).status.success());
+    let missing = data.join("missing.jpg");
+    let matched = vigie(data, &["match", missing.to_str().unwrap()], None);
+    assert_eq!(matched.status.code(), Some(1), "{}", text(&matched.stderr));
+    let line: serde_json::Value = serde_json::from_str(&text(&matched.stdout)).unwrap();
+    let expected = format!(
+        "{}: no such file (a query is an image or video file, a PDQ/MD5/SHA-256 hash in hex, or a URL)",
+        missing.display()
+    );
+    assert_eq!(line, serde_json::json!({"query": missing.to_str().unwrap(), "error": expected}));
 }

@@ -147,6 +147,17 @@ pub struct Bank {
     pub created_at: DateTime<Utc>,
 }
 
+impl Bank {
+    /// Whether images may be added: an image is stored as its PDQ hash, so only a PDQ bank takes
+    /// one. The refusal names the bank and its type, since the name alone does not show it.
+    pub fn check_takes_images(&self) -> Result<(), String> {
+        if self.signal_type == SignalType::Pdq {
+            return Ok(());
+        }
+        Err(format!("bank {:?} holds {} signals; images are added to a pdq bank", self.name, self.signal_type))
+    }
+}
+
 /// Validated input for a new bank.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewBank {

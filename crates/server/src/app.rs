@@ -227,12 +227,7 @@ pub async fn add_images(
 ) -> Result<Vec<AddedImage>, AppError> {
     use vigie_domain::bank::{MAX_ORIGIN_CHARS, SignalType, value_key};
     use vigie_domain::import::{ParsedImport, ParsedSignal};
-    if bank.signal_type != SignalType::Pdq {
-        return Err(AppError::Validation(ValidationError::single(
-            "bank",
-            format!("holds {} signals; images go into a pdq bank", bank.signal_type),
-        )));
-    }
+    bank.check_takes_images().map_err(|message| AppError::Validation(ValidationError::single("file", message)))?;
     let keys: Vec<String> = images.iter().map(|image| value_key(SignalType::Pdq, &image.hashes.pdq.to_hex())).collect();
     let mut known_before = Vec::with_capacity(keys.len());
     for key in &keys {

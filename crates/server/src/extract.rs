@@ -182,6 +182,12 @@ pub fn multipart_error(error: axum::extract::multipart::MultipartError) -> ApiEr
     }
 }
 
+/// The problem for a single-valued multipart field sent more than once: which one the client
+/// meant cannot be told, so neither is taken.
+pub fn repeated_field(name: &str) -> ApiError {
+    ApiError::field(name, format!("send one `{name}` field"))
+}
+
 /// Path parameters with problem+json rejections.
 pub struct ApiPath<T>(pub T);
 

@@ -24,7 +24,7 @@ use super::require;
 use crate::AppState;
 use crate::app::{self, ImportReport, SignalImport};
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{ApiJson, ApiMultipart, ApiPath, ApiPrincipal, ApiQuery};
+use crate::extract::{ApiJson, ApiMultipart, ApiPath, ApiPrincipal, ApiQuery, repeated_field};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -632,7 +632,7 @@ struct BankMediaUpload {
     file: Vec<Vec<u8>>,
     /// A label for every signal (repeat for several), such as `content:propaganda_image`.
     label: Option<Vec<String>>,
-    /// Provenance recorded on every signal.
+    /// Provenance recorded on every signal (one field).
     source: Option<String>,
 }
 
@@ -662,17 +662,16 @@ async fn add_media(
 ) -> ApiResult<Json<BankMediaResponse>> {
     let bank = load_bank(&state, &principal, id).await?;
     require_bank_manager(&principal, &bank)?;
-    if bank.signal_type != vigie_domain::bank::SignalType::Pdq {
-        return Err(ApiError::field(
-            "file",
-            format!("bank {} holds {} signals; images go into a pdq bank", bank.name, bank.signal_type),
-        ));
-    }
+    // Refused before any image is read (`add_images` checks again).
+    bank.check_takes_images().map_err(|message| ApiError::field("file", message))?;
     let (mut images, mut labels, mut source) = (Vec::new(), Vec::new(), None);
     while let Some(mut field) = multipart.next_field().await.map_err(crate::extract::multipart_error)? {
         let name = field.name().unwrap_or_default().to_owned();
         match name.as_str() {
             "label" | "source" => {
+                if name == "source" && source.is_some() {
+                    return Err(repeated_field("source"));
+                }
                 let mut text = Vec::new();
                 while let Some(chunk) = field.chunk().await.map_err(crate::extract::multipart_error)? {
                     text.extend_from_slice(&chunk);

@@ -272,7 +272,7 @@ struct MediaUpload {
 
 /// Match an uploaded image or video against the banks.
 ///
-/// Upload an image or a video (multipart field `file`); Vigie hashes it (PDQ for an image, vPDQ
+/// Upload an image or a video (one multipart field `file`); Vigie hashes it (PDQ for an image, vPDQ
 /// for a video, and MD5, SHA-256) and matches the hashes. The file is not stored. Videos need
 /// the `ffmpeg` program on the server: without it they are refused with 415.
 ///
@@ -300,9 +300,12 @@ async fn match_media(
     // Streamed to a scratch file beside the media (deleted when dropped): a video is hashed by
     // ffmpeg from a file, and an image is decoded from it without holding the upload in memory.
     let mut upload = None;
-    let mut exact_only = false;
+    let mut exact_only = None;
     while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
         if field.name() == Some("exact_only") {
+            if exact_only.is_some() {
+                return Err(extract::repeated_field("exact_only"));
+            }
             let mut text = Vec::new();
             while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
                 text.extend_from_slice(&chunk);
@@ -310,15 +313,18 @@ async fn match_media(
                     return Err(ApiError::field("exact_only", "must be true or false"));
                 }
             }
-            exact_only = match String::from_utf8_lossy(&text).trim() {
+            exact_only = Some(match String::from_utf8_lossy(&text).trim() {
                 "true" | "1" => true,
                 "false" | "0" | "" => false,
                 _ => return Err(ApiError::field("exact_only", "must be true or false")),
-            };
+            });
             continue;
         }
         if field.name() != Some("file") {
             continue;
+        }
+        if upload.is_some() {
+            return Err(extract::repeated_field("file"));
         }
         let mut scratch = state.intake.media.scratch().map_err(|error| ApiError::storage("a scratch file", error))?;
         while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
@@ -327,6 +333,7 @@ async fn match_media(
         upload = Some(scratch);
     }
     let upload = upload.ok_or_else(|| ApiError::field("file", "send the file as a multipart field named `file`"))?;
+    let exact_only = exact_only.unwrap_or(false);
     if upload.is_empty() {
         return Err(ApiError::field("file", "is empty"));
     }

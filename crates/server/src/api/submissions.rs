@@ -20,7 +20,9 @@ use super::openapi::names;
 use super::require;
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{ApiJson, ApiMultipart, ApiPath, ApiPrincipal, ApiQuery, multipart_error, parse_json};
+use crate::extract::{
+    ApiJson, ApiMultipart, ApiPath, ApiPrincipal, ApiQuery, multipart_error, parse_json, repeated_field,
+};
 use crate::intake::media::{ReceiveError, StoredFile};
 use crate::intake::validate::parse_submission;
 use crate::intake::wire::{ClockEventView, MediaView, ReceiptResponse, SubmissionRequest, SubmissionView};
@@ -154,7 +156,7 @@ async fn read_submission(
             match field.name() {
                 Some("submission") => {
                     if submission.is_some() {
-                        return Err(ApiError::field("submission", "send one `submission` field"));
+                        return Err(repeated_field("submission"));
                     }
                     let mut field = field;
                     let mut bytes = Vec::new();

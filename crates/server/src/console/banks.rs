@@ -26,6 +26,7 @@ use crate::AppState;
 use crate::api::banks::{UpdateBankRequest, checked_change, split_labels};
 use crate::app::{self, ImportReport, SignalImport};
 use crate::error::ApiError;
+use crate::extract::repeated_field;
 
 /// Signals per page on a bank's page.
 const SIGNALS_PER_PAGE: u32 = 100;
@@ -626,8 +627,16 @@ struct ImportForm {
 async fn read_import_form(mut multipart: Multipart) -> Result<ImportForm, ConsoleError> {
     let unreadable = |_| ApiError::MalformedBody { detail: "the form could not be read".into(), field: None };
     let mut form = ImportForm::default();
+    let mut seen = Vec::new();
     while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
         let name = field.name().unwrap_or_default().to_owned();
+        // Every field of the form is single: a second would silently replace the first.
+        if matches!(name.as_str(), "csrf" | "format" | "source" | "skip_invalid" | "file") {
+            if seen.contains(&name) {
+                return Err(repeated_field(&name).into());
+            }
+            seen.push(name.clone());
+        }
         let bytes = field.bytes().await.map_err(unreadable)?;
         let text = || String::from_utf8_lossy(&bytes).into_owned();
         match name.as_str() {

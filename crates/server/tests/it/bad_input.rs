@@ -5,7 +5,7 @@ use axum::http::{Method, Request, header};
 use serde_json::json;
 use vigie_domain::access::Role;
 
-use crate::support::{TestApp, backend_test};
+use crate::support::{Reply, TestApp, backend_test};
 
 async fn post_raw(app: &TestApp, token: &str, content_type: Option<&str>, body: Vec<u8>) -> crate::support::Reply {
     let mut request = Request::builder()
@@ -243,4 +243,92 @@ backend_test!(missing_unknown_and_mistyped_fields_are_named, |app| async move {
         assert!(!reply.text.contains("many") && !reply.text.contains("perhaps"), "{path}: {}", reply.text);
         assert!(!reply.text.contains("deserialize"), "{path}: {}", reply.text);
     }
+});
+
+const BOUNDARY: &str = "badinputboundary";
+
+/// One part of a multipart body: a field's name, its file name when it is a file, its content.
+type Part<'a> = (&'a str, Option<&'a str>, &'a [u8]);
+
+fn form(parts: &[Part<'_>]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, file_name, content) in parts {
+        let file_name = file_name.map(|file_name| format!("; filename=\"{file_name}\"")).unwrap_or_default();
+        body.extend(
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"{file_name}\r\n\r\n").bytes(),
+        );
+        body.extend(*content);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{BOUNDARY}--\r\n").bytes());
+    body
+}
+
+async fn post_form(app: &TestApp, token: &str, path: &str, parts: &[Part<'_>]) -> Reply {
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri(path)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
+        .body(Body::from(form(parts)))
+        .unwrap();
+    app.send(request).await
+}
+
+/// A problem naming `field` as sent twice.
+fn assert_sent_twice(reply: &Reply, field: &str) {
+    assert_eq!(reply.status, 400, "{}", reply.text);
+    assert_eq!(reply.headers["content-type"], "application/problem+json");
+    assert_eq!(reply.json()["errors"], json!([{"field": field, "message": format!("send one `{field}` field")}]));
+}
+
+// A field that holds one value, sent twice, used to be taken from its last part: which one the
+// client meant cannot be told, so the request is refused naming it. Repeatable fields (a bank's
+// `file` and `label`, a submission's `media`) stay repeatable.
+backend_test!(a_single_multipart_field_sent_twice_is_refused_by_name, |app| async move {
+    let admin = app.token(app.operator.id, &[Role::Admin]).await;
+    let image =
+        image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([(x * 4) as u8, (y * 5) as u8, ((x * y) % 256) as u8]));
+    let mut png = Vec::new();
+    image.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+    let file: Part = ("file", Some("a.png"), &png);
+
+    let two_files = post_form(&app, &admin, "/v1/match/media", &[file, ("file", Some("b.png"), png.as_slice())]).await;
+    assert_sent_twice(&two_files, "file");
+    let twice = post_form(
+        &app,
+        &admin,
+        "/v1/match/media",
+        &[("exact_only", None, b"true"), ("exact_only", None, b"false"), file],
+    )
+    .await;
+    assert_sent_twice(&twice, "exact_only");
+    let once = post_form(&app, &admin, "/v1/match/media", &[("exact_only", None, b"true"), file]).await;
+    assert_eq!(once.status, 200, "{}", once.text);
+
+    let created =
+        app.call(Method::POST, "/v1/banks", Some(&admin), Some(json!({"name": "images", "signal_type": "pdq"}))).await;
+    let bank = format!("/v1/banks/{}", created.json()["id"].as_str().unwrap());
+    let media = format!("{bank}/media");
+    let audit_before = app.audit_length().await;
+    let sources =
+        post_form(&app, &admin, &media, &[("source", None, b"first"), ("source", None, b"second"), file]).await;
+    assert_sent_twice(&sources, "source");
+    assert_eq!(app.audit_length().await, audit_before, "nothing added");
+    let label = ("label", None, b"content:execution".as_slice());
+    let another_label = ("label", None, b"content:propaganda_image".as_slice());
+    let added = post_form(&app, &admin, &media, &[label, another_label, ("source", None, b"test"), file, file]).await;
+    assert_eq!(added.status, 200, "{}", added.text);
+    assert_eq!(added.json()["images"].as_array().map(Vec::len), Some(2), "{}", added.text);
+    let signals = app.call(Method::GET, &format!("{bank}/signals"), Some(&admin), None).await;
+    assert_eq!(signals.json()["signals"][0]["labels"].as_array().map(Vec::len), Some(2), "{}", signals.text);
+
+    let partner = app.organisation("Partner Platform", "platform").await;
+    let sender = app.token(partner.id, &[Role::Referrer]).await;
+    let report = serde_json::to_vec(&json!({"kind": "user_report", "category": "propaganda",
+        "url": "https://img.example.net/p/1", "seen_where": "video_platform"}))
+    .unwrap();
+    let submission: Part = ("submission", None, &report);
+    let twice = post_form(&app, &sender, "/v1/submissions", &[submission, submission]).await;
+    assert_sent_twice(&twice, "submission");
 });

@@ -17,16 +17,18 @@ async fn bank_named(app: &TestApp, name: &str) -> Bank {
 
 /// Sends the import form as a browser would: `multipart/form-data` with the session cookie.
 async fn import_file(app: &TestApp, browser: &Browser<'_>, bank: &Bank, csrf: &str, file: &str) -> Reply {
+    import_form(app, browser, bank, &[("csrf", csrf), ("format", "auto"), ("file", file)]).await
+}
+
+/// Sends the import form's fields as given, `file` ones as files.
+async fn import_form(app: &TestApp, browser: &Browser<'_>, bank: &Bank, fields: &[(&str, &str)]) -> Reply {
     let boundary = "vigieTestBoundary";
-    let part = |name: &str, value: &str| {
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-    };
-    let body = format!(
-        "{}{}--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"signals.txt\"\r\n\
-         Content-Type: text/plain\r\n\r\n{file}\r\n--{boundary}--\r\n",
-        part("csrf", csrf),
-        part("format", "auto"),
-    );
+    let mut body = String::new();
+    for (name, value) in fields {
+        let file = if *name == "file" { "; filename=\"signals.txt\"\r\nContent-Type: text/plain" } else { "" };
+        body += &format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"{file}\r\n\r\n{value}\r\n");
+    }
+    body += &format!("--{boundary}--\r\n");
     let cookies: Vec<String> = browser.cookies.iter().map(|(name, value)| format!("{name}={value}")).collect();
     let request = Request::builder()
         .method(Method::POST)
@@ -119,6 +121,12 @@ backend_test!(banks_are_listed_created_changed_and_filled_from_a_file, |app| asy
     assert!(imported.text.contains("False positives"));
     let forged = import_file(&app, &browser, &bank, &zeros, &format!("{PDQ}\n")).await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    // Two files (the page sends one): which one was meant cannot be told, so neither is added.
+    let other = format!("0{}", &PDQ[1..]);
+    let two = import_form(&app, &browser, &bank, &[("csrf", &csrf), ("file", &other), ("file", &other)]).await;
+    assert_eq!(two.status, StatusCode::BAD_REQUEST, "{}", two.text);
+    assert!(two.text.contains("file: send one `file` field"), "{}", two.text);
+    assert_eq!(bank_named(&app, "known-images").await.signal_count, 1);
 
     // Disabling a signal asks first.
     let signal = app.store.list_signals(bank.id, 0, 10).await.unwrap().remove(0);

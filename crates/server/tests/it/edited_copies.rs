@@ -246,6 +246,8 @@ backend_test!(images_added_to_a_bank_find_their_edited_copies, |app| async move 
     let md5 = md5.json()["id"].as_str().unwrap().to_owned();
     let wrong = add_media(&app, &admin, &md5, &[("a.png", png(&known))], "content:propaganda_image").await;
     assert_eq!(wrong.status, 400, "{}", wrong.text);
+    let why = "bank \"digests\" holds md5 signals; images are added to a pdq bank";
+    assert_eq!(wrong.json()["errors"], json!([{"field": "file", "message": why}]), "the bank and its type named");
     let bad_label = add_media(&app, &admin, &bank, &[("a.png", png(&known))], "nonsense").await;
     assert_eq!(bad_label.status, 400, "{}", bad_label.text);
     assert_eq!(bad_label.json()["errors"][0]["field"], "label");
