@@ -60,6 +60,7 @@
 
 pub mod borders;
 mod budget;
+pub mod crops;
 mod decode;
 mod digest;
 mod error;
